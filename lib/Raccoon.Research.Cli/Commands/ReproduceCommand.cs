@@ -1,0 +1,55 @@
+using System.CommandLine;
+using Raccoon.Research.Experiments;
+using Raccoon.Research.Ledger;
+using Spectre.Console;
+
+namespace Raccoon.Research.Cli.Commands;
+
+/// <summary>reproduce: runs the experiments behind the selected claims into a ledger and a report.</summary>
+static class ReproduceCommand
+{
+    public static Command Create()
+    {
+        var only = new Option<string[]>("--only")
+        {
+            Description = "Claim IDs or prefixes to reproduce (R0, H4-01, ...); default: all",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var profile = CommonOptions.ProfileOption();
+        var outDir = CommonOptions.Out();
+        var threads = CommonOptions.Threads();
+        var seed = CommonOptions.Seed();
+        var fresh = new Option<bool>("--fresh") { Description = "Recompute results even where this build stored them" };
+        var cmd = new Command("reproduce", "Measure the claims and write DIR/claims.json, DIR/claims.csv and DIR/report/index.html")
+        {
+            only, profile, outDir, threads, seed, fresh,
+        };
+        cmd.SetAction(parse => Cli.Guard(() =>
+        {
+            var options = new ReproductionOptions(
+                parse.GetValue(only) ?? [],
+                CommonOptions.ParseProfile(parse.GetValue(profile)!),
+                parse.GetValue(outDir)!,
+                CommonOptions.ParseThreads(parse.GetValue(threads)),
+                parse.GetValue(seed),
+                Reuse: !parse.GetValue(fresh));
+            try
+            {
+                ClaimCatalog.Select(options.Only);
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException(e.Message);
+            }
+            Console.Error.WriteLine($"reproduce: profile {options.Profile.ToString().ToLowerInvariant()}, seed {options.Seed}, {options.Threads} threads, into {Path.GetFullPath(options.OutDir)}");
+            var outcome = Reproduction.Run(options, new Progress<ExperimentProgress>(p =>
+                Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {p.Experiment}: {p.Status}{(p.Fraction is double f && f is > 0 and < 1 ? $" ({f:P0})" : "")}")));
+            ClaimsCommand.Print(outcome.Ledger.Where(r => ClaimCatalog.Select(options.Only).Any(c => c.Id == r.Id)).ToList());
+            Console.WriteLine($"ledger: {Path.Combine(options.OutDir, LedgerFiles.JsonName)}, {Path.Combine(options.OutDir, LedgerFiles.CsvName)}; report: {outcome.ReportPath}");
+            foreach (var f in outcome.Failures)
+                Console.Error.WriteLine($"reproduce: experiment '{f.Experiment}' crashed: {f.Error.Split('\n')[0]}");
+            return outcome.Failures.Count == 0 ? 0 : 1;
+        }));
+        return cmd;
+    }
+}

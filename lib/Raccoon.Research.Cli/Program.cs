@@ -1,0 +1,7 @@
+using System.CommandLine;
+using Raccoon.Research.Cli.Commands;
+
+var root = new RootCommand("Raccoon.Research: measures the claims of five architecture documents and writes a claims ledger.");
+root.Subcommands.Add(ReproduceCommand.Create());
+root.Subcommands.Add(ClaimsCommand.Create());
+return root.Parse(args).Invoke();

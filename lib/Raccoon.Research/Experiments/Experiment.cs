@@ -1,0 +1,52 @@
+using Raccoon.Research.Ledger;
+using Raccoon.Research.Reporting;
+
+namespace Raccoon.Research.Experiments;
+
+/// <summary>How big a run is: quick (CI, seconds to a minute each), standard (the default: the whole
+/// reproduction in at most 15 minutes on 2 cores), full (the documents' own sizes).</summary>
+public enum Profile { Quick, Standard, Full }
+
+/// <summary>Progress of a long experiment: what it is doing and, where known, the fraction done.</summary>
+public sealed record ExperimentProgress(string Experiment, string Status, double? Fraction);
+
+/// <summary>Everything an experiment may depend on. Seeds are explicit: the same seed gives the same non-timing figures.</summary>
+public sealed record ExperimentContext(
+    Profile Profile, int Seed, int Threads, string OutDir,
+    IProgress<ExperimentProgress>? Progress = null, CancellationToken Cancel = default)
+{
+    /// <summary>Picks the figure for this run's profile.</summary>
+    public T Pick<T>(T quick, T standard, T full) => Profile switch
+    {
+        Profile.Quick => quick,
+        Profile.Standard => standard,
+        _ => full,
+    };
+
+    public void Report(string experiment, string status, double? fraction = null) =>
+        Progress?.Report(new ExperimentProgress(experiment, status, fraction));
+}
+
+/// <summary>What an experiment returns: one measurement per claim it answers, and the figures and tables behind them.</summary>
+public sealed record ExperimentResult(
+    IReadOnlyList<Measurement> Measurements,
+    IReadOnlyList<Figure>? Figures = null,
+    IReadOnlyList<Table>? Tables = null)
+{
+    public IReadOnlyList<Figure> FiguresOrEmpty => Figures ?? [];
+    public IReadOnlyList<Table> TablesOrEmpty => Tables ?? [];
+}
+
+/// <summary>
+/// One reproducible measurement that answers one or more claims. The command line, the tests and the
+/// notebooks all run it through <see cref="ExperimentRunner"/>, so they never disagree.
+/// </summary>
+public interface IExperiment
+{
+    /// <summary>Stable kebab-case name, used for cached results ("raccoon-parameters").</summary>
+    string Name { get; }
+    string Title { get; }
+    /// <summary>The claim IDs this experiment answers; it returns a measurement for each.</summary>
+    IReadOnlyList<string> Claims { get; }
+    ExperimentResult Run(ExperimentContext context);
+}

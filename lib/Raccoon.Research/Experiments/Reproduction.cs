@@ -1,0 +1,82 @@
+using Raccoon.Research.IO;
+using Raccoon.Research.Ledger;
+using Raccoon.Research.Reporting;
+
+namespace Raccoon.Research.Experiments;
+
+public sealed record ReproductionOptions(
+    IReadOnlyList<string> Only, Profile Profile, string OutDir, int Threads, int Seed, bool Reuse = true);
+
+/// <summary>An experiment that threw: its name and the error, for the command line to report.</summary>
+public sealed record ExperimentFailure(string Experiment, string Error);
+
+public sealed record ReproductionOutcome(IReadOnlyList<LedgerRow> Ledger, IReadOnlyList<StoredResult> Results,
+    IReadOnlyList<ExperimentFailure> Failures, string ReportPath);
+
+/// <summary>
+/// The main job: runs the experiments behind the selected claims and writes claims.json, claims.csv
+/// and report/index.html. Rows of claims not selected keep the figures of the last run in the same
+/// folder; claims no experiment answers are written as not-run, never left out.
+/// </summary>
+public static class Reproduction
+{
+    public static ReproductionOutcome Run(ReproductionOptions options, IProgress<ExperimentProgress>? progress = null,
+        CancellationToken cancel = default)
+    {
+        var selected = ClaimCatalog.Select(options.Only);
+        AtomicFile.EnsureWritableDirectory(options.OutDir);
+        var context = new ExperimentContext(options.Profile, options.Seed, options.Threads, options.OutDir, progress, cancel);
+
+        var results = new List<StoredResult>();
+        var failures = new List<ExperimentFailure>();
+        foreach (var experiment in ExperimentRegistry.For(selected))
+        {
+            cancel.ThrowIfCancellationRequested();
+            progress?.Report(new ExperimentProgress(experiment.Name, "running", 0));
+            try
+            {
+                results.Add(ExperimentRunner.Run(experiment, context, options.Reuse));
+                progress?.Report(new ExperimentProgress(experiment.Name, "done", 1));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                failures.Add(new ExperimentFailure(experiment.Name, e.ToString()));
+                progress?.Report(new ExperimentProgress(experiment.Name, "failed: " + e.Message, 1));
+            }
+        }
+
+        var ledger = BuildLedger(selected, results, LedgerFiles.Read(options.OutDir));
+        LedgerFiles.Write(options.OutDir, ledger);
+        string report = HtmlReport.Write(options.OutDir, ledger, LoadAllResults(options.OutDir, ledger), failures);
+        return new ReproductionOutcome(ledger, results, failures, report);
+    }
+
+    /// <summary>Every claim once, in catalog order: this run's measurement, else the previous ledger's row, else not-run.</summary>
+    public static IReadOnlyList<LedgerRow> BuildLedger(IReadOnlyList<Claim> selected, IReadOnlyList<StoredResult> results,
+        IReadOnlyList<LedgerRow>? previous)
+    {
+        var selectedIds = selected.Select(c => c.Id).ToHashSet();
+        var measured = new Dictionary<string, LedgerRow>();
+        foreach (var r in results)
+            foreach (var m in r.Measurements.Where(m => selectedIds.Contains(m.ClaimId)))
+                measured[m.ClaimId] = LedgerRow.From(ClaimCatalog.Get(m.ClaimId), m, r.Experiment,
+                    r.Profile.ToString().ToLowerInvariant(), r.Seed, r.FinishedAt);
+        var before = previous?.ToDictionary(r => r.Id) ?? [];
+        return ClaimCatalog.All.Select(c =>
+            measured.TryGetValue(c.Id, out var row) ? row
+            : !selectedIds.Contains(c.Id) && before.TryGetValue(c.Id, out var old) && old.Verdict != Verdict.NotRun ? old
+            : LedgerRow.NotRun(c)).ToList();
+    }
+
+    /// <summary>The stored results behind the ledger's rows, for the report's figures and tables.</summary>
+    static IReadOnlyList<StoredResult> LoadAllResults(string outDir, IReadOnlyList<LedgerRow> ledger)
+    {
+        var store = new ResultStore(outDir);
+        return ledger.Where(r => r.Experiment is not null && r.Profile is not null && r.Seed is not null)
+            .Select(r => (r.Experiment!, Enum.Parse<Profile>(r.Profile!, ignoreCase: true), r.Seed!.Value))
+            .Distinct()
+            .Select(k => store.TryLoadAnyVersion(k.Item1, k.Item2, k.Item3))
+            .OfType<StoredResult>()
+            .ToList();
+    }
+}

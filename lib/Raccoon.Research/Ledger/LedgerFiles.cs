@@ -1,0 +1,55 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Raccoon.Research.IO;
+
+namespace Raccoon.Research.Ledger;
+
+/// <summary>Reads and writes claims.json and claims.csv, each whole or not at all.</summary>
+public static class LedgerFiles
+{
+    public const string JsonName = "claims.json";
+    public const string CsvName = "claims.csv";
+
+    public static void Write(string dir, IReadOnlyList<LedgerRow> rows)
+    {
+        AtomicFile.WriteAllText(Path.Combine(dir, JsonName), JsonSerializer.Serialize(rows, Json.Options));
+        AtomicFile.WriteAllText(Path.Combine(dir, CsvName), ToCsv(rows));
+    }
+
+    /// <summary>The ledger of the last run in <paramref name="dir"/>, or null when there is none.</summary>
+    public static IReadOnlyList<LedgerRow>? Read(string dir)
+    {
+        string path = Path.Combine(dir, JsonName);
+        if (!File.Exists(path)) return null;
+        try
+        {
+            return JsonSerializer.Deserialize<List<LedgerRow>>(File.ReadAllText(path), Json.Options)
+                ?? throw new InvalidDataException("empty");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path} is not a valid claims ledger: {e.Message}", e);
+        }
+    }
+
+    public static string ToCsv(IEnumerable<LedgerRow> rows)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("id,document,claim,claimed,measured,verdict,notebook,evidence,reason,measured_value,experiment,profile,seed,measured_at");
+        foreach (var r in rows)
+        {
+            string[] cells =
+            [
+                r.Id, r.Document, r.Claim, r.Claimed, r.Measured, r.Verdict.Name(), r.Notebook, r.Evidence ?? "",
+                r.Reason ?? "", r.MeasuredValue?.ToString("R", CultureInfo.InvariantCulture) ?? "", r.Experiment ?? "",
+                r.Profile ?? "", r.Seed?.ToString(CultureInfo.InvariantCulture) ?? "", r.MeasuredAt?.ToString("O") ?? "",
+            ];
+            sb.AppendLine(string.Join(",", cells.Select(Escape)));
+        }
+        return sb.ToString();
+    }
+
+    static string Escape(string s) =>
+        s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
+}

@@ -1,0 +1,28 @@
+namespace Raccoon.Research.Ledger;
+
+/// <summary>The verdicts of ../shared/claims.md, plus NotRun for a claim no experiment has answered yet.</summary>
+public enum Verdict { NotRun, Holds, Partly, Fails, NotTestableHere, Inconsistent }
+
+public static class VerdictNames
+{
+    public static string Name(this Verdict v) => v switch
+    {
+        Verdict.Holds => "holds",
+        Verdict.Partly => "partly",
+        Verdict.Fails => "fails",
+        Verdict.NotTestableHere => "not-testable-here",
+        Verdict.Inconsistent => "inconsistent",
+        _ => "not-run",
+    };
+
+    public static Verdict Parse(string name) => name switch
+    {
+        "holds" => Verdict.Holds,
+        "partly" => Verdict.Partly,
+        "fails" => Verdict.Fails,
+        "not-testable-here" => Verdict.NotTestableHere,
+        "inconsistent" => Verdict.Inconsistent,
+        "not-run" => Verdict.NotRun,
+        _ => throw new FormatException($"unknown verdict '{name}' (expected holds, partly, fails, not-testable-here, inconsistent or not-run)"),
+    };
+}

@@ -1,0 +1,54 @@
+using System.Text.Json.Nodes;
+using Plotly.NET;
+
+namespace Raccoon.Research.Reporting;
+
+/// <summary>A chart kept as its Plotly figure JSON (data and layout), so it can be cached, put in the
+/// offline report, and shown inline in a notebook.</summary>
+public sealed record Figure(string Title, string PlotlyJson)
+{
+    public static Figure From(string title, GenericChart chart) =>
+        new(title, GenericChart.toFigureJson(chart));
+
+    /// <summary>A div and a script that draw the figure with an already loaded plotly.js.</summary>
+    public string ToHtmlFragment(string? divId = null)
+    {
+        string id = divId ?? "fig-" + Guid.NewGuid().ToString("N")[..12];
+        var fig = JsonNode.Parse(PlotlyJson)!;
+        string data = fig["data"]?.ToJsonString() ?? "[]";
+        string layout = fig["layout"]?.ToJsonString() ?? "{}";
+        return $"<div class=\"figure\"><div id=\"{id}\" style=\"width:100%;height:420px\"></div>" +
+               $"<script>Plotly.newPlot('{id}', {data}, {layout}, {{responsive: true}});</script></div>";
+    }
+}
+
+/// <summary>A table of text cells with a title; renders as HTML and converts to a DataFrame.</summary>
+public sealed record Table(string Title, IReadOnlyList<string> Columns, IReadOnlyList<IReadOnlyList<string>> Rows)
+{
+    public string ToHtml()
+    {
+        var sb = new System.Text.StringBuilder();
+        sb.Append("<table class=\"data\"><caption>").Append(Html.Escape(Title)).Append("</caption><thead><tr>");
+        foreach (var c in Columns) sb.Append("<th>").Append(Html.Escape(c)).Append("</th>");
+        sb.Append("</tr></thead><tbody>");
+        foreach (var row in Rows)
+        {
+            sb.Append("<tr>");
+            foreach (var cell in row) sb.Append("<td>").Append(Html.Escape(cell)).Append("</td>");
+            sb.Append("</tr>");
+        }
+        return sb.Append("</tbody></table>").ToString();
+    }
+
+    public Microsoft.Data.Analysis.DataFrame ToDataFrame()
+    {
+        var columns = Columns.Select((name, i) =>
+            (Microsoft.Data.Analysis.DataFrameColumn)new Microsoft.Data.Analysis.StringDataFrameColumn(name, Rows.Select(r => i < r.Count ? r[i] : ""))).ToList();
+        return new Microsoft.Data.Analysis.DataFrame(columns);
+    }
+}
+
+public static class Html
+{
+    public static string Escape(string s) => System.Net.WebUtility.HtmlEncode(s);
+}

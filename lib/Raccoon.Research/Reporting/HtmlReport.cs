@@ -1,0 +1,111 @@
+using System.Text;
+using Raccoon.Research.Experiments;
+using Raccoon.Research.IO;
+using Raccoon.Research.Ledger;
+
+namespace Raccoon.Research.Reporting;
+
+/// <summary>
+/// DIR/report/index.html: one self-contained page (plotly.js inlined, no network needed) with the
+/// ledger, each experiment's figures and tables, and any experiment that crashed.
+/// </summary>
+public static class HtmlReport
+{
+    /// <summary>Colours of the verdicts, shared by the report, the notebooks' tables and charts.</summary>
+    public static string Colour(Verdict v) => v switch
+    {
+        Verdict.Holds => "#2e7d32",
+        Verdict.Partly => "#f9a825",
+        Verdict.Fails => "#c62828",
+        Verdict.NotTestableHere => "#6a1b9a",
+        Verdict.Inconsistent => "#ef6c00",
+        _ => "#757575",
+    };
+
+    public static string VerdictBadge(Verdict v) =>
+        $"<span class=\"verdict\" style=\"background:{Colour(v)}\">{v.Name()}</span>";
+
+    public static string Write(string outDir, IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results,
+        IReadOnlyList<ExperimentFailure> failures)
+    {
+        string path = Path.Combine(outDir, "report", "index.html");
+        AtomicFile.WriteAllText(path, Render(ledger, results, failures, outDir));
+        return path;
+    }
+
+    public static string Render(IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results,
+        IReadOnlyList<ExperimentFailure> failures, string outDir)
+    {
+        var sb = new StringBuilder();
+        sb.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Raccoon.Research: claims ledger</title>");
+        sb.Append("<style>").Append(Css).Append("</style>");
+        sb.Append("<script>").Append(PlotlyJs.Source).Append("</script></head><body>");
+        sb.Append("<h1>Raccoon.Research: which claims hold</h1>");
+        sb.Append("<p class=\"summary\">");
+        foreach (var g in ledger.GroupBy(r => r.Verdict).OrderBy(g => g.Key))
+            sb.Append(VerdictBadge(g.Key)).Append(' ').Append(g.Count()).Append(" &nbsp; ");
+        sb.Append("</p>");
+        if (failures.Count > 0)
+        {
+            sb.Append("<h2>Experiments that crashed</h2><ul class=\"failures\">");
+            foreach (var f in failures)
+                sb.Append("<li><b>").Append(Html.Escape(f.Experiment)).Append("</b><pre>").Append(Html.Escape(f.Error)).Append("</pre></li>");
+            sb.Append("</ul>");
+        }
+        sb.Append("<h2>Ledger</h2>").Append(LedgerTable(ledger, outDir));
+        foreach (var r in results)
+        {
+            sb.Append("<section id=\"").Append(Html.Escape(r.Experiment)).Append("\"><h2>").Append(Html.Escape(r.Experiment))
+              .Append("</h2><p class=\"meta\">profile ").Append(r.Profile.ToString().ToLowerInvariant()).Append(", seed ").Append(r.Seed)
+              .Append(", ").Append(r.Threads).Append(" threads, ").Append(r.Seconds.ToString("F1")).Append(" s, ")
+              .Append(r.FinishedAt.ToString("u")).Append("</p>");
+            foreach (var f in r.Figures) sb.Append("<h3>").Append(Html.Escape(f.Title)).Append("</h3>").Append(f.ToHtmlFragment());
+            foreach (var t in r.Tables) sb.Append(t.ToHtml());
+            sb.Append("</section>");
+        }
+        return sb.Append("</body></html>").ToString();
+    }
+
+    /// <summary>The ledger as an HTML table with coloured verdicts; each row links to its notebook.</summary>
+    public static string LedgerTable(IReadOnlyList<LedgerRow> ledger, string? outDir = null)
+    {
+        var sb = new StringBuilder();
+        sb.Append("<table class=\"ledger\"><thead><tr><th>ID</th><th>Claim</th><th>Document says</th><th>Measured</th><th>Verdict</th><th>Why</th><th>Notebook</th></tr></thead><tbody>");
+        foreach (var r in ledger)
+        {
+            string nb = Path.GetFileName(r.Notebook);
+            // The executed copy (notebooks run) sits beside the report; the source notebook otherwise.
+            string href = outDir is not null && File.Exists(Path.Combine(outDir, "notebooks", nb)) ? $"../notebooks/{nb}" : $"../../{r.Notebook}";
+            sb.Append("<tr id=\"").Append(r.Id).Append("\"><td>").Append(r.Id).Append("</td><td>").Append(Html.Escape(r.Claim))
+              .Append("</td><td>").Append(Html.Escape(r.Claimed)).Append("</td><td>").Append(Html.Escape(r.Measured))
+              .Append("</td><td>").Append(VerdictBadge(r.Verdict)).Append("</td><td>").Append(Html.Escape(r.Reason ?? ""))
+              .Append("</td><td><a href=\"").Append(Html.Escape(href)).Append("\">").Append(Html.Escape(nb)).Append("</a></td></tr>");
+        }
+        return sb.Append("</tbody></table>").ToString();
+    }
+
+    const string Css = """
+        body{font-family:system-ui,sans-serif;margin:2em;max-width:1400px;color:#222}
+        table{border-collapse:collapse;margin:1em 0;font-size:0.9em}
+        th,td{border:1px solid #ddd;padding:4px 8px;vertical-align:top;text-align:left}
+        th{background:#f4f4f4} caption{font-weight:bold;text-align:left;padding:4px 0}
+        .verdict{color:#fff;border-radius:4px;padding:1px 6px;font-weight:600;white-space:nowrap}
+        .meta{color:#666;font-size:0.85em} pre{white-space:pre-wrap;font-size:0.8em}
+        """;
+}
+
+/// <summary>plotly.js as shipped inside Plotly.NET, for pages that must draw offline.</summary>
+public static class PlotlyJs
+{
+    static readonly Lazy<string> Js = new(() =>
+    {
+        var asm = typeof(Plotly.NET.GenericChart).Assembly;
+        string name = asm.GetManifestResourceNames().FirstOrDefault(n => n.EndsWith(".min.js", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException("Plotly.NET carries no plotly.js resource");
+        using var s = asm.GetManifestResourceStream(name)!;
+        using var r = new StreamReader(s);
+        return r.ReadToEnd();
+    });
+
+    public static string Source => Js.Value;
+}
