@@ -30,6 +30,7 @@ sealed record NotebookOutcome(string Notebook, string Executed, int? FailedCell,
 static class NotebooksCommand
 {
     const string DefaultTimeoutSeconds = "1200";
+    public static readonly TimeSpan DefaultCellTimeout = TimeSpan.FromSeconds(1200);
 
     public static Command Create()
     {

@@ -44,7 +44,7 @@ public static class NotebookHtml
         string? html = instance switch
         {
             Figure f => f.ToNotebookHtml(),
-            Table t => Style + t.ToHtml(),
+            Table t => Style + "<div class=\"raccoon\">" + t.ToHtml() + "</div>",
             LedgerView l => l.ToHtml(),
             HtmlContent h => h.Html,
             _ => null,
