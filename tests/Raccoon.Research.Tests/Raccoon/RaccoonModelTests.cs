@@ -64,6 +64,7 @@ public class RaccoonModelTests : IClassFixture<TorchFixture>
         };
         Assert.Equal(expected, Counts(model));
         Assert.Equal(12_470, Total(model));
+        Assert.Equal(0f, model.Embedding.weight![0].abs().sum().item<float>()); // padding id 0 starts at zero, as in PyTorch
     }
 
     [Fact]
