@@ -4,7 +4,7 @@ using Raccoon.Research.Tests.Support;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Raccoon.Research.Tests.Raccoon;
+namespace Raccoon.Research.Tests.RaccoonModels;
 
 public class RaccoonModelTests : IClassFixture<TorchFixture>
 {
