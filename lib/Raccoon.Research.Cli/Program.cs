@@ -6,4 +6,5 @@ root.Subcommands.Add(ReproduceCommand.Create());
 root.Subcommands.Add(ClaimsCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(SampleDataCommand.Create());
+root.Subcommands.Add(NotebooksCommand.Create());
 return root.Parse(args).Invoke();
