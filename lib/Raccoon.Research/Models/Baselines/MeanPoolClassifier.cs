@@ -33,7 +33,7 @@ public sealed class MeanPoolClassifier : nn.Module<Tensor, Tensor>, ISequenceCla
 
     public override Tensor forward(Tensor tokens) // (B, T) -> (B, C)
     {
-        SequenceInput.ValidateTokens(tokens, VocabularySize);
+        TokenChecks.Tokens(tokens, VocabularySize, nameof(MeanPoolClassifier));
         var embedded = embedding.forward(tokens); // (B, T, E)
         var pooled = embedded.mean([1]);           // (B, E)
         return head.forward(pooled);               // (B, C)
@@ -44,7 +44,7 @@ public sealed class MeanPoolClassifier : nn.Module<Tensor, Tensor>, ISequenceCla
     public (Tensor Loss, Tensor Logits) Objective(Tensor tokens, Tensor labels)
     {
         var logits = forward(tokens);
-        SequenceInput.ValidateLabels(labels, tokens.shape[0], Classes);
+        TokenChecks.Labels(labels, tokens.shape[0], Classes, nameof(MeanPoolClassifier));
         return (nn.functional.cross_entropy(logits, labels), logits);
     }
 }
