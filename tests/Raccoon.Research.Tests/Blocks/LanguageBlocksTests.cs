@@ -1,0 +1,115 @@
+using Raccoon.Research.Blocks.Mixing;
+using Raccoon.Research.Blocks.Normalization;
+using Raccoon.Research.Tests.Support;
+using TorchSharp;
+using static TorchSharp.torch;
+using FF = Raccoon.Research.Blocks.FeedForward.FeedForward;
+
+namespace Raccoon.Research.Tests.Blocks;
+
+public class LanguageBlocksTests : IClassFixture<TorchFixture>
+{
+    [Fact]
+    public void StdLayerNormDividesByStdPlusEps()
+    {
+        var norm = new StdLayerNorm(4, eps: 0.5);
+        var x = tensor(new float[] { 1, 2, 3, 6, -1, -1, 1, 1 }, [2, 4]);
+        var y = norm.forward(x);
+        // row 0: mean 3, population std sqrt(3.5); row 1: mean 0, std 1
+        double s0 = Math.Sqrt(3.5);
+        float[] expected = [(float)(-2 / (s0 + 0.5)), (float)(-1 / (s0 + 0.5)), 0, (float)(3 / (s0 + 0.5)), -1 / 1.5f, -1 / 1.5f, 1 / 1.5f, 1 / 1.5f];
+        Assert.Equal(expected, y.data<float>().ToArray(), (a, b) => Math.Abs(a - b) < 1e-6);
+        Assert.Equal(8, norm.parameters().Sum(p => p.numel()));
+        Assert.Throws<ArgumentException>(() => norm.forward(zeros(2, 5)));
+    }
+
+    [Fact]
+    public void FeedForwardCountsAndActivation()
+    {
+        manual_seed(1);
+        var relu = new FF(128, 256);
+        Assert.Equal(65_920, relu.parameters().Sum(p => p.numel()));
+        var hyper = new FF(128, 32, 10_384);
+        Assert.Equal(128 * 32 + 32 + 32 * 10_384 + 10_384, hyper.parameters().Sum(p => p.numel()));
+        var gelu = new FF(8, 16, activation: nn.GELU());
+        gelu.load_state_dict(new FF(8, 16).state_dict());
+        var x = randn(3, 5, 8);
+        Assert.Equal([3L, 5, 8], gelu.forward(x).shape);
+        var reluTwin = new FF(8, 16);
+        reluTwin.load_state_dict(gelu.state_dict());
+        Assert.False(gelu.forward(x).allclose(reluTwin.forward(x))); // the activation is the only difference
+    }
+
+    static HyperTokenMixerConfig Tiny(bool causal) => new(ModelDim: 6, MixHidden: 4, MaxLength: 7, HyperHidden: 3, Causal: causal);
+
+    [Fact]
+    public void HypernetworkGeneratesThePublishedSizes()
+    {
+        var c = new HyperTokenMixerConfig();
+        Assert.Equal(10_384, c.GeneratedSize);
+        Assert.Equal(c.HypernetworkParameters, new HyperTokenMixer(c).parameters().Sum(p => p.numel()));
+    }
+
+    [Fact]
+    public void UpstreamMixingMatchesAPerChannelLoop()
+    {
+        manual_seed(2);
+        var mixer = new HyperTokenMixer(Tiny(false));
+        var x = randn(2, 5, 6);
+        var y = mixer.forward(x);
+        using var noGrad = no_grad();
+        for (int b = 0; b < 2; b++)
+        {
+            var g = mixer.Hypernetwork.forward(x[b].mean([0L])); // (G)
+            var w1 = g.narrow(0, 0, 28).view(7, 4).narrow(0, 0, 5);
+            var b1 = g.narrow(0, 28, 4);
+            var w2 = g.narrow(0, 32, 28).view(4, 7).narrow(1, 0, 5);
+            var b2 = g.narrow(0, 60, 7).narrow(0, 0, 5);
+            for (int c = 0; c < 6; c++)
+            {
+                var col = x[b, .., c];                                         // (T)
+                var mixed = nn.functional.relu(col.matmul(w1) + b1).matmul(w2) + b2; // (T)
+                Assert.True(mixed.allclose(y[b, .., c], rtol: 1e-4, atol: 1e-5));
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void CausalMixingIgnoresTheFutureUpstreamDoesNot(bool causal)
+    {
+        manual_seed(3);
+        var mixer = new HyperTokenMixer(Tiny(causal));
+        var x = randn(1, 6, 6);
+        var changed = x.clone();
+        changed[0, 4] = randn(6); // touch position 4 only
+        var y0 = mixer.forward(x);
+        var y1 = mixer.forward(changed);
+        bool pastSame = y0.narrow(1, 0, 4).allclose(y1.narrow(1, 0, 4), rtol: 1e-5, atol: 1e-6);
+        Assert.Equal(causal, pastSame);
+        Assert.False(y0.narrow(1, 4, 2).allclose(y1.narrow(1, 4, 2))); // position 4 onwards does see it
+    }
+
+    [Fact]
+    public void CausalMixingOfAPrefixEqualsThePrefixOfTheMixing()
+    {
+        manual_seed(4);
+        var mixer = new HyperTokenMixer(Tiny(true));
+        var x = randn(2, 7, 6);
+        var full = mixer.forward(x);
+        for (int t = 1; t < 7; t++)
+            Assert.True(mixer.forward(x.narrow(1, 0, t)).allclose(full.narrow(1, 0, t), rtol: 1e-4, atol: 1e-5));
+    }
+
+    [Fact]
+    public void MixerRejectsBadShapes()
+    {
+        var mixer = new HyperTokenMixer(Tiny(false));
+        Assert.Contains("maximum length 7", Assert.Throws<ArgumentException>(() => mixer.forward(zeros(1, 8, 6))).Message);
+        Assert.Throws<ArgumentException>(() => mixer.forward(zeros(1, 3, 5)));
+        Assert.Throws<ArgumentException>(() => mixer.forward(zeros(0, 3, 6)));
+        var wrong = new FF(6, 3, 10);
+        Assert.Contains("shared hypernetwork", Assert.Throws<ArgumentException>(() => new HyperTokenMixer(Tiny(false), wrong)).Message);
+    }
+}
