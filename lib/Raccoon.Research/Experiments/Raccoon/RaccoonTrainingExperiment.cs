@@ -31,7 +31,7 @@ public sealed class RaccoonTrainingExperiment : IExperiment
 
     public static Plan PlanFor(ExperimentContext context) => context.Pick(
         new Plan(Train: 128, Validation: 32, Test: 64, MaxEpochs: 2, Patience: 2, Seeds: 1, Stream: 48),
-        new Plan(Train: 1600, Validation: 320, Test: 640, MaxEpochs: 10, Patience: 3, Seeds: 3, Stream: 400),
+        new Plan(Train: 960, Validation: 256, Test: 512, MaxEpochs: 8, Patience: 3, Seeds: 3, Stream: 200),
         new Plan(Train: 10_000, Validation: 2_000, Test: 2_000, MaxEpochs: 50, Patience: 10, Seeds: 3, Stream: 2_000));
 
     sealed record SeedRun(int Seed, TrainingHistory History, Evaluation Test, ContinualResult Continual);
@@ -94,7 +94,11 @@ public sealed class RaccoonTrainingExperiment : IExperiment
             ? TrainingOptions.UpstreamSimpleRaccoon
             : TrainingOptions.UpstreamRaccoon with { MaxSteps = null, Plateau = null, RestoreBest = false };
         var options = recipe with { Epochs = plan.MaxEpochs, Patience = plan.Patience, Seed = seed };
-        var history = Trainer.Fit(model, train, validation, options);
+        var progress = new Progress<TrainingProgress>(p => // one line per epoch: the epoch-end report carries the validation figures
+        {
+            if (p.ValidationLoss is not null) context.Report("raccoon-training", $"{Short(build)}, seed {seed}: {p.Status}");
+        });
+        var history = Trainer.Fit(model, train, validation, options, progress, context.Cancel);
         var evaluation = Evaluator.Evaluate(model, test, withLoss: false);
 
         int drift = plan.Stream / 2;
