@@ -63,6 +63,7 @@ public static class LeakCheck
         if (warmup < 0) throw new ArgumentOutOfRangeException(nameof(warmup), warmup, "warm-up cannot be negative");
         for (int i = 0; i < warmup; i++) step();
         Timing.SettleGarbageCollector();
+        ProcessMemory.ReturnFreedHeap(); // else a leak can hide in heap pages earlier work freed
 
         var live = new List<long>(steps + 1) { LiveTensors.Count };
         var rss = new List<long>(steps + 1) { ProcessMemory.Read().ResidentBytes ?? 0 };

@@ -34,6 +34,18 @@ public sealed record ProcessMemory(long? ResidentBytes, long? PeakResidentBytes)
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
 
+    /// <summary>Hands the C heap's free pages back to the kernel (glibc malloc_trim), so that memory freed
+    /// before a measurement is not silently reused by it: growth then shows in the resident size.</summary>
+    public static void ReturnFreedHeap()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        try { MallocTrim(0); }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { } // not glibc: nothing to trim
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "malloc_trim")]
+    static extern int MallocTrim(nuint pad);
+
     // "VmRSS:     123456 kB" -> bytes
     static long ParseKiB(string line)
     {

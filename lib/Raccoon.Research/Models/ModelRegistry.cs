@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Raccoon.Research.Models.Baselines;
+using Raccoon.Research.Models.Raccoon;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -22,6 +23,9 @@ public static class ModelRegistry
     static ModelRegistry()
     {
         Register<MeanPoolClassifierConfig>(MeanPoolClassifier.Kind, c => new MeanPoolClassifier(c));
+        Register<RaccoonLogClassifierConfig>(RaccoonLogClassifier.Kind, c => new RaccoonLogClassifier(c));
+        Register<SimpleRaccoonConfig>(SimpleRaccoonModel.Kind, c => new SimpleRaccoonModel(c));
+        Register<DocumentedOriginalConfig>(DocumentedOriginalRaccoon.Kind, c => new DocumentedOriginalRaccoon(c));
     }
 
     /// <summary>Registers <paramref name="kind"/>; the factory gets the config deserialised as <typeparamref name="TConfig"/>.</summary>

@@ -1,3 +1,4 @@
+using Raccoon.Research.Blocks.Memory;
 using Raccoon.Research.Data;
 
 namespace Raccoon.Research.Training;

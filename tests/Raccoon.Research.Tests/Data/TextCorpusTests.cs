@@ -36,7 +36,7 @@ public class TextCorpusTests : IClassFixture<TorchFixture>
         string file = Path.Combine(Repo.Root, "data", "meadow-corpus.txt");
         string expected = string.Join('\n', generated) + "\n";
         if (Environment.GetEnvironmentVariable("RACCOON_WRITE_CORPUS") == "1")
-            Raccoon.Research.IO.AtomicFile.WriteAllText(file, expected);
+            global::Raccoon.Research.IO.AtomicFile.WriteAllText(file, expected);
         Assert.Equal(expected, File.ReadAllText(file));
         Assert.Equal(generated, TextCorpus.ReadEmbedded());
         Assert.All(generated, line => Assert.EndsWith(" </s>", line));

@@ -1,6 +1,9 @@
+using Raccoon.Research.Blocks.Memory;
+using Raccoon.Research.Data;
 using Raccoon.Research.Models;
 using Raccoon.Research.Models.Raccoon;
 using Raccoon.Research.Tests.Support;
+using Raccoon.Research.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -64,6 +67,7 @@ public class RaccoonModelTests : IClassFixture<TorchFixture>
         };
         Assert.Equal(expected, Counts(model));
         Assert.Equal(12_470, Total(model));
+        Assert.Equal(0f, model.Embedding.weight![0].abs().sum().item<float>()); // padding id 0 starts at zero, as in PyTorch
     }
 
     [Fact]
@@ -186,46 +190,54 @@ public class RaccoonModelTests : IClassFixture<TorchFixture>
         var (tokens, labels) = Batch_(model, 2, 10);
         var bad = tokens.clone();
         bad[1, 3] = model.VocabularySize + 5;
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => model.Logits(bad));
-        Assert.Contains($"token id {model.VocabularySize + 5}", e.Message);
-        Assert.Contains($"vocabulary of size {model.VocabularySize}", e.Message);
+        var e = Assert.Throws<ArgumentException>(() => model.Logits(bad));
+        Assert.Contains($"token id {model.VocabularySize + 5} is outside the vocabulary [0, {model.VocabularySize})", e.Message);
         bad[1, 3] = -1;
-        Assert.Contains("token id -1", Assert.Throws<ArgumentOutOfRangeException>(() => model.Objective(bad, labels)).Message);
+        Assert.Contains("token id -1", Assert.Throws<ArgumentException>(() => model.Objective(bad, labels)).Message);
         Assert.Contains("empty batch", Assert.Throws<ArgumentException>(() => model.Logits(zeros(0, 10, dtype: ScalarType.Int64))).Message);
         Assert.Contains("(batch, time)", Assert.Throws<ArgumentException>(() => model.Logits(tokens[0])).Message);
         Assert.Contains("int64", Assert.Throws<ArgumentException>(() => model.Logits(tokens.to_type(ScalarType.Int32))).Message);
-        Assert.Contains("labels must have shape (2)", Assert.Throws<ArgumentException>(() => model.Objective(tokens, labels[..1])).Message);
-        Assert.Contains("label 9", Assert.Throws<ArgumentOutOfRangeException>(() => model.Objective(tokens, full(2, 9L))).Message);
+        Assert.Contains("labels of shape (2)", Assert.Throws<ArgumentException>(() => model.Objective(tokens, labels[..1])).Message);
+        Assert.Contains("label 9", Assert.Throws<ArgumentException>(() => model.Objective(tokens, full(2, 9L))).Message);
     }
 
     [Theory, MemberData(nameof(Builds))]
-    public void Continual_update_fills_the_memory_then_adapts(string which)
+    public void Each_build_brings_its_own_replay_memory_and_adapts_in_the_continual_phase(string which)
     {
         using var scope = NewDisposeScope();
         manual_seed(25);
         IRaccoonModel model = which switch
         {
             "upstream" => new RaccoonLogClassifier(RaccoonLogClassifierConfig.Upstream with { MemorySize = 40 }),
-            "simple" => new SimpleRaccoonModel(SimpleRaccoonConfig.Upstream with { MemorySize = 40, AdaptationRate = 1e-2 }),
+            "simple" => new SimpleRaccoonModel(SimpleRaccoonConfig.Upstream with { MemorySize = 40 }),
             _ => new DocumentedOriginalRaccoon(DocumentedOriginalConfig.Documented with { MemorySize = 40 }),
         };
-        model.Module.eval();
+        Assert.IsType(which == "simple" ? typeof(CircularReplay) : typeof(PriorityReplay), model.Replay);
+        Assert.Equal(1e-4, model.AdaptationRate);
+        var rng = new Random(3);
+        LabelledSequence Sample() => new(Enumerable.Range(0, 20).Select(_ => (long)rng.Next(model.VocabularySize)).ToArray(), rng.Next(4));
+        var stream = new SequenceDataset(Enumerable.Range(0, 60).Select(_ => Sample()).ToList(), model.VocabularySize, 4);
+        var test = new SequenceDataset(Enumerable.Range(0, 16).Select(_ => Sample()).ToList(), model.VocabularySize, 4);
         var before = model.Module.parameters().Select(p => p.detach().clone()).ToList();
-        bool Changed() => model.Module.parameters().Zip(before).Any(pb => !pb.First.detach().equal(pb.Second).all().item<bool>());
-        for (int i = 0; i < 3; i++)
+        var result = ContinualLearning.Run(model, model.Replay, stream, test, null, new ContinualOptions { LearningRate = model.AdaptationRate });
+        Assert.Equal(60 - 31, result.Updates + result.SkippedUpdates); // updates start once 32 samples are stored
+        Assert.Equal(0, result.SkippedUpdates);
+        Assert.Equal(40, model.Replay.Count); // capacity holds
+        Assert.Contains(model.Module.parameters().Zip(before), pb => !pb.First.detach().equal(pb.Second).all().item<bool>());
+    }
+
+    [Theory, MemberData(nameof(Builds))]
+    public void Each_build_is_rebuilt_from_its_registered_kind_and_config(string which)
+    {
+        using var scope = NewDisposeScope();
+        var (kind, config) = which switch
         {
-            var (x, y) = Batch_(model, 10, 20);
-            var step = model.ContinualUpdate(x, y);
-            Assert.False(step.Updated);
-            Assert.True(step.Score >= 0 && step.Score <= Math.Log(4) + 1e-6);
-        }
-        Assert.Equal(30, model.ReplayCount);
-        Assert.False(Changed());
-        var (x4, y4) = Batch_(model, 10, 20);
-        var update = model.ContinualUpdate(x4, y4);
-        Assert.True(update.Updated && !update.Skipped && double.IsFinite(update.Loss));
-        Assert.True(Changed());
-        for (int i = 0; i < 3; i++) { var (x, y) = Batch_(model, 10, 20); model.ContinualUpdate(x, y); }
-        Assert.Equal(40, model.ReplayCount); // capacity holds
+            "upstream" => (RaccoonLogClassifier.Kind, ModelRegistry.ConfigJson(RaccoonLogClassifierConfig.Upstream)),
+            "simple" => (SimpleRaccoonModel.Kind, ModelRegistry.ConfigJson(SimpleRaccoonConfig.Upstream with { ConvChannels = [8, 4] })),
+            _ => (DocumentedOriginalRaccoon.Kind, ModelRegistry.ConfigJson(DocumentedOriginalConfig.Documented)),
+        };
+        var rebuilt = (IRaccoonModel)ModelRegistry.Create(kind, config);
+        var original = which == "simple" ? new SimpleRaccoonModel(SimpleRaccoonConfig.Upstream with { ConvChannels = [8, 4] }) : Build(which);
+        Assert.Equal(Counts(original), Counts(rebuilt));
     }
 }

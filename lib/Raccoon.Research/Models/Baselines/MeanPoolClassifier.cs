@@ -33,7 +33,7 @@ public sealed class MeanPoolClassifier : nn.Module<Tensor, Tensor>, ISequenceCla
 
     public override Tensor forward(Tensor tokens) // (B, T) -> (B, C)
     {
-        TokenChecks.Tokens(tokens, VocabularySize, nameof(MeanPoolClassifier));
+        TokenChecks.Tokens(tokens, VocabularySize, "MeanPoolClassifier");
         var embedded = embedding.forward(tokens); // (B, T, E)
         var pooled = embedded.mean([1]);           // (B, E)
         return head.forward(pooled);               // (B, C)
@@ -44,7 +44,7 @@ public sealed class MeanPoolClassifier : nn.Module<Tensor, Tensor>, ISequenceCla
     public (Tensor Loss, Tensor Logits) Objective(Tensor tokens, Tensor labels)
     {
         var logits = forward(tokens);
-        TokenChecks.Labels(labels, tokens.shape[0], Classes, nameof(MeanPoolClassifier));
+        TokenChecks.Labels(labels, tokens.shape[0], Classes, "MeanPoolClassifier");
         return (nn.functional.cross_entropy(logits, labels), logits);
     }
 }

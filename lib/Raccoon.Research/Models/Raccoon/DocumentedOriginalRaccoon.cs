@@ -3,9 +3,9 @@ using Raccoon.Research.Blocks.Embeddings;
 using Raccoon.Research.Blocks.Encoders;
 using Raccoon.Research.Blocks.Flows;
 using Raccoon.Research.Blocks.Heads;
-using Raccoon.Research.Blocks.Memory;
 using Raccoon.Research.Blocks.Sde;
 using Raccoon.Research.Blocks.Statistics;
+using Raccoon.Research.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using TransformerEncoder = Raccoon.Research.Blocks.Encoders.TransformerEncoder;
@@ -67,7 +67,7 @@ public sealed record DocumentedOriginalConfig(
 /// 9. Head: Linear(32 -> 64) -> ReLU -> Linear(64 -> classes), the hidden width of both upstream models.
 /// 10. Objective: cross-entropy + 0.01 x sliced Epps-Pulley on the flow output (upstream's normality term and
 ///     weight); no KL, since this encoder is deterministic. The document gives no loss.
-/// 11. Replay: upstream's priority memory with the document's 5000 samples, and upstream's online update.
+/// 11. Replay: upstream's priority memory with the document's 5000 samples (the continual phase applies upstream's online update).
 /// 12. Inference runs the whole path (it is deterministic: there is no sampling and no noise).
 /// </summary>
 public sealed class DocumentedOriginalRaccoon : nn.Module, IRaccoonModel
@@ -80,8 +80,10 @@ public sealed class DocumentedOriginalRaccoon : nn.Module, IRaccoonModel
     readonly TimeConditionedCouplingFlow flow;
     readonly Sequential head;
     readonly SlicedEppsPulley latent_test;
-    readonly PriorityReplayMemory<LabelledSequence> memory;
-    readonly ReplayAdaptation adaptation;
+    readonly PriorityReplay replay;
+
+    /// <summary>Model kind in checkpoints (<see cref="ModelRegistry"/>).</summary>
+    public const string Kind = "documented-original-raccoon";
 
     public DocumentedOriginalConfig Config { get; }
 
@@ -97,8 +99,7 @@ public sealed class DocumentedOriginalRaccoon : nn.Module, IRaccoonModel
             config.FlowHiddenLayers, input: CouplingInput.KeptOnly);
         head = MlpHead.Create(config.LatentDim, config.HeadHidden, config.Classes, HeadActivation.ReLU);
         latent_test = new SlicedEppsPulley(config.EppsPulleySlices, tMax: 5.0, points: 17);
-        memory = new PriorityReplayMemory<LabelledSequence>(config.MemorySize, config.ReplaySeed);
-        adaptation = new ReplayAdaptation(this, config.AdaptationRate);
+        replay = new PriorityReplay(config.MemorySize, config.ReplaySeed);
         RegisterComponents();
     }
 
@@ -112,8 +113,9 @@ public sealed class DocumentedOriginalRaccoon : nn.Module, IRaccoonModel
     public NeuralOdeDrift Dynamics => drift;
     public TimeConditionedCouplingFlow Flow => flow;
     public Sequential Head => head;
-    public PriorityReplayMemory<LabelledSequence> Memory => memory;
-    public int ReplayCount => memory.Count;
+    public PriorityReplay Memory => replay;
+    public IReplayMemory Replay => replay;
+    public double AdaptationRate => Config.AdaptationRate;
 
     public IReadOnlyList<ModelComponent> Components =>
     [
@@ -143,7 +145,7 @@ public sealed class DocumentedOriginalRaccoon : nn.Module, IRaccoonModel
 
     public Tensor Logits(Tensor tokens, StageObserver? onStage)
     {
-        SequenceInput.ValidateTokens(tokens, VocabularySize);
+        TokenChecks.Tokens(tokens, VocabularySize, "DocumentedOriginalRaccoon");
         var (z, _) = Latent(tokens, onStage);
         var logits = head.forward(z); // (B, C)
         onStage?.Invoke(RaccoonStage.Head);
@@ -154,8 +156,8 @@ public sealed class DocumentedOriginalRaccoon : nn.Module, IRaccoonModel
 
     public (Tensor Loss, Tensor Logits) Objective(Tensor tokens, Tensor labels, StageObserver? onStage)
     {
-        SequenceInput.ValidateTokens(tokens, VocabularySize);
-        SequenceInput.ValidateLabels(labels, tokens.shape[0], Classes);
+        TokenChecks.Tokens(tokens, VocabularySize, "DocumentedOriginalRaccoon");
+        TokenChecks.Labels(labels, tokens.shape[0], Classes, "DocumentedOriginalRaccoon");
         var (z, _) = Latent(tokens, onStage);
         var logits = head.forward(z); // (B, C)
         onStage?.Invoke(RaccoonStage.Head);
@@ -165,16 +167,4 @@ public sealed class DocumentedOriginalRaccoon : nn.Module, IRaccoonModel
         return (loss, logits);
     }
 
-    /// <summary>Upstream's online update with this model's full-path logits for the entropy score.</summary>
-    public ContinualStep ContinualUpdate(Tensor tokens, Tensor labels)
-    {
-        SequenceInput.ValidateTokens(tokens, VocabularySize);
-        SequenceInput.ValidateLabels(labels, tokens.shape[0], Classes);
-        double score;
-        using (var scope = NewDisposeScope())
-        using (no_grad())
-            score = ReplayAdaptation.MeanEntropy(Logits(tokens));
-        foreach (var item in ReplayAdaptation.Split(tokens, labels)) memory.Add(item, score);
-        return adaptation.Step(score, memory.Count, memory.Sample, tokens, labels, (x, y) => Objective(x, y).Loss);
-    }
 }

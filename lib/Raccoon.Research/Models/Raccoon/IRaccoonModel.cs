@@ -1,3 +1,4 @@
+using Raccoon.Research.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -36,13 +37,6 @@ public enum InferencePath
     Full,
 }
 
-/// <summary>Outcome of one online (continual) update.</summary>
-/// <param name="Score">The replay score given to the new samples.</param>
-/// <param name="Updated">False while the memory holds fewer items than the update threshold.</param>
-/// <param name="Skipped">True when the loss or a gradient was not finite and the step was not applied.</param>
-/// <param name="Loss">The objective on new + replayed samples (NaN when not updated).</param>
-public sealed record ContinualStep(double Score, bool Updated, bool Skipped, double Loss);
-
 /// <summary>What the Raccoon experiments need from each of the three builds.</summary>
 public interface IRaccoonModel : ISequenceClassifier
 {
@@ -56,10 +50,9 @@ public interface IRaccoonModel : ISequenceClassifier
 
     (Tensor Loss, Tensor Logits) Objective(Tensor tokens, Tensor labels, StageObserver? onStage);
 
-    /// <summary>Items held by the model's replay memory.</summary>
-    int ReplayCount { get; }
+    /// <summary>The model's own replay memory for the continual phase (<see cref="ContinualLearning"/>), empty at start.</summary>
+    IReplayMemory Replay { get; }
 
-    /// <summary>Stores the samples in the replay memory and, once it holds enough, takes one small SGD step on
-    /// the new samples plus a replayed batch (the continual phase).</summary>
-    ContinualStep ContinualUpdate(Tensor tokens, Tensor labels);
+    /// <summary>Plain SGD rate of upstream's online update (the continual phase's learning rate).</summary>
+    double AdaptationRate { get; }
 }

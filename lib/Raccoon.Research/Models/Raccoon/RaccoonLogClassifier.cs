@@ -1,9 +1,9 @@
 using Raccoon.Research.Blocks.Encoders;
 using Raccoon.Research.Blocks.Flows;
 using Raccoon.Research.Blocks.Heads;
-using Raccoon.Research.Blocks.Memory;
 using Raccoon.Research.Blocks.Sde;
 using Raccoon.Research.Blocks.Statistics;
+using Raccoon.Research.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -63,9 +63,11 @@ public sealed class RaccoonLogClassifier : nn.Module, IRaccoonModel
     readonly Sequential head;
     readonly LearnableGaussianPrior prior;
     readonly SlicedEppsPulley latent_test;
-    readonly PriorityReplayMemory<LabelledSequence> memory;
-    readonly ReplayAdaptation adaptation;
+    readonly PriorityReplay replay;
     readonly double[] sdeTimes;
+
+    /// <summary>Model kind in checkpoints (<see cref="ModelRegistry"/>).</summary>
+    public const string Kind = "raccoon-log-classifier";
 
     public RaccoonLogClassifierConfig Config { get; }
 
@@ -79,8 +81,7 @@ public sealed class RaccoonLogClassifier : nn.Module, IRaccoonModel
         head = MlpHead.Create(config.LatentDim, config.HiddenDim, config.Classes, HeadActivation.SiLU);
         prior = new LearnableGaussianPrior(config.LatentDim);
         latent_test = new SlicedEppsPulley(config.EppsPulleySlices, tMax: 5.0, points: 17);
-        memory = new PriorityReplayMemory<LabelledSequence>(config.MemorySize, config.ReplaySeed);
-        adaptation = new ReplayAdaptation(this, config.AdaptationRate);
+        replay = new PriorityReplay(config.MemorySize, config.ReplaySeed);
         sdeTimes = EulerMaruyama.Grid(0.0, config.SdeHorizon, config.SdeTimePoints);
         RegisterComponents();
     }
@@ -96,8 +97,9 @@ public sealed class RaccoonLogClassifier : nn.Module, IRaccoonModel
     public Sequential Head => head;
     public LearnableGaussianPrior Prior => prior;
     public SlicedEppsPulley LatentTest => latent_test;
-    public PriorityReplayMemory<LabelledSequence> Memory => memory;
-    public int ReplayCount => memory.Count;
+    public PriorityReplay Memory => replay;
+    public IReplayMemory Replay => replay;
+    public double AdaptationRate => Config.AdaptationRate;
 
     public IReadOnlyList<ModelComponent> Components =>
     [
@@ -133,7 +135,7 @@ public sealed class RaccoonLogClassifier : nn.Module, IRaccoonModel
 
     public Tensor Logits(Tensor tokens, StageObserver? onStage)
     {
-        SequenceInput.ValidateTokens(tokens, VocabularySize);
+        TokenChecks.Tokens(tokens, VocabularySize, "RaccoonLogClassifier");
         var (mean, logvar) = Encode(tokens, onStage);
         var z = SampleLatent(mean, logvar);
         onStage?.Invoke(RaccoonStage.Encoder);
@@ -154,8 +156,8 @@ public sealed class RaccoonLogClassifier : nn.Module, IRaccoonModel
     /// <summary>The objective and each of its terms, as upstream's forward computes them.</summary>
     public RaccoonLossTerms Terms(Tensor tokens, Tensor labels, StageObserver? onStage = null)
     {
-        SequenceInput.ValidateTokens(tokens, VocabularySize);
-        SequenceInput.ValidateLabels(labels, tokens.shape[0], Classes);
+        TokenChecks.Tokens(tokens, VocabularySize, "RaccoonLogClassifier");
+        TokenChecks.Labels(labels, tokens.shape[0], Classes, "RaccoonLogClassifier");
         var (mean, logvar) = Encode(tokens, onStage);
         var z = SampleLatent(mean, logvar); // (B, L)
         onStage?.Invoke(RaccoonStage.Encoder);
@@ -170,23 +172,4 @@ public sealed class RaccoonLogClassifier : nn.Module, IRaccoonModel
         return new RaccoonLossTerms(loss, classification, kl, ep, logits);
     }
 
-    /// <summary>
-    /// Upstream's continuous_update: score the batch by the mean entropy of encoder-sample -> head logits
-    /// (no SDE, no flow, as upstream), store each sample with that score, and once 32 are stored take one SGD
-    /// step at AdaptationRate on the batch plus 16 replayed samples.
-    /// </summary>
-    public ContinualStep ContinualUpdate(Tensor tokens, Tensor labels)
-    {
-        SequenceInput.ValidateTokens(tokens, VocabularySize);
-        SequenceInput.ValidateLabels(labels, tokens.shape[0], Classes);
-        double score;
-        using (var scope = NewDisposeScope())
-        using (no_grad())
-        {
-            var (mean, logvar) = Encode(tokens);
-            score = ReplayAdaptation.MeanEntropy(head.forward(SampleLatent(mean, logvar)));
-        }
-        foreach (var item in ReplayAdaptation.Split(tokens, labels)) memory.Add(item, score);
-        return adaptation.Step(score, memory.Count, memory.Sample, tokens, labels, (x, y) => Terms(x, y).Loss);
-    }
 }

@@ -1,8 +1,8 @@
 using Raccoon.Research.Blocks.Encoders;
 using Raccoon.Research.Blocks.Flows;
 using Raccoon.Research.Blocks.Heads;
-using Raccoon.Research.Blocks.Memory;
 using Raccoon.Research.Blocks.Sde;
+using Raccoon.Research.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -45,8 +45,8 @@ public sealed record SimpleRaccoonConfig(
 /// <see cref="Objective"/> applies the SDE iff the module is in training mode. Upstream's test evaluation and
 /// inference engine (and so <see cref="InferencePath.Upstream"/>) classify the encoder output directly,
 /// skipping the flows the head was trained on; its validation runs the flows (<see cref="InferencePath.Full"/>).
-/// The online update is not upstream's: upstream defines the circular buffer but never trains from it, so
-/// <see cref="ContinualUpdate"/> applies RaccoonLogClassifier's update procedure with this buffer.
+/// Upstream defines the circular buffer but never trains from it; <see cref="Replay"/> offers it to the continual
+/// phase, which then applies RaccoonLogClassifier's online update with this buffer (not an upstream procedure).
 /// </summary>
 public sealed class SimpleRaccoonModel : nn.Module, IRaccoonModel
 {
@@ -56,8 +56,10 @@ public sealed class SimpleRaccoonModel : nn.Module, IRaccoonModel
     readonly FlowSequence flow;
     readonly Sequential head;
     readonly Tensor global_step; // registered but never advanced upstream; kept so the saved state matches
-    readonly CircularReplayBuffer<LabelledSequence> memory;
-    readonly ReplayAdaptation adaptation;
+    readonly CircularReplay replay;
+
+    /// <summary>Model kind in checkpoints (<see cref="ModelRegistry"/>).</summary>
+    public const string Kind = "simple-raccoon";
 
     public SimpleRaccoonConfig Config { get; }
 
@@ -70,8 +72,7 @@ public sealed class SimpleRaccoonModel : nn.Module, IRaccoonModel
         flow = new FlowSequence(Enumerable.Range(0, config.FlowLayers).Select(_ => (Flow)new DiagonalAffine(config.LatentDim)));
         head = MlpHead.Create(config.LatentDim, config.HiddenDim, config.Classes, HeadActivation.ReLU, config.Dropout);
         global_step = zeros(Array.Empty<long>(), dtype: ScalarType.Int64);
-        memory = new CircularReplayBuffer<LabelledSequence>(config.MemorySize, config.ReplaySeed);
-        adaptation = new ReplayAdaptation(this, config.AdaptationRate);
+        replay = new CircularReplay(config.MemorySize, config.ReplaySeed);
         RegisterComponents();
     }
 
@@ -84,8 +85,9 @@ public sealed class SimpleRaccoonModel : nn.Module, IRaccoonModel
     public OrnsteinUhlenbeck Dynamics => sde;
     public FlowSequence Flow => flow;
     public Sequential Head => head;
-    public CircularReplayBuffer<LabelledSequence> Memory => memory;
-    public int ReplayCount => memory.Count;
+    public CircularReplay Memory => replay;
+    public IReplayMemory Replay => replay;
+    public double AdaptationRate => Config.AdaptationRate;
 
     public IReadOnlyList<ModelComponent> Components =>
     [
@@ -107,7 +109,7 @@ public sealed class SimpleRaccoonModel : nn.Module, IRaccoonModel
 
     public Tensor Logits(Tensor tokens, StageObserver? onStage)
     {
-        SequenceInput.ValidateTokens(tokens, VocabularySize);
+        TokenChecks.Tokens(tokens, VocabularySize, "SimpleRaccoonModel");
         var z = Encode(tokens, onStage);
         if (Config.Inference == InferencePath.Full)
         {
@@ -123,8 +125,8 @@ public sealed class SimpleRaccoonModel : nn.Module, IRaccoonModel
 
     public (Tensor Loss, Tensor Logits) Objective(Tensor tokens, Tensor labels, StageObserver? onStage)
     {
-        SequenceInput.ValidateTokens(tokens, VocabularySize);
-        SequenceInput.ValidateLabels(labels, tokens.shape[0], Classes);
+        TokenChecks.Tokens(tokens, VocabularySize, "SimpleRaccoonModel");
+        TokenChecks.Labels(labels, tokens.shape[0], Classes, "SimpleRaccoonModel");
         var z = Encode(tokens, onStage);
         if (training) z = sde.Steps(z, Config.SdeSteps, Config.SdeDt); // upstream: SDE in training only
         onStage?.Invoke(RaccoonStage.Dynamics);
@@ -137,18 +139,4 @@ public sealed class SimpleRaccoonModel : nn.Module, IRaccoonModel
         return (loss, logits);
     }
 
-    /// <summary>Not upstream (see the class note): store each sample in the circular buffer (score = mean
-    /// entropy of the inference logits, reported only) and, once 32 are stored, one SGD step at AdaptationRate
-    /// on the batch plus 16 uniformly replayed samples.</summary>
-    public ContinualStep ContinualUpdate(Tensor tokens, Tensor labels)
-    {
-        SequenceInput.ValidateTokens(tokens, VocabularySize);
-        SequenceInput.ValidateLabels(labels, tokens.shape[0], Classes);
-        double score;
-        using (var scope = NewDisposeScope())
-        using (no_grad())
-            score = ReplayAdaptation.MeanEntropy(Logits(tokens));
-        foreach (var item in ReplayAdaptation.Split(tokens, labels)) memory.Add(item);
-        return adaptation.Step(score, memory.Count, memory.Sample, tokens, labels, (x, y) => Objective(x, y).Loss);
-    }
 }
