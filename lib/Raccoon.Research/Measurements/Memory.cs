@@ -154,21 +154,9 @@ public static class Memory
     static long? SettledResidentBytes()
     {
         if (!ProcessMemory.Available) return null;
-        TrimNativeHeap();
+        ProcessMemory.ReturnFreedHeap();
         return ProcessMemory.Read().ResidentBytes;
     }
-
-    static bool _noTrim;
-
-    static void TrimNativeHeap()
-    {
-        if (_noTrim || !RuntimeInformation.IsOSPlatform(OSPlatform.Linux)) return;
-        try { malloc_trim(0); }
-        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException) { _noTrim = true; } // not glibc
-    }
-
-    [DllImport("libc", EntryPoint = "malloc_trim")]
-    static extern int malloc_trim(nuint pad);
 
     /// <summary>Address and size of the storage under a tensor (views share their base's); null for dtypes
     /// TorchSharp gives no typed storage for.</summary>
