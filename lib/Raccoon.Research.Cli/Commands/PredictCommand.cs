@@ -83,6 +83,8 @@ static class PredictCommand
         }
         if (n == 0) throw new UsageException("nothing to classify: standard input was empty");
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"first inference: {firstInferenceMs:F3} ms"));
+        if (Raccoon.Research.Measurements.ProcessMemory.Read().PeakResidentBytes is long peak) // the serving footprint R0-11 reports
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"peak resident memory: {peak / 1e6:F1} MB"));
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"predicted {n} line(s) with '{header.Meta.ModelKind}' ({header.Parameters} parameters), mean inference {totalInferenceMs / n:F3} ms, {threads} thread(s)"));
         return 0;

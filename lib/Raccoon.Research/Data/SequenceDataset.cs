@@ -1,4 +1,3 @@
-using Raccoon.Research.Blocks.Memory;
 using static TorchSharp.torch;
 
 namespace Raccoon.Research.Data;
@@ -92,17 +91,6 @@ public sealed class SequenceDataset
             lab[b] = samples[b].Label;
         }
         return (tensor(tok, [samples.Count, t], ScalarType.Int64), tensor(lab, ScalarType.Int64));
-    }
-
-    /// <summary>A batch back as loose samples: tokens (B, T) int64, labels (B) int64.</summary>
-    public static IReadOnlyList<LabelledSequence> Samples(Tensor tokens, Tensor labels)
-    {
-        if (tokens.dim() != 2 || labels.dim() != 1 || labels.shape[0] != tokens.shape[0])
-            throw new ArgumentException($"expected tokens (B, T) and labels (B), got ({string.Join(", ", tokens.shape)}) and ({string.Join(", ", labels.shape)})");
-        int b = (int)tokens.shape[0], t = (int)tokens.shape[1];
-        var ids = tokens.cpu().data<long>().ToArray();
-        var ys = labels.cpu().data<long>().ToArray();
-        return Enumerable.Range(0, b).Select(i => new LabelledSequence(ids.AsSpan(i * t, t).ToArray(), ys[i])).ToList();
     }
 
     /// <summary>Samples [start, start + count) as a new dataset.</summary>

@@ -7,6 +7,11 @@ public static class ExperimentRegistry
 {
     public static IReadOnlyList<IExperiment> All { get; } =
     [
+        new Raccoon.RaccoonStructureExperiment(),
+        new Raccoon.RaccoonSpeedExperiment(),
+        new Raccoon.RaccoonMemoryExperiment(),
+        new Raccoon.RaccoonDeploymentExperiment(),
+        new Raccoon.RaccoonTrainingExperiment(),
     ];
 
     public static IExperiment Get(string name) =>

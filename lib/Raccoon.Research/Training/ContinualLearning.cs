@@ -1,4 +1,3 @@
-using Raccoon.Research.Blocks.Memory;
 using System.Diagnostics;
 using Raccoon.Research.Data;
 using Raccoon.Research.Models;
@@ -48,63 +47,15 @@ public sealed record ContinualResult(
     public double Forgetting => PreDriftBefore.Accuracy - PreDriftAfter.Accuracy;
 }
 
-/// <summary>What one online update did: whether a step was taken, and whether it was skipped for a non-finite loss or gradient.</summary>
-public readonly record struct OnlineUpdate(bool Applied, bool Skipped);
-
-/// <summary>An online update a model brings itself (store the batch in its own memory, maybe take a step).</summary>
-public delegate OnlineUpdate OnlineUpdater(Tensor tokens, Tensor labels);
-
 /// <summary>The online phase under concept drift, as upstream's continuous_learning_phase: for each stream
-/// batch, predict (the online accuracy), then update — with a pluggable <see cref="IReplayMemory"/> (store the
-/// batch with its predictive entropy; once the memory is full enough, one step on the new batch mixed with a
-/// replayed draw), or with the model's own update (<see cref="OnlineUpdater"/>).</summary>
+/// batch, predict, store it in the replay memory with its predictive entropy, and once the memory is full
+/// enough take one step on the new batch mixed with a replayed draw.</summary>
 public static class ContinualLearning
 {
-    /// <summary>The phase with <paramref name="memory"/> and the update of <paramref name="options"/> (upstream: SGD 1e-4, replay 16, from 32 stored).</summary>
     public static ContinualResult Run(
         ISequenceClassifier model, IReplayMemory memory, SequenceDataset stream,
         SequenceDataset preDriftTest, SequenceDataset? postDriftTest, ContinualOptions options,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
-    {
-        var module = Trainer.AsModule(model);
-        var parameters = module.parameters().Where(p => p.requires_grad).ToList();
-        using var optimizer = Trainer.CreateOptimizer(parameters, new TrainingOptions
-        {
-            Optimizer = options.Optimizer, LearningRate = options.LearningRate, WeightDecay = 0, Seed = options.Seed,
-        });
-        OnlineUpdate Update(Tensor tokens, Tensor labels, Tensor logits)
-        {
-            var fresh = SequenceDataset.Samples(tokens, labels);
-            memory.Add(fresh, MeanEntropy(logits));
-            if (memory.Count < options.MinMemory) return new OnlineUpdate(false, false);
-            var replay = options.ReplayBatch > 0 ? memory.Sample(options.ReplayBatch) : [];
-            var (mixedTokens, mixedLabels) = SequenceDataset.Batch([.. fresh, .. replay]);
-            var outcome = Trainer.Step(model, parameters, optimizer, mixedTokens, mixedLabels, options.ClipNorm);
-            return new OnlineUpdate(true, outcome.SkipReason is not null);
-        }
-        return RunCore(model, Update, () => memory.Count, stream, preDriftTest, postDriftTest, options, progress, cancel);
-    }
-
-    /// <summary>The phase with the model's own online update (its own memory, optimizer and thresholds);
-    /// <paramref name="memoryCount"/> reports its memory's size.</summary>
-    public static ContinualResult Run(
-        ISequenceClassifier model, OnlineUpdater update, Func<int> memoryCount, SequenceDataset stream,
-        SequenceDataset preDriftTest, SequenceDataset? postDriftTest, ContinualOptions options,
-        IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default) =>
-        RunCore(model, (tokens, labels, _) => update(tokens, labels), memoryCount, stream, preDriftTest, postDriftTest, options, progress, cancel);
-
-    /// <summary>Mean predictive entropy of a batch's logits (B, C): upstream's replay priority.</summary>
-    public static double MeanEntropy(Tensor logits)
-    {
-        using var scope = NewDisposeScope();
-        var probs = logits.softmax(1);
-        return (-(probs * (probs + 1e-10).log()).sum(1)).mean().ToDouble();
-    }
-
-    static ContinualResult RunCore(
-        ISequenceClassifier model, Func<Tensor, Tensor, Tensor, OnlineUpdate> update, Func<int> memoryCount, SequenceDataset stream,
-        SequenceDataset preDriftTest, SequenceDataset? postDriftTest, ContinualOptions options,
-        IProgress<TrainingProgress>? progress, CancellationToken cancel)
     {
         var module = Trainer.AsModule(model);
         if (options.StreamBatch < 1 || options.ReplayBatch < 0 || options.MinMemory < 0 || options.Window < 1)
@@ -118,6 +69,11 @@ public static class ContinualLearning
 
         torch.random.manual_seed(options.Seed);
         var rng = new Random(options.Seed);
+        var parameters = module.parameters().Where(p => p.requires_grad).ToList();
+        using var optimizer = Trainer.CreateOptimizer(parameters, new TrainingOptions
+        {
+            Optimizer = options.Optimizer, LearningRate = options.LearningRate, WeightDecay = 0, Seed = options.Seed,
+        });
         var order = Enumerable.Range(0, stream.Count).ToArray();
         if (options.ShuffleStream) rng.Shuffle(order);
 
@@ -136,10 +92,10 @@ public static class ContinualLearning
                 var (tokens, labels) = stream.Batch(indices);
 
                 module.eval();
-                Tensor logits;
+                double priority;
                 using (no_grad())
                 {
-                    logits = model.Logits(tokens);
+                    var logits = model.Logits(tokens);
                     var predicted = logits.argmax(1).data<long>().ToArray();
                     for (int b = 0; b < indices.Length; b++)
                     {
@@ -149,11 +105,20 @@ public static class ContinualLearning
                         if (correctAt.Count > options.Window && correctAt[^(options.Window + 1)].Correct) windowCorrect--;
                         rolling.Add((double)windowCorrect / Math.Min(correctAt.Count, options.Window));
                     }
+                    var probs = logits.softmax(1);
+                    priority = (-(probs * (probs + 1e-10).log()).sum(1)).mean().ToDouble();
                 }
-                module.train(options.UpdateInTrainMode);
-                var outcome = update(tokens, labels, logits);
-                if (outcome.Skipped) skippedUpdates++;
-                else if (outcome.Applied) updates++;
+                var fresh = indices.Select(i => stream[i]).ToList();
+                memory.Add(fresh, priority);
+
+                if (memory.Count >= options.MinMemory)
+                {
+                    var replay = options.ReplayBatch > 0 ? memory.Sample(options.ReplayBatch) : [];
+                    var (mixedTokens, mixedLabels) = SequenceDataset.Batch([.. fresh, .. replay]);
+                    module.train(options.UpdateInTrainMode);
+                    var outcome = Trainer.Step(model, parameters, optimizer, mixedTokens, mixedLabels, options.ClipNorm);
+                    if (outcome.SkipReason is null) updates++; else skippedUpdates++;
+                }
                 if ((start / options.StreamBatch) % 50 == 0)
                     progress?.Report(new TrainingProgress("continual", 0, correctAt.Count, stream.Count, null, null, rolling[^1]));
             }
@@ -175,6 +140,6 @@ public static class ContinualLearning
             Online(_ => true)!.Value,
             options.DriftPoint is int d ? Online(i => i < d) : null,
             options.DriftPoint is int d2 ? Online(i => i >= d2) : null,
-            rolling, updates, skippedUpdates, memoryCount(), seconds);
+            rolling, updates, skippedUpdates, memory.Count, seconds);
     }
 }

@@ -1,4 +1,3 @@
-using Raccoon.Research.Blocks.Memory;
 using Raccoon.Research.Data;
 
 namespace Raccoon.Research.Training;

@@ -1,4 +1,3 @@
-using Raccoon.Research.Blocks.Memory;
 using Raccoon.Research.Data;
 using Raccoon.Research.Tests.Support;
 using static TorchSharp.torch;

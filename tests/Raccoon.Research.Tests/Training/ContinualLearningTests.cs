@@ -48,28 +48,4 @@ public class ContinualLearningTests : IClassFixture<TorchFixture>
         Assert.Equal(a.RollingAccuracy, b.RollingAccuracy);
         Assert.Equal(a.PreDriftAfter.Loss, b.PreDriftAfter.Loss);
     }
-
-    [Fact]
-    public void A_model_s_own_online_update_plugs_in_and_entropy_is_the_priority()
-    {
-        var task = new TemplateLogTask();
-        torch.random.manual_seed(1);
-        var model = new MeanPoolClassifier(new(40, 4, 8));
-        int stored = 0, calls = 0;
-        OnlineUpdate Update(torch.Tensor tokens, torch.Tensor labels)
-        {
-            calls++;
-            stored += (int)tokens.shape[0];
-            return new OnlineUpdate(Applied: stored >= 10, Skipped: calls == 12);
-        }
-        var result = ContinualLearning.Run(model, Update, () => stored, task.Dataset(30, 3), task.Dataset(16, 4), null,
-            new ContinualOptions { StreamBatch = 2 });
-        Assert.Equal(15, calls);
-        Assert.Equal(30, result.MemoryCount);
-        Assert.Equal(10, result.Updates); // batches 5..15 reach 10 stored; batch 12 is skipped
-        Assert.Equal(1, result.SkippedUpdates);
-
-        using var uniform = torch.zeros(3, 4);
-        Assert.Equal(Math.Log(4), ContinualLearning.MeanEntropy(uniform), 5);
-    }
 }

@@ -1,4 +1,3 @@
-using Raccoon.Research.Blocks.Memory;
 using Raccoon.Research.Data;
 using Raccoon.Research.Models;
 using Raccoon.Research.Models.Baselines;

@@ -1,5 +1,3 @@
-using Raccoon.Research.Blocks.Memory;
-
 namespace Raccoon.Research.Data.Logs;
 
 /// <summary>The four log levels both upstream tasks classify, and their class priors before and after drift.</summary>
