@@ -7,6 +7,9 @@ public static class ExperimentRegistry
 {
     public static IReadOnlyList<IExperiment> All { get; } =
     [
+        new Document004.RustGptParametersExperiment(),
+        new Document004.RustGptCostExperiment(),
+        new Document004.RustGptTrainingExperiment(),
     ];
 
     public static IExperiment Get(string name) =>
