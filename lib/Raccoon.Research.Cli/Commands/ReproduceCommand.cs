@@ -20,9 +20,10 @@ static class ReproduceCommand
         var threads = CommonOptions.Threads();
         var seed = CommonOptions.Seed();
         var fresh = new Option<bool>("--fresh") { Description = "Recompute results even where this build stored them" };
+        var noNotebooks = new Option<bool>("--no-notebooks") { Description = "Skip running notebooks/ into DIR/notebooks/ after the ledger" };
         var cmd = new Command("reproduce", "Measure the claims and write DIR/claims.json, DIR/claims.csv and DIR/report/index.html")
         {
-            only, profile, outDir, threads, seed, fresh,
+            only, profile, outDir, threads, seed, fresh, noNotebooks,
         };
         cmd.SetAction(parse => Cli.Guard(() =>
         {
@@ -42,14 +43,42 @@ static class ReproduceCommand
                 throw new UsageException(e.Message);
             }
             Console.Error.WriteLine($"reproduce: profile {options.Profile.ToString().ToLowerInvariant()}, seed {options.Seed}, {options.Threads} threads, into {Path.GetFullPath(options.OutDir)}");
+            // The notebooks run after the ledger is written (they show it) and before the report (it links them).
+            var notebooks = parse.GetValue(noNotebooks) ? [] : RepositoryNotebooks();
+            IReadOnlyList<NotebookOutcome> notebookOutcomes = [];
             var outcome = Reproduction.Run(options, new Progress<ExperimentProgress>(p =>
-                Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {p.Experiment}: {p.Status}{(p.Fraction is double f && f is > 0 and < 1 ? $" ({f:P0})" : "")}")));
+                Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {p.Experiment}: {p.Status}{(p.Fraction is double f && f is > 0 and < 1 ? $" ({f:P0})" : "")}")),
+                afterLedger: _ =>
+                {
+                    if (notebooks.Count > 0)
+                        notebookOutcomes = NotebooksCommand.RunAll(notebooks, new NotebookSettings(Path.GetFullPath(options.OutDir),
+                            options.Profile, options.Seed, options.Threads, NotebooksCommand.DefaultCellTimeout));
+                });
             ClaimsCommand.Print(outcome.Ledger.Where(r => ClaimCatalog.Select(options.Only).Any(c => c.Id == r.Id)).ToList());
             Console.WriteLine($"ledger: {Path.Combine(options.OutDir, LedgerFiles.JsonName)}, {Path.Combine(options.OutDir, LedgerFiles.CsvName)}; report: {outcome.ReportPath}");
             foreach (var f in outcome.Failures)
                 Console.Error.WriteLine($"reproduce: experiment '{f.Experiment}' crashed: {f.Error.Split('\n')[0]}");
-            return outcome.Failures.Count == 0 ? 0 : 1;
+            foreach (var n in notebookOutcomes.Where(n => !n.Succeeded))
+                Console.Error.WriteLine($"reproduce: notebook {n.Describe()}");
+            return outcome.Failures.Count == 0 && notebookOutcomes.All(n => n.Succeeded) ? 0 : 1;
         }));
         return cmd;
+    }
+
+    /// <summary>The notebooks of the repository the command runs in (notebooks/ under Raccoon.Research.sln), if any.</summary>
+    static IReadOnlyList<string> RepositoryNotebooks()
+    {
+        string? root;
+        try
+        {
+            root = NotebookSession.RepositoryRoot;
+        }
+        catch (InvalidOperationException)
+        {
+            return [];
+        }
+        string dir = Path.Combine(root, "notebooks");
+        return Directory.Exists(dir) && Directory.EnumerateFiles(dir).Any(f => f.EndsWith(".ipynb") || f.EndsWith(".dib"))
+            ? NotebooksCommand.Expand([dir]) : [];
     }
 }

@@ -20,8 +20,10 @@ public sealed record ReproductionOutcome(IReadOnlyList<LedgerRow> Ledger, IReadO
 /// </summary>
 public static class Reproduction
 {
+    /// <param name="afterLedger">Runs once the ledger is written and before the report, so the report can
+    /// link what it made (the command line runs the notebooks here).</param>
     public static ReproductionOutcome Run(ReproductionOptions options, IProgress<ExperimentProgress>? progress = null,
-        CancellationToken cancel = default)
+        CancellationToken cancel = default, Action<IReadOnlyList<LedgerRow>>? afterLedger = null)
     {
         var selected = ClaimCatalog.Select(options.Only);
         AtomicFile.EnsureWritableDirectory(options.OutDir);
@@ -47,6 +49,7 @@ public static class Reproduction
 
         var ledger = BuildLedger(selected, results, LedgerFiles.Read(options.OutDir));
         LedgerFiles.Write(options.OutDir, ledger);
+        afterLedger?.Invoke(ledger);
         string report = HtmlReport.Write(options.OutDir, ledger, LoadAllResults(options.OutDir, ledger), failures);
         return new ReproductionOutcome(ledger, results, failures, report);
     }

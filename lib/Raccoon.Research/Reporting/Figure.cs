@@ -5,6 +5,7 @@ namespace Raccoon.Research.Reporting;
 
 /// <summary>A chart kept as its Plotly figure JSON (data and layout), so it can be cached, put in the
 /// offline report, and shown inline in a notebook.</summary>
+[TypeFormatterSource(typeof(NotebookFormatterSource), PreferredMimeTypes = ["text/html"])]
 public sealed record Figure(string Title, string PlotlyJson)
 {
     public static Figure From(string title, GenericChart chart) =>
@@ -20,9 +21,43 @@ public sealed record Figure(string Title, string PlotlyJson)
         return $"<div class=\"figure\"><div id=\"{id}\" style=\"width:100%;height:420px\"></div>" +
                $"<script>Plotly.newPlot('{id}', {data}, {layout}, {{responsive: true}});</script></div>";
     }
+
+    /// <summary>
+    /// The figure as a notebook output: like Plotly.NET's chart HTML with a Require reference, it loads
+    /// plotly.js through require.js (fetching require.js first where the page has none), so it draws
+    /// inline in VS Code's notebook view, where no plotly.js is loaded beforehand.
+    /// </summary>
+    public string ToNotebookHtml(string? divId = null)
+    {
+        string id = divId ?? "fig-" + Guid.NewGuid().ToString("N")[..12];
+        string render = "render_" + id.Replace('-', '_');
+        var fig = JsonNode.Parse(PlotlyJson)!;
+        string data = fig["data"]?.ToJsonString() ?? "[]";
+        string layout = fig["layout"]?.ToJsonString() ?? "{}";
+        return $$$"""
+            <div><div id="{{{id}}}" style="width:100%;height:420px"></div><script type="text/javascript">
+            var {{{render}}} = function() {
+                var plotlyRequire = requirejs.config({context:'raccoon-plotly',paths:{plotly:'{{{PlotlyJs.RequireUrl}}}'}}) || require;
+                plotlyRequire(['plotly'], function(Plotly) {
+                    Plotly.newPlot('{{{id}}}', {{{data}}}, {{{layout}}}, {responsive: true});
+                });
+            };
+            if ((typeof(requirejs) !== typeof(Function)) || (typeof(requirejs.config) !== typeof(Function))) {
+                var script = document.createElement("script");
+                script.setAttribute("charset", "utf-8");
+                script.setAttribute("src", "{{{PlotlyJs.RequireJsUrl}}}");
+                script.onload = function() { {{{render}}}(); };
+                document.getElementsByTagName("head")[0].appendChild(script);
+            } else {
+                {{{render}}}();
+            }
+            </script></div>
+            """;
+    }
 }
 
 /// <summary>A table of text cells with a title; renders as HTML and converts to a DataFrame.</summary>
+[TypeFormatterSource(typeof(NotebookFormatterSource), PreferredMimeTypes = ["text/html"])]
 public sealed record Table(string Title, IReadOnlyList<string> Columns, IReadOnlyList<IReadOnlyList<string>> Rows)
 {
     public string ToHtml()
@@ -39,6 +74,8 @@ public sealed record Table(string Title, IReadOnlyList<string> Columns, IReadOnl
         }
         return sb.Append("</tbody></table>").ToString();
     }
+
+    public override string ToString() => $"{Title}: {Rows.Count} rows x {Columns.Count} columns";
 
     public Microsoft.Data.Analysis.DataFrame ToDataFrame()
     {

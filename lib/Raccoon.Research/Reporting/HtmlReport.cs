@@ -108,4 +108,14 @@ public static class PlotlyJs
     });
 
     public static string Source => Js.Value;
+
+    /// <summary>The version of the plotly.js Plotly.NET carries ("2.28.0"), read from its resource name.</summary>
+    public static string Version { get; } = typeof(Plotly.NET.GenericChart).Assembly.GetManifestResourceNames()
+        .Select(n => System.Text.RegularExpressions.Regex.Match(n, @"plotly-(\d+\.\d+\.\d+)\.min\.js$"))
+        .FirstOrDefault(m => m.Success)?.Groups[1].Value ?? "2.28.0";
+
+    /// <summary>The same plotly.js on its CDN, as a require.js module path (no .js), for notebook outputs.</summary>
+    public static string RequireUrl => $"https://cdn.plot.ly/plotly-{Version}.min";
+
+    public const string RequireJsUrl = "https://cdnjs.cloudflare.com/ajax/libs/require.js/2.3.6/require.min.js";
 }

@@ -1,0 +1,67 @@
+using System.Globalization;
+using Raccoon.Research.Ledger;
+using Raccoon.Research.Reporting;
+
+namespace Raccoon.Research.Experiments;
+
+/// <summary>
+/// What a notebook runs with: profile, seed, threads and output folder, set by `notebooks run` and
+/// `reproduce` through RACCOON_PROFILE, RACCOON_SEED, RACCOON_THREADS and RACCOON_OUT. Opened in VS
+/// Code, where none is set, it uses the command line's defaults (standard, seed 1, every core,
+/// artifacts/ of the repository), so a notebook reuses the result `reproduce` stored rather than
+/// training again.
+/// </summary>
+public static class NotebookSession
+{
+    public const string ProfileVariable = "RACCOON_PROFILE";
+    public const string SeedVariable = "RACCOON_SEED";
+    public const string ThreadsVariable = "RACCOON_THREADS";
+    public const string OutVariable = "RACCOON_OUT";
+
+    public static Profile Profile => Variable(ProfileVariable) is { } p
+        ? Enum.TryParse<Profile>(p, ignoreCase: true, out var profile) && !int.TryParse(p, out _) ? profile
+            : throw new ArgumentException($"{ProfileVariable}='{p}' is not a profile: use quick, standard or full")
+        : Profile.Standard;
+
+    public static int Seed => Variable(SeedVariable) is { } s
+        ? int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int seed) ? seed
+            : throw new ArgumentException($"{SeedVariable}='{s}' is not an integer seed")
+        : 1;
+
+    public static int Threads => Variable(ThreadsVariable) is { } t
+        ? int.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n >= 1 ? n
+            : throw new ArgumentException($"{ThreadsVariable}='{t}' is not a thread count of at least 1")
+        : Environment.ProcessorCount;
+
+    public static string OutDir => Variable(OutVariable) ?? Path.Combine(RepositoryRoot, "artifacts");
+
+    /// <summary>The folder holding Raccoon.Research.sln, found from the working directory (a notebook's
+    /// folder) or else from this assembly's location (lib/Raccoon.Research.Cli/bin/).</summary>
+    public static string RepositoryRoot =>
+        FindRoot(Environment.CurrentDirectory) ?? FindRoot(Path.GetDirectoryName(typeof(NotebookSession).Assembly.Location))
+        ?? throw new InvalidOperationException(
+            $"no Raccoon.Research.sln above '{Environment.CurrentDirectory}': open the notebook from the repository, or set {OutVariable}");
+
+    public static ExperimentContext Context(IProgress<ExperimentProgress>? progress = null) =>
+        new(Profile, Seed, Threads, OutDir, progress);
+
+    /// <summary>Runs the named experiment as `reproduce` does, or reuses its stored result from this build, profile and seed.</summary>
+    public static StoredResult Run(string experiment) => ExperimentRunner.Run(ExperimentRegistry.Get(experiment), Context());
+
+    /// <summary>The ledger of the last `reproduce` into <see cref="OutDir"/>; every claim as not-run when there is none yet.</summary>
+    public static LedgerView Ledger() =>
+        new(LedgerFiles.Read(OutDir) ?? ClaimCatalog.All.Select(LedgerRow.NotRun).ToList(), OutDir);
+
+    /// <summary>One line on what this session runs with, for a notebook's first output.</summary>
+    public static string Describe() =>
+        $"profile {Profile.ToString().ToLowerInvariant()}, seed {Seed}, {Threads} threads, results in {OutDir}";
+
+    static string? Variable(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v.Trim() : null;
+
+    static string? FindRoot(string? start)
+    {
+        for (var dir = start is null ? null : new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Raccoon.Research.sln"))) return dir.FullName;
+        return null;
+    }
+}

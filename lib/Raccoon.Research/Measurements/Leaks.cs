@@ -1,0 +1,80 @@
+using Raccoon.Research.Reporting;
+using TorchSharp;
+using Chart = Plotly.NET.CSharp.Chart;
+
+namespace Raccoon.Research.Measurements;
+
+/// <summary>Tensors this thread created and has not disposed (TorchSharp's per-thread dispose statistics).
+/// A tensor freed only by the garbage collector still counts as alive here: the finalizer runs on
+/// another thread, so leaks are caught even when the GC later cleans up after them.</summary>
+public static class LiveTensors
+{
+    public static long Count => DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount;
+}
+
+/// <summary>What a loop left behind: live tensors and resident memory before the first checked step and after each one.</summary>
+/// <param name="TensorsPerStep">Tensors left alive per step over the checked steps (0 for a clean loop).</param>
+/// <param name="MemoryGrowthBytes">Median resident size over the last quarter of steps minus that over the first quarter.</param>
+/// <param name="MemoryToleranceBytes">Growth allowed before the loop counts as leaking memory (allocator caches move a little).</param>
+public sealed record LeakReport(
+    string Name, int Warmup, int Steps, IReadOnlyList<long> LiveTensorsAfterStep, IReadOnlyList<long> ResidentBytesAfterStep,
+    double TensorsPerStep, long MemoryGrowthBytes, long MemoryToleranceBytes) : IMeasurementView
+{
+    public bool LeaksTensors => TensorsPerStep > 0;
+    public bool GrowsMemory => MemoryGrowthBytes > MemoryToleranceBytes;
+    public bool Clean => !LeaksTensors && !GrowsMemory;
+
+    /// <summary>Throws, with the figures, when the loop leaks tensors or memory.</summary>
+    public LeakReport EnsureClean()
+    {
+        if (LeaksTensors)
+            throw new InvalidOperationException($"{Name} leaves {TensorsPerStep:0.##} tensor(s) alive per step ({LiveTensorsAfterStep[^1] - LiveTensorsAfterStep[0]} over {Steps} steps): a step creates tensors outside a dispose scope or moves them out of it");
+        if (GrowsMemory)
+            throw new InvalidOperationException($"{Name} grows resident memory by {MemoryGrowthBytes / 1048576.0:0.0} MiB over {Steps} steps (tolerance {MemoryToleranceBytes / 1048576.0:0.0} MiB): something keeps tensors or buffers alive across steps");
+        return this;
+    }
+
+    public Table ToTable() => new($"Leak check of {Name}",
+        ["name", "warm-up", "steps", "tensors per step", "memory growth MiB", "tolerance MiB", "clean"],
+        [[Name, Warmup.ToString(), Steps.ToString(), MeasurementViews.Cell(TensorsPerStep), MeasurementViews.Cell(Math.Round(MemoryGrowthBytes / 1048576.0, 3)),
+          MeasurementViews.Cell(Math.Round(MemoryToleranceBytes / 1048576.0, 3)), Clean ? "yes" : "no"]]);
+
+    public Figure ToFigure()
+    {
+        var steps = Enumerable.Range(0, ResidentBytesAfterStep.Count).ToArray();
+        var rss = Chart.Line<int, double, string>(steps, ResidentBytesAfterStep.Select(b => b / 1048576.0).ToArray(), Name: "resident MiB");
+        var live = Chart.Line<int, long, string>(steps, LiveTensorsAfterStep.ToArray(), Name: "live tensors");
+        return Figure.From($"Leak check of {Name}", Chart.Grid(new[] { rss, live }, 2, 1));
+    }
+}
+
+/// <summary>
+/// Runs a step many times as it stands (the step brings its own dispose scope, as real loops must) and
+/// checks that it leaves no tensor alive and that resident memory stays flat. Warm-up steps come first
+/// so that one-time allocations (optimizer state, allocator caches) are not counted.
+/// </summary>
+public static class LeakCheck
+{
+    public const long DefaultMemoryToleranceBytes = 16L << 20;
+
+    public static LeakReport Run(string name, Action step, int steps = 100, int warmup = 5, long memoryToleranceBytes = DefaultMemoryToleranceBytes)
+    {
+        if (steps < 4) throw new ArgumentOutOfRangeException(nameof(steps), steps, "a leak check needs at least 4 steps");
+        if (warmup < 0) throw new ArgumentOutOfRangeException(nameof(warmup), warmup, "warm-up cannot be negative");
+        for (int i = 0; i < warmup; i++) step();
+        Timing.SettleGarbageCollector();
+
+        var live = new List<long>(steps + 1) { LiveTensors.Count };
+        var rss = new List<long>(steps + 1) { ProcessMemory.Read().ResidentBytes ?? 0 };
+        for (int i = 0; i < steps; i++)
+        {
+            step();
+            live.Add(LiveTensors.Count);
+            rss.Add(ProcessMemory.Read().ResidentBytes ?? 0);
+        }
+        int quarter = Math.Max(1, rss.Count / 4);
+        long growth = (long)(SampleStatistics.Of(rss.TakeLast(quarter).Select(b => (double)b).ToList()).Median
+                             - SampleStatistics.Of(rss.Take(quarter).Select(b => (double)b).ToList()).Median);
+        return new LeakReport(name, warmup, steps, live, rss, (live[^1] - live[0]) / (double)steps, growth, memoryToleranceBytes);
+    }
+}

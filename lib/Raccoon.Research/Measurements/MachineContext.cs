@@ -1,0 +1,60 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using Raccoon.Research.Reporting;
+using Raccoon.Research.Runtime;
+
+namespace Raccoon.Research.Measurements;
+
+/// <summary>Where a timing was taken: every timing record carries one, so a reader knows which machine,
+/// thread count, build and library versions a figure belongs to.</summary>
+/// <param name="LogicalCores">Cores this process may use (<see cref="Environment.ProcessorCount"/>).</param>
+/// <param name="PhysicalCores">Distinct (socket, core) pairs in /proc/cpuinfo; null where unknown.</param>
+/// <param name="TorchThreads">Intra-op threads torch used for the measurement.</param>
+/// <param name="Optimized">Whether the library was built with the JIT optimizer on (Release); Debug timings are not comparable.</param>
+public sealed record MachineContext(
+    string CpuModel, int LogicalCores, int? PhysicalCores, int TorchThreads, string TorchSharpVersion, string LibTorchVersion,
+    string DotNetVersion, string OperatingSystem, bool Optimized, string HostName)
+{
+    /// <summary>The context of this process now (torch must be initialized: see <see cref="TorchRuntime.Initialize"/>).</summary>
+    public static MachineContext Current()
+    {
+        var (model, physical) = ReadCpuInfo();
+        return new MachineContext(
+            model, Environment.ProcessorCount, physical, TorchSharp.torch.get_num_threads(), TorchRuntime.TorchSharpVersion, TorchRuntime.LibTorchVersion,
+            RuntimeInformation.FrameworkDescription, RuntimeInformation.OSDescription, IsOptimized(typeof(MachineContext).Assembly), Environment.MachineName);
+    }
+
+    /// <summary>One line for a caption: "AMD EPYC 7B13, 2 threads of 2 cores, TorchSharp 0.107.0, libtorch 2.10.0".</summary>
+    public string Summary =>
+        $"{CpuModel}, {TorchThreads} torch thread{(TorchThreads == 1 ? "" : "s")} of {LogicalCores} cores, TorchSharp {TorchSharpVersion}, libtorch {LibTorchVersion}{(Optimized ? "" : ", DEBUG build")}";
+
+    public Table ToTable() => new("Machine", ["property", "value"],
+    [
+        ["CPU", CpuModel], ["logical cores", LogicalCores.ToString()], ["physical cores", PhysicalCores?.ToString() ?? "unknown"],
+        ["torch threads", TorchThreads.ToString()], ["TorchSharp", TorchSharpVersion], ["libtorch", LibTorchVersion],
+        [".NET", DotNetVersion], ["OS", OperatingSystem], ["optimized build", Optimized ? "yes" : "no"], ["host", HostName],
+    ]);
+
+    /// <summary>Model name and physical core count from /proc/cpuinfo (Linux); the architecture elsewhere.</summary>
+    static (string Model, int? Physical) ReadCpuInfo()
+    {
+        const string path = "/proc/cpuinfo";
+        if (!File.Exists(path)) return (RuntimeInformation.ProcessArchitecture.ToString(), null);
+        string? model = null;
+        string physicalId = "0";
+        var cores = new HashSet<string>();
+        foreach (var line in File.ReadLines(path))
+        {
+            int colon = line.IndexOf(':');
+            if (colon < 0) continue;
+            string key = line[..colon].Trim(), value = line[(colon + 1)..].Trim();
+            if (key == "model name" || (model is null && key is "Hardware" or "cpu model")) model ??= value;
+            else if (key == "physical id") physicalId = value;
+            else if (key == "core id") cores.Add(physicalId + ":" + value);
+        }
+        return (model ?? RuntimeInformation.ProcessArchitecture.ToString(), cores.Count > 0 ? cores.Count : null);
+    }
+
+    static bool IsOptimized(Assembly assembly) =>
+        assembly.GetCustomAttribute<System.Diagnostics.DebuggableAttribute>() is not { IsJITOptimizerDisabled: true };
+}

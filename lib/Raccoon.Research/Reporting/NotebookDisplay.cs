@@ -1,0 +1,130 @@
+using Microsoft.Data.Analysis;
+using Raccoon.Research.Experiments;
+using Raccoon.Research.Ledger;
+
+namespace Raccoon.Research.Reporting;
+
+/// <summary>
+/// Names the formatter source of a type. The .NET Interactive kernel finds this attribute by its name
+/// (in any assembly), creates the source and calls its CreateTypeFormatters(), so the library's charts
+/// and tables render as HTML in VS Code without a reference to the kernel; the headless runner
+/// (Raccoon.Research.Notebooks) honours the same convention.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Struct, AllowMultiple = true, Inherited = true)]
+public sealed class TypeFormatterSourceAttribute(Type formatterSourceType) : Attribute
+{
+    public Type FormatterSourceType { get; } = formatterSourceType;
+
+    public string[]? PreferredMimeTypes { get; set; }
+}
+
+/// <summary>The formatters of the library's displayable types, in the shape the kernel expects
+/// (objects with MimeType and bool Format(object, TextWriter)).</summary>
+public sealed class NotebookFormatterSource
+{
+    public IEnumerable<object> CreateTypeFormatters()
+    {
+        yield return new NotebookFormatter("text/html", NotebookHtml.TryFormat);
+        yield return new NotebookFormatter("text/plain", NotebookHtml.TryFormatPlain);
+    }
+}
+
+public sealed class NotebookFormatter(string mimeType, Func<object, TextWriter, bool> format)
+{
+    public string MimeType { get; } = mimeType;
+
+    public bool Format(object instance, TextWriter writer) => format(instance, writer);
+}
+
+/// <summary>HTML of the library's types for notebook outputs: one place, used by the kernel and the runner.</summary>
+public static class NotebookHtml
+{
+    public static bool TryFormat(object instance, TextWriter writer)
+    {
+        string? html = instance switch
+        {
+            Figure f => f.ToNotebookHtml(),
+            Table t => Style + "<div class=\"raccoon\">" + t.ToHtml() + "</div>",
+            LedgerView l => l.ToHtml(),
+            HtmlContent h => h.Html,
+            _ => null,
+        };
+        if (html is null) return false;
+        writer.Write(html);
+        return true;
+    }
+
+    public static bool TryFormatPlain(object instance, TextWriter writer)
+    {
+        string? text = instance switch
+        {
+            Figure f => $"Figure: {f.Title}",
+            Table t => $"{t.Title}: {t.Rows.Count} rows x {t.Columns.Count} columns ({string.Join(", ", t.Columns)})",
+            LedgerView l => string.Join("\n", l.Rows.Select(r => $"{r.Id}  {r.Verdict.Name(),-17}  {r.Measured}")),
+            HtmlContent h => h.Html,
+            _ => null,
+        };
+        if (text is null) return false;
+        writer.Write(text);
+        return true;
+    }
+
+    /// <summary>Table and verdict styles for a notebook output, which has no report stylesheet.</summary>
+    public const string Style = "<style>.raccoon table{border-collapse:collapse;font-size:0.9em} .raccoon th,.raccoon td{border:1px solid #ddd;padding:3px 7px;text-align:left;vertical-align:top} " +
+        ".raccoon caption{font-weight:bold;text-align:left} .raccoon .verdict{color:#fff;border-radius:4px;padding:1px 6px;font-weight:600;white-space:nowrap}</style>";
+}
+
+/// <summary>A fragment of HTML to show as such (the kernel's HTML(...) gives the same).</summary>
+[TypeFormatterSource(typeof(NotebookFormatterSource), PreferredMimeTypes = ["text/html"])]
+public sealed record HtmlContent(string Html)
+{
+    public override string ToString() => Html;
+}
+
+/// <summary>The claims ledger as a notebook shows it: one row per claim, verdicts as coloured badges,
+/// each row linked to its notebook.</summary>
+[TypeFormatterSource(typeof(NotebookFormatterSource), PreferredMimeTypes = ["text/html"])]
+public sealed record LedgerView(IReadOnlyList<LedgerRow> Rows, string? OutDir = null)
+{
+    public string ToHtml() => NotebookHtml.Style + "<div class=\"raccoon\">" + HtmlReport.LedgerTable(Rows, OutDir) + "</div>";
+
+    /// <summary>How many claims got each verdict, per document: the ledger at a glance.</summary>
+    public Table Summary()
+    {
+        var verdicts = Enum.GetValues<Verdict>();
+        var rows = Rows.GroupBy(r => r.Document).OrderBy(g => g.Key)
+            .Select(g => (IReadOnlyList<string>)[g.Key, Path.GetFileName(g.First().Notebook), .. verdicts.Select(v => g.Count(r => r.Verdict == v).ToString())])
+            .ToList();
+        return new Table("Verdicts per document", ["document", "notebook", .. verdicts.Select(v => v.Name())], rows);
+    }
+
+    /// <summary>A bar per verdict, coloured as in the report.</summary>
+    public Figure VerdictChart()
+    {
+        var verdicts = Enum.GetValues<Verdict>();
+        var counts = verdicts.Select(v => Rows.Count(r => r.Verdict == v)).ToArray();
+        var chart = Plotly.NET.CSharp.Chart.Column<int, string, string>(
+            values: counts,
+            Keys: verdicts.Select(v => v.Name()).ToArray(),
+            MarkerColor: Plotly.NET.Color.fromColors(verdicts.Select(v => Plotly.NET.Color.fromHex(HtmlReport.Colour(v)))));
+        return Figure.From($"Verdicts of {Rows.Count} claims", chart);
+    }
+
+    public override string ToString() => $"{Rows.Count} claims: " +
+        string.Join(", ", Rows.GroupBy(r => r.Verdict).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key.Name()}"));
+}
+
+/// <summary>DataFrames have no formatter of their own outside the kernel's extension: show them as a <see cref="Table"/>.</summary>
+public static class DataFrameDisplay
+{
+    /// <summary>The first <paramref name="maxRows"/> rows of <paramref name="frame"/> as a table that renders as HTML.</summary>
+    public static Table AsTable(this DataFrame frame, string title = "", int maxRows = 100)
+    {
+        var columns = frame.Columns.Select(c => c.Name).ToList();
+        var rows = new List<IReadOnlyList<string>>();
+        for (long i = 0; i < Math.Min(frame.Rows.Count, maxRows); i++)
+            rows.Add(frame.Columns.Select(c => Convert.ToString(c[i], System.Globalization.CultureInfo.InvariantCulture) ?? "").ToList());
+        if (frame.Rows.Count > maxRows) title = $"{title} (first {maxRows} of {frame.Rows.Count} rows)".Trim();
+        return new Table(title, columns, rows);
+    }
+}

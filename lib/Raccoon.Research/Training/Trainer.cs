@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using Raccoon.Research.Data;
+using Raccoon.Research.Models;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Raccoon.Research.Training;
+
+/// <summary>
+/// The supervised phase for any <see cref="ISequenceClassifier"/> that is also a TorchSharp module:
+/// seeded shuffled batches, the model's own objective, AdamW/Adam/SGD, gradient-norm clipping, and a
+/// step whose loss or gradient norm is not finite skipped (never applied) and counted. With a
+/// validation set: per-epoch validation loss and accuracy, early stopping, best-weights restore and
+/// an optional plateau schedule, as upstream's train_alternative_raccoon.
+/// </summary>
+public static class Trainer
+{
+    public static TrainingHistory Fit(
+        ISequenceClassifier model, SequenceDataset train, SequenceDataset? validation, TrainingOptions options,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
+    {
+        var module = AsModule(model);
+        options.Validate();
+        CheckData(model, train, "training");
+        if (validation is not null) CheckData(model, validation, "validation");
+        if (options.Patience is not null && validation is null)
+            throw new ArgumentException("early stopping (Patience) needs a validation set");
+        if (BatchPlan.BatchesPerEpoch(train.Count, options.BatchSize, options.DropLast) == 0)
+            throw new ArgumentException($"{train.Count} training samples make no full batch of {options.BatchSize}: lower the batch size or keep the last batch");
+
+        torch.random.manual_seed(options.Seed);
+        var rng = new Random(options.Seed);
+        var parameters = module.parameters().Where(p => p.requires_grad).ToList();
+        using var optimizer = CreateOptimizer(parameters, options);
+        var plateau = options.Plateau is { } p && validation is not null
+            ? optim.lr_scheduler.ReduceLROnPlateau(optimizer, "min", p.Factor, p.Patience) : null;
+
+        var epochs = new List<EpochRecord>();
+        var stepLosses = new List<double>();
+        var skipped = new List<SkippedStep>();
+        Dictionary<string, Tensor>? best = null;
+        double bestLoss = double.PositiveInfinity, earlyStopBest = double.PositiveInfinity;
+        int? bestEpoch = null;
+        int applied = 0, sinceImprovement = 0;
+        bool stoppedEarly = false, restored = false;
+        int? totalSteps = options.MaxSteps ?? (options.Epochs == int.MaxValue ? null
+            : options.Epochs * BatchPlan.BatchesPerEpoch(train.Count, options.BatchSize, options.DropLast));
+        var clock = Stopwatch.StartNew();
+
+        try
+        {
+            for (int epoch = 1; epoch <= options.Epochs && !stoppedEarly; epoch++)
+            {
+                if (options.MaxSteps is int max && stepLosses.Count >= max) break;
+                var epochClock = Stopwatch.StartNew();
+                module.train();
+                double lossSum = 0, correctSum = 0;
+                int samples = 0, epochApplied = 0, epochSkipped = 0;
+                foreach (var indices in BatchPlan.Shuffled(train.Count, options.BatchSize, rng, options.DropLast))
+                {
+                    if (options.MaxSteps is int m && stepLosses.Count >= m) break;
+                    cancel.ThrowIfCancellationRequested();
+                    int step = stepLosses.Count + 1;
+                    using var scope = NewDisposeScope();
+                    var (tokens, labels) = train.Batch(indices);
+                    var outcome = Step(model, parameters, optimizer, tokens, labels, options.ClipNorm);
+                    if (outcome.SkipReason is string reason)
+                    {
+                        skipped.Add(new SkippedStep(step, epoch, reason));
+                        stepLosses.Add(double.NaN);
+                        epochSkipped++;
+                        continue;
+                    }
+                    stepLosses.Add(outcome.Loss);
+                    lossSum += outcome.Loss * indices.Length;
+                    correctSum += outcome.Correct;
+                    samples += indices.Length;
+                    epochApplied++;
+                    applied++;
+                    if (step % 10 == 0)
+                        progress?.Report(new TrainingProgress("train", epoch, step, totalSteps, outcome.Loss, null, null));
+                }
+                if (epochApplied + epochSkipped == 0) break;
+
+                double? valLoss = null, valAcc = null;
+                if (validation is not null)
+                {
+                    var eval = Evaluator.Evaluate(model, validation, options.EvalBatchSize);
+                    valLoss = eval.Loss;
+                    valAcc = eval.Accuracy;
+                    if (eval.Loss < bestLoss)
+                    {
+                        bestLoss = eval.Loss;
+                        bestEpoch = epoch;
+                        if (options.RestoreBest) { DisposeAll(best); best = Snapshot(module); }
+                    }
+                    plateau?.step(eval.Loss);
+                    if (options.Patience is int patience)
+                    {
+                        // Upstream's EarlyStoppingCallback: an improvement must beat the best by min_delta.
+                        if (eval.Loss < earlyStopBest - options.MinDelta) { earlyStopBest = eval.Loss; sinceImprovement = 0; }
+                        else if (++sinceImprovement >= patience) stoppedEarly = true;
+                    }
+                }
+                var record = new EpochRecord(epoch,
+                    samples == 0 ? double.NaN : lossSum / samples,
+                    samples == 0 ? double.NaN : correctSum / samples,
+                    valLoss, valAcc, CurrentLearningRate(optimizer), epochApplied, epochSkipped, epochClock.Elapsed.TotalSeconds);
+                epochs.Add(record);
+                progress?.Report(new TrainingProgress("train", epoch, stepLosses.Count, totalSteps, record.TrainLoss, valLoss, valAcc));
+            }
+            if (best is not null && bestEpoch != epochs.Count)
+            {
+                Restore(module, best);
+                restored = true;
+            }
+        }
+        finally
+        {
+            DisposeAll(best);
+        }
+        return new TrainingHistory(epochs, stepLosses, skipped, applied, stoppedEarly, bestEpoch,
+            bestEpoch is null ? null : bestLoss, restored, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>What one step did: its loss and correct count, or why it was skipped.</summary>
+    public readonly record struct StepOutcome(double Loss, int Correct, double GradNorm, string? SkipReason);
+
+    /// <summary>
+    /// One optimisation step on a batch: zero the gradients, the model's objective, backward, the global
+    /// gradient norm (clipped to <paramref name="clipNorm"/> when given), then the update — unless the
+    /// loss or the gradient norm is not finite, in which case nothing is applied. Run it inside a dispose scope.
+    /// </summary>
+    public static StepOutcome Step(ISequenceClassifier model, IReadOnlyList<Parameter> parameters, optim.Optimizer optimizer,
+        Tensor tokens, Tensor labels, double? clipNorm)
+    {
+        optimizer.zero_grad();
+        var (loss, logits) = model.Objective(tokens, labels);
+        if (loss.numel() != 1)
+            throw new InvalidOperationException($"{model.GetType().Name}.Objective returned a loss of shape ({string.Join(", ", loss.shape)}), not a scalar");
+        double value = loss.ToDouble();
+        int correct = (int)logits.detach().argmax(1).eq(labels).sum().ToInt64();
+        if (!double.IsFinite(value)) return new StepOutcome(value, correct, double.NaN, $"loss is {value}");
+        loss.backward();
+        double norm = nn.utils.clip_grad_norm_(parameters, clipNorm ?? double.PositiveInfinity);
+        if (!double.IsFinite(norm))
+        {
+            optimizer.zero_grad();
+            return new StepOutcome(value, correct, norm, $"gradient norm is {norm}");
+        }
+        optimizer.step();
+        return new StepOutcome(value, correct, norm, null);
+    }
+
+    public static TorchSharp.Modules.OptimizerHelper CreateOptimizer(IEnumerable<Parameter> parameters, TrainingOptions options) => options.Optimizer switch
+    {
+        OptimizerKind.AdamW => optim.AdamW(parameters, options.LearningRate, weight_decay: options.WeightDecay),
+        OptimizerKind.Adam => optim.Adam(parameters, options.LearningRate, weight_decay: options.WeightDecay),
+        OptimizerKind.Sgd => optim.SGD(parameters, options.LearningRate, weight_decay: options.WeightDecay),
+        _ => throw new ArgumentOutOfRangeException(nameof(options), options.Optimizer, "unknown optimizer"),
+    };
+
+    /// <summary>The model as the TorchSharp module it must also be.</summary>
+    public static nn.Module AsModule(ISequenceClassifier model) =>
+        model as nn.Module ?? throw new ArgumentException($"{model.GetType().Name} is an ISequenceClassifier but not a TorchSharp module: the trainer needs its parameters");
+
+    /// <summary>A detached copy of every parameter and buffer, outside any dispose scope.</summary>
+    public static Dictionary<string, Tensor> Snapshot(nn.Module module)
+    {
+        using var noGrad = no_grad();
+        return module.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope());
+    }
+
+    /// <summary>Copies a <see cref="Snapshot"/> back into the module's parameters and buffers.</summary>
+    public static void Restore(nn.Module module, IReadOnlyDictionary<string, Tensor> snapshot)
+    {
+        using var noGrad = no_grad();
+        foreach (var (name, target) in module.state_dict())
+            target.copy_(snapshot.TryGetValue(name, out var source) ? source
+                : throw new ArgumentException($"the snapshot has no entry '{name}'"));
+    }
+
+    internal static double CurrentLearningRate(optim.Optimizer optimizer) =>
+        optimizer.ParamGroups.FirstOrDefault()?.LearningRate ?? double.NaN;
+
+    internal static void CheckData(ISequenceClassifier model, SequenceDataset data, string what)
+    {
+        if (data.VocabularySize > model.VocabularySize)
+            throw new ArgumentException($"the {what} set's vocabulary has {data.VocabularySize} symbols, the model's {model.VocabularySize}");
+        if (data.Classes != model.Classes)
+            throw new ArgumentException($"the {what} set has {data.Classes} classes, the model {model.Classes}");
+    }
+
+    static void DisposeAll(Dictionary<string, Tensor>? tensors)
+    {
+        if (tensors is null) return;
+        foreach (var t in tensors.Values) t.Dispose();
+    }
+}
