@@ -2,6 +2,7 @@ using Raccoon.Research.Blocks;
 using Raccoon.Research.Blocks.Attention;
 using Raccoon.Research.Blocks.Mixing;
 using Raccoon.Research.Ledger;
+using Raccoon.Research.Measurements;
 using Raccoon.Research.Models.LanguageModels;
 using Raccoon.Research.Reporting;
 using TorchSharp;
@@ -23,8 +24,8 @@ public sealed class RustGptCostExperiment : IExperiment
 
     static readonly int[] Lengths = [16, 32, 64, 80, 128, 256, 512, 1024];
 
-    sealed record Row(int N, long TParams, long HParams, double AttnFlops, double MixFlops, Timing AttnTime, Timing MixTime,
-        Timing TForward, Timing HForward, Timing TTrain, Timing HTrain, double TActs, double HActs, double TMemMb, double HMemMb);
+    sealed record Row(int N, long TParams, long HParams, double AttnFlops, double MixFlops, Ms AttnTime, Ms MixTime,
+        Ms TForward, Ms HForward, Ms TTrain, Ms HTrain, double TActs, double HActs, double TMemMb, double HMemMb);
 
     public ExperimentResult Run(ExperimentContext context)
     {
@@ -92,7 +93,7 @@ public sealed class RustGptCostExperiment : IExperiment
             $"Filled in: at n = 80, batch 1, {context.Threads} CPU thread(s), Transformer {at80.TForward.MedianMs:0.###} ms, HyperMixer {at80.HForward.MedianMs:0.###} ms, causal HyperMixer {causalForward.MedianMs:0.###} ms per forward pass " +
             $"(medians of {repeats}, IQR {at80.TForward.Q1Ms:0.###}-{at80.TForward.Q3Ms:0.###} / {at80.HForward.Q1Ms:0.###}-{at80.HForward.Q3Ms:0.###} / {causalForward.Q1Ms:0.###}-{causalForward.Q3Ms:0.###}). " +
             $"At n = 1024 (maximum length raised): {rows[^1].TForward.MedianMs:0.###} vs {rows[^1].HForward.MedianMs:0.###} ms.",
-            "the document leaves the figures blank; the only thing it implies for its own n = 80 is that the Transformer is the faster on short sequences (< 100 tokens). " +
+            $"Machine: {MachineContext.Current().Summary}. The document leaves the figures blank; the only thing it implies for its own n = 80 is that the Transformer is the faster on short sequences (< 100 tokens). " +
             "Holds when the measured Transformer forward pass is at most the HyperMixer's at n = 80. Timings are from the machine that ran this, under its load.",
             evidence: "timed forward passes (no gradient) of the built models, interleaved");
 
@@ -142,13 +143,14 @@ public sealed class RustGptCostExperiment : IExperiment
         using var attention = new Residual(new SelfAttention(new SelfAttentionConfig(config.ModelDim, 1, Causal: true, QkvBias: false, OutputProjection: false)));
         using var mixer = new HyperTokenMixer(HyperMixerLanguageModel.MixerConfig(config, HyperMixerVariant.Upstream));
         using var x = randn(1, n, config.ModelDim);
-        Action Layer(nn.Module<Tensor, Tensor> m) => () => { using var _ = no_grad(); using var s = NewDisposeScope(); m.forward(x); };
-        var layers = Timing.Interleaved([Layer(attention), Layer(mixer)], repeats);
+        Action Layer(nn.Module<Tensor, Tensor> m) => () => { using var _ = no_grad(); m.forward(x); };
+        var options = new TimingOptions(Warmup: 1, Repeats: repeats);
+        var layers = Pair(Timing.Compare("attention", Layer(attention), "token mixing", Layer(mixer), options));
         t.eval(); h.eval();
         using var tokens = Tokens(t, 1, n);
         using var trainTokens = Tokens(t, 1, n + 1 > config.MaxLength ? n : n + 1);
-        var forward = Timing.Interleaved([ForwardAction(t, tokens), ForwardAction(h, tokens)], repeats);
-        var train = Timing.Interleaved([TrainAction(t, trainTokens), TrainAction(h, trainTokens)], repeats);
+        var forward = Pair(Timing.Compare("Transformer forward", ForwardAction(t, tokens), "HyperMixer forward", ForwardAction(h, tokens), options));
+        var train = Pair(Timing.Compare("Transformer train step", TrainAction(t, trainTokens), "HyperMixer train step", TrainAction(h, trainTokens), options));
         var (attnTime, mixTime, tf, hf, tt, ht) = (layers[0], layers[1], forward[0], forward[1], train[0], train[1]);
         var tAct = LanguageModelCost.Forward(config, n, transformer: true).ActivationFloats;
         var hAct = LanguageModelCost.Forward(config, n, transformer: false).ActivationFloats;
@@ -158,41 +160,38 @@ public sealed class RustGptCostExperiment : IExperiment
 
     static Tensor Tokens(LanguageModel m, int batch, int n) => randint(0, m.Config.VocabularySize, [batch, n], dtype: ScalarType.Int64);
 
-    static Timing ForwardTiming(LanguageModel m, int n, int repeats)
+    static Ms ForwardTiming(LanguageModel m, int n, int repeats)
     {
         using var tokens = Tokens(m, 1, n);
-        return Timing.Measure(ForwardAction(m, tokens), repeats);
+        return new Ms(Timing.Measure("forward", ForwardAction(m, tokens), new TimingOptions(Warmup: 1, Repeats: repeats)));
     }
 
-    static Action ForwardAction(LanguageModel m, Tensor tokens) => () => { using var _ = no_grad(); using var s = NewDisposeScope(); m.forward(tokens); };
+    static Action ForwardAction(LanguageModel m, Tensor tokens) => () => { using var _ = no_grad(); m.forward(tokens); };
 
     static Action TrainAction(LanguageModel m, Tensor tokens) => () =>
     {
-        using var s = NewDisposeScope();
         m.zero_grad();
         NextToken.TeacherForcedLoss(m, tokens).backward();
     };
 
-    /// <summary>Resident memory added by running a forward pass (batch 8) and keeping its graph for backward, in MB.
-    /// TODO: switch to the shared Measurement toolkit's memory figures (issue-4) once it is on main.</summary>
+    static Ms[] Pair(TimingComparison c) => [new(c.Baseline), new(c.Candidate)];
+
+    /// <summary>A timing in milliseconds: median and quartiles of the toolkit's samples.</summary>
+    sealed record Ms(double MedianMs, double Q1Ms, double Q3Ms, int Repeats)
+    {
+        public Ms(TimingResult r) : this(r.Stats.Median * 1e3, r.Stats.Q1 * 1e3, r.Stats.Q3 * 1e3, r.Stats.Count) { }
+    }
+
+    /// <summary>Resident memory added by running a forward pass (batch 8) and keeping its graph for backward, in MB.</summary>
     static double HeldGraphMb(LanguageModel m, int n)
     {
         using var tokens = Tokens(m, 8, n);
-        GC.Collect();
-        long before = ResidentBytes();
-        using (var s = NewDisposeScope())
-        {
-            var logits = m.forward(tokens); // graph held while the scope lives
-            long after = ResidentBytes();
-            return Math.Max(0, after - before) / 1e6;
-        }
-    }
-
-    static long ResidentBytes()
-    {
-        if (!File.Exists("/proc/self/statm")) return 0;
-        var fields = File.ReadAllText("/proc/self/statm").Split(' ');
-        return long.Parse(fields[1]) * Environment.SystemPageSize;
+        Timing.SettleGarbageCollector();
+        long before = ProcessMemory.Read().ResidentBytes ?? 0;
+        using var scope = NewDisposeScope();
+        var logits = m.forward(tokens); // the graph stays alive with the scope
+        long after = ProcessMemory.Read().ResidentBytes ?? 0;
+        return Math.Max(0, after - before) / 1e6;
     }
 
     static double LogSlope(double[] x, double[] y, double from)

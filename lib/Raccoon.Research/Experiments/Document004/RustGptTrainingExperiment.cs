@@ -28,9 +28,9 @@ public sealed class RustGptTrainingExperiment : IExperiment
     {
         var corpus = TextCorpus.Meadow();
         var config = LanguageModelConfig.Document with { VocabularySize = corpus.Vocabulary.Size };
-        int seeds = context.Pick(2, 3, 5);
-        int steps = context.Pick(120, 600, 2000);
-        var options = new TrainingOptions(steps, BatchSize: 16, LearningRate: 1e-3, LogEvery: context.Pick(10, 20, 50));
+        int seeds = context.Pick(1, 2, 5);
+        int steps = context.Pick(40, 200, 1500);
+        var options = new TrainingOptions(steps, BatchSize: 16, LearningRate: 1e-3, LogEvery: context.Pick(5, 20, 50), EvaluateOn: context.Pick(40, 100, 200));
         double unigram = UnigramEntropy(corpus);
 
         var runs = new Dictionary<Kind, List<TrainingRun>>();
@@ -90,16 +90,16 @@ public sealed class RustGptTrainingExperiment : IExperiment
         string Summary(Kind k)
         {
             var r = runs[k];
-            return $"{r[0].Architecture}: final training loss {Mean(r, x => x.Curve[^1].Loss):0.000}, held-out teacher-forced {Mean(r, x => x.HeldOut.TeacherForced):0.000}, " +
+            return $"{r[0].Architecture}: training loss over the last quarter {Mean(r, FinalLoss):0.000}, held-out teacher-forced {Mean(r, x => x.HeldOut.TeacherForced):0.000}, " +
                    $"held-out generation {Mean(r, x => x.HeldOut.Generation):0.000} nats/token";
         }
         bool Generates(Kind k) => runs[k].All(r => r.HeldOut.Generation < unigram);
-        bool Trains(Kind k) => runs[k].All(r => r.Curve[^1].Loss < 0.5 * r.Curve[0].Loss);
+        bool Trains(Kind k) => runs[k].All(r => FinalLoss(r) < 0.5 * r.Curve[0].Loss);
         bool transformerOk = Trains(Kind.Transformer) && Generates(Kind.Transformer);
         bool hyperOk = Trains(Kind.HyperMixer) && Generates(Kind.HyperMixer);
         var leak = runs[Kind.HyperMixer];
         var h408 = Measurement.Judged("H4-08", transformerOk && hyperOk ? Verdict.Holds : transformerOk || hyperOk ? Verdict.Partly : Verdict.Fails,
-            $"{seeds} seeds x {steps} steps of Adam (lr 1e-3, batch 16) on the meadow corpus. {Summary(Kind.Transformer)}. {Summary(Kind.HyperMixer)}. {Summary(Kind.CausalHyperMixer)}. " +
+            $"{seeds} seed(s) x {steps} steps of Adam (lr 1e-3, batch 16) on the meadow corpus, evaluated on {options.EvaluateOn} held-out examples. {Summary(Kind.Transformer)}. {Summary(Kind.HyperMixer)}. {Summary(Kind.CausalHyperMixer)}. " +
             $"Unigram baseline {unigram:0.000}. The upstream HyperMixer's token mixing reads the next token, so its training loss ({Mean(leak, x => x.HeldOut.TeacherForced):0.000} held-out) " +
             $"is not the loss it achieves when it generates ({Mean(leak, x => x.HeldOut.Generation):0.000}); the causal variant's two losses agree.",
             "holds when both the Transformer and the (upstream) HyperMixer lower their training loss by half and generate better than the unigram baseline on held-out text; " +
@@ -111,9 +111,9 @@ public sealed class RustGptTrainingExperiment : IExperiment
             runs.SelectMany(p => p.Value.Select((r, i) => ($"{r.Architecture} seed {context.Seed + i}",
                 (IReadOnlyList<double>)r.Curve.Select(c => (double)c.Step).ToArray(), (IReadOnlyList<double>)r.Curve.Select(c => c.Loss).ToArray()))).ToArray()));
         var lossTable = new Table("Held-out losses (nats/token): what training reports vs what generation achieves",
-            ["model", "seed", "parameters", "final training loss", "held-out teacher-forced", "held-out generation (prefix by prefix)", "seconds"],
+            ["model", "seed", "parameters", "training loss (last quarter)", "held-out teacher-forced", "held-out generation (prefix by prefix)", "seconds"],
             runs.SelectMany(p => p.Value.Select((r, i) => (IReadOnlyList<string>)[r.Architecture, (context.Seed + i).ToString(), r.Parameters.ToString("N0"),
-                r.Curve[^1].Loss.ToString("0.000"), r.HeldOut.TeacherForced.ToString("0.000"), r.HeldOut.Generation.ToString("0.000"), r.Seconds.ToString("0.0")])).ToList());
+                FinalLoss(r).ToString("0.000"), r.HeldOut.TeacherForced.ToString("0.000"), r.HeldOut.Generation.ToString("0.000"), r.Seconds.ToString("0.0")])).ToList());
         var cutTable = new Table("HyperMixer parameter cuts (causal mixing; one seed)",
             ["variant", "parameters (V=533, n=80)", "parameters (corpus)", "held-out teacher-forced", "held-out generation"],
             [
@@ -139,6 +139,9 @@ public sealed class RustGptTrainingExperiment : IExperiment
         LanguageModelTrainer.Train(model, corpus, options,
             (step, loss) => context.Report("rustgpt-training", $"{label}: step {step}/{options.Steps}, loss {loss:0.000}", (job + (double)step / options.Steps) / jobs),
             context.Cancel);
+
+    /// <summary>Mean training loss over the last quarter of the logged points: batches differ in length and difficulty, one window is noisy.</summary>
+    static double FinalLoss(TrainingRun r) => r.Curve.Skip(r.Curve.Count * 3 / 4).Average(c => c.Loss);
 
     static double Mean(IEnumerable<TrainingRun> runs, Func<TrainingRun, double> f) => runs.Average(f);
 

@@ -4,8 +4,9 @@ using static TorchSharp.torch;
 
 namespace Raccoon.Research.Models.LanguageModels;
 
-/// <summary>Settings of a next-token training run: Adam, same-length batches, a fixed number of steps.</summary>
-public sealed record TrainingOptions(int Steps, int BatchSize = 16, double LearningRate = 1e-3, int Seed = 0, int LogEvery = 10);
+/// <summary>Settings of a next-token training run: Adam, same-length batches, a fixed number of steps;
+/// EvaluateOn limits the held-out examples evaluated at the end (null: all).</summary>
+public sealed record TrainingOptions(int Steps, int BatchSize = 16, double LearningRate = 1e-3, int Seed = 0, int LogEvery = 10, int? EvaluateOn = null);
 
 /// <summary>Held-out losses of a trained model: teacher-forced (one pass) and prefix-by-prefix (as in generation), nats per token.</summary>
 public sealed record NextTokenEvaluation(double TeacherForced, double Generation);
@@ -59,7 +60,7 @@ public static class LanguageModelTrainer
             }
         }
         model.eval();
-        var heldOut = Evaluate(model, corpus.HeldOut);
+        var heldOut = Evaluate(model, options.EvaluateOn is int k ? corpus.HeldOut.Take(k).ToList() : corpus.HeldOut);
         return new TrainingRun(model.Architecture, model.ParameterCount, curve, heldOut, clock.Elapsed.TotalSeconds);
     }
 
