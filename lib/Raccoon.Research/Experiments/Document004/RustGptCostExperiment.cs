@@ -70,14 +70,14 @@ public sealed class RustGptCostExperiment : IExperiment
         double slopeH = LogSlope(rows.Select(r => (double)r.N).ToArray(), rows.Select(r => r.HActs).ToArray(), from: 256);
         double slopeTm = LogSlope(rows.Select(r => (double)r.N).ToArray(), memT, from: 256);
         double slopeHm = LogSlope(rows.Select(r => (double)r.N).ToArray(), memH, from: 256);
-        bool memoryHolds = slopeT > 1.5 && slopeH < 1.5 && rows[^1].HActs < rows[^1].TActs;
+        bool memoryHolds = slopeT > slopeH + 0.2 && slopeH <= 1.1 && rows[^1].HActs < rows[^1].TActs && memH[^1] < memT[^1];
         var h404 = Measurement.Check("H4-04", memoryHolds,
             $"Analytic activations of a whole forward pass grow as n^{slopeT:0.00} (Transformer) and n^{slopeH:0.00} (HyperMixer) over n = 256..1024; " +
             $"at n = 1024: {rows[^1].TActs * 4 / 1e6:0.0} MB vs {rows[^1].HActs * 4 / 1e6:0.0} MB (fp32, batch 1). Measured resident-memory growth while the forward graph is held (batch 8): " +
             $"n^{slopeTm:0.00} vs n^{slopeHm:0.00}, {memT[^1]:0.0} MB vs {memH[^1]:0.0} MB at n = 1024. The HyperMixer's activations are O(n d) only when its maximum length grows with n: " +
             $"it generates 2 L H + H + L numbers per sequence whatever n is.",
             evidence: "LanguageModelCost.Forward and resident set size around a held forward pass",
-            reason: "holds when the Transformer's activations grow faster than linearly, the HyperMixer's about linearly, and the HyperMixer's are the smaller at n = 1024");
+            reason: "holds when the Transformer's analytic activations grow clearly faster with n than the HyperMixer's (exponent larger by 0.2), the HyperMixer's about linearly (<= 1.1), and both the analytic and the measured figures are smaller for the HyperMixer at n = 1024; the n^2 term dominates the Transformer's only for n well above d");
 
         double? breakEven = CrossingPoint(rows, r => r.HTrain.MedianMs / r.TTrain.MedianMs);
         string trainText = CrossText(rows, r => r.HTrain.MedianMs / r.TTrain.MedianMs, "the HyperMixer", "the Transformer");
