@@ -12,6 +12,9 @@ public static class ExperimentRegistry
         new Raccoon.RaccoonMemoryExperiment(),
         new Raccoon.RaccoonDeploymentExperiment(),
         new Raccoon.RaccoonTrainingExperiment(),
+        new Document004.RustGptParametersExperiment(),
+        new Document004.RustGptCostExperiment(),
+        new Document004.RustGptTrainingExperiment(),
     ];
 
     public static IExperiment Get(string name) =>

@@ -12,9 +12,9 @@ namespace Raccoon.Research.Measurements;
 /// <see cref="HeldByScopeBytes"/>: distinct storages of the tensors the forward created in the caller's
 /// dispose scope (inputs and parameters excluded): what a TorchSharp forward under one scope keeps until
 /// the scope ends. Tensors a module frees in its own inner scope are not in it.
-/// <see cref="KeptForBackwardBytes"/>: resident memory that stays when every wrapper but the output is
-/// disposed: what autograd saved for the backward pass plus the output, as PyTorch keeps it (measured with
-/// glibc's free pages returned before each reading; null where /proc or malloc_trim is missing).
+/// <see cref="KeptForBackwardBytes"/>: native heap bytes (glibc mallinfo2, which libtorch's CPU tensors
+/// come from) still allocated when every wrapper but the output is disposed: what autograd saved for the
+/// backward pass plus the output, as PyTorch keeps it; null where mallinfo2 is missing.
 /// </summary>
 public sealed record ActivationMemory(string Name, long HeldByScopeBytes, int HeldByScopeTensors, long? KeptForBackwardBytes, long OutputBytes);
 
@@ -97,7 +97,8 @@ public static class Memory
     /// <summary>
     /// Runs <paramref name="forward"/> once (gradients on) and measures what it leaves alive; see
     /// <see cref="ActivationMemory"/> for the two methods. Storages of <paramref name="module"/>'s parameters
-    /// and buffers and of <paramref name="inputs"/> are not counted, nor views of them. One warm-up forward runs first. Other threads allocating at the same time disturb the resident reading.
+    /// and buffers and of <paramref name="inputs"/> are not counted, nor views of them. One warm-up forward runs
+    /// first. Other threads allocating at the same time disturb the native heap reading. Other threads allocating at the same time disturb the resident reading.
     /// </summary>
     public static ActivationMemory Activations(string name, Func<Tensor> forward, nn.Module? module = null, params Tensor[] inputs)
     {
@@ -108,7 +109,7 @@ public static class Memory
             .Select(StorageOf).Where(s => s is not null).Select(s => s!.Value.Address).ToHashSet();
         using var enable = enable_grad();
         Timing.SettleGarbageCollector();
-        long? before = SettledResidentBytes();
+        long? before = NativeHeap.AllocatedBytes();
         long held; int heldCount; long outputBytes; long? kept = null;
         Tensor output;
         using (var scope = NewDisposeScope())
@@ -122,7 +123,7 @@ public static class Memory
         try
         {
             Timing.SettleGarbageCollector();
-            long? after = SettledResidentBytes();
+            long? after = NativeHeap.AllocatedBytes();
             if (before is not null && after is not null) kept = Math.Max(0, after.Value - before.Value);
         }
         finally
@@ -153,21 +154,9 @@ public static class Memory
     static long? SettledResidentBytes()
     {
         if (!ProcessMemory.Available) return null;
-        TrimNativeHeap();
+        ProcessMemory.ReturnFreedHeap();
         return ProcessMemory.Read().ResidentBytes;
     }
-
-    static bool _noTrim;
-
-    static void TrimNativeHeap()
-    {
-        if (_noTrim || !RuntimeInformation.IsOSPlatform(OSPlatform.Linux)) return;
-        try { malloc_trim(0); }
-        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException) { _noTrim = true; } // not glibc
-    }
-
-    [DllImport("libc", EntryPoint = "malloc_trim")]
-    static extern int malloc_trim(nuint pad);
 
     /// <summary>Address and size of the storage under a tensor (views share their base's); null for dtypes
     /// TorchSharp gives no typed storage for.</summary>

@@ -216,13 +216,14 @@ public static class Flops
     }
 
     /// <summary>
-    /// An elementwise (diagonal) affine flow layer y = x exp(s) + t with learned s, t of size dim: exp(s) and the
-    /// log-determinant sum once per forward (2 per dim), multiply and add per element (2).
+    /// An elementwise (diagonal) affine flow layer y = scale x + shift (2 per element), with the log-determinant
+    /// sum(log(|scale| + eps)) computed once per forward (abs, add, log, sum: 4 per dim), as
+    /// <see cref="Blocks.Flows.DiagonalAffine"/> computes it.
     /// </summary>
     public static OperationCount DiagonalAffine(long batch, long dim, string name = "diagonal_affine")
     {
         Positive(name, (batch, "batch"), (dim, "dim"));
-        return OperationCount.Of(name, Elementwise(dim, 2, "exp(s), log det"), Elementwise(batch * dim, 2, "y = x exp(s) + t"));
+        return OperationCount.Of(name, Elementwise(dim, 4, "log det"), Elementwise(batch * dim, 2, "y = scale x + shift"));
     }
 
     /// <summary>One explicit Euler step x' = x + f(x, t) dt of an ODE on (batch, dim): the drift network plus 2 per element.</summary>

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Raccoon.Research.Measurements;
 
 /// <summary>Resident memory of this process from /proc/self/status: VmRSS now, VmHWM the peak since start
@@ -50,4 +52,37 @@ public sealed record ProcessMemory(long? ResidentBytes, long? PeakResidentBytes)
         var parts = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
         return long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
     }
+}
+
+/// <summary>Bytes the C heap (glibc malloc, which libtorch's CPU allocator uses) has handed out and not
+/// taken back, over all arenas. Unlike the resident size it ignores the .NET heap, code pages and pages the
+/// allocator keeps, so it moves by exactly what tensors allocate and free.</summary>
+public static class NativeHeap
+{
+    static bool _missing;
+
+    /// <summary>In-use bytes (small chunks + mmapped chunks) from mallinfo2; null where glibc's mallinfo2 is missing.</summary>
+    public static long? AllocatedBytes()
+    {
+        if (_missing || !RuntimeInformation.IsOSPlatform(OSPlatform.Linux)) return null;
+        try
+        {
+            var info = mallinfo2();
+            return (long)(info.uordblks + info.hblkhd);
+        }
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
+        {
+            _missing = true;
+            return null;
+        }
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    struct MallInfo2
+    {
+        public nuint arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost;
+    }
+
+    [DllImport("libc", EntryPoint = "mallinfo2")]
+    static extern MallInfo2 mallinfo2();
 }

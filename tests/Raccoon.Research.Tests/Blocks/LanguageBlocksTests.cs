@@ -103,6 +103,36 @@ public class LanguageBlocksTests : IClassFixture<TorchFixture>
     }
 
     [Fact]
+    public void CausalMixingMatchesGeneratingEverythingPerPosition()
+    {
+        manual_seed(9);
+        var c = Tiny(true);
+        var mixer = new HyperTokenMixer(c);
+        var x = randn(2, 5, 6);
+        var y = mixer.forward(x);
+        using var noGrad = no_grad();
+        long[] degree = [0, 1, 3, 5]; // floor(k * 7 / 4)
+        for (int j = 0; j < 5; j++)
+        {
+            var g = mixer.Hypernetwork.forward(x.narrow(1, 0, j + 1).mean([1L])); // (B, G) from the running mean
+            var w1 = g.narrow(1, 0, 28).view(2, 7, 4);
+            var b1 = g.narrow(1, 28, 4);
+            var w2 = g.narrow(1, 32, 28).view(2, 4, 7);
+            var b2 = g.narrow(1, 60, 7);
+            var expected = b2[.., j].unsqueeze(1).expand(2, 6).clone(); // (B, D)
+            for (int k = 0; k < 4; k++)
+            {
+                if (degree[k] > j) continue;                           // hidden unit k may not feed output j
+                var pre = b1[.., k].unsqueeze(1).expand(2, 6).clone();
+                for (int i = 0; i <= degree[k] && i < 5; i++)
+                    pre += x[.., i, ..] * w1[.., i, k].unsqueeze(1);
+                expected += nn.functional.relu(pre) * w2[.., k, j].unsqueeze(1);
+            }
+            Assert.True(expected.allclose(y[.., j, ..], rtol: 1e-4, atol: 1e-5), $"position {j}");
+        }
+    }
+
+    [Fact]
     public void MixerRejectsBadShapes()
     {
         var mixer = new HyperTokenMixer(Tiny(false));

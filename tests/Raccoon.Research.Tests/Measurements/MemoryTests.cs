@@ -72,8 +72,8 @@ public sealed class ActivationMemoryTests(TorchFixture _) : IClassFixture<TorchF
         Assert.Equal(3, a.HeldByScopeTensors);
         Assert.Equal(2 * 1048576 + 1024, a.HeldByScopeBytes);
         Assert.Equal(1024, a.OutputBytes);
-        if (a.KeptForBackwardBytes is null) Assert.Skip("no /proc or malloc_trim here");
-        Assert.InRange(a.KeptForBackwardBytes!.Value, 1048576 * 3 / 4, 1048576 * 3 / 2); // s and the output, not h
+        if (a.KeptForBackwardBytes is null) Assert.Skip("no glibc mallinfo2 here");
+        Assert.InRange(a.KeptForBackwardBytes!.Value, 1048576 + 1024 - 16384, 1048576 + 1024 + 65536); // s and the output, not h (give or take small native bookkeeping)
     }
 
     [Fact]

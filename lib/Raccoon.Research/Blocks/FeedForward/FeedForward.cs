@@ -32,12 +32,21 @@ public sealed class FeedForward : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>The second linear layer, for callers that need only some of its outputs (a hypernetwork cut to a few rows).</summary>
+    public Linear Output => fc2;
+
     public override Tensor forward(Tensor x) // (..., In) -> (..., Out)
+    {
+        using var scope = NewDisposeScope();
+        return fc2.forward(Hidden(x)).MoveToOuterDisposeScope(); // (..., Out)
+    }
+
+    /// <summary>activation(fc1(x)): (..., In) -> (..., Hidden).</summary>
+    public Tensor Hidden(Tensor x)
     {
         if (x.shape[^1] != InDim)
             throw new ArgumentException($"feed-forward expects last dimension {InDim}, got ({string.Join(", ", x.shape)})");
         using var scope = NewDisposeScope();
-        var hidden = activation.forward(fc1.forward(x)); // (..., Hidden)
-        return fc2.forward(hidden).MoveToOuterDisposeScope(); // (..., Out)
+        return activation.forward(fc1.forward(x)).MoveToOuterDisposeScope();
     }
 }

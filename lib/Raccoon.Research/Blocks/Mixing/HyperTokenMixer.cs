@@ -104,21 +104,32 @@ public sealed class HyperTokenMixer : nn.Module<Tensor, Tensor>
         return mixed.transpose(1, 2).MoveToOuterDisposeScope(); // (B, T, D)
     }
 
+    /// <remarks>Each output position j has its own generated weights, but it uses only W1's first T rows,
+    /// b1, column j of W2 and entry j of b2: the hypernetwork's last layer is evaluated for those rows alone
+    /// (the same numbers as generating everything and slicing, without the (B, T, G) tensor).</remarks>
     Tensor CausalMix(Tensor x)
     {
         using var scope = NewDisposeScope();
         long t = x.shape[1];
+        int l = Config.MaxLength, h = Config.MixHidden;
         var counts = arange(1, t + 1, dtype: x.dtype, device: x.device).view(1, t, 1);
         var runningMean = x.cumsum(1) / counts;                 // (B, T, D): mean of positions 0..j
-        var generated = hypernetwork.forward(runningMean);      // (B, T, G): weights for output position j
-        var (w1, b1, w2, b2) = Split(generated, t);             // (B, Tj, Ti, H), (B, Tj, H), (B, Tj, H, Tcol), (B, Tj, Tcol)
-        var inMask = inputMask.narrow(0, 0, t);    // (Ti, H)
-        var outMask = outputMask.narrow(1, 0, t);  // (H, T)
-        var w1Masked = w1 * inMask;                              // (B, Tj, Ti, H)
-        var w2Own = w2.diagonal(0, 1, 3) * outMask;             // (B, H, T): column j of W2 generated for j
-        var b2Own = b2.diagonal(0, 1, 2);                        // (B, T)
+        var z = hypernetwork.Hidden(runningMean);               // (B, T, Hh)
+        var weight = hypernetwork.Output.weight!;               // (G, Hh)
+        var bias = hypernetwork.Output.bias!;                   // (G)
+        long b = x.shape[0];
+        var w1 = nn.functional.linear(z, weight.narrow(0, 0, t * h), bias.narrow(0, 0, t * h)).view(b, t, t, h); // (B, Tj, Ti, H)
+        var b1 = nn.functional.linear(z, weight.narrow(0, l * h, h), bias.narrow(0, l * h, h));                   // (B, Tj, H)
+        var position = arange(t, dtype: ScalarType.Int64, device: x.device);
+        var w2Rows = (l * h + h) + arange(h, dtype: ScalarType.Int64, device: x.device).unsqueeze(0) * l + position.unsqueeze(1); // (T, H): row of W2[k, j]
+        var w2Own = einsum("bjz,jkz->bjk", z, weight.index_select(0, w2Rows.flatten()).view(t, h, -1))
+                    + bias.index_select(0, w2Rows.flatten()).view(t, h);                                         // (B, Tj, H): column j of W2
+        var b2Rows = (l * h + h + h * l) + position;                                                              // (T)
+        var b2Own = einsum("bjz,jz->bj", z, weight.index_select(0, b2Rows)) + bias.index_select(0, b2Rows);      // (B, T)
+        var w1Masked = w1 * inputMask.narrow(0, 0, t);                                  // (B, Tj, Ti, H)
+        var w2Masked = w2Own * outputMask.narrow(1, 0, t).t();                          // (B, Tj, H)
         var hidden = nn.functional.relu(einsum("bic,bjik->bjkc", x, w1Masked) + b1.unsqueeze(-1)); // (B, Tj, H, D)
-        var mixed = einsum("bjkc,bkj->bjc", hidden, w2Own) + b2Own.unsqueeze(-1);                  // (B, T, D)
+        var mixed = einsum("bjkc,bjk->bjc", hidden, w2Masked) + b2Own.unsqueeze(-1);               // (B, T, D)
         return mixed.MoveToOuterDisposeScope();
     }
 }

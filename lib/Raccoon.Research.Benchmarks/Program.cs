@@ -1,0 +1,7 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Running;
+
+// In-process always: the benchmarks must run in this process, which loads the build's patched
+// libLibTorchSharp; a separately generated and built benchmark process would not.
+string[] arguments = args.Contains("--inProcess", StringComparer.OrdinalIgnoreCase) ? args : [.. args, "--inProcess"];
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(arguments, DefaultConfig.Instance.WithOptions(ConfigOptions.DisableOptimizationsValidator));

@@ -1,0 +1,159 @@
+using Raccoon.Research.Data.Text;
+using Raccoon.Research.Ledger;
+using Raccoon.Research.Models.LanguageModels;
+using Raccoon.Research.Reporting;
+using static TorchSharp.torch;
+
+namespace Raccoon.Research.Experiments.Document004;
+
+/// <summary>
+/// H4-07, H4-08 and the leak: trains RustGPT's Transformer, its HyperMixer (token mixing that sees
+/// the future) and the causal HyperMixer on the project's corpus over seeds; compares the loss
+/// training reports (teacher-forced) with the loss of generation (one prefix at a time) on held-out
+/// examples; greedy samples; and the parameter cuts the document proposes (a smaller hypernetwork, a
+/// narrower token mixing, one hypernetwork shared by the blocks), with their loss.
+/// </summary>
+public sealed class RustGptTrainingExperiment : IExperiment
+{
+    public string Name => "rustgpt-training";
+    public string Title => "RustGPT Transformer vs HyperMixer: training, generation and the token-mixing leak";
+    public IReadOnlyList<string> Claims => ["H4-07", "H4-08"];
+
+    public static readonly string[] Prompts =
+        ["User: Where does the otter live?", "User: What does the heron eat?", "User: What can the beaver do?", "The fox"];
+
+    enum Kind { Transformer, HyperMixer, CausalHyperMixer }
+
+    public ExperimentResult Run(ExperimentContext context)
+    {
+        var corpus = TextCorpus.Meadow();
+        var config = LanguageModelConfig.Document with { VocabularySize = corpus.Vocabulary.Size };
+        int seeds = context.Pick(1, 2, 5);
+        int steps = context.Pick(40, 200, 1500);
+        var options = new TrainingOptions(steps, BatchSize: 16, LearningRate: 1e-3, LogEvery: context.Pick(5, 20, 50), EvaluateOn: context.Pick(40, 100, 200));
+        double unigram = UnigramEntropy(corpus);
+
+        var runs = new Dictionary<Kind, List<TrainingRun>>();
+        var samples = new List<IReadOnlyList<string>>();
+        var kinds = Enum.GetValues<Kind>();
+        int job = 0, jobs = kinds.Length * seeds + 3;
+        foreach (var kind in kinds)
+        {
+            runs[kind] = [];
+            for (int s = 0; s < seeds; s++)
+            {
+                int seed = context.Seed + s;
+                using var model = Build(kind, config, seed);
+                var run = Train(context, model, corpus, options with { Seed = seed }, $"{model.Architecture} seed {seed}", job++, jobs);
+                runs[kind].Add(run);
+                if (s == 0)
+                    foreach (var prompt in Prompts)
+                    {
+                        var ids = corpus.Vocabulary.Encode(prompt);
+                        var output = NextToken.Greedy(model, ids, corpus.Vocabulary.EndToken, maxNewTokens: 30);
+                        samples.Add([model.Architecture, prompt, corpus.Vocabulary.Decode(output)]);
+                    }
+            }
+        }
+
+        // The document's proposed cuts, trained with causal mixing (the variant that can generate), one seed.
+        var cuts = new (string Name, LanguageModelConfig Config)[]
+        {
+            ("hypernetwork hidden 32 -> 8", config with { HyperHidden = 8 }),
+            ("token-mixing width 64 -> 32", config with { MixHidden = 32 }),
+            ("one hypernetwork shared by the 3 blocks", config with { ShareHypernetwork = true }),
+        };
+        var baseline = runs[Kind.CausalHyperMixer][0];
+        var cutRows = new List<(string Name, long DocParams, long CorpusParams, TrainingRun Run)>();
+        foreach (var (name, cutConfig) in cuts)
+        {
+            using var docModel = new HyperMixerLanguageModel(cutConfig with { VocabularySize = 533 }, HyperMixerVariant.Causal);
+            manual_seed(context.Seed);
+            using var model = new HyperMixerLanguageModel(cutConfig, HyperMixerVariant.Causal);
+            var run = Train(context, model, corpus, options with { Seed = context.Seed }, name, job++, jobs);
+            cutRows.Add((name, docModel.ParameterCount, model.ParameterCount, run));
+        }
+
+        // H4-07
+        long fullDoc = 1_386_917;
+        using (var fullDocModel = new HyperMixerLanguageModel(LanguageModelConfig.Document)) fullDoc = fullDocModel.ParameterCount;
+        bool allCut = cutRows.All(c => c.DocParams < fullDoc);
+        bool lossKept = cutRows.All(c => c.Run.HeldOut.Generation <= baseline.HeldOut.Generation * 1.10);
+        var h407 = Measurement.Check("H4-07", allCut && lossKept,
+            $"Parameters at V = 533, n = 80 (full HyperMixer {fullDoc:N0}): " +
+            string.Join("; ", cutRows.Select(c => $"{c.Name}: {c.DocParams:N0} ({100.0 * (fullDoc - c.DocParams) / fullDoc:0}% fewer), held-out generation loss {c.Run.HeldOut.Generation:0.000}")) +
+            $"; against {baseline.HeldOut.Generation:0.000} for the full causal HyperMixer (same seed, {steps} steps, corpus V = {corpus.Vocabulary.Size}).",
+            evidence: "parameter counts of the built models; causal HyperMixers trained on the meadow corpus",
+            reason: "holds when every cut lowers the count and keeps the held-out generation loss within 10% of the uncut model's");
+
+        // H4-08 and the leak
+        string Summary(Kind k)
+        {
+            var r = runs[k];
+            return $"{r[0].Architecture}: training loss over the last quarter {Mean(r, FinalLoss):0.000}, held-out teacher-forced {Mean(r, x => x.HeldOut.TeacherForced):0.000}, " +
+                   $"held-out generation {Mean(r, x => x.HeldOut.Generation):0.000} nats/token";
+        }
+        bool Generates(Kind k) => runs[k].All(r => r.HeldOut.Generation < unigram);
+        bool Trains(Kind k) => runs[k].All(r => FinalLoss(r) < 0.5 * r.Curve[0].Loss);
+        bool transformerOk = Trains(Kind.Transformer) && Generates(Kind.Transformer);
+        bool hyperOk = Trains(Kind.HyperMixer) && Generates(Kind.HyperMixer);
+        var leak = runs[Kind.HyperMixer];
+        var h408 = Measurement.Judged("H4-08", transformerOk && hyperOk ? Verdict.Holds : transformerOk || hyperOk ? Verdict.Partly : Verdict.Fails,
+            $"{seeds} seed(s) x {steps} steps of Adam (lr 1e-3, batch 16) on the meadow corpus, evaluated on {options.EvaluateOn} held-out examples. {Summary(Kind.Transformer)}. {Summary(Kind.HyperMixer)}. {Summary(Kind.CausalHyperMixer)}. " +
+            $"Unigram baseline {unigram:0.000}. The upstream HyperMixer's token mixing reads the next token, so its training loss ({Mean(leak, x => x.HeldOut.TeacherForced):0.000} held-out) " +
+            $"is not the loss it achieves when it generates ({Mean(leak, x => x.HeldOut.Generation):0.000}); the causal variant's two losses agree.",
+            "holds when both the Transformer and the (upstream) HyperMixer lower their training loss by half and generate better than the unigram baseline on held-out text; " +
+            "partly when only one does",
+            evidence: "LanguageModelTrainer runs; NextToken.PrefixLoss for generation; greedy samples in the table");
+
+        var kindsList = kinds.ToList();
+        var curveFigure = Figure.From("Training loss (teacher-forced) by step, every seed", Charts.Lines("step", "loss (nats/token)", false, true,
+            runs.SelectMany(p => p.Value.Select((r, i) => ($"{r.Architecture} seed {context.Seed + i}",
+                (IReadOnlyList<double>)r.Curve.Select(c => (double)c.Step).ToArray(), (IReadOnlyList<double>)r.Curve.Select(c => c.Loss).ToArray()))).ToArray()));
+        var lossTable = new Table("Held-out losses (nats/token): what training reports vs what generation achieves",
+            ["model", "seed", "parameters", "training loss (last quarter)", "held-out teacher-forced", "held-out generation (prefix by prefix)", "seconds"],
+            runs.SelectMany(p => p.Value.Select((r, i) => (IReadOnlyList<string>)[r.Architecture, (context.Seed + i).ToString(), r.Parameters.ToString("N0"),
+                FinalLoss(r).ToString("0.000"), r.HeldOut.TeacherForced.ToString("0.000"), r.HeldOut.Generation.ToString("0.000"), r.Seconds.ToString("0.0")])).ToList());
+        var cutTable = new Table("HyperMixer parameter cuts (causal mixing; one seed)",
+            ["variant", "parameters (V=533, n=80)", "parameters (corpus)", "held-out teacher-forced", "held-out generation"],
+            [
+                ["full (hypernetwork 32, mixing 64, unshared)", fullDoc.ToString("N0"), baseline.Parameters.ToString("N0"), baseline.HeldOut.TeacherForced.ToString("0.000"), baseline.HeldOut.Generation.ToString("0.000")],
+                .. cutRows.Select(c => (IReadOnlyList<string>)[c.Name, c.DocParams.ToString("N0"), c.CorpusParams.ToString("N0"), c.Run.HeldOut.TeacherForced.ToString("0.000"), c.Run.HeldOut.Generation.ToString("0.000")]),
+            ]);
+        var sampleTable = new Table("Greedy generations (first seed)", ["model", "prompt", "continuation"], samples);
+        return new ExperimentResult([h407, h408], [curveFigure], [lossTable, sampleTable, cutTable]);
+    }
+
+    static LanguageModel Build(Kind kind, LanguageModelConfig config, int seed)
+    {
+        manual_seed(seed);
+        return kind switch
+        {
+            Kind.Transformer => new TransformerLanguageModel(config),
+            Kind.HyperMixer => new HyperMixerLanguageModel(config),
+            _ => new HyperMixerLanguageModel(config, HyperMixerVariant.Causal),
+        };
+    }
+
+    static TrainingRun Train(ExperimentContext context, LanguageModel model, TextCorpus corpus, TrainingOptions options, string label, int job, int jobs) =>
+        LanguageModelTrainer.Train(model, corpus, options,
+            (step, loss) => context.Report("rustgpt-training", $"{label}: step {step}/{options.Steps}, loss {loss:0.000}", (job + (double)step / options.Steps) / jobs),
+            context.Cancel);
+
+    /// <summary>Mean training loss over the last quarter of the logged points: batches differ in length and difficulty, one window is noisy.</summary>
+    static double FinalLoss(TrainingRun r) => r.Curve.Skip(r.Curve.Count * 3 / 4).Average(c => c.Loss);
+
+    static double Mean(IEnumerable<TrainingRun> runs, Func<TrainingRun, double> f) => runs.Average(f);
+
+    /// <summary>Cross-entropy of predicting held-out tokens from training-set word frequencies (add-one smoothing): a model that learned no context.</summary>
+    static double UnigramEntropy(TextCorpus corpus)
+    {
+        var counts = new double[corpus.Vocabulary.Size];
+        foreach (var e in corpus.Train) foreach (var t in e.Skip(1)) counts[t]++;
+        double total = counts.Sum() + counts.Length;
+        double nll = 0;
+        long n = 0;
+        foreach (var e in corpus.HeldOut) foreach (var t in e.Skip(1)) { nll -= Math.Log((counts[t] + 1) / total); n++; }
+        return nll / n;
+    }
+}
