@@ -27,6 +27,20 @@ public static class LogCategories
         }
         return probabilities.Count - 1;
     }
+
+    /// <summary>
+    /// <paramref name="count"/> lines from one seeded generator: for each, a class drawn under the prior at its
+    /// index (drifting from <paramref name="driftPoint"/> on), then <paramref name="line"/> writes that class's line.
+    /// </summary>
+    public static IReadOnlyList<LogLine> Stream(int count, int seed, int? driftPoint, Func<int, Random, LogLine> line)
+    {
+        if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, "count must not be negative");
+        var rng = new Random(seed);
+        var lines = new LogLine[count];
+        for (int i = 0; i < count; i++)
+            lines[i] = line(Draw(rng, PriorAt(i, driftPoint)), rng);
+        return lines;
+    }
 }
 
 /// <summary>One generated log line: the text the model reads (inside the task's vocabulary), its label,

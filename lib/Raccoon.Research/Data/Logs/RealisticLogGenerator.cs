@@ -97,18 +97,11 @@ public sealed class RealisticLogTask(int sequenceLength = 50, double corruption 
     public int SequenceLength { get; } = sequenceLength > 0 ? sequenceLength : throw new ArgumentOutOfRangeException(nameof(sequenceLength), sequenceLength, "sequence length must be positive");
     public double Corruption { get; } = corruption is >= 0 and <= 1 ? corruption : throw new ArgumentOutOfRangeException(nameof(corruption), corruption, "corruption is a probability in [0, 1]");
 
-    public IReadOnlyList<LogLine> Lines(int count, int seed, int? driftPoint = null)
-    {
-        if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, "count must not be negative");
-        var rng = new Random(seed);
-        var lines = new LogLine[count];
-        for (int i = 0; i < count; i++)
+    public IReadOnlyList<LogLine> Lines(int count, int seed, int? driftPoint = null) =>
+        LogCategories.Stream(count, seed, driftPoint, (label, rng) =>
         {
-            int label = LogCategories.Draw(rng, LogCategories.PriorAt(i, driftPoint));
             string raw = RealisticLogGenerator.Generate(label, rng, SequenceLength);
             // Folding before corrupting gives the tokens upstream gets by corrupting and then folding: corruption only writes in-vocabulary symbols.
-            lines[i] = new LogLine(TemplateLogTask.Corrupt(Vocabulary.Fold(raw), Vocabulary, Corruption, rng), label, raw);
-        }
-        return lines;
-    }
+            return new LogLine(TemplateLogTask.Corrupt(Vocabulary.Fold(raw), Vocabulary, Corruption, rng), label, raw);
+        });
 }

@@ -21,20 +21,13 @@ public sealed class TemplateLogTask(int sequenceLength = 50, double corruption =
     public int SequenceLength { get; } = sequenceLength > 0 ? sequenceLength : throw new ArgumentOutOfRangeException(nameof(sequenceLength), sequenceLength, "sequence length must be positive");
     public double Corruption { get; } = corruption is >= 0 and <= 1 ? corruption : throw new ArgumentOutOfRangeException(nameof(corruption), corruption, "corruption is a probability in [0, 1]");
 
-    public IReadOnlyList<LogLine> Lines(int count, int seed, int? driftPoint = null)
-    {
-        if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, "count must not be negative");
-        var rng = new Random(seed);
-        var lines = new LogLine[count];
-        for (int i = 0; i < count; i++)
+    public IReadOnlyList<LogLine> Lines(int count, int seed, int? driftPoint = null) =>
+        LogCategories.Stream(count, seed, driftPoint, (label, rng) =>
         {
-            int label = LogCategories.Draw(rng, LogCategories.PriorAt(i, driftPoint));
             var words = Templates[label];
             string message = Vocabulary.PadOrTruncate(words[rng.Next(words.Count)], SequenceLength);
-            lines[i] = new LogLine(Corrupt(message, Vocabulary, Corruption, rng), label);
-        }
-        return lines;
-    }
+            return new LogLine(Corrupt(message, Vocabulary, Corruption, rng), label);
+        });
 
     /// <summary>Replaces each character, with probability <paramref name="p"/>, by a uniformly drawn symbol of <paramref name="vocabulary"/>.</summary>
     internal static string Corrupt(string message, CharVocabulary vocabulary, double p, Random rng)
