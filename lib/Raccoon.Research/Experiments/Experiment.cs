@@ -43,7 +43,7 @@ public sealed record ExperimentResult(
 /// </summary>
 public interface IExperiment
 {
-    /// <summary>Stable kebab-case name, used for cached results ("raccoon-parameters").</summary>
+    /// <summary>Stable kebab-case name, used for cached results ("log-classifiers-structure").</summary>
     string Name { get; }
     string Title { get; }
     /// <summary>The claim IDs this experiment answers; it returns a measurement for each.</summary>

@@ -7,14 +7,14 @@ public static class ExperimentRegistry
 {
     public static IReadOnlyList<IExperiment> All { get; } =
     [
-        new Raccoon.RaccoonStructureExperiment(),
-        new Raccoon.RaccoonSpeedExperiment(),
-        new Raccoon.RaccoonMemoryExperiment(),
-        new Raccoon.RaccoonDeploymentExperiment(),
-        new Raccoon.RaccoonTrainingExperiment(),
-        new Document004.RustGptParametersExperiment(),
-        new Document004.RustGptCostExperiment(),
-        new Document004.RustGptTrainingExperiment(),
+        new LogClassifiers.LogClassifiersStructureExperiment(),
+        new LogClassifiers.LogClassifiersSpeedExperiment(),
+        new LogClassifiers.LogClassifiersMemoryExperiment(),
+        new LogClassifiers.LogClassifiersDeploymentExperiment(),
+        new LogClassifiers.LogClassifiersTrainingExperiment(),
+        new LanguageModels.LanguageModelsParametersExperiment(),
+        new LanguageModels.LanguageModelsCostExperiment(),
+        new LanguageModels.LanguageModelsTrainingExperiment(),
     ];
 
     public static IExperiment Get(string name) =>

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Raccoon.Research.Models.Baselines;
-using Raccoon.Research.Models.Raccoon;
+using Raccoon.Research.Models.LogClassifiers;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -91,7 +91,7 @@ public class NotebooksCliTests
         Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
 
         var sources = Directory.EnumerateFiles(Path.Combine(Repo.Root, "notebooks")).Where(f => f.EndsWith(".ipynb") || f.EndsWith(".dib")).ToList();
-        Assert.Contains(sources, s => s.EndsWith("00-claims-ledger.ipynb"));
+        Assert.Contains(sources, s => s.EndsWith("claims-ledger.ipynb"));
         foreach (var source in sources)
         {
             string executed = NotebookRunner.ExecutedPath(dir, source);
@@ -102,7 +102,7 @@ public class NotebooksCliTests
             Assert.DoesNotContain(nb.Cells.SelectMany(c => c.Outputs), o => o is ErrorOutput);
         }
 
-        var ledger = NotebookDocument.Load(Path.Combine(dir, "notebooks", "00-claims-ledger.ipynb"));
+        var ledger = NotebookDocument.Load(Path.Combine(dir, "notebooks", "claims-ledger.ipynb"));
         var html = ledger.Cells.SelectMany(c => c.Outputs).OfType<DisplayOutput>()
             .Select(d => d.Data.GetValueOrDefault("text/html")).OfType<string>().ToList();
         Assert.Contains(html, h => h.Contains("Plotly.newPlot(") && h.Contains("requirejs")); // the verdict chart

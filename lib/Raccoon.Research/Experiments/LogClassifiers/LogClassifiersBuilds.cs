@@ -1,12 +1,12 @@
 using Raccoon.Research.Data;
 using Raccoon.Research.Data.Logs;
 using Raccoon.Research.Measurements;
-using Raccoon.Research.Models.Raccoon;
+using Raccoon.Research.Models.LogClassifiers;
 using Raccoon.Research.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Raccoon.Research.Experiments.Raccoon;
+namespace Raccoon.Research.Experiments.LogClassifiers;
 
 /// <summary>The three Raccoon builds document 000 is measured with.</summary>
 public enum RaccoonBuild
@@ -25,7 +25,7 @@ public enum RaccoonBuild
 /// so the three builds get the task's vocabulary; the parameter counts of R0-01 use each build's own
 /// upstream configuration (<see cref="CreateAsPublished"/>).
 /// </summary>
-public static class RaccoonBuilds
+public static class LogClassifiersBuilds
 {
     public const int Batch = 32;
     public const int SequenceLength = 50;

@@ -2,10 +2,10 @@ using Plotly.NET;
 using Plotly.NET.CSharp;
 using Chart = Plotly.NET.CSharp.Chart;
 
-namespace Raccoon.Research.Experiments.Raccoon;
+namespace Raccoon.Research.Experiments.LogClassifiers;
 
 /// <summary>The chart shapes the R0 experiments draw: grouped bars per component and named line series.</summary>
-static class RaccoonCharts
+static class LogClassifiersCharts
 {
     /// <summary>One bar group per category, one bar per series; a log axis when the values span decades.</summary>
     public static GenericChart Bars(string yTitle, bool logY, IReadOnlyList<string> categories, params (string Name, IReadOnlyList<double> Values)[] series)

@@ -2,13 +2,13 @@ using Raccoon.Research.Blocks.Memory;
 using Raccoon.Research.Data;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Measurements;
-using Raccoon.Research.Models.Raccoon;
+using Raccoon.Research.Models.LogClassifiers;
 using Raccoon.Research.Reporting;
 using TorchSharp;
-using static Raccoon.Research.Experiments.Raccoon.RaccoonBuilds;
+using static Raccoon.Research.Experiments.LogClassifiers.LogClassifiersBuilds;
 using static TorchSharp.torch;
 
-namespace Raccoon.Research.Experiments.Raccoon;
+namespace Raccoon.Research.Experiments.LogClassifiers;
 
 /// <summary>
 /// R0-06: training memory broken down as the document does: weights, activations of one training forward
@@ -17,9 +17,9 @@ namespace Raccoon.Research.Experiments.Raccoon;
 /// the process: growth of peak resident memory while training a few steps. Gradients are listed apart
 /// (the document's total leaves them out; so does the total compared here).
 /// </summary>
-public sealed class RaccoonMemoryExperiment : IExperiment
+public sealed class LogClassifiersMemoryExperiment : IExperiment
 {
-    public string Name => "raccoon-memory";
+    public string Name => "log-classifiers-memory";
     public string Title => "Raccoon builds: training memory, component by component";
     public IReadOnlyList<string> Claims => ["R0-06"];
 
@@ -75,7 +75,7 @@ public sealed class RaccoonMemoryExperiment : IExperiment
         ]);
         string[] items = ["weights", "activations", "Adam state", "replay memory"];
         double[] Items(Row r) => [r.Weights / 1e6, r.ActivationsHeld / 1e6, r.AdamAnalytic / 1e6, r.Replay / 1e6];
-        var figure = Figure.From("Training memory by item (MB, log scale): builds and the document", RaccoonCharts.Bars("MB", true, items,
+        var figure = Figure.From("Training memory by item (MB, log scale): builds and the document", LogClassifiersCharts.Bars("MB", true, items,
             (Short(RaccoonBuild.DocumentedOriginal), Items(o)), ("document: Original", [2.84, 0.572, 5.68, 1.28]),
             (Short(RaccoonBuild.UpstreamOriginal), Items(u)),
             (Short(RaccoonBuild.Alternative), Items(a)), ("document: Alternative", [0.109, 0.146, 0.216, 1.28])));

@@ -1,6 +1,6 @@
 using Raccoon.Research.Data.Text;
 using Raccoon.Research.Experiments;
-using Raccoon.Research.Experiments.Document004;
+using Raccoon.Research.Experiments.LanguageModels;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Models.LanguageModels;
 using Raccoon.Research.Tests.Support;
@@ -8,12 +8,12 @@ using static TorchSharp.torch;
 
 namespace Raccoon.Research.Tests.LanguageModels;
 
-public class RustGptExperimentTests : IClassFixture<TorchFixture>
+public class LanguageModelsExperimentTests : IClassFixture<TorchFixture>
 {
     [Fact]
     public void ParametersExperimentReportsTheExactCountsAndStacks()
     {
-        var result = new RustGptParametersExperiment().Run(new ExperimentContext(Profile.Quick, 1, 2, Repo.TempDir("h4")));
+        var result = new LanguageModelsParametersExperiment().Run(new ExperimentContext(Profile.Quick, 1, 2, Repo.TempDir("h4")));
         var h401 = result.Measurements.Single(m => m.ClaimId == "H4-01");
         Assert.Equal(493_973, h401.Value);
         Assert.Contains("1,386,917", h401.Measured);

@@ -2,7 +2,7 @@ using Raccoon.Research.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Raccoon.Research.Models.Raccoon;
+namespace Raccoon.Research.Models.LogClassifiers;
 
 /// <summary>Called after each stage of a forward pass with the stage's name (see <see cref="RaccoonStage"/>),
 /// so a measurement can time components on the real path (CPU kernels run synchronously).</summary>

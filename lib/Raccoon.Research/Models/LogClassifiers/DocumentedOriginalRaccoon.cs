@@ -11,7 +11,7 @@ using TorchSharp.Modules;
 using TransformerEncoder = Raccoon.Research.Blocks.Encoders.TransformerEncoder;
 using static TorchSharp.torch;
 
-namespace Raccoon.Research.Models.Raccoon;
+namespace Raccoon.Research.Models.LogClassifiers;
 
 /// <summary>Configuration of the "Original" Raccoon as document 000 draws it.</summary>
 public sealed record DocumentedOriginalConfig(

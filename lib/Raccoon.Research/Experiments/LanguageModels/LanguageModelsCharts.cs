@@ -2,7 +2,7 @@ using Plotly.NET;
 using Plotly.NET.CSharp;
 using Chart = Plotly.NET.CSharp.Chart;
 
-namespace Raccoon.Research.Experiments.Document004;
+namespace Raccoon.Research.Experiments.LanguageModels;
 
 /// <summary>Line charts of several named series, optionally on log axes.</summary>
 static class Charts

@@ -1,8 +1,8 @@
 using Raccoon.Research.Blocks.Attention;
 using Raccoon.Research.Measurements;
-using Raccoon.Research.Models.Raccoon;
+using Raccoon.Research.Models.LogClassifiers;
 
-namespace Raccoon.Research.Experiments.Raccoon;
+namespace Raccoon.Research.Experiments.LogClassifiers;
 
 /// <summary>
 /// Analytic operation counts of one forward pass of each Raccoon build, per component (embedding, encoder,
@@ -10,7 +10,7 @@ namespace Raccoon.Research.Experiments.Raccoon;
 /// conventions. The dynamics count every solver step; the Alternative's three OU steps run in training only
 /// (its inference skips them and, upstream, the flows too), so they are counted as the document counts them.
 /// </summary>
-public static class RaccoonCost
+public static class LogClassifiersCost
 {
     public static OperationCount Of(IRaccoonModel model, long batch, long time) => model switch
     {

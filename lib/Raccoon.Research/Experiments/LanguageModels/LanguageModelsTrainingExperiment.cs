@@ -4,7 +4,7 @@ using Raccoon.Research.Models.LanguageModels;
 using Raccoon.Research.Reporting;
 using static TorchSharp.torch;
 
-namespace Raccoon.Research.Experiments.Document004;
+namespace Raccoon.Research.Experiments.LanguageModels;
 
 /// <summary>
 /// H4-07, H4-08 and the leak: trains RustGPT's Transformer, its HyperMixer (token mixing that sees
@@ -13,9 +13,9 @@ namespace Raccoon.Research.Experiments.Document004;
 /// examples; greedy samples; and the parameter cuts the document proposes (a smaller hypernetwork, a
 /// narrower token mixing, one hypernetwork shared by the blocks), with their loss.
 /// </summary>
-public sealed class RustGptTrainingExperiment : IExperiment
+public sealed class LanguageModelsTrainingExperiment : IExperiment
 {
-    public string Name => "rustgpt-training";
+    public string Name => "language-models-training";
     public string Title => "RustGPT Transformer vs HyperMixer: training, generation and the token-mixing leak";
     public IReadOnlyList<string> Claims => ["H4-07", "H4-08"];
 
@@ -137,7 +137,7 @@ public sealed class RustGptTrainingExperiment : IExperiment
 
     static TrainingRun Train(ExperimentContext context, LanguageModel model, TextCorpus corpus, TrainingOptions options, string label, int job, int jobs) =>
         LanguageModelTrainer.Train(model, corpus, options,
-            (step, loss) => context.Report("rustgpt-training", $"{label}: step {step}/{options.Steps}, loss {loss:0.000}", (job + (double)step / options.Steps) / jobs),
+            (step, loss) => context.Report("language-models-training", $"{label}: step {step}/{options.Steps}, loss {loss:0.000}", (job + (double)step / options.Steps) / jobs),
             context.Cancel);
 
     /// <summary>Mean training loss over the last quarter of the logged points: batches differ in length and difficulty, one window is noisy.</summary>

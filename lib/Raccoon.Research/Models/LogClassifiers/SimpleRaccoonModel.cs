@@ -7,7 +7,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Raccoon.Research.Models.Raccoon;
+namespace Raccoon.Research.Models.LogClassifiers;
 
 /// <summary>Configuration of upstream's SimpleRaccoonModel (the document's "Alternative").</summary>
 public sealed record SimpleRaccoonConfig(

@@ -8,7 +8,7 @@ using Raccoon.Research.Reporting;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Raccoon.Research.Experiments.Document004;
+namespace Raccoon.Research.Experiments.LanguageModels;
 
 /// <summary>
 /// H4-03..H4-06: analytic FLOPs and measured time per layer and per forward pass against sequence
@@ -16,9 +16,9 @@ namespace Raccoon.Research.Experiments.Document004;
 /// hypernetwork and both models' position tables), activation memory against n, the crossover, and
 /// the inference times the document left blank. Batch 1, as RustGPT runs; CPU threads as configured.
 /// </summary>
-public sealed class RustGptCostExperiment : IExperiment
+public sealed class LanguageModelsCostExperiment : IExperiment
 {
-    public string Name => "rustgpt-cost";
+    public string Name => "language-models-cost";
     public string Title => "RustGPT Transformer vs HyperMixer: cost, time and memory against sequence length";
     public IReadOnlyList<string> Claims => ["H4-03", "H4-04", "H4-05", "H4-06"];
 

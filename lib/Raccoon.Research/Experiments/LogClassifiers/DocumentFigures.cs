@@ -1,4 +1,4 @@
-namespace Raccoon.Research.Experiments.Raccoon;
+namespace Raccoon.Research.Experiments.LogClassifiers;
 
 /// <summary>
 /// The figures document 000 states, each once, with where it says them, so that experiments compare the

@@ -3,14 +3,14 @@ using Raccoon.Research.Data;
 using Raccoon.Research.Data.Logs;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Measurements;
-using Raccoon.Research.Models.Raccoon;
+using Raccoon.Research.Models.LogClassifiers;
 using Raccoon.Research.Reporting;
 using Raccoon.Research.Training;
 using TorchSharp;
-using static Raccoon.Research.Experiments.Raccoon.RaccoonBuilds;
+using static Raccoon.Research.Experiments.LogClassifiers.LogClassifiersBuilds;
 using static TorchSharp.torch;
 
-namespace Raccoon.Research.Experiments.Raccoon;
+namespace Raccoon.Research.Experiments.LogClassifiers;
 
 /// <summary>
 /// R0-08, R0-09, R0-12, R0-13: the three builds trained on the template log task over several seeds (each
@@ -20,9 +20,9 @@ namespace Raccoon.Research.Experiments.Raccoon;
 /// inference latency of the trained models for the frontier; then upstream's continual phase on a stream whose
 /// class prior drifts halfway, with each build's own replay memory; and the document checked against itself.
 /// </summary>
-public sealed class RaccoonTrainingExperiment : IExperiment
+public sealed class LogClassifiersTrainingExperiment : IExperiment
 {
-    public string Name => "raccoon-training";
+    public string Name => "log-classifiers-training";
     public string Title => "Raccoon builds: training over seeds, accuracy, convergence, frontier, continual learning";
     public IReadOnlyList<string> Claims => ["R0-08", "R0-09", "R0-12", "R0-13"];
 
@@ -96,7 +96,7 @@ public sealed class RaccoonTrainingExperiment : IExperiment
         var options = recipe with { Epochs = plan.MaxEpochs, Patience = plan.Patience, Seed = seed };
         var progress = new Progress<TrainingProgress>(p => // one line per epoch: the epoch-end report carries the validation figures
         {
-            if (p.ValidationLoss is not null) context.Report("raccoon-training", $"{Short(build)}, seed {seed}: {p.Status}");
+            if (p.ValidationLoss is not null) context.Report("log-classifiers-training", $"{Short(build)}, seed {seed}: {p.Status}");
         });
         var history = Trainer.Fit(model, train, validation, options, progress, context.Cancel);
         var evaluation = Evaluator.Evaluate(model, test, withLoss: false);
@@ -153,17 +153,17 @@ public sealed class RaccoonTrainingExperiment : IExperiment
         };
         var figures = new List<Figure>
         {
-            Figure.From("Training loss per epoch, every build and seed (R0-08)", RaccoonCharts.Lines("epoch", "mean training loss", true,
+            Figure.From("Training loss per epoch, every build and seed (R0-08)", LogClassifiersCharts.Lines("epoch", "mean training loss", true,
                 results.SelectMany(r => r.Runs.Select(s => ($"{Short(r.Build)} seed {s.Seed}",
                     (IReadOnlyList<double>)s.History.Epochs.Select(e => (double)e.Epoch).ToList(), (IReadOnlyList<double>)s.History.Epochs.Select(e => e.TrainLoss).ToList()))).ToArray())),
-            Figure.From("Validation loss per epoch, every build and seed (R0-08)", RaccoonCharts.Lines("epoch", "validation loss", true,
+            Figure.From("Validation loss per epoch, every build and seed (R0-08)", LogClassifiersCharts.Lines("epoch", "validation loss", true,
                 results.SelectMany(r => r.Runs.Select(s => ($"{Short(r.Build)} seed {s.Seed}",
                     (IReadOnlyList<double>)s.History.Epochs.Select(e => (double)e.Epoch).ToList(), (IReadOnlyList<double>)s.History.Epochs.Select(e => e.ValidationLoss ?? double.NaN).ToList()))).ToArray())),
-            Figure.From("Accuracy-latency frontier: measured (mean over seeds) and the document's (R0-09)", RaccoonCharts.Points("latency per batch of 32, ms (log)", "test accuracy %",
+            Figure.From("Accuracy-latency frontier: measured (mean over seeds) and the document's (R0-09)", LogClassifiersCharts.Points("latency per batch of 32, ms (log)", "test accuracy %",
                 ("measured", results.Select(r => r.Latency.Median * 1e3).ToList(), results.Select(r => r.Accuracy.Mean).ToList(), results.Select(r => Short(r.Build)).ToList()),
                 ("document", [DocumentFigures.FrontierOriginalLatencyMs, DocumentFigures.FrontierAlternativeLatencyMs],
                     [DocumentFigures.FrontierOriginalAccuracy, DocumentFigures.FrontierAlternativeAccuracy], ["Original (document)", "Alternative (document)"]))),
-            Figure.From("Online accuracy over the drifting stream (rolling window), first seed (R0-13)", RaccoonCharts.Lines("stream sample", "rolling accuracy", false,
+            Figure.From("Online accuracy over the drifting stream (rolling window), first seed (R0-13)", LogClassifiersCharts.Lines("stream sample", "rolling accuracy", false,
                 results.Select(r => (Short(r.Build) + " (" + r.Memory + ")", (IReadOnlyList<double>)Enumerable.Range(0, r.Runs[0].Continual.RollingAccuracy.Count).Select(i => (double)i).ToList(),
                     r.Runs[0].Continual.RollingAccuracy)).ToArray())),
         };

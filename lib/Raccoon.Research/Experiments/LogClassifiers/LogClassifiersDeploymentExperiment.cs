@@ -4,14 +4,14 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Measurements;
-using Raccoon.Research.Models.Raccoon;
+using Raccoon.Research.Models.LogClassifiers;
 using Raccoon.Research.Reporting;
 using Raccoon.Research.Training;
 using TorchSharp;
-using static Raccoon.Research.Experiments.Raccoon.RaccoonBuilds;
+using static Raccoon.Research.Experiments.LogClassifiers.LogClassifiersBuilds;
 using static TorchSharp.torch;
 
-namespace Raccoon.Research.Experiments.Raccoon;
+namespace Raccoon.Research.Experiments.LogClassifiers;
 
 /// <summary>
 /// R0-11: what serving each build costs. Each build is saved as a checkpoint; a fresh process runs the
@@ -19,9 +19,9 @@ namespace Raccoon.Research.Experiments.Raccoon;
 /// first printed prediction; first inference; its peak resident memory), several times; in this process,
 /// single-request latency (batch 1) gives the CPU throughput one request at a time. GPU figures need a GPU.
 /// </summary>
-public sealed partial class RaccoonDeploymentExperiment : IExperiment
+public sealed partial class LogClassifiersDeploymentExperiment : IExperiment
 {
-    public string Name => "raccoon-deployment";
+    public string Name => "log-classifiers-deployment";
     public string Title => "Raccoon builds: cold start, first inference, model file, single-request throughput";
     public IReadOnlyList<string> Claims => ["R0-11"];
 
@@ -71,7 +71,7 @@ public sealed partial class RaccoonDeploymentExperiment : IExperiment
             ["CPU throughput, requests/s (one at a time)", o.RequestsPerSecond.ToString("0"), u.RequestsPerSecond.ToString("0"), a.RequestsPerSecond.ToString("0"), "10", "500"],
             ["GPU throughput, requests/s", "not testable here", "not testable here", "not testable here", "100", "1000"],
         ]);
-        var figure = Figure.From("Cold start of a fresh predict process, per launch (ms)", RaccoonCharts.Bars("ms", false,
+        var figure = Figure.From("Cold start of a fresh predict process, per launch (ms)", LogClassifiersCharts.Bars("ms", false,
             rows.Select(r => Short(r.Build)).ToList(),
             Enumerable.Range(0, launches).Select(k => ($"launch {k + 1}", (IReadOnlyList<double>)rows.Select(r => r.ColdStartMs[k]).ToList())).ToArray()));
         return new ExperimentResult([m], [figure], [table, Timing.Table("Single-request (batch 1) inference latency", rows.Select(r => r.Single))]);

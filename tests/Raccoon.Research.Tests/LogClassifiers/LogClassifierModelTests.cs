@@ -1,15 +1,15 @@
 using Raccoon.Research.Blocks.Memory;
 using Raccoon.Research.Data;
 using Raccoon.Research.Models;
-using Raccoon.Research.Models.Raccoon;
+using Raccoon.Research.Models.LogClassifiers;
 using Raccoon.Research.Tests.Support;
 using Raccoon.Research.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Raccoon.Research.Tests.RaccoonModels;
+namespace Raccoon.Research.Tests.LogClassifiers;
 
-public class RaccoonModelTests : IClassFixture<TorchFixture>
+public class LogClassifierModelTests : IClassFixture<TorchFixture>
 {
     const int Batch = 8, SeqLen = 50;
 

@@ -2,13 +2,13 @@ using System.Diagnostics;
 using Raccoon.Research.Blocks.Sde;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Measurements;
-using Raccoon.Research.Models.Raccoon;
+using Raccoon.Research.Models.LogClassifiers;
 using Raccoon.Research.Reporting;
 using TorchSharp;
-using static Raccoon.Research.Experiments.Raccoon.RaccoonBuilds;
+using static Raccoon.Research.Experiments.LogClassifiers.LogClassifiersBuilds;
 using static TorchSharp.torch;
 
-namespace Raccoon.Research.Experiments.Raccoon;
+namespace Raccoon.Research.Experiments.LogClassifiers;
 
 /// <summary>
 /// R0-02, R0-03, R0-04, R0-05, R0-07: cost per batch of 32 sequences of 50 on this CPU. Analytic MACs/FLOPs
@@ -17,9 +17,9 @@ namespace Raccoon.Research.Experiments.Raccoon;
 /// the document's stages with the models' stage hooks; and the training step as forward, backward and
 /// optimizer step (AdamW). Untrained weights: cost does not depend on them.
 /// </summary>
-public sealed class RaccoonSpeedExperiment : IExperiment
+public sealed class LogClassifiersSpeedExperiment : IExperiment
 {
-    public string Name => "raccoon-speed";
+    public string Name => "log-classifiers-speed";
     public string Title => "Raccoon builds: FLOPs and latency per component, inference and training step";
     public IReadOnlyList<string> Claims => ["R0-02", "R0-03", "R0-04", "R0-05", "R0-07"];
 
@@ -36,7 +36,7 @@ public sealed class RaccoonSpeedExperiment : IExperiment
         try
         {
             var (tokens, labels) = Batch32(context.Seed + 100);
-            var costs = models.ToDictionary(kv => kv.Key, kv => RaccoonCost.Of(kv.Value, Batch, SequenceLength));
+            var costs = models.ToDictionary(kv => kv.Key, kv => LogClassifiersCost.Of(kv.Value, Batch, SequenceLength));
             foreach (var m in models.Values) m.Module.eval();
             alternativeFull.eval();
 
@@ -139,7 +139,7 @@ public sealed class RaccoonSpeedExperiment : IExperiment
             $"Encoder alone on (32, 50, d): transformer (4 blocks, d 64) {Ops(Part(o, RaccoonStage.Encoder))}, {Ms(encoder.Baseline.Median)}; CNN {Ops(Part(a, RaccoonStage.Encoder))}, " +
             $"{Ms(encoder.Candidate.Median)}; time ratio {Fmt(encoder.Speedup)}x, MAC ratio {Fmt(opsRatioEnc)}x (claimed 614.4M vs 12.4M ops, ~12 vs ~0.3 ms, 40x). " +
             $"Upstream's mean-pooled MLP encoder: {Ops(Part(u, RaccoonStage.Encoder))}, {Ms(upEncoder.Median)}. {machine}.",
-            evidence: "RaccoonCost (analytic) and Timing.Compare of the two encoders alone",
+            evidence: "LogClassifiersCost (analytic) and Timing.Compare of the two encoders alone",
             reason: "The number is the measured time ratio; the document's CNN count (387.5K MACs per sample) matches its own formula, its transformer count does not follow from its per-token figure.");
 
         var drift = Part(o, RaccoonStage.Dynamics).Parts[0];
@@ -148,13 +148,13 @@ public sealed class RaccoonSpeedExperiment : IExperiment
             $"({drift.Macs / 1e3:0}K MACs per step for the batch), {Ms(dynamics.Baseline.Median)}; OU, 3 steps {Ops(Part(a, RaccoonStage.Dynamics))}, {Ms(dynamics.Candidate.Median)}; " +
             $"time ratio {Fmt(dynamics.Speedup)}x (claimed ~900K ops/step vs ~14.4K, ~8 vs ~0.05 ms, 160x). Upstream SDE (drift + diffusion nets, 2 Euler-Maruyama steps): " +
             $"{Ops(Part(u, RaccoonStage.Dynamics))}, {Ms(upDynamics.Median)}. The OU steps run only in training; the Alternative's inference skips them. {machine}.",
-            evidence: "RaccoonCost (analytic) and Timing.Compare of the two dynamics alone");
+            evidence: "LogClassifiersCost (analytic) and Timing.Compare of the two dynamics alone");
 
         var r05 = Measurement.Number("R0-05", flow.Speedup,
             $"Flow alone on (32, 32): 4 time-conditioned coupling layers {Ops(Part(o, RaccoonStage.Flow))}, {Ms(flow.Baseline.Median)}; 4 diagonal affine layers " +
             $"{Ops(Part(a, RaccoonStage.Flow))}, {Ms(flow.Candidate.Median)}; time ratio {Fmt(flow.Speedup)}x (claimed 1.92M vs 12.3K ops, ~4 vs ~0.1 ms, 40x). " +
             $"Upstream couplings (conditioner reads all 32 + 32 time features): {Ops(Part(u, RaccoonStage.Flow))}, {Ms(upFlow.Median)}. {machine}.",
-            evidence: "RaccoonCost (analytic) and Timing.Compare of the two flows alone",
+            evidence: "LogClassifiersCost (analytic) and Timing.Compare of the two flows alone",
             reason: "Small kernels are bound by per-call overhead, not arithmetic: a 150x FLOP gap shows up as a much smaller time gap.");
 
         var so = steps[o]; var sa = steps[a]; var su = steps[u];
@@ -185,14 +185,14 @@ public sealed class RaccoonSpeedExperiment : IExperiment
         string[] comps = ["encoder", "dynamics", "flow", "head"];
         var figures = new List<Figure>
         {
-            Figure.From("Component latency alone, batch 32 (median ms, log scale)", RaccoonCharts.Bars("ms", true, comps,
+            Figure.From("Component latency alone, batch 32 (median ms, log scale)", LogClassifiersCharts.Bars("ms", true, comps,
                 (Short(o), [encoder.Baseline.Median * 1e3, dynamics.Baseline.Median * 1e3, flow.Baseline.Median * 1e3, head.Baseline.Median * 1e3]),
                 ("document: Original", [12, 8, 4, 0.5]),
                 (Short(a), [encoder.Candidate.Median * 1e3, dynamics.Candidate.Median * 1e3, flow.Candidate.Median * 1e3, head.Candidate.Median * 1e3]),
                 ("document: Alternative", [0.3, 0.05, 0.1, 0.15]))),
-            Figure.From("FLOPs per component, batch 32 (log scale)", RaccoonCharts.Bars("FLOPs", true, comps,
+            Figure.From("FLOPs per component, batch 32 (log scale)", LogClassifiersCharts.Bars("FLOPs", true, comps,
                 All.Select(b => (Short(b), (IReadOnlyList<double>)comps.Select(c => Math.Max(1.0, costs[b].Parts.FirstOrDefault(p => p.Name == c)?.Flops ?? 0)).ToList())).ToArray())),
-            Figure.From("Training step, batch 32: forward, backward, optimizer (median ms)", RaccoonCharts.Bars("ms", false, ["forward", "backward", "optimizer step", "total"],
+            Figure.From("Training step, batch 32: forward, backward, optimizer (median ms)", LogClassifiersCharts.Bars("ms", false, ["forward", "backward", "optimizer step", "total"],
                 All.Select(b => (Short(b), (IReadOnlyList<double>)new[] { steps[b].Forward.Median, steps[b].Backward.Median, steps[b].Step.Median, steps[b].Total.Median }.Select(s => s * 1e3).ToList()))
                     .Append(("document: Original", [25, 50, 0, 75])).Append(("document: Alternative", [1.5, 3, 0, 4.5])).ToArray())),
         };

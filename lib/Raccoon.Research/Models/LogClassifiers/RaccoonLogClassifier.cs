@@ -8,7 +8,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Raccoon.Research.Models.Raccoon;
+namespace Raccoon.Research.Models.LogClassifiers;
 
 /// <summary>Configuration of the upstream RaccoonLogClassifier.</summary>
 public sealed record RaccoonLogClassifierConfig(

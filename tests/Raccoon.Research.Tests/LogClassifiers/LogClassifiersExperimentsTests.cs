@@ -1,13 +1,13 @@
 using Raccoon.Research.Experiments;
-using Raccoon.Research.Experiments.Raccoon;
+using Raccoon.Research.Experiments.LogClassifiers;
 using Raccoon.Research.Ledger;
-using Raccoon.Research.Models.Raccoon;
+using Raccoon.Research.Models.LogClassifiers;
 using Raccoon.Research.Tests.Support;
 using Raccoon.Research.Training;
 
 namespace Raccoon.Research.Tests.Experiments;
 
-public class RaccoonExperimentsTests(TorchFixture torch) : IClassFixture<TorchFixture>
+public class LogClassifiersExperimentsTests(TorchFixture torch) : IClassFixture<TorchFixture>
 {
     readonly TorchFixture _ = torch;
 
@@ -25,7 +25,7 @@ public class RaccoonExperimentsTests(TorchFixture torch) : IClassFixture<TorchFi
             Assert.NotEqual(Verdict.NotRun, row.Verdict);
             Assert.False(string.IsNullOrWhiteSpace(row.Measured), row.Id);
             Assert.NotEqual("not measured", row.Measured);
-            Assert.StartsWith("raccoon-", row.Experiment);
+            Assert.StartsWith("log-classifiers-", row.Experiment);
         }
         // Every rule-decided row carries the number its rule compared; the judged ones say why.
         foreach (var row in rows.Where(r => ClaimCatalog.Get(r.Id).Rule.Kind is not "judged"))
@@ -41,10 +41,10 @@ public class RaccoonExperimentsTests(TorchFixture torch) : IClassFixture<TorchFi
     public void AnalyticEncoderCountsMatchHandArithmetic()
     {
         // CNN: per sample 50 x 3 x (32x32 + 32x32 + 32x16) MACs, then Linear(16 -> 32); batch 32.
-        var alternative = RaccoonCost.Alternative(SimpleRaccoonConfig.Upstream, 32, 50);
+        var alternative = LogClassifiersCost.Alternative(SimpleRaccoonConfig.Upstream, 32, 50);
         Assert.Equal(32L * (50 * 3 * 32 * 32 * 2 + 50 * 3 * 32 * 16 + 16 * 32), alternative["encoder"].Macs);
         // Transformer block on 1,600 rows of 64: QKV 64x192, scores and AV 2 x 32 x 4 x 50 x 50 x 16, output 64x64, FFN 2 x 64x256.
-        var original = RaccoonCost.DocumentedOriginal(DocumentedOriginalConfig.Documented, 32, 50);
+        var original = LogClassifiersCost.DocumentedOriginal(DocumentedOriginalConfig.Documented, 32, 50);
         long block = 1600L * 64 * 192 + 2L * 32 * 4 * 50 * 50 * 16 + 1600L * 64 * 64 + 2L * 1600 * 64 * 256;
         Assert.Equal(4 * block, original["encoder"].Macs);
         // 3 Euler steps of the 11-layer drift: 33x64, then 10 x 64x64, then 64x32 per row.
@@ -57,7 +57,7 @@ public class RaccoonExperimentsTests(TorchFixture torch) : IClassFixture<TorchFi
     [Fact]
     public void DocumentContradictionsIncludeTheOnesTheIssueNames()
     {
-        var found = RaccoonTrainingExperiment.DocumentContradictions();
+        var found = LogClassifiersTrainingExperiment.DocumentContradictions();
         Assert.Contains(found, c => c.Contains("80 ms") && c.Contains("100 ms"));
         Assert.Contains(found, c => c.Contains("80 s") && c.Contains("1.6 s"));
         Assert.Contains(found, c => c.Contains("26 s") && c.Contains("1.6 s"));
@@ -68,13 +68,13 @@ public class RaccoonExperimentsTests(TorchFixture torch) : IClassFixture<TorchFi
     public void RaccoonCheckpointsReloadThroughTheModelRegistry()
     {
         string dir = Repo.TempDir("raccoon-ckpt");
-        foreach (var build in RaccoonBuilds.All)
+        foreach (var build in LogClassifiersBuilds.All)
         {
-            var model = RaccoonBuilds.Create(build, seed: 5);
+            var model = LogClassifiersBuilds.Create(build, seed: 5);
             string path = Path.Combine(dir, build + ".ckpt");
-            Checkpoint.Save(path, model.Module, RaccoonBuilds.Meta(model));
+            Checkpoint.Save(path, model.Module, LogClassifiersBuilds.Meta(model));
             var (loaded, header) = Checkpoint.LoadModel(path);
-            Assert.Equal(RaccoonBuilds.Kind(build), header.Meta.ModelKind);
+            Assert.Equal(LogClassifiersBuilds.Kind(build), header.Meta.ModelKind);
             Assert.Equal(model.GetType(), loaded.GetType());
             Assert.Equal(Raccoon.Research.Measurements.Parameters.Total(model.Module), Raccoon.Research.Measurements.Parameters.Total(loaded));
         }

@@ -2,7 +2,7 @@ using Raccoon.Research.Blocks.Memory;
 using Raccoon.Research.Data;
 using Raccoon.Research.Training;
 
-namespace Raccoon.Research.Models.Raccoon;
+namespace Raccoon.Research.Models.LogClassifiers;
 
 /// <summary>Upstream RaccoonLogClassifier's priority memory as the continual phase's <see cref="IReplayMemory"/>:
 /// every sample of a batch gets the batch's score (upstream's mean predictive entropy).</summary>

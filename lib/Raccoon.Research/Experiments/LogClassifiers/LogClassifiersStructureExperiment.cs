@@ -1,19 +1,19 @@
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Measurements;
-using Raccoon.Research.Models.Raccoon;
+using Raccoon.Research.Models.LogClassifiers;
 using Raccoon.Research.Reporting;
-using static Raccoon.Research.Experiments.Raccoon.RaccoonBuilds;
+using static Raccoon.Research.Experiments.LogClassifiers.LogClassifiersBuilds;
 
-namespace Raccoon.Research.Experiments.Raccoon;
+namespace Raccoon.Research.Experiments.LogClassifiers;
 
 /// <summary>
 /// R0-01 and R0-10: what the builds are made of. Parameters per component of the three builds (each as its
 /// source configures it), and lines of code and cyclomatic complexity of this project's own component files
 /// for each build, grouped the way the document's code table groups them. No training, no timing.
 /// </summary>
-public sealed class RaccoonStructureExperiment : IExperiment
+public sealed class LogClassifiersStructureExperiment : IExperiment
 {
-    public string Name => "raccoon-structure";
+    public string Name => "log-classifiers-structure";
     public string Title => "Raccoon builds: parameters per component and code size";
     public IReadOnlyList<string> Claims => ["R0-01", "R0-10"];
 
@@ -68,7 +68,7 @@ public sealed class RaccoonStructureExperiment : IExperiment
             var tables = new List<Table> { table };
             tables.AddRange(models.Select(kv => Measurements.Parameters.Count(kv.Value.Module, Short(kv.Key)).ToTable(2, $"Parameter tree of {Label(kv.Key)} (depth 2)")));
             string[] shown = [RaccoonStage.Embedding, RaccoonStage.Encoder, RaccoonStage.Projection, RaccoonStage.Dynamics, RaccoonStage.Flow, RaccoonStage.Head];
-            var figure = Figure.From("Parameters per component (log scale): the document's figures and the builds", RaccoonCharts.Bars("parameters", true, shown,
+            var figure = Figure.From("Parameters per component (log scale): the document's figures and the builds", LogClassifiersCharts.Bars("parameters", true, shown,
                 ("document: Original", shown.Select(c => Math.Max(DocOf(c, true), 0.5)).ToList()),
                 (Short(RaccoonBuild.DocumentedOriginal), shown.Select(c => Math.Max(Get(RaccoonBuild.DocumentedOriginal, c), 0.5)).ToList()),
                 (Short(RaccoonBuild.UpstreamOriginal), shown.Select(c => Math.Max(Get(RaccoonBuild.UpstreamOriginal, c), 0.5)).ToList()),
@@ -96,10 +96,10 @@ public sealed class RaccoonStructureExperiment : IExperiment
         ("Classifier", ["Blocks/Heads/MlpHead.cs"], ["Blocks/Heads/MlpHead.cs"], ["Blocks/Heads/MlpHead.cs"]),
         ("Objective terms", ["Blocks/Statistics/SlicedEppsPulley.cs", "Blocks/Statistics/EppsPulley.cs"],
             ["Blocks/Statistics/SlicedEppsPulley.cs", "Blocks/Statistics/EppsPulley.cs", "Blocks/Statistics/LearnableGaussianPrior.cs"], []),
-        ("Memory", ["Blocks/Memory/PriorityReplayMemory.cs", "Models/Raccoon/ReplayMemories.cs"],
-            ["Blocks/Memory/PriorityReplayMemory.cs", "Models/Raccoon/ReplayMemories.cs"],
-            ["Blocks/Memory/CircularReplayBuffer.cs", "Models/Raccoon/ReplayMemories.cs"]),
-        ("Main model", ["Models/Raccoon/DocumentedOriginalRaccoon.cs"], ["Models/Raccoon/RaccoonLogClassifier.cs"], ["Models/Raccoon/SimpleRaccoonModel.cs"]),
+        ("Memory", ["Blocks/Memory/PriorityReplayMemory.cs", "Models/LogClassifiers/ReplayMemories.cs"],
+            ["Blocks/Memory/PriorityReplayMemory.cs", "Models/LogClassifiers/ReplayMemories.cs"],
+            ["Blocks/Memory/CircularReplayBuffer.cs", "Models/LogClassifiers/ReplayMemories.cs"]),
+        ("Main model", ["Models/LogClassifiers/DocumentedOriginalRaccoon.cs"], ["Models/LogClassifiers/RaccoonLogClassifier.cs"], ["Models/LogClassifiers/SimpleRaccoonModel.cs"]),
         ("Training loop", ["Training/Trainer.cs", "Training/ContinualLearning.cs"], ["Training/Trainer.cs", "Training/ContinualLearning.cs"], ["Training/Trainer.cs", "Training/ContinualLearning.cs"]),
     ];
 
@@ -144,7 +144,7 @@ public sealed class RaccoonStructureExperiment : IExperiment
                     doc.Component is null ? "-" : doc.Alternative.ToString("0"), $"{Mean(s.Alternative)} / {s.Alternative.MaxComplexity}"];
             }).ToList());
         var modules = summaries.Select(s => s.Module).ToList();
-        var figure = Figure.From("Lines of code per module: the document's table and this project's builds", RaccoonCharts.Bars("lines of code", false, modules,
+        var figure = Figure.From("Lines of code per module: the document's table and this project's builds", LogClassifiersCharts.Bars("lines of code", false, modules,
             ("document: Original", modules.Select(m => Doc(m, true) is var x && double.IsNaN(x) ? 0 : x).ToList()),
             (Short(RaccoonBuild.DocumentedOriginal), summaries.Select(s => (double)s.Original.CodeLines).ToList()),
             (Short(RaccoonBuild.UpstreamOriginal), summaries.Select(s => (double)s.Upstream.CodeLines).ToList()),

@@ -3,12 +3,12 @@ using Raccoon.Research.Ledger;
 using Raccoon.Research.Models.LanguageModels;
 using Raccoon.Research.Reporting;
 
-namespace Raccoon.Research.Experiments.Document004;
+namespace Raccoon.Research.Experiments.LanguageModels;
 
 /// <summary>H4-01, H4-02: exact parameter counts and layer stacks of RustGPT's two language models.</summary>
-public sealed class RustGptParametersExperiment : IExperiment
+public sealed class LanguageModelsParametersExperiment : IExperiment
 {
-    public string Name => "rustgpt-parameters";
+    public string Name => "language-models-parameters";
     public string Title => "RustGPT Transformer vs HyperMixer: parameter counts and layer stacks";
     public IReadOnlyList<string> Claims => ["H4-01", "H4-02"];
 
