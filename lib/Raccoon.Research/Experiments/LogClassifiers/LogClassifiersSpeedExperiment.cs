@@ -206,10 +206,20 @@ public sealed class LogClassifiersSpeedExperiment : IExperiment
                 All.Select(b => (Short(b), (IReadOnlyList<double>)new[] { steps[b].Forward.Median, steps[b].Backward.Median, steps[b].Step.Median, steps[b].Total.Median }.Select(s => s * 1e3).ToList()))
                     .Append(("document: Original", [25, 50, 0, 75])).Append(("document: Alternative", [1.5, 3, 0, 4.5])).ToArray())),
         };
+        double flopsDyn = Part(o, RaccoonStage.Dynamics).Flops / Math.Max(1.0, Part(a, RaccoonStage.Dynamics).Flops);
+        string dynFlops = Part(a, RaccoonStage.Dynamics).Flops > 0 ? $"{Fmt(flopsDyn)}x" : "unbounded (the OU steps have no contraction)";
+        var findings = Findings.Of(
+            ("R0-03", $"The built transformer encoder does {Ops(Part(o, RaccoonStage.Encoder))} per batch and the CNN {Ops(Part(a, RaccoonStage.Encoder))} ({Fmt(opsRatioEnc)}x in MACs); " +
+                      $"on this machine the encoder time ratio is {Fmt(encoder.Speedup)}x. {machine}."),
+            ("R0-04", $"The dynamics' FLOP ratio is {dynFlops}, the time ratio {Fmt(dynamics.Speedup)}x: at (32, 32) both are bound by per-call overhead, not arithmetic."),
+            ("R0-07", $"Backward over forward is {Fmt(so.Backward.Median / so.Forward.Median)}x for the documented Original, {Fmt(su.Backward.Median / su.Forward.Median)}x for the upstream Original " +
+                      $"and {Fmt(sa.Backward.Median / sa.Forward.Median)}x for the Alternative (the document: about 2x). The optimizer step, which the document leaves out, is " +
+                      $"{100 * so.Step.Median / so.Total.Median:0}% of the documented Original's step and {100 * sa.Step.Median / sa.Total.Median:0}% of the Alternative's."));
+        tables.Add(findings);
         string[] figureNames = ["component-latency", "component-flops", "training-step"];
         string[] tableNames = ["operations", "components", "stages", "training-step", "inference"];
         return new ExperimentResult([r02, r03, r04, r05, r07],
-            figures.Select((f, i) => f.Named(figureNames[i])).ToList(), tables.Select((t, i) => t.Named(tableNames[i])).ToList());
+            figures.Select((f, i) => f.Named(figureNames[i])).ToList(), tables.Select((t, i) => t.Key is null ? t.Named(tableNames[i]) : t).ToList());
     }
 
     static Table OpsTable(Dictionary<RaccoonBuild, OperationCount> costs)

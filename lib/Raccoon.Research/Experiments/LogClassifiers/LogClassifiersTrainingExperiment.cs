@@ -193,10 +193,21 @@ public sealed class LogClassifiersTrainingExperiment : IExperiment
                 results.Select(r => (Short(r.Build) + " (" + r.Memory + ")", (IReadOnlyList<double>)Enumerable.Range(0, r.Runs[0].Continual.RollingAccuracy.Count).Select(i => (double)i).ToList(),
                     r.Runs[0].Continual.RollingAccuracy)).ToArray())),
         };
+        const double chance = 25; // four balanced classes
+        string Learned(BuildRuns r) => $"{Short(r.Build)} {r.Accuracy.Mean:0.0}% after {r.Epochs.Mean:0.#} epochs" +
+            (r.Accuracy.Mean - chance < 5 ? " (within 5 points of chance)" : "");
+        int capped = results.Sum(r => r.Runs.Count - r.StoppedEarly), all = results.Sum(r => r.Runs.Count);
+        double moved13 = results.SelectMany(r => r.Runs).Max(x => Math.Abs(x.Continual.PreDriftAfter.Accuracy - x.Continual.PreDriftBefore.Accuracy)) * 100;
+        tables.Add(Findings.Of(
+            ("R0-08", $"The profile's cap of {plan.MaxEpochs} epochs ended {capped} of {all} runs; early stopping ended the rest. Test accuracy: {string.Join("; ", results.Select(Learned))} " +
+                      $"(chance {chance:0}%). Upstream trains its RaccoonLogClassifier for 1,000 steps and the Alternative for up to 50 epochs; the document's 500 epochs are not run here. " +
+                      "Upstream's RaccoonLogClassifier is evaluated the upstream way: its head classifies the encoder's sample directly, skipping the SDE and flow it was trained through."),
+            ("R0-13", $"Both upstream datasets drift only in their class prior and upstream's online update is a small SGD step: the largest change of pre-drift test accuracy in any run " +
+                      $"is {moved13:0.0} points; forgetting per build: {string.Join(", ", results.Select(r => $"{Short(r.Build)} {r.Forgetting.Mean:0.0}"))} points.")));
         string[] figureNames = ["training-loss", "validation-loss", "frontier", "drift"];
         string[] tableNames = ["training", "frontier", "continual", "summary"];
         return new ExperimentResult([r08, r09, r12, r13],
-            figures.Select((f, i) => f.Named(figureNames[i])).ToList(), tables.Select((t, i) => t.Named(tableNames[i])).ToList());
+            figures.Select((f, i) => f.Named(figureNames[i])).ToList(), tables.Select((t, i) => t.Key is null ? t.Named(tableNames[i]) : t).ToList());
     }
 
     /// <summary>R0-12: the summary table's figures against the measurements, and the document against itself.</summary>
