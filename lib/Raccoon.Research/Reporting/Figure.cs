@@ -3,17 +3,20 @@ using System.Text.Json.Nodes;
 namespace Raccoon.Research.Reporting;
 
 /// <summary>A chart kept as its Plotly figure JSON (data and layout), so it can be cached, put in the
-/// offline report, and shown inline in a notebook. <see cref="Charts"/> builds them; <paramref name="Name"/>
-/// is an optional stable key (titles may carry measured numbers).</summary>
+/// offline report, and shown inline in a notebook. <see cref="Charts"/> builds them; <see cref="Key"/>
+/// is an optional stable name (titles may carry measured numbers).</summary>
 [TypeFormatterSource(typeof(NotebookFormatterSource), PreferredMimeTypes = ["text/html"])]
-public sealed record Figure(string Title, string PlotlyJson, string? Name = null)
+public sealed record Figure(string Title, string PlotlyJson)
 {
+    /// <summary>The stable name a notebook asks for (<c>result.Figure("crossover")</c>); the title may carry figures.</summary>
+    public string? Key { get; init; }
+
+    /// <summary>This figure under the stable name <paramref name="key"/>.</summary>
+    public Figure Named(string key) => this with { Key = key };
+
     /// <summary>The figure's height in pixels: the layout's own (a grid sets one), else 420. The width is
     /// always the container's.</summary>
     public int Height() => JsonNode.Parse(PlotlyJson)?["layout"]?["height"] is JsonValue h && h.TryGetValue(out int px) ? px : 420;
-
-    /// <summary>The same figure under a stable name.</summary>
-    public Figure Named(string name) => this with { Name = name };
 
     /// <summary>A div and a script that draw the figure with an already loaded plotly.js.</summary>
     public string ToHtmlFragment(string? divId = null)
@@ -66,6 +69,12 @@ public sealed record Figure(string Title, string PlotlyJson, string? Name = null
 [TypeFormatterSource(typeof(NotebookFormatterSource), PreferredMimeTypes = ["text/html"])]
 public sealed record Table(string Title, IReadOnlyList<string> Columns, IReadOnlyList<IReadOnlyList<string>> Rows)
 {
+    /// <summary>The stable name a notebook asks for (<c>result.Table("counts")</c>).</summary>
+    public string? Key { get; init; }
+
+    /// <summary>This table under the stable name <paramref name="key"/>.</summary>
+    public Table Named(string key) => this with { Key = key };
+
     public string ToHtml()
     {
         var sb = new System.Text.StringBuilder();

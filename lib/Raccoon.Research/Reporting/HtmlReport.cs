@@ -17,6 +17,7 @@ public static class HtmlReport
         Verdict.Holds => "#2e7d32",
         Verdict.Partly => "#f9a825",
         Verdict.Fails => "#c62828",
+        Verdict.Inconclusive => "#546e7a",
         Verdict.NotTestableHere => "#6a1b9a",
         Verdict.Inconsistent => "#ef6c00",
         _ => "#757575",
@@ -24,6 +25,20 @@ public static class HtmlReport
 
     public static string VerdictBadge(Verdict v) =>
         $"<span class=\"verdict\" style=\"background:{Colour(v)}\">{v.Name()}</span>";
+
+    /// <summary>The row's verdict badge, marked provisional below its rule's minimum profile, with one small badge per build.</summary>
+    public static string RowVerdict(LedgerRow r)
+    {
+        var sb = new StringBuilder(VerdictBadge(r.Verdict));
+        if (r.Provisional)
+            sb.Append(" <span class=\"provisional\" title=\"measured at profile ").Append(Html.Escape(r.Profile ?? "?"))
+              .Append("; the rule needs ").Append(Html.Escape(r.MinProfile ?? "?")).Append("\">provisional (").Append(Html.Escape(r.Profile ?? "?")).Append(")</span>");
+        if (r.Interval is { } i) sb.Append("<div class=\"meta\">interval ").Append(Html.Escape(i.ToString())).Append("</div>");
+        foreach (var b in r.Builds ?? [])
+            sb.Append("<div class=\"build\">").Append(Html.Escape(b.Build)).Append(b.Upstream ? " (upstream)" : "").Append(": ")
+              .Append(VerdictBadge(b.Verdict)).Append(' ').Append(Html.Escape(b.Measured)).Append("</div>");
+        return sb.ToString();
+    }
 
     public static string Write(string outDir, IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results,
         IReadOnlyList<ExperimentFailure> failures)
@@ -78,7 +93,7 @@ public static class HtmlReport
             string href = outDir is not null && File.Exists(Path.Combine(outDir, "notebooks", nb)) ? $"../notebooks/{nb}" : $"../../{r.Notebook}";
             sb.Append("<tr id=\"").Append(r.Id).Append("\"><td>").Append(r.Id).Append("</td><td>").Append(Html.Escape(r.Claim))
               .Append("</td><td>").Append(Html.Escape(r.Claimed)).Append("</td><td>").Append(Html.Escape(r.Measured))
-              .Append("</td><td>").Append(VerdictBadge(r.Verdict)).Append("</td><td>").Append(Html.Escape(r.Reason ?? ""))
+              .Append("</td><td>").Append(RowVerdict(r)).Append("</td><td>").Append(Html.Escape(r.Reason ?? ""))
               .Append("</td><td><a href=\"").Append(Html.Escape(href)).Append("\">").Append(Html.Escape(nb)).Append("</a></td></tr>");
         }
         return sb.Append("</tbody></table>").ToString();
@@ -91,6 +106,7 @@ public static class HtmlReport
         th{background:#f4f4f4} caption{font-weight:bold;text-align:left;padding:4px 0}
         .verdict{color:#fff;border-radius:4px;padding:1px 6px;font-weight:600;white-space:nowrap}
         .meta{color:#666;font-size:0.85em} pre{white-space:pre-wrap;font-size:0.8em}
+        .provisional{color:#6d4c41;font-size:0.8em;font-style:italic;white-space:nowrap} .build{font-size:0.8em;margin-top:2px}
         """;
 }
 

@@ -14,7 +14,7 @@ public class ChartsTests
         var f = Charts.Lines("Loss", "step", "loss", logX: false, logY: true,
             new LineSeries("a", [1, 2], [0.5, 0.25]), new LineSeries("b", [1, 2], [1, double.NaN]));
         Assert.Equal("Loss", f.Title);
-        Assert.Null(f.Name);
+        Assert.Null(f.Key);
         Assert.Equal(
             "{\"data\":[" +
             "{\"type\":\"scatter\",\"mode\":\"lines\\u002Bmarkers\",\"name\":\"a\",\"x\":[1,2],\"y\":[0.5,0.25]}," +
@@ -137,9 +137,9 @@ public class ChartsTests
     public void A_name_is_kept_apart_from_the_title()
     {
         var f = Charts.Bars("Verdicts of 3 claims", "claims", false, ["holds"], new BarSeries("claims", [3])).Named("verdicts");
-        Assert.Equal("verdicts", f.Name);
+        Assert.Equal("verdicts", f.Key);
         Assert.Equal("Verdicts of 3 claims", f.Title);
-        Assert.Equal(f, new Figure(f.Title, f.PlotlyJson, "verdicts"));
+        Assert.Equal(f, new Figure(f.Title, f.PlotlyJson) { Key = "verdicts" });
     }
 
     [Fact]
