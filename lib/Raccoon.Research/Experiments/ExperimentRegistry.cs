@@ -15,6 +15,8 @@ public static class ExperimentRegistry
         new LanguageModels.LanguageModelsParametersExperiment(),
         new LanguageModels.LanguageModelsCostExperiment(),
         new LanguageModels.LanguageModelsTrainingExperiment(),
+        new PathFlow.PathFlowTrainingExperiment(),
+        new PathFlow.PathFlowInferenceExperiment(),
     ];
 
     public static IExperiment Get(string name) =>
