@@ -17,6 +17,7 @@ public static class ExperimentRegistry
         new LanguageModels.LanguageModelsTrainingExperiment(),
         new PathFlow.PathFlowTrainingExperiment(),
         new PathFlow.PathFlowInferenceExperiment(),
+        new PathFlow.PathFlowScalingExperiment(),
     ];
 
     public static IExperiment Get(string name) =>

@@ -25,7 +25,7 @@ public sealed class PathFlowInferenceExperiment : IExperiment
 
         // V2-06 / V2-07: sample_paths_cond at several T, counting flow passes and OU transitions and timing each.
         int[] lengths = context.Pick(new[] { 121, 1001, 10001 }, new[] { 121, 1001, 10001, 30001 }, new[] { 121, 1001, 10001, 100001 });
-        int paths = 6, repeats = context.Pick(3, 5, 5);
+        int paths = 6, repeats = context.Pick(2, 5, 5);
         var rows = new List<IReadOnlyList<string>>();
         var seconds = new List<double>(); var steps = new List<int>(); var passes = new List<int>();
         foreach (int T in lengths)

@@ -17,8 +17,8 @@ public sealed class PathFlowTrainingExperiment : IExperiment
     public ExperimentResult Run(ExperimentContext context)
     {
         using var scope = NewDisposeScope();
-        int trainPaths = context.Pick(32, 128, 1024), heldPaths = context.Pick(32, 64, 256);
-        int hidden = context.Pick(32, 64, 128), steps = context.Pick(40, 300, 10_000), seeds = context.Pick(2, 3, 3);
+        int trainPaths = context.Pick(16, 64, 1024), heldPaths = context.Pick(16, 64, 256);
+        int hidden = context.Pick(32, 64, 128), steps = context.Pick(20, 150, 10_000), seeds = context.Pick(2, 3, 3);
         int record = Math.Max(1, steps / 20);
         var baseCfg = new PathFlowConfig(Hidden: hidden);
 
@@ -70,9 +70,9 @@ public sealed class PathFlowTrainingExperiment : IExperiment
                      $"with the time normalised: {quirk.FixedQueriesOnFinalStep}; trained with the fix: {fixedTime.HeldOutAfter:0.0}.";
 
         // V2-03: grouped vs diagonal OU on coupled data, 3 seeds.
-        int cTrain = context.Pick(32, 96, 256), cSteps = context.Pick(40, 250, 2000);
+        int cTrain = context.Pick(16, 64, 256), cSteps = context.Pick(20, 150, 2000);
         var coupledTrain = CoupledOuPaths.Generate(cTrain, new Generator((ulong)context.Seed + 1));
-        var coupledHeld = CoupledOuPaths.Generate(context.Pick(32, 64, 128), new Generator((ulong)context.Seed + 2));
+        var coupledHeld = CoupledOuPaths.Generate(context.Pick(16, 64, 128), new Generator((ulong)context.Seed + 2));
         var ouRows = new List<IReadOnlyList<string>>();
         var diffs = new List<double>();
         var cfg3 = new PathFlowConfig(DataDim: 4, LatentDim: 4, Hidden: hidden, NormalisedPosteriorTime: true);

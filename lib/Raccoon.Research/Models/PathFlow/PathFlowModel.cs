@@ -161,10 +161,20 @@ public sealed class PathFlowModel : nn.Module
     public Tensor Elbo(Tensor xs, Tensor ts, Generator? generator = null)
     {
         LorenzPaths.Validate(xs, ts, Config.DataDim);
+        var (m, s) = Posterior(xs, ts);
+        return ElboFromPosterior(xs, ts, m, s, generator);
+    }
+
+    /// <summary>The posterior's mean and std at every time point of xs: encoder, then PosteriorAffine (B, T, Dz) each.
+    /// This is what the document's cache would store as the "base trajectory".</summary>
+    public (Tensor Mean, Tensor Std) Posterior(Tensor xs, Tensor ts) =>
+        PosteriorCoefficients(Encode(xs), PosteriorQueryTime(ts[.., .., 0]));
+
+    /// <summary>The ELBO given posterior coefficients (m, s) of shape (B, T, Dz).</summary>
+    public Tensor ElboFromPosterior(Tensor xs, Tensor ts, Tensor m, Tensor s, Generator? generator = null)
+    {
         long B = xs.shape[0], T = xs.shape[1];
         int dz = Config.LatentDim, dx = Config.DataDim;
-        var ctx = Encode(xs);
-        var (m, s) = PosteriorCoefficients(ctx, PosteriorQueryTime(ts[.., .., 0]));
         var z = m + s * randn(m.shape, dtype: m.dtype, generator: generator);
         var logPx = ObservationLogProb(xs.reshape(B * T, dx), z.reshape(B * T, dz)).view(B, T).sum(1);
         var z0 = z[.., 0];
