@@ -54,7 +54,7 @@ public sealed class FactorisedPathFlow : nn.Module
 }
 
 /// <summary>D-dimensional data with weakly coupled groups: each group of up to 100 dimensions is one stochastic
-/// Lorenz path (as upstream makes it, T = 31) seen through a fixed random 3 -> d_g linear map; then all D
+/// Lorenz path (as upstream makes it, T = 31; each group its own paths, standardised together) seen through a fixed random 3 -> d_g linear map; then all D
 /// coordinates are mixed weakly, x + 0.1 x M / sqrt(D), and 0.05 N(0, 1) is added. D = 3 is plain Lorenz.</summary>
 public static class LiftedLorenzPaths
 {
@@ -66,15 +66,15 @@ public static class LiftedLorenzPaths
         int groups = Math.Max(1, dim / 100);
         if (dim % groups != 0) throw new ArgumentException($"{dim} dimensions do not split into groups of 100");
         int width = dim / groups;
-        var parts = new List<Tensor>(); PathData? first = null;
+        var parts = new List<Tensor>();
+        var first = LorenzPaths.Generate(paths * groups, generator, observations: observations, innerSteps: 100); // every group's paths in one solve
         for (int g = 0; g < groups; g++)
         {
-            var lorenz = LorenzPaths.Generate(paths, generator, observations: observations, innerSteps: 100);
-            first ??= lorenz;
-            parts.Add(dim == 3 ? lorenz.Xs : matmul(lorenz.Xs, randn(new long[] { 3, width }, generator: generator) / Math.Sqrt(3)));
+            var lorenz = first.Xs[(g * paths)..((g + 1) * paths)];
+            parts.Add(dim == 3 ? lorenz : matmul(lorenz, randn(new long[] { 3, width }, generator: generator) / Math.Sqrt(3)));
         }
         var x = cat(parts, 2);
         if (dim > 3) x = x + 0.1 * matmul(x, randn(new long[] { dim, dim }, generator: generator)) / Math.Sqrt(dim) + 0.05 * randn(x.shape, generator: generator);
-        return new PathData(x.MoveToOuterDisposeScope(), first!.Ts.MoveToOuterDisposeScope(), first.SolverSteps, first.Solver, first.SolverDt);
+        return new PathData(x.MoveToOuterDisposeScope(), first.Ts[..paths].MoveToOuterDisposeScope(), first.SolverSteps, first.Solver, first.SolverDt);
     }
 }
