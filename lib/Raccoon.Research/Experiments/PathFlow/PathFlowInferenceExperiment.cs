@@ -45,9 +45,9 @@ public sealed class PathFlowInferenceExperiment : IExperiment
         int i1001 = Array.IndexOf(lengths, 1001), i10001 = Array.IndexOf(lengths, 10001);
         double growth = seconds[i10001] / seconds[i1001];
         var inferenceTable = new Table("sample_paths_cond step by step (6 paths; median of repeats)",
-            ["T", "flow passes", "OU transitions (loop steps)", "ms", "IQR ms", "us per OU step"], rows);
+            ["T", "flow passes", "OU transitions (loop steps)", "ms", "IQR ms", "us per OU step"], rows).Named("inference-steps");
         var costFigure = PathFlowCharts.Lines("Inference cost vs T (sample_paths_cond)", "T (time points)", "seconds", true, true,
-            ("median time", lengths.Select(t => (double)t).ToList(), seconds));
+            ("median time", lengths.Select(t => (double)t).ToList(), seconds)).Named("inference-cost-vs-t");
         string m06 = $"sample_paths_cond = 1 inverse prior-flow pass (z0 -> y0), then a Python-style loop of T - 1 exact OU transitions " +
                      $"({string.Join(", ", steps.Select(s => s.ToString("N0")))} steps at T = {string.Join(", ", lengths.Select(t => t.ToString("N0")))}), then one batched forward prior pass and the observation flow. " +
                      $"No Euler step: each transition is the closed-form Gaussian. Time {string.Join(", ", seconds.Select(s => $"{s * 1e3:0.#} ms"))}; " +

@@ -46,6 +46,7 @@ public sealed class PathFlowScalingExperiment : IExperiment
         var state = reference.state_dict();
         var models = modes.Select(md => { var x = new PathFlowModel(md.Cfg); x.load_state_dict(state); x.eval(); return x; }).ToArray();
         var times = modes.Select(_ => new List<(double T, double S, double? Mb)>()).ToArray();
+        var samples10k = new IReadOnlyList<double>[modes.Length];
         var rows2 = new List<IReadOnlyList<string>>();
         foreach (int T in lengths)
         {
@@ -65,29 +66,31 @@ public sealed class PathFlowScalingExperiment : IExperiment
                 var r = Timing.Measure($"{modes[k].Name} T={T}", Call, timing);
                 long? peak = Memory.PeakResidentGrowth(Call);
                 times[k].Add((T, r.Median, peak / 1048576.0));
+                if (T == 10000) samples10k[k] = r.Seconds;
                 rows2.Add([$"{T:N0}", modes[k].Name, $"{r.Median * 1e3:0.00}", $"{r.Iqr * 1e3:0.00}", peak is long p ? $"{p / 1048576.0:0.0} (measured; predicted {predicted / 1048576.0:0.0})" : "n/a"]);
             }
         }
         double globalAt10k = times[1].Single(x => x.T == 10000).S, windowAt10k = times[2].Single(x => x.T == 10000).S;
         var upstreamLargest = times[0][^1];
         double upstreamRatio = upstreamLargest.S / times[2].Single(x => x.T == upstreamLargest.T).S;
-        double speedup = globalAt10k / windowAt10k;
+        var (speedup, speedupInterval) = Intervals.RatioOfMedians(samples10k[1], samples10k[2]);
         var quirkWindow = PathFlowQuirk.Measure(121, 0, 3);
-        tables.Add(new Table("Posterior coefficients for all T queries (attention + MLP), B = 1, H = 128, no gradients", ["T", "attention", "ms (median)", "IQR ms", "peak RSS growth MiB"], rows2));
+        tables.Add(new Table("Posterior coefficients for all T queries (attention + MLP), B = 1, H = 128, no gradients", ["T", "attention", "ms (median)", "IQR ms", "peak RSS growth MiB"], rows2).Named("attention-vs-t"));
         figures.Add(PathFlowCharts.Lines("Posterior attention time vs T", "T", "seconds", true, true,
-            modes.Select((md, k) => (md.Name, (IReadOnlyList<double>)times[k].Select(x => x.T).ToList(), (IReadOnlyList<double>)times[k].Select(x => x.S).ToList())).ToArray()));
+            modes.Select((md, k) => (md.Name, (IReadOnlyList<double>)times[k].Select(x => x.T).ToList(), (IReadOnlyList<double>)times[k].Select(x => x.S).ToList())).ToArray()).Named("attention-time-vs-t"));
         figures.Add(PathFlowCharts.Lines("Posterior attention peak memory vs T", "T", "peak RSS growth (MiB)", true, true,
-            modes.Select((md, k) => (md.Name, (IReadOnlyList<double>)times[k].Where(x => x.Mb is > 0).Select(x => x.T).ToList(), (IReadOnlyList<double>)times[k].Where(x => x.Mb is > 0).Select(x => x.Mb!.Value).ToList())).ToArray()));
+            modes.Select((md, k) => (md.Name, (IReadOnlyList<double>)times[k].Where(x => x.Mb is > 0).Select(x => x.T).ToList(), (IReadOnlyList<double>)times[k].Where(x => x.Mb is > 0).Select(x => x.Mb!.Value).ToList())).ToArray()).Named("attention-memory-vs-t"));
         long upstream10k = 2L * 10000 * 10000 * 128 * 4;
         m.Add(Measurement.Number("V2-02", speedup,
             $"Posterior coefficients at T = 10,000 (B = 1, H = 128): global attention as one T x T matmul {globalAt10k * 1e3:0} ms, windowed (w = 10) {windowAt10k * 1e3:0} ms: {speedup:0.0}x. " +
             $"Upstream's form (the context repeated per query, B T^2 H floats) ran up to T = {upstreamLargest.T:N0} ({upstreamLargest.S * 1e3:0} ms, {upstreamRatio:0}x the windowed time); at T = 10,000 it would need " +
             $"{upstream10k / 1073741824.0:0} GiB (this machine: {machine / 1073741824.0:0} GiB). The per-query MLP is O(T) in every form and bounds the speedup. " +
             $"Upstream's weights are a Gaussian about one key spacing wide, so a window of 10 drops under 1e-8 of the weight (ELBO cost: see path-flow-training).",
-            evidence: "PathFlowModel.PosteriorCoefficients timed per attention mode (Measurements/Timing, Memory.PeakResidentGrowth)"));
+            evidence: "PathFlowModel.PosteriorCoefficients timed per attention mode (Measurements/Timing, Memory.PeakResidentGrowth)", interval: speedupInterval));
 
         // ---- V2-04: flat RealNVP vs the document's multi-scale flow, forward time vs D (batch 256, hidden 128, 6 couplings).
         int[] dims = context.Pick(new[] { 16, 64, 256, 1024 }, new[] { 16, 64, 256, 1024, 4096 }, new[] { 16, 64, 256, 1024, 4096 });
+        MeasuredInterval? lastFlowInterval = null;
         var rows4 = new List<IReadOnlyList<string>>(); var flatS = new List<double>(); var multiS = new List<double>();
         foreach (int D in dims)
         {
@@ -97,19 +100,21 @@ public sealed class PathFlowScalingExperiment : IExperiment
             var cmp = Timing.Compare("flat", () => { using var ng = no_grad(); flat.Forward(x, t); }, "multi-scale", () => { using var ng = no_grad(); multi.Forward(x, t); }, timing);
             long pf = flat.parameters().Sum(p => p.numel()), pm = multi.parameters().Sum(p => p.numel());
             flatS.Add(cmp.Baseline.Median); multiS.Add(cmp.Candidate.Median);
+            lastFlowInterval = Intervals.Speedup(cmp).Interval;
             rows4.Add([$"{D}", $"{pf:N0}", $"{pm:N0}", $"{cmp.Baseline.Median * 1e3:0.00}", $"{cmp.Candidate.Median * 1e3:0.00}", $"{cmp.Baseline.Median / cmp.Candidate.Median:0.00}"]);
         }
         double flowRatio = flatS[^1] / multiS[^1];
+        var flowInterval = lastFlowInterval!;
         tables.Add(new Table("Flat RealNVP (upstream) vs the document's multi-scale flow: forward, batch 256, hidden 128, 6 couplings each",
-            ["D", "flat parameters", "multi-scale parameters", "flat ms", "multi-scale ms", "flat / multi-scale"], rows4));
+            ["D", "flat parameters", "multi-scale parameters", "flat ms", "multi-scale ms", "flat / multi-scale"], rows4).Named("flows-vs-d"));
         figures.Add(PathFlowCharts.Lines("Flow forward time vs D", "D", "seconds", true, true,
-            ("flat RealNVP", dims.Select(d => (double)d).ToList(), flatS), ("multi-scale (coarse + medium + fine)", dims.Select(d => (double)d).ToList(), multiS)));
+            ("flat RealNVP", dims.Select(d => (double)d).ToList(), flatS), ("multi-scale (coarse + medium + fine)", dims.Select(d => (double)d).ToList(), multiS)).Named("flows-time-vs-d"));
         double slope = Math.Log(flatS[^1] / flatS[^2]) / Math.Log((double)dims[^1] / dims[^2]);
         m.Add(Measurement.Number("V2-04", flowRatio,
             $"At D = {dims[^1]:N0} the multi-scale flow takes {multiS[^1] * 1e3:0.0} ms against the flat flow's {flatS[^1] * 1e3:0.0} ms: the flat flow is {flowRatio:0.00}x as fast (the claim: multi-scale 10-100x faster). " +
             $"The sketch runs the flat flow itself as its fine level plus two smaller flows, so it cannot be cheaper; it is also not invertible (a sum of three flows). " +
             $"The flat coupling is not O(D^2): with a fixed hidden width its cost is O(D H) per layer (time slope {slope:0.00} in log D between the last two sizes).",
-            evidence: "Timing.Compare of TimeConditionedCouplingFlow vs MultiScaleFlow forward"));
+            evidence: "Timing.Compare of TimeConditionedCouplingFlow vs MultiScaleFlow forward", interval: flowInterval));
 
         // ---- V2-05: the base-trajectory cache.
         context.Report(Name, "base-trajectory cache");
@@ -127,12 +132,12 @@ public sealed class PathFlowScalingExperiment : IExperiment
             wrong = cache.Elbo(cacheModel, d2.Xs, d2.Ts, new Generator(1)).mean().item<float>();
             right = cacheModel.Elbo(d2.Xs, d2.Ts, new Generator(1)).mean().item<float>();
         }
-        double cacheSpeedup = cacheCmp.Speedup;
+        var (cacheSpeedup, cacheInterval) = Intervals.Speedup(cacheCmp);
         m.Add(Measurement.Number("V2-05", cacheSpeedup,
             $"Cache hit vs recomputation of the ELBO (32 Lorenz paths, T = 121, upstream sizes, no gradients): {cacheCmp.Baseline.Median * 1e3:0.0} ms vs {cacheCmp.Candidate.Median * 1e3:0.0} ms, {cacheSpeedup:0.0}x; " +
             $"on the same x the cached ELBO equals the recomputed one (max difference {same:G2}). The key (x.shape, t.min, t.max) ignores x's values: a second batch of the same shape gets the first batch's posterior, " +
             $"ELBO {wrong:0.0} instead of {right:0.0}. Correct only for the same x with unchanged parameters (repeated inference); in training (the same full batch every step, parameters moving) every hit is stale.",
-            evidence: "BaseTrajectoryCache.Elbo vs PathFlowModel.Elbo"));
+            evidence: "BaseTrajectoryCache.Elbo vs PathFlowModel.Elbo", interval: cacheInterval));
 
         // ---- V2-10: factorised model, D = 3, 100, 1000 (10 x 100 with weak coupling).
         int steps10 = context.Pick(8, 40, 400), paths10 = context.Pick(8, 16, 64);
@@ -163,7 +168,7 @@ public sealed class PathFlowScalingExperiment : IExperiment
         double timeGrowth = perStep[1000] / perStep[100];
         bool scales = gain[1000] > 0 && timeGrowth <= 15;
         tables.Add(new Table($"Factorised path flow: cost and held-out ELBO per dimension vs D ({steps10} Adam steps, {paths10} paths, T = 31)",
-            ["D", "factors", "parameters", "ms per step", "held-out ELBO/dim before", "after"], rows10));
+            ["D", "factors", "parameters", "ms per step", "held-out ELBO/dim before", "after"], rows10).Named("factorised-vs-d"));
         m.Add(Measurement.Check("V2-10", scales,
             $"D = 3 / 100 / 1,000 (1, 1, 10 factors of a path flow, weak coupling u = (I + 0.1 W) x with its log-det): {perStep[3] * 1e3:0} / {perStep[100] * 1e3:0} / {perStep[1000] * 1e3:0} ms per training step " +
             $"({timeGrowth:0.0}x from 100 to 1,000 dimensions); held-out ELBO per dimension changed by {gain[3]:+0.000;-0.000} / {gain[100]:+0.000;-0.000} / {gain[1000]:+0.000;-0.000} after {steps10} steps. " +
@@ -200,7 +205,7 @@ public sealed class PathFlowScalingExperiment : IExperiment
         var w11 = results11["windowed w = 10"]; var g11 = results11["global (T x T matmul)"];
         bool fits = w11.Peak is long wp && wp < machine;
         bool runs11 = fits && (upstream11 > machine || g11.S >= 10 * w11.S);
-        tables.Add(new Table("Speech scale: one ELBO forward + backward, 80-dim input, 256-dim latent, T = 10,000, B = 1", ["posterior attention", "parameters", "seconds", "peak RSS growth MiB"], rows11));
+        tables.Add(new Table("Speech scale: one ELBO forward + backward, 80-dim input, 256-dim latent, T = 10,000, B = 1", ["posterior attention", "parameters", "seconds", "peak RSS growth MiB"], rows11).Named("speech-scale"));
         m.Add(Measurement.Check("V2-11", runs11,
             $"One training step's forward + backward at 80-dim input, 256-dim latent, T = 10,000 (B = 1): windowed {w11.S:0.0} s, peak +{(w11.Peak ?? 0) / 1048576.0:0} MiB; " +
             $"global attention as a T x T matmul {g11.S:0.0} s, +{(g11.Peak ?? 0) / 1048576.0:0} MiB ({g11.S / w11.S:0.0}x slower); upstream's repeat-per-query form would need " +

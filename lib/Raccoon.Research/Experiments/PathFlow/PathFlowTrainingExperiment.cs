@@ -99,13 +99,13 @@ public sealed class PathFlowTrainingExperiment : IExperiment
         var figs = new List<Figure>
         {
             PathFlowCharts.Lines("ELBO per path during training (stochastic Lorenz)", "step", "train ELBO per path", false, false,
-                curves.Take(seeds + 2).Select(c => (c.Name, (IReadOnlyList<double>)c.Curve.Steps.Select(x => (double)x).ToList(), c.Curve.TrainElbo)).ToArray()),
+                curves.Take(seeds + 2).Select(c => (c.Name, (IReadOnlyList<double>)c.Curve.Steps.Select(x => (double)x).ToList(), c.Curve.TrainElbo)).ToArray()).Named("lorenz-elbo-curves"),
             PathFlowCharts.Lines("Coupled data: ELBO per path, diagonal vs grouped OU", "step", "train ELBO per path", false, false,
-                curves.Skip(seeds + 2).Select(c => (c.Name, (IReadOnlyList<double>)c.Curve.Steps.Select(x => (double)x).ToList(), c.Curve.TrainElbo)).ToArray()),
+                curves.Skip(seeds + 2).Select(c => (c.Name, (IReadOnlyList<double>)c.Curve.Steps.Select(x => (double)x).ToList(), c.Curve.TrainElbo)).ToArray()).Named("coupled-elbo-curves"),
         };
         var data3 = Enumerable.Range(0, 3).Select(i => ($"data {i}", To2d(held.Xs[i]))).ToArray();
         var sampled = Enumerable.Range(0, 3).Select(i => ($"sample {i}", To2d(samples![i]))).ToArray();
-        figs.Add(PathFlowCharts.Paths3d("Held-out Lorenz paths (standardised) and paths sampled from the trained model (u = 0)", [.. data3, .. sampled]));
+        figs.Add(PathFlowCharts.Paths3d("Held-out Lorenz paths (standardised) and paths sampled from the trained model (u = 0)", [.. data3, .. sampled]).Named("lorenz-sampled-paths"));
 
         return new ExperimentResult(
             [
@@ -120,8 +120,8 @@ public sealed class PathFlowTrainingExperiment : IExperiment
             Tables:
             [
                 new Table("Stochastic Lorenz: held-out ELBO per path before and after training; training cost and memory",
-                    ["variant", "seed", "held-out before", "held-out after", "ms/step", "RSS growth MiB (first to last step)", "live tensors growth"], elboRows),
-                new Table("Coupled data: held-out ELBO per path after training", ["seed", "diagonal OU", "grouped OU (G = 2)", "grouped - diagonal"], ouRows),
+                    ["variant", "seed", "held-out before", "held-out after", "ms/step", "RSS growth MiB (first to last step)", "live tensors growth"], elboRows).Named("lorenz-elbo"),
+                new Table("Coupled data: held-out ELBO per path after training", ["seed", "diagonal OU", "grouped OU (G = 2)", "grouped - diagonal"], ouRows).Named("grouped-vs-diagonal"),
             ]);
     }
 
