@@ -15,6 +15,9 @@ public static class ExperimentRegistry
         new LanguageModels.LanguageModelsParametersExperiment(),
         new LanguageModels.LanguageModelsCostExperiment(),
         new LanguageModels.LanguageModelsTrainingExperiment(),
+        new PathFlow.PathFlowTrainingExperiment(),
+        new PathFlow.PathFlowInferenceExperiment(),
+        new PathFlow.PathFlowScalingExperiment(),
     ];
 
     public static IExperiment Get(string name) =>
