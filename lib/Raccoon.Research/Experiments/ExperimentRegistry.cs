@@ -15,6 +15,9 @@ public static class ExperimentRegistry
         new LanguageModels.LanguageModelsParametersExperiment(),
         new LanguageModels.LanguageModelsCostExperiment(),
         new LanguageModels.LanguageModelsTrainingExperiment(),
+        new LatentOde.LatentOdeStructureExperiment(),
+        new LatentOde.LatentOdeCostExperiment(),
+        new LatentOde.LatentOdeTrainingExperiment(),
     ];
 
     public static IExperiment Get(string name) =>
