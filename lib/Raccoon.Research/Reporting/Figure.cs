@@ -8,6 +8,12 @@ namespace Raccoon.Research.Reporting;
 [TypeFormatterSource(typeof(NotebookFormatterSource), PreferredMimeTypes = ["text/html"])]
 public sealed record Figure(string Title, string PlotlyJson)
 {
+    /// <summary>The stable name a notebook asks for (<c>result.Figure("crossover")</c>); the title may carry figures.</summary>
+    public string? Key { get; init; }
+
+    /// <summary>This figure under the stable name <paramref name="key"/>.</summary>
+    public Figure Named(string key) => this with { Key = key };
+
     public static Figure From(string title, GenericChart chart) =>
         new(title, GenericChart.toFigureJson(chart));
 
@@ -60,6 +66,12 @@ public sealed record Figure(string Title, string PlotlyJson)
 [TypeFormatterSource(typeof(NotebookFormatterSource), PreferredMimeTypes = ["text/html"])]
 public sealed record Table(string Title, IReadOnlyList<string> Columns, IReadOnlyList<IReadOnlyList<string>> Rows)
 {
+    /// <summary>The stable name a notebook asks for (<c>result.Table("counts")</c>).</summary>
+    public string? Key { get; init; }
+
+    /// <summary>This table under the stable name <paramref name="key"/>.</summary>
+    public Table Named(string key) => this with { Key = key };
+
     public string ToHtml()
     {
         var sb = new System.Text.StringBuilder();
