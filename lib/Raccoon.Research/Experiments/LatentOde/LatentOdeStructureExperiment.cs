@@ -60,6 +60,6 @@ public sealed class LatentOdeStructureExperiment : IExperiment
         Row("  output Linear", "encoder.proj."); Row("prior ODE", "p_ode."); Row("observation decoder", "p_observe.");
         Row("  causal block", "p_observe.block."); Row("predictor (unused)", "predictor."); Row("p_init (unused)", "p_init");
         rows.Add(["total", Parameters.Total(model).ToString("N0")]);
-        return new ExperimentResult([t101, t102], null, [new Table("Parameters of the upstream DeterministicLatentODE (30, 64, 128, 64)", ["module", "parameters"], rows)]);
+        return new ExperimentResult([t101, t102], null, [new Table("Parameters of the upstream DeterministicLatentODE (30, 64, 128, 64)", ["module", "parameters"], rows).Named("parameters")]);
     }
 }

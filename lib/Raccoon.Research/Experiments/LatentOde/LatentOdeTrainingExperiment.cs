@@ -67,10 +67,10 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
         bool holds = Enumerable.Range(1, 2).All(i => rope[i] < sin[i] && alibi[i] < sin[i]);
         string Fig(double[] v) => $"{v[0]:0.###} / {v[1]:0.###} / {v[2]:0.###}";
         tables.Add(new Table($"Held-out cross-entropy (nats per body token) after training at body length L = {body}", ["positions", $"L = {body}", $"2L = {2 * body}", $"4L = {4 * body}"],
-            results.Select(kv => (IReadOnlyList<string>)[kv.Key.ToString(), kv.Value[0].ToString("0.####"), kv.Value[1].ToString("0.####"), kv.Value[2].ToString("0.####")]).ToList()));
+            results.Select(kv => (IReadOnlyList<string>)[kv.Key.ToString(), kv.Value[0].ToString("0.####"), kv.Value[1].ToString("0.####"), kv.Value[2].ToString("0.####")]).ToList()).Named("extrapolation"));
         var xs = evalBodies.Select(b => (double)b).ToArray();
-        figures.Add(LatentOdeCharts.Lines($"Extrapolation: trained at body length {body}, evaluated at 1x, 2x, 4x", "body length", "held-out cross-entropy (nats/token)", true, false,
-            results.Select(kv => (kv.Key.ToString(), (IReadOnlyList<double>)xs, (IReadOnlyList<double>)kv.Value)).ToArray()));
+        figures.Add(Charts.Lines($"Extrapolation: trained at body length {body}, evaluated at 1x, 2x, 4x", "body length", "held-out cross-entropy (nats/token)", true, false,
+            results.Select(kv => (kv.Key.ToString(), (IReadOnlyList<double>)xs, (IReadOnlyList<double>)kv.Value)).ToArray()).Named("extrapolation"));
         return Measurement.Check("T1-03", holds,
             $"Next-token stack of 2 causal blocks (H = 64, 4 heads) trained {steps} steps at body length L = {body} on the target-letter task, mean of {seeds} seed(s); held-out cross-entropy at L / 2L / 4L: " +
             $"sinusoidal {Fig(sin)}, RoPE {Fig(rope)}, ALiBi {Fig(alibi)} nats per token.",
@@ -104,12 +104,12 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
         int pre = MaxStable(NormOrder.Pre), post = MaxStable(NormOrder.Post);
         tables.Add(new Table($"Depth stability ({steps} steps, {seeds} seeds, H = 32, batch {batch}, AdamW 1e-3, clip 1.0)",
             ["norm", "depth", "diverged runs", "grad-norm CV", "final loss", $"mean steps to loss {target}"],
-            rows.Select(r => (IReadOnlyList<string>)[r.Norm.ToString(), r.Depth.ToString(), $"{r.Diverged}/{seeds}", r.Variation.ToString("0.###"), r.FinalLoss.ToString("0.###"), r.Steps?.ToString("0.#") ?? "not reached by every seed"]).ToList()));
+            rows.Select(r => (IReadOnlyList<string>)[r.Norm.ToString(), r.Depth.ToString(), $"{r.Diverged}/{seeds}", r.Variation.ToString("0.###"), r.FinalLoss.ToString("0.###"), r.Steps?.ToString("0.#") ?? "not reached by every seed"]).ToList()).Named("stability"));
         var ds = depths.Select(d => (double)d).ToArray();
-        figures.Add(LatentOdeCharts.Lines("Stability against depth: final loss (pre- vs post-norm)", "depth (blocks)", "final training loss (nats/token)", true, false,
-            ("pre-norm", ds, rows.Where(r => r.Norm == NormOrder.Pre).Select(r => r.FinalLoss).ToArray()), ("post-norm", ds, rows.Where(r => r.Norm == NormOrder.Post).Select(r => r.FinalLoss).ToArray())));
-        figures.Add(LatentOdeCharts.Lines("Stability against depth: gradient-norm variation", "depth (blocks)", "coefficient of variation of the gradient norm", true, false,
-            ("pre-norm", ds, rows.Where(r => r.Norm == NormOrder.Pre).Select(r => r.Variation).ToArray()), ("post-norm", ds, rows.Where(r => r.Norm == NormOrder.Post).Select(r => r.Variation).ToArray())));
+        figures.Add(Charts.Lines("Stability against depth: final loss (pre- vs post-norm)", "depth (blocks)", "final training loss (nats/token)", true, false,
+            ("pre-norm", ds, rows.Where(r => r.Norm == NormOrder.Pre).Select(r => r.FinalLoss).ToArray()), ("post-norm", ds, rows.Where(r => r.Norm == NormOrder.Post).Select(r => r.FinalLoss).ToArray())).Named("stability-loss"));
+        figures.Add(Charts.Lines("Stability against depth: gradient-norm variation", "depth (blocks)", "coefficient of variation of the gradient norm", true, false,
+            ("pre-norm", ds, rows.Where(r => r.Norm == NormOrder.Pre).Select(r => r.Variation).ToArray()), ("post-norm", ds, rows.Where(r => r.Norm == NormOrder.Post).Select(r => r.Variation).ToArray())).Named("stability-gradients"));
         if (pre == 0 || post == 0)
             return Measurement.Judged("T1-10", pre > 0 ? Verdict.Partly : Verdict.Fails,
                 $"Deepest stack with no diverging seed: pre-norm {(pre == 0 ? "none" : pre.ToString())}, post-norm {(post == 0 ? "none" : post.ToString())} of depths {string.Join(", ", depths)} ({steps} steps, {seeds} seeds).",
@@ -154,7 +154,7 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
         bool lossHolds = Better(FeedForwardKind.SwiGlu) && Better(FeedForwardKind.GeGlu);
         var verdict = countHolds && lossHolds ? Verdict.Holds : countHolds || lossHolds ? Verdict.Partly : Verdict.Fails;
         tables.Add(new Table($"Feed-forwards at matched parameters (2 blocks, H = 64, {steps} steps, {seeds} seed(s))", ["FFN", "hidden", "model parameters", "held-out loss (mean)", "spread over seeds"],
-            Enum.GetValues<FeedForwardKind>().Select(k => (IReadOnlyList<string>)[k.ToString(), FeedForwards.MatchedHidden(k, 128).ToString(), counts[k].ToString("N0"), Mean(k).ToString("0.####"), Spread(k).ToString("0.####")]).ToList()));
+            Enum.GetValues<FeedForwardKind>().Select(k => (IReadOnlyList<string>)[k.ToString(), FeedForwards.MatchedHidden(k, 128).ToString(), counts[k].ToString("N0"), Mean(k).ToString("0.####"), Spread(k).ToString("0.####")]).ToList()).Named("feed-forwards"));
         return Measurement.Judged("T1-11", verdict,
             $"At the ODE model's width (128 -> 128 -> 128, biases): ReLU FFN {relu:N0}, SwiGLU {swi:N0}, GeGLU {ge:N0} parameters: {more:0.#}% more. At matched parameters (GLU hidden {FeedForwards.MatchedHidden(FeedForwardKind.SwiGlu, 128)} vs ReLU 128), " +
             $"held-out loss after {steps} steps: ReLU {Mean(FeedForwardKind.Relu):0.####}, SwiGLU {Mean(FeedForwardKind.SwiGlu):0.####}, GeGLU {Mean(FeedForwardKind.GeGlu):0.####} (spread over {seeds} seed(s) {Spread(FeedForwardKind.Relu):0.####} / {Spread(FeedForwardKind.SwiGlu):0.####} / {Spread(FeedForwardKind.GeGlu):0.####}).",
@@ -195,7 +195,7 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
         [
             ["upstream", Parameters.Total(upstream).ToString("N0"), trained["upstream"].Recon.ToString("0.####"), trained["upstream"].Ppl.ToString("0.###"), (enc.Baseline.Median * 1e3).ToString("0.##"), (gen.Baseline.Median * 1e3).ToString("0.#")],
             ["modern", Parameters.Total(modern).ToString("N0"), trained["modern"].Recon.ToString("0.####"), trained["modern"].Ppl.ToString("0.###"), (enc.Candidate.Median * 1e3).ToString("0.##"), (gen.Candidate.Median * 1e3).ToString("0.#")],
-        ]));
+        ]).Named("modern-model"));
         return Measurement.Judged("T1-12", verdict,
             $"Encoder forward (batch {batch} x 67): {enc.Baseline.Median * 1e3:0.##} -> {enc.Candidate.Median * 1e3:0.##} ms ({enc.Speedup:0.00}x); sampling 8 x 67 tokens: {gen.Baseline.Median * 1e3:0.#} ms (upstream, recomputation) -> " +
             $"{gen.Candidate.Median * 1e3:0.#} ms (modern, KV cache) ({gen.Speedup:0.00}x); after {steps} steps each, held-out reconstruction perplexity {trained["upstream"].Ppl:0.###} -> {trained["modern"].Ppl:0.###} ({gain:0.#}% gain). " +
