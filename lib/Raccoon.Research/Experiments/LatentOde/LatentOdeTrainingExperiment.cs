@@ -164,7 +164,7 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
 
     Measurement ModernModel(ExperimentContext context, List<Table> tables)
     {
-        int steps = context.Pick(30, 150, 1000), batch = context.Pick(16, 32, 128);
+        int steps = context.Pick(20, 150, 1000), batch = context.Pick(8, 32, 128);
         var options = new TimingOptions(Warmup: 1, Repeats: context.Pick(5, 11, 21), Threads: context.Threads);
         var trained = new Dictionary<string, (double Ppl, double Recon)>();
         manual_seed(context.Seed);
