@@ -118,7 +118,7 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
         int runs = depths.Length * seeds;
         return Measurement.Number("T1-10", (double)pre / post,
             $"Scaled down (H = 32, 4 heads, {steps} steps, {seeds} seeds per depth, batch {batch} x {body + 3} tokens): deepest stack with no diverging seed pre-norm {pre}, post-norm {post} of depths {string.Join(", ", depths)} " +
-            $"({(pre == depths[^1] && post == depths[^1] ? "both stable at the deepest tried, so the ratio is a lower bound of neither" : "")}); diverged runs {diverged(NormOrder.Pre)}/{runs} pre vs {diverged(NormOrder.Post)}/{runs} post; " +
+            $"{(pre == depths[^1] && post == depths[^1] ? "(both stable at every depth tried: neither limit was reached, so the ratio 1 says only that post-norm was no less stable here)" : "")}; diverged runs {diverged(NormOrder.Pre)}/{runs} pre vs {diverged(NormOrder.Post)}/{runs} post; " +
             $"gradient-norm CV at depth {depths[^1]}: pre {rows.Single(r => r.Norm == NormOrder.Pre && r.Depth == depths[^1]).Variation:0.###}, post {rows.Single(r => r.Norm == NormOrder.Post && r.Depth == depths[^1]).Variation:0.###}.",
             evidence: "BlockStackLanguageModel per norm order and depth; diverged = non-finite loss or final loss not below the first");
     }
