@@ -80,7 +80,7 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
     Measurement Stability(ExperimentContext context, List<Table> tables, List<Figure> figures)
     {
         int[] depths = context.Pick<int[]>([2, 12, 48], [3, 6, 12, 24, 48], [6, 12, 24, 48, 96]);
-        int seeds = context.Pick(2, 4, 10), steps = context.Pick(40, 150, 1000), batch = 16, body = 16;
+        int seeds = context.Pick(2, 3, 10), steps = context.Pick(40, 150, 1000), batch = 16, body = 16;
         const double target = 1.5; // nats per body token; uniform guessing is ln 30 = 3.4
         var rows = new List<(NormOrder Norm, int Depth, int Diverged, double Variation, double FinalLoss, double? Steps)>();
         int done = 0;
@@ -164,7 +164,7 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
 
     Measurement ModernModel(ExperimentContext context, List<Table> tables)
     {
-        int steps = context.Pick(20, 150, 1000), batch = context.Pick(8, 32, 128);
+        int steps = context.Pick(20, 100, 1000), batch = context.Pick(8, 32, 128);
         var options = new TimingOptions(Warmup: 1, Repeats: context.Pick(5, 11, 21), Threads: context.Threads);
         var trained = new Dictionary<string, (double Ppl, double Recon)>();
         manual_seed(context.Seed);
