@@ -102,6 +102,13 @@ public class TransformerSwitchTests : IClassFixture<TorchFixture>
         Assert.Equal(49_536, Parameters.Total(geglu));
         int matched = FeedForwards.MatchedHidden(FeedForwardKind.SwiGlu, 128);
         Assert.Equal(85, matched);
+        // Same weights, different gate: SwiGLU and GeGLU are different functions.
+        manual_seed(8);
+        var swish = new GatedFeedForward(8, 6, GluActivation.Swish);
+        var gelu = new GatedFeedForward(8, 6, GluActivation.Gelu);
+        gelu.load_state_dict(swish.state_dict());
+        using var x = randn(4, 8);
+        using (no_grad()) Assert.False(swish.forward(x).allclose(gelu.forward(x), 1e-4, 1e-4));
         Assert.Equal(3 * 128 * 85 + 2 * 85 + 128, Parameters.Total(FeedForwards.Create(FeedForwardKind.SwiGlu, 128, matched)));
     }
 
