@@ -12,12 +12,15 @@ public static class ExperimentRegistry
         new LogClassifiers.LogClassifiersMemoryExperiment(),
         new LogClassifiers.LogClassifiersDeploymentExperiment(),
         new LogClassifiers.LogClassifiersTrainingExperiment(),
-        new LanguageModels.LanguageModelsParametersExperiment(),
-        new LanguageModels.LanguageModelsCostExperiment(),
-        new LanguageModels.LanguageModelsTrainingExperiment(),
+        new LatentOde.LatentOdeStructureExperiment(),
+        new LatentOde.LatentOdeCostExperiment(),
+        new LatentOde.LatentOdeTrainingExperiment(),
         new PathFlow.PathFlowTrainingExperiment(),
         new PathFlow.PathFlowInferenceExperiment(),
         new PathFlow.PathFlowScalingExperiment(),
+        new LanguageModels.LanguageModelsParametersExperiment(),
+        new LanguageModels.LanguageModelsCostExperiment(),
+        new LanguageModels.LanguageModelsTrainingExperiment(),
     ];
 
     public static IExperiment Get(string name) =>
