@@ -155,6 +155,14 @@ public sealed class GlyphDataset
         return classes;
     }
 
+    /// <summary>How many distinct characters every face covers (the most classes a data set can have, before the cap of 1197).</summary>
+    public static int AvailableClasses(string? fontDirectory = null)
+    {
+        var faces = GlyphFonts.All(fontDirectory).Select(GlyphFonts.Load).ToArray();
+        try { return Candidates(faces, int.MaxValue).Count; }
+        finally { foreach (var f in faces) f.Dispose(); }
+    }
+
     static IEnumerable<int> CandidateCodepoints()
     {
         IEnumerable<int> R(int a, int b) => Enumerable.Range(a, b - a + 1);

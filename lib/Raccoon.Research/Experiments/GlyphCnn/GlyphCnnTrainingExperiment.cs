@@ -27,7 +27,7 @@ public sealed class GlyphCnnTrainingExperiment : IExperiment
     {
         Profile.Quick => new(Classes: 12, TrainPerFont: 2, HeldOutPerFont: 1, HeldOutFontRenderings: 1, Seed: seed, KMeansIterations: 8),
         Profile.Standard => new(Classes: 32, TrainPerFont: 3, HeldOutPerFont: 1, HeldOutFontRenderings: 2, Seed: seed),
-        _ => new(Classes: GlyphDatasetOptions.MaxClasses, TrainPerFont: 20, HeldOutPerFont: 3, HeldOutFontRenderings: 5, Seed: seed, KMeansIterations: 30),
+        _ => new(Classes: Math.Min(GlyphDatasetOptions.MaxClasses, GlyphDataset.AvailableClasses()), TrainPerFont: 20, HeldOutPerFont: 3, HeldOutFontRenderings: 5, Seed: seed, KMeansIterations: 30),
     };
 
     public ExperimentResult Run(ExperimentContext context)
