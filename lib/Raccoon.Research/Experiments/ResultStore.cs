@@ -11,12 +11,19 @@ public sealed record StoredResult(
     double Seconds, IReadOnlyList<Measurement> Measurements, IReadOnlyList<Figure> Figures, IReadOnlyList<Table> Tables)
 {
     public ExperimentResult ToResult() => new(Measurements, Figures, Tables);
+
+    /// <summary>The figure named <paramref name="name"/>; an unknown name throws, listing the known ones.</summary>
+    public Figure Figure(string name) => ResultNames.Figure(Figures, name, $"experiment '{Experiment}'");
+
+    /// <summary>The table named <paramref name="name"/>; an unknown name throws, listing the known ones.</summary>
+    public Table Table(string name) => ResultNames.Table(Tables, name, $"experiment '{Experiment}'");
 }
 
 /// <summary>
-/// Results kept under DIR/results, one file per experiment, profile and seed. A result is reused only
-/// when it came from this very build of the library, so the report, the ledger and the notebooks
-/// show one computation and re-running is fast.
+/// Results kept under DIR/results, one file per experiment, profile, seed and thread count: everything
+/// that changes a figure is in the key. A result is reused only when it came from this very build of the
+/// library (and the same profile, seed and threads), so the report, the ledger and the notebooks show one
+/// computation and re-running is fast.
 /// </summary>
 public sealed class ResultStore(string dir)
 {
@@ -26,17 +33,22 @@ public sealed class ResultStore(string dir)
     public static string LibraryVersion { get; } =
         typeof(ResultStore).Assembly.ManifestModule.ModuleVersionId.ToString("N")[..12];
 
-    public string PathFor(string experiment, Profile profile, int seed) =>
-        Path.Combine(Directory, $"{experiment}.{profile.ToString().ToLowerInvariant()}.seed{seed}.json");
+    public string PathFor(string experiment, Profile profile, int seed, int threads)
+    {
+        if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "a result is computed with at least one thread");
+        return Path.Combine(Directory, $"{experiment}.{profile.ToString().ToLowerInvariant()}.seed{seed}.threads{threads}.json");
+    }
 
-    /// <summary>The stored result when it came from this build of the library, else null.</summary>
-    public StoredResult? TryLoad(string experiment, Profile profile, int seed) =>
-        TryLoadAnyVersion(experiment, profile, seed) is { } s && s.LibraryVersion == LibraryVersion ? s : null;
+    /// <summary>The stored result when it came from this build of the library with this profile, seed and
+    /// thread count, else null.</summary>
+    public StoredResult? TryLoad(string experiment, Profile profile, int seed, int threads) =>
+        TryLoadAnyVersion(experiment, profile, seed, threads) is { } s && s.LibraryVersion == LibraryVersion
+            && s.Experiment == experiment && s.Profile == profile && s.Seed == seed && s.Threads == threads ? s : null;
 
     /// <summary>The stored result whatever build made it (the report shows the figures behind an older ledger row).</summary>
-    public StoredResult? TryLoadAnyVersion(string experiment, Profile profile, int seed)
+    public StoredResult? TryLoadAnyVersion(string experiment, Profile profile, int seed, int threads)
     {
-        string path = PathFor(experiment, profile, seed);
+        string path = PathFor(experiment, profile, seed, threads);
         if (!File.Exists(path)) return null;
         try
         {
@@ -49,5 +61,5 @@ public sealed class ResultStore(string dir)
     }
 
     public void Save(StoredResult result) =>
-        AtomicFile.WriteAllText(PathFor(result.Experiment, result.Profile, result.Seed), JsonSerializer.Serialize(result, Json.Options));
+        AtomicFile.WriteAllText(PathFor(result.Experiment, result.Profile, result.Seed, result.Threads), JsonSerializer.Serialize(result, Json.Options));
 }

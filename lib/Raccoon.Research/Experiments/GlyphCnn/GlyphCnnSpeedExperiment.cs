@@ -45,17 +45,18 @@ public sealed class GlyphCnnSpeedExperiment : IExperiment
             double[] ms = results.Select(r => r.Median / Batch * 1e3).ToArray();
             long[] macs = models.Select(m => m.Operations().Macs).ToArray();
             double[] gflops = results.Select((r, i) => 2.0 * macs[i] * Batch / r.Median / 1e9).ToArray();
-            double[] speed = [1, fullLight.Speedup, fullTiny.Speedup];
+            double[] speed = [1, fullLight.Speedup, fullTiny.Speedup]; // ratio of medians, as Intervals.Speedup gives it
             double[] macRatio = macs.Select(m => (double)macs[0] / m).ToArray();
             string[] names = configs.Select(c => c.Variant).ToArray();
 
             var text = $"Batch {Batch} on {full.Machine.Summary}: Full {ms[0]:0.00}, Light {ms[1]:0.00}, Tiny {ms[2]:0.00} ms per glyph (median of {options.Repeats}, whole batch / 256), " +
-                       $"so relative speed 1x / {speed[1]:0.00}x / {speed[2]:0.00}x (paired-ratio IQR Tiny {fullTiny.PairedRatio.Q1:0.00}-{fullTiny.PairedRatio.Q3:0.00}x, Light {fullLight.PairedRatio.Q1:0.00}-{fullLight.PairedRatio.Q3:0.00}x) " +
+                       $"so relative speed 1x / {speed[1]:0.00}x / {speed[2]:0.00}x (Tiny's 95% bootstrap interval {Intervals.Speedup(fullTiny).Interval}) " +
                        $"against the document's 1x / 1.5x / 2-3x (M2 17.8 / 13.2 / 9.5 ms: 1.35x / 1.87x). MACs per glyph {macs[0] / 1e6:0.0}M / {macs[1] / 1e6:0.0}M / {macs[2] / 1e6:0.0}M, " +
                        $"so FLOPs alone predict 1x / {macRatio[1]:0.00}x / {macRatio[2]:0.00}x. Achieved {gflops[0]:0} / {gflops[1]:0} / {gflops[2]:0} GFLOP/s (2 x MACs) against a measured " +
                        $"{peak:0} GFLOP/s fp32 matrix-multiply peak on {context.Threads} thread(s). The document's milliseconds were end-to-end (raster loading and the first-stage cell CNN included) and labelled expected; " +
                        $"only the ratios compare. Timings on a shared machine carry its load.";
-            var g303 = Measurement.Number("G3-03", speed[2], text,
+            var (tinySpeed, tinyInterval) = Intervals.Speedup(fullTiny);
+            var g303 = Measurement.Number("G3-03", Measurement.Require("G3-03", "Tiny's speed relative to Full", tinySpeed), text, interval: tinyInterval,
                 evidence: "Timing.Compare (interleaved, median) of GlyphCnnClassifier.forward on (256, 16, 16) random ids, eval mode, no gradients");
 
             var table = new Table($"Inference at batch {Batch} ({full.Machine.Summary})",
@@ -63,10 +64,10 @@ public sealed class GlyphCnnSpeedExperiment : IExperiment
                 results.Select((r, i) => (IReadOnlyList<string>)[names[i], r.Median.ToString("0.000"), r.Iqr.ToString("0.000"), ms[i].ToString("0.00"), (Batch / r.Median).ToString("0"),
                     $"{macs[i] / 1e6:0.0}M", gflops[i].ToString("0.0"), (100 * gflops[i] / peak).ToString("0"), speed[i].ToString("0.00"), macRatio[i].ToString("0.00"),
                     M2[i].ToString("0.0"), I7[i].ToString("0.0")]).ToList());
-            var figure = GlyphCnnCharts.Columns("Relative inference speed (Full = 1)", "x Full's speed", names,
+            var figure = GlyphCnnCharts.Speed(names,
                 ("this CPU", speed), ("FLOPs predict", macRatio), ("document, M2", M2.Select(x => M2[0] / x).ToArray()), ("document, i7 + OpenVINO", I7.Select(x => I7[0] / x).ToArray()));
-            var ops = models[0].Operations().ToTable();
-            return new ExperimentResult([g303], [figure], [table, ops with { Title = "Operations of one Full forward pass per glyph" }]);
+            var ops = models[0].Operations().ToTable() with { Title = "Operations of one Full forward pass per glyph" };
+            return new ExperimentResult([g303], [figure], [table.Named("inference"), ops.Named("operations")]);
         }
         finally
         {

@@ -81,7 +81,7 @@ public sealed class GlyphCnnStructureExperiment : IExperiment
             var sizes = new Table("Size on disk",
                 ["model", "parameters", "checkpoint bytes", "MiB", "MB", "document (\"MB\")"],
                 models.Select((m, i) => (IReadOnlyList<string>)[names[i], totals[i].ToString("N0"), bytes[i].ToString("N0"), (bytes[i] / 1048576.0).ToString("0.00"), (bytes[i] / 1e6).ToString("0.00"), Document[i].Mb.ToString("0.0")]).ToList());
-            return new ExperimentResult([g301, g302, g305], [GlyphCnnCharts.Components(models)], [counts, components, sizes]);
+            return new ExperimentResult([g301, g302, g305], [GlyphCnnCharts.Components(models)], [counts.Named("breakdown"), components.Named("components"), sizes.Named("size-on-disk")]);
         }
         finally
         {
