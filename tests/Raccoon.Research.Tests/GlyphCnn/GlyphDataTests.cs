@@ -74,6 +74,19 @@ public class GlyphDataTests : IClassFixture<TorchFixture>
     }
 
     [Fact]
+    public void TheShippedCardAndSampleRegenerateByteForByte()
+    {
+        string dir = Repo.TempDir("glyph-samples");
+        GlyphSamples.Write(dir);
+        foreach (var name in new[] { GlyphSamples.CardFile, GlyphSamples.SampleFile })
+        {
+            string shipped = Path.Combine(Repo.Root, "data", name);
+            Assert.True(File.Exists(shipped), $"{shipped} is missing: run `sample-data --out data`");
+            Assert.True(File.ReadAllBytes(shipped).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(dir, name))), $"data/{name} differs from what `sample-data` writes");
+        }
+    }
+
+    [Fact]
     public void BadInputGetsClearErrors()
     {
         var e = Assert.Throws<FileNotFoundException>(() => GlyphDataset.Build(Small, fontDirectory: "/nonexistent/fonts"));

@@ -39,6 +39,7 @@ public static class GlyphFonts
     /// <summary>Loads a face; a missing file is an error that names the Debian package to install.</summary>
     public static SKTypeface Load(GlyphFont font)
     {
+        SkiaNative.Ensure();
         if (!File.Exists(font.File))
             throw new FileNotFoundException(
                 $"font {font.Name} is missing ({font.File}); install the Debian package {font.Package} (apt-get install {font.Package})", font.File);

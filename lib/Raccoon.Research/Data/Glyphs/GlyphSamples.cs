@@ -57,8 +57,8 @@ public static class GlyphSamples
             Characters every face has an outline for, in a fixed order (Latin letters, digits, ASCII punctuation,
             Latin-1, Latin Extended, Greek, Cyrillic, symbol blocks), keeping the first of characters that render
             identically in DejaVu Sans. The faces cover {available} such characters, so a data set has at most
-            {Math.Min(available, GlyphDatasetOptions.MaxClasses)} classes (upstream's 1197 is the cap). The experiments use the first 12 (quick),
-            32 (standard) or all of them (full).
+            {Math.Min(available, GlyphDatasetOptions.MaxClasses)} classes (upstream's 1197 is the cap). The experiments use the first 8 (quick),
+            16 (standard) or all of them (full).
 
             ## Splits
 

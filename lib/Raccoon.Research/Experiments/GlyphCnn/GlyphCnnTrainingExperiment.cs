@@ -25,8 +25,8 @@ public sealed class GlyphCnnTrainingExperiment : IExperiment
 
     public static GlyphDatasetOptions DataOptions(Profile profile, int seed) => profile switch
     {
-        Profile.Quick => new(Classes: 12, TrainPerFont: 2, HeldOutPerFont: 1, HeldOutFontRenderings: 1, Seed: seed, KMeansIterations: 8),
-        Profile.Standard => new(Classes: 32, TrainPerFont: 3, HeldOutPerFont: 1, HeldOutFontRenderings: 2, Seed: seed),
+        Profile.Quick => new(Classes: 8, TrainPerFont: 1, HeldOutPerFont: 1, HeldOutFontRenderings: 1, Seed: seed, KMeansIterations: 8),
+        Profile.Standard => new(Classes: 16, TrainPerFont: 2, HeldOutPerFont: 1, HeldOutFontRenderings: 2, Seed: seed),
         _ => new(Classes: Math.Min(GlyphDatasetOptions.MaxClasses, GlyphDataset.AvailableClasses()), TrainPerFont: 20, HeldOutPerFont: 3, HeldOutFontRenderings: 5, Seed: seed, KMeansIterations: 30),
     };
 
@@ -35,7 +35,7 @@ public sealed class GlyphCnnTrainingExperiment : IExperiment
         context.Report(Name, "rendering glyphs and learning 1023 primitives", 0.01);
         var data = GlyphDataset.Build(DataOptions(context.Profile, context.Seed));
         int classes = data.Classes.Count;
-        int epochs = context.Pick(2, 3, 40), batch = context.Pick(64, 64, 1024), seeds = context.Pick(1, 1, 3);
+        int epochs = context.Pick(2, 2, 40), batch = context.Pick(64, 64, 1024), seeds = context.Pick(1, 1, 3);
         var configs = GlyphCnnConfig.Variants(classes);
         string[] names = configs.Select(c => c.Variant).ToArray();
 
@@ -113,7 +113,8 @@ public sealed class GlyphCnnTrainingExperiment : IExperiment
             return (c.Variant, Fwd: fwd, CpuRate: cpuRate, CpuFlops: cpuFlops, Params: m.ParameterCount);
         }).ToArray();
         foreach (var v in perVariant) Measurement.Require("G3-06", $"{v.Variant}'s training throughput", v.CpuRate);
-        double util = perVariant.Average(v => v.CpuFlops) / GlyphCnnSpeedExperiment.Peak(context.Threads);
+        double peak = GlyphCnnSpeedExperiment.Peak(context.Threads) * 1e9; // FLOP/s
+        double util = perVariant.Average(v => v.CpuFlops / peak);
         var est = perVariant.Select((v, i) =>
         {
             double gpuRate = util * Rtx3090Amp / (3 * v.Fwd); // glyphs per second at the CPU's fraction of peak
@@ -127,7 +128,7 @@ public sealed class GlyphCnnTrainingExperiment : IExperiment
         double[] flopRel = est.Select(e => e.FlopEpochs / est[0].FlopEpochs).ToArray();
         var g306 = Measurement.NotTestable("G3-06", "an RTX 3090 (no GPU here; the registry serves only the CPU build of libtorch)",
             $"Not testable without a GPU. Measured CPU training throughput (forward, backward, AdamW; batch {batch}): Full {est[0].CpuRate:0}, Light {est[1].CpuRate:0}, Tiny {est[2].CpuRate:0} glyphs/s, " +
-            $"{100 * util:0}% of this machine's matrix-multiply peak. At that fraction of an RTX 3090's 71 TFLOP/s (AMP), one epoch over a million glyphs would take " +
+            $"{100 * util:0}% of this machine's measured matrix-multiply peak ({peak / 1e9:0} GFLOP/s; forward + backward counted as 3 forward passes; a loaded machine, so rates vary). At that fraction of an RTX 3090's 71 TFLOP/s (AMP), one epoch over a million glyphs would take " +
             $"{est[0].Hours:0.00} / {est[1].Hours:0.00} / {est[2].Hours:0.00} h, so the document's 12-15 / 8-10 / 6-8 h at 40 / 45 / 50 epochs imply about " +
             $"{est[0].Implied / 1e6:0.0}M / {est[1].Implied / 1e6:0.0}M / {est[2].Implied / 1e6:0.0}M training glyphs: one data set would not give all three. FLOPs x epochs put the three at " +
             $"1 : {flopRel[1]:0.00} : {flopRel[2]:0.00}, the document at 1 : {docRel[1]:0.00} : {docRel[2]:0.00}. Weights, gradients and AdamW state take " +
