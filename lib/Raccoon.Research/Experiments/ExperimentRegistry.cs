@@ -21,6 +21,9 @@ public static class ExperimentRegistry
         new LanguageModels.LanguageModelsParametersExperiment(),
         new LanguageModels.LanguageModelsCostExperiment(),
         new LanguageModels.LanguageModelsTrainingExperiment(),
+        new GlyphCnn.GlyphCnnStructureExperiment(),
+        new GlyphCnn.GlyphCnnSpeedExperiment(),
+        new GlyphCnn.GlyphCnnTrainingExperiment(),
     ];
 
     public static IExperiment Get(string name) =>
