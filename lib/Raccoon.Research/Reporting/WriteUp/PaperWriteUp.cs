@@ -33,7 +33,7 @@ public static class PaperWriteUp
     public const string Title = "Which claims of five architecture documents hold: a measured reproduction";
 
     public static WriteUpFiles Write(string outDir, IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results,
-        IReadOnlyList<ExperimentFailure> failures, MachineContext? machine = null, string? command = null, string? chromium = null)
+        IReadOnlyList<ExperimentFailure> failures, MachineContext? machine = null, string? command = null, bool useChromium = true)
     {
         string reportDir = Path.Combine(outDir, "report");
         string figuresDir = Path.Combine(reportDir, "figures"), tablesDir = Path.Combine(reportDir, "tables");
@@ -51,7 +51,7 @@ public static class PaperWriteUp
             tableFiles.AddRange([stem + ".csv", stem + ".tex", stem + ".md"]);
         }
 
-        chromium ??= HeadlessPrinter.Find();
+        string? chromium = useChromium ? HeadlessPrinter.Find() : null;
         string? warning = chromium is null
             ? "writeup.pdf and the figure images (figures/*.svg, *.png) need Debian's chromium (apt-get install chromium), which this machine lacks; the HTML and the tables are written"
             : null;
@@ -233,7 +233,7 @@ public static class PaperWriteUp
             return $"The ledger holds {ledger.Count} claims of {documents} architecture documents; none was measured in this run.";
         var sb = new StringBuilder();
         int docsMeasured = measured.Select(r => r.Document).Distinct().Count();
-        sb.Append($"Five architecture documents make {ledger.Count} claims about model structure, speed, memory and training; ")
+        sb.Append($"The {documents} architecture documents make {ledger.Count} claims about model structure, speed, memory and training; ")
           .Append($"this run measured {measured.Count} of them, from {docsMeasured} of the {documents} documents, ")
           .Append($"with {results.Count} experiment{(results.Count == 1 ? "" : "s")} at profile {string.Join(", ", measured.Select(r => r.Profile).Distinct())} on a CPU. ");
         sb.Append($"Of the claims measured, {TallyWords(measured)}. ");
@@ -343,6 +343,6 @@ public static class PaperWriteUp
         .provisional{background:#fff3cd;border:1px solid #e0c060;border-radius:3px;padding:0 3px;white-space:nowrap;-webkit-print-color-adjust:exact;print-color-adjust:exact}
         .claimtext{font-style:italic;font-size:10pt} .evidence{font-size:9.5pt;color:#444} .claim{break-inside:avoid}
         pre{white-space:pre-wrap;background:#f6f6f6;padding:0.5em;font-size:9pt} .warning{border:1px solid #c62828;padding:0.5em;color:#c62828}
-        ul.files{font-size:9pt;columns:2}
+        ul.files{font-size:9pt;columns:2} td:first-child{white-space:nowrap} .modebar-container{display:none}
         """;
 }
