@@ -157,7 +157,7 @@ public static class HtmlReport
         .provisional{background:#fff3cd;border:1px solid #e0c060;border-radius:4px;padding:0 4px;white-space:nowrap}
         .meta{color:#666;font-size:0.85em} pre{white-space:pre-wrap;font-size:0.8em}
         table.ledger{width:100%} table.ledger tr.claim td{border-bottom:none} table.ledger tr.more td{border-top:none;padding-top:0}
-        table.ledger td.measured{font-weight:600} table.ledger td.links{white-space:nowrap;font-size:0.85em}
+        table.ledger tr.claim td:first-child{white-space:nowrap} table.ledger td.measured{font-weight:600} table.ledger td.links{white-space:nowrap;font-size:0.85em}
         table.ledger details summary{color:#666;font-size:0.85em;cursor:pointer} table.ledger dl{margin:0.3em 0}
         table.ledger dt{font-weight:600;float:left;clear:left;width:8em} table.ledger dd{margin-left:8.5em;margin-bottom:0.3em}
         table.run th{width:10em}

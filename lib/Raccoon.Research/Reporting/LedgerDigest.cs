@@ -81,6 +81,7 @@ public static class LedgerDigest
         var figure = Charts.Bars("Verdicts per document", "claims", false, categories, series);
         var json = JsonNode.Parse(figure.PlotlyJson)!;
         json["layout"]!["barmode"] = "stack";
+        json["layout"]!["margin"]!["b"] = 110; // room for the documents' names, drawn slanted under narrow bars
         return (figure with { PlotlyJson = json.ToJsonString() }).Named("verdicts-per-document");
     }
 
