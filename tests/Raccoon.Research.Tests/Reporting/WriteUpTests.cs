@@ -84,7 +84,7 @@ public sealed class WriteUpTests
         Assert.Null(files.Pdf);
         Assert.Empty(files.Figures);
         Assert.Contains("chromium", files.Warning);
-        Assert.Contains("need Debian's chromium", File.ReadAllText(files.Html));
+        Assert.Contains(Html.Escape("need Debian's chromium"), File.ReadAllText(files.Html));
         Assert.All(files.Tables, f => Assert.True(File.Exists(f), f));
         Assert.Contains(files.Tables, f => f.EndsWith("-write-up-check-counts.tex", StringComparison.Ordinal));
     }
@@ -122,7 +122,7 @@ public sealed class WriteUpTests
               const shapes = [...p.querySelectorAll('g.trace path, g.slice path')].filter(e => { const b = e.getBBox(); return (b.width > 0 || b.height > 0) && (e.getAttribute('d') || '').length > 2; });
               if (shapes.length > 0) drawn++; else problems.push(name(p) + ' has no drawn trace');
             }
-            resolve({ charts: plots.length, drawn, problems: problems.slice(0, 20), width: document.documentElement.clientWidth });
+            resolve({ charts: plots.length, drawn, problems: problems.slice(0, 20), width: window.innerWidth });
           };
           check();
         })
@@ -148,6 +148,21 @@ public sealed class WriteUpTests
         p.WaitForExit();
         Assert.True(p.ExitCode == 0, $"{tool} failed: {err.Result}");
         return output;
+    }
+
+    [Fact]
+    public async Task The_layout_check_sees_a_chart_drawn_taller_than_its_box()
+    {
+        // The report's old fault: a 600 x 600 layout in a 420 px container, covering the heading below it.
+        string dir = Repo.TempDir("writeup-overflow");
+        string html = Path.Combine(dir, "overflow.html");
+        File.WriteAllText(html, "<!DOCTYPE html><html><head><script>" + PlotlyJs.Source + "</script></head><body>" +
+            "<div class=\"figure\"><div id=\"f\" class=\"plotly-figure\" style=\"width:100%;height:420px\"></div></div><h2>Below</h2>" +
+            "<script>Plotly.newPlot('f', [{type:'scatter', x:[1,2,3], y:[3,1,2]}], {width:600, height:600});</script></body></html>");
+        var (charts, drawn, problems) = await Layout(html, 1000);
+        Assert.Equal(1, charts);
+        Assert.Equal(1, drawn);
+        Assert.Contains(problems, p => p.Contains("draws") && p.Contains("in a box of"));
     }
 
     [Fact]
