@@ -97,7 +97,10 @@ public static class ExperimentRunner
 
     static void CheckNames(string experiment, string kind, IEnumerable<(string? Key, string Title)> items)
     {
-        var list = items.Where(i => i.Key is not null).ToList();
+        var list = items.ToList();
+        var unnamed = list.FirstOrDefault(i => string.IsNullOrWhiteSpace(i.Key));
+        if (unnamed != default)
+            throw new InvalidOperationException($"experiment '{experiment}' returned the {kind} '{unnamed.Title}' without a stable name: give it one with .Named(\"...\"), so notebooks reach it by name, not by position");
         var dup = list.GroupBy(i => i.Key).FirstOrDefault(g => g.Count() > 1);
         if (dup is not null)
             throw new InvalidOperationException($"experiment '{experiment}' returned two {kind}s named '{dup.Key}'");

@@ -18,6 +18,7 @@ public static class HtmlReport
         Verdict.Holds => "#2e7d32",
         Verdict.Partly => "#f9a825",
         Verdict.Fails => "#c62828",
+        Verdict.Inconclusive => "#546e7a",
         Verdict.NotTestableHere => "#6a1b9a",
         Verdict.Inconsistent => "#ef6c00",
         _ => "#757575",
@@ -25,6 +26,20 @@ public static class HtmlReport
 
     public static string VerdictBadge(Verdict v) =>
         $"<span class=\"verdict\" style=\"background:{Colour(v)}\">{v.Name()}</span>";
+
+    /// <summary>The row's verdict badge, marked provisional below its rule's minimum profile, with one small badge per build.</summary>
+    public static string RowVerdict(LedgerRow r)
+    {
+        var sb = new StringBuilder(VerdictBadge(r.Verdict));
+        if (r.Provisional)
+            sb.Append(" <span class=\"provisional\" title=\"measured at profile ").Append(Html.Escape(r.Profile ?? "?"))
+              .Append("; the rule needs ").Append(Html.Escape(r.MinProfile ?? "?")).Append("\">provisional (").Append(Html.Escape(r.Profile ?? "?")).Append(")</span>");
+        if (r.Interval is { } i) sb.Append("<div class=\"meta\">interval ").Append(Html.Escape(i.ToString())).Append("</div>");
+        foreach (var b in r.Builds ?? [])
+            sb.Append("<div class=\"build\">").Append(Html.Escape(b.Build)).Append(b.Upstream ? " (upstream)" : "").Append(": ")
+              .Append(VerdictBadge(b.Verdict)).Append(' ').Append(Html.Escape(b.Measured)).Append("</div>");
+        return sb.ToString();
+    }
 
     public static string Write(string outDir, IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results,
         IReadOnlyList<ExperimentFailure> failures, MachineContext? machine = null)
@@ -165,6 +180,7 @@ public static class HtmlReport
         .figure{width:100%;overflow:hidden;margin:0 0 1em 0} .plotly-figure{width:100%}
         .scroll{overflow-x:auto;max-width:100%}
         section{border-top:1px solid #ccc;margin-top:2em}
+        .build{font-size:0.8em;margin-top:2px}
         """;
 }
 
