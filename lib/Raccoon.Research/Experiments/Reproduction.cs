@@ -1,6 +1,9 @@
 using Raccoon.Research.IO;
 using Raccoon.Research.Ledger;
+using Raccoon.Research.Measurements;
 using Raccoon.Research.Reporting;
+using Raccoon.Research.Reporting.WriteUp;
+using Raccoon.Research.Runtime;
 
 namespace Raccoon.Research.Experiments;
 
@@ -50,9 +53,19 @@ public static class Reproduction
         var ledger = BuildLedger(selected, results, LedgerFiles.Read(options.OutDir));
         LedgerFiles.Write(options.OutDir, ledger);
         afterLedger?.Invoke(ledger);
-        string report = HtmlReport.Write(options.OutDir, ledger, LoadAllResults(options.OutDir, ledger), failures);
+        var all = LoadAllResults(options.OutDir, ledger);
+        TorchRuntime.Initialize(options.Threads);
+        var machine = MachineContext.Current();
+        string report = HtmlReport.Write(options.OutDir, ledger, all, failures, machine);
+        var writeUp = PaperWriteUp.Write(options.OutDir, ledger, all, failures, machine, CommandLine(options));
+        if (writeUp.Warning is not null) progress?.Report(new ExperimentProgress("write-up", writeUp.Warning, 1));
         return new ReproductionOutcome(ledger, results, failures, report);
     }
+
+    /// <summary>The command that reproduces this run, for the write-up's methods section.</summary>
+    public static string CommandLine(ReproductionOptions o) =>
+        "dotnet run --project lib/Raccoon.Research.Cli -- reproduce" + (o.Only.Count > 0 ? " --only " + string.Join(' ', o.Only) : "") +
+        $" --profile {o.Profile.ToString().ToLowerInvariant()} --seed {o.Seed} --threads {o.Threads} --out {o.OutDir}";
 
     /// <summary>Every claim once, in catalog order: this run's measurement, else the previous ledger's row, else not-run.</summary>
     public static IReadOnlyList<LedgerRow> BuildLedger(IReadOnlyList<Claim> selected, IReadOnlyList<StoredResult> results,

@@ -27,7 +27,8 @@ public sealed class HeadlessChromium : IDisposable
         this.port = port;
     }
 
-    public static HeadlessChromium Open(string url)
+    /// <summary>Starts chromium with a window of <paramref name="width"/> x <paramref name="height"/> CSS pixels.</summary>
+    public static HeadlessChromium Open(string url, int width = 800, int height = 600)
     {
         if (!File.Exists(Executable))
             throw new InvalidOperationException($"{Executable} is missing: install Debian's chromium (.ci/run does)");
@@ -35,7 +36,8 @@ public sealed class HeadlessChromium : IDisposable
         var psi = new ProcessStartInfo(Executable) { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var a in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                      "--disable-extensions", "--no-first-run", "--no-default-browser-check", "--disable-dev-shm-usage",
-                     $"--user-data-dir={profile}", "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0", url })
+                     $"--user-data-dir={profile}", "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
+                     $"--window-size={width},{height}", url })
             psi.ArgumentList.Add(a);
         var p = Process.Start(psi)!;
         p.StandardOutput.ReadToEndAsync();
