@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Raccoon.Research.Experiments;
+using Raccoon.Research.Runtime;
 
 namespace Raccoon.Research.Cli.Commands;
 
@@ -28,6 +29,29 @@ static class CommonOptions
         Description = "Seed for data, initialisation and sampling",
         DefaultValueFactory = _ => 1,
     };
+
+    public static Option<string> Device() => new("--device")
+    {
+        Description = "cpu (default) or cuda: where models and tensors go (cuda needs the CUDA libtorch package, see environment.md)",
+        DefaultValueFactory = _ => "cpu",
+    };
+
+    /// <summary>The device, checked at once: cuda without a CUDA libtorch is a usage error saying what to install.</summary>
+    public static ComputeDevice ParseDevice(string? text, int threads)
+    {
+        try
+        {
+            var device = TorchDevice.Parse(text);
+            if (device != ComputeDevice.Cpu) TorchDevice.Use(device, threads); // checked now, before any work
+            // Notebook processes started from here inherit it (NotebookSession.Device).
+            Environment.SetEnvironmentVariable(NotebookSession.DeviceVariable, TorchDevice.Name(device));
+            return device;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
 
     public static Profile ParseProfile(string text) => text.ToLowerInvariant() switch
     {

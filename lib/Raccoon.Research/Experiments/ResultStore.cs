@@ -30,22 +30,20 @@ public sealed class ResultStore(string dir)
         Path.Combine(Directory, $"{experiment}.{profile.ToString().ToLowerInvariant()}.seed{seed}.json");
 
     /// <summary>The stored result when it came from this build of the library, else null.</summary>
-    public StoredResult? TryLoad(string experiment, Profile profile, int seed) =>
-        TryLoadAnyVersion(experiment, profile, seed) is { } s && s.LibraryVersion == LibraryVersion ? s : null;
+    public StoredResult? TryLoad(string experiment, Profile profile, int seed, Action<string>? corrupt = null) =>
+        TryLoadAnyVersion(experiment, profile, seed, corrupt) is { } s && s.LibraryVersion == LibraryVersion ? s : null;
 
     /// <summary>The stored result whatever build made it (the report shows the figures behind an older ledger row).</summary>
-    public StoredResult? TryLoadAnyVersion(string experiment, Profile profile, int seed)
+    /// <param name="corrupt">Told, naming the file, when the file exists but does not read as this
+    /// experiment's result (truncated, damaged, or an older format); null is returned and it is recomputed.</param>
+    public StoredResult? TryLoadAnyVersion(string experiment, Profile profile, int seed, Action<string>? corrupt = null)
     {
         string path = PathFor(experiment, profile, seed);
         if (!File.Exists(path)) return null;
-        try
-        {
-            return JsonSerializer.Deserialize<StoredResult>(File.ReadAllText(path), Json.Options);
-        }
-        catch (JsonException)
-        {
-            return null; // a result from an older format is recomputed, never trusted
-        }
+        string? problem = StoredResultCheck.Problem(path, experiment, profile, seed, out var result);
+        if (problem is null) return result;
+        corrupt?.Invoke($"stored result '{path}' {problem}; recomputing it");
+        return null; // never trusted
     }
 
     public void Save(StoredResult result) =>
