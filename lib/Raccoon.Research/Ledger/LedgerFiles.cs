@@ -36,7 +36,7 @@ public static class LedgerFiles
     public static string ToCsv(IEnumerable<LedgerRow> rows)
     {
         var sb = new StringBuilder();
-        sb.AppendLine("id,document,claim,claimed,measured,verdict,notebook,evidence,reason,measured_value,experiment,profile,seed,measured_at");
+        sb.AppendLine("id,document,claim,claimed,measured,verdict,notebook,evidence,reason,measured_value,experiment,profile,seed,measured_at,figure_kind");
         foreach (var r in rows)
         {
             string[] cells =
@@ -44,6 +44,7 @@ public static class LedgerFiles
                 r.Id, r.Document, r.Claim, r.Claimed, r.Measured, r.Verdict.Name(), r.Notebook, r.Evidence ?? "",
                 r.Reason ?? "", r.MeasuredValue?.ToString("R", CultureInfo.InvariantCulture) ?? "", r.Experiment ?? "",
                 r.Profile ?? "", r.Seed?.ToString(CultureInfo.InvariantCulture) ?? "", r.MeasuredAt?.ToString("O") ?? "",
+                r.Verdict == Verdict.NotRun ? "" : r.FigureKind.ToString().ToLowerInvariant(),
             ];
             sb.AppendLine(string.Join(",", cells.Select(Escape)));
         }

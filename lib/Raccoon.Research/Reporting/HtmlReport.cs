@@ -77,12 +77,20 @@ public static class HtmlReport
             // The executed copy (notebooks run) sits beside the report; the source notebook otherwise.
             string href = outDir is not null && File.Exists(Path.Combine(outDir, "notebooks", nb)) ? $"../notebooks/{nb}" : $"../../{r.Notebook}";
             sb.Append("<tr id=\"").Append(r.Id).Append("\"><td>").Append(r.Id).Append("</td><td>").Append(Html.Escape(r.Claim))
-              .Append("</td><td>").Append(Html.Escape(r.Claimed)).Append("</td><td>").Append(Html.Escape(r.Measured))
+              .Append("</td><td>").Append(Html.Escape(r.Claimed)).Append("</td><td>").Append(Html.Escape(r.Measured)).Append(KindNote(r))
               .Append("</td><td>").Append(VerdictBadge(r.Verdict)).Append("</td><td>").Append(Html.Escape(r.Reason ?? ""))
               .Append("</td><td><a href=\"").Append(Html.Escape(href)).Append("\">").Append(Html.Escape(nb)).Append("</a></td></tr>");
         }
         return sb.Append("</tbody></table>").ToString();
     }
+
+    /// <summary>Says, in the Measured cell, when the row's figure is a timing or measured process memory: those vary from run to run.</summary>
+    static string KindNote(LedgerRow r) => r.Verdict == Verdict.NotRun ? "" : r.FigureKind switch
+    {
+        FigureKind.Timing => " <span class=\"figure-kind\" title=\"measured with a clock: varies from run to run and with load\">[timing]</span>",
+        FigureKind.Memory => " <span class=\"figure-kind\" title=\"measured process memory: varies from run to run\">[measured memory]</span>",
+        _ => "",
+    };
 
     const string Css = """
         body{font-family:system-ui,sans-serif;margin:2em;max-width:1400px;color:#222}

@@ -74,7 +74,7 @@ public sealed partial class LogClassifiersDeploymentExperiment : IExperiment
         var figure = Figure.From("Cold start of a fresh predict process, per launch (ms)", LogClassifiersCharts.Bars("ms", false,
             rows.Select(r => Short(r.Build)).ToList(),
             Enumerable.Range(0, launches).Select(k => ($"launch {k + 1}", (IReadOnlyList<double>)rows.Select(r => r.ColdStartMs[k]).ToList())).ToArray()));
-        return new ExperimentResult([m], [figure], [table, Timing.Table("Single-request (batch 1) inference latency", rows.Select(r => r.Single))]);
+        return new ExperimentResult([m with { Kind = FigureKind.Timing }], [figure], [table, Timing.Table("Single-request (batch 1) inference latency", rows.Select(r => r.Single))]);
     }
 
     static Row Measure(RaccoonBuild build, ExperimentContext context, string cli, string dir, int launches)
