@@ -19,7 +19,7 @@ static class CommonOptions
         DefaultValueFactory = _ => "standard",
     };
 
-    public static Option<int?> Threads() => new("--threads")
+    public static Option<string?> Threads() => new("--threads")
     {
         Description = "Threads for torch (default: every core); reported with every timing",
     };
@@ -61,9 +61,12 @@ static class CommonOptions
         _ => throw new UsageException($"unknown profile '{text}': use quick, standard or full"),
     };
 
-    public static int ParseThreads(int? threads)
+    /// <summary>The thread count (default: every core); parsed here, not by the parser, so "two" gets the same one-line error as 0.</summary>
+    public static int ParseThreads(string? threads)
     {
-        int n = threads ?? Environment.ProcessorCount;
+        if (threads is null) return Environment.ProcessorCount;
+        if (!int.TryParse(threads.Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int n))
+            throw new UsageException($"--threads must be a whole number of at least 1, got '{threads}'");
         if (n < 1) throw new UsageException($"--threads must be at least 1, got {n}");
         return n;
     }
