@@ -96,6 +96,7 @@ public class BadInputTests : IClassFixture<TorchFixture>
         ["unknown device"] = new(() => Cli("reproduce", "--device", "tpu", "--out", Temp), 2, "unknown device 'tpu'", "cpu or cuda"),
         ["cuda on CPU-only libtorch"] = new(() => Cli("reproduce", "--device", "cuda", "--only", "H4-01", "--out", Temp), 2,
             "--device cuda", TorchDevice.CudaPackage, TorchDevice.LibTorchPackageVersion, "instead of libtorch-cpu-linux-x64", "environment.md"),
+        ["notebooks on cuda, CPU-only libtorch"] = new(() => Cli("notebooks", "run", "--device", "cuda", Temp), 2, "--device cuda", TorchDevice.CudaPackage),
         // Notebook paths
         ["missing notebook"] = new(() => Cli("notebooks", "run", Path.Combine(Temp, "missing.ipynb")), 2, "no notebook or folder", "missing.ipynb"),
         ["not a notebook"] = new(() => Cli("notebooks", "run", Notebook("notes.txt", "hello")), 2, "notes.txt", "is not a notebook", ".ipynb or .dib"),
