@@ -54,7 +54,7 @@ static class ShardCommand
         var outcome = Reproduction.Run(options, progress);
         var store = new ResultStore(options.OutDir);
         foreach (var r in outcome.Results)
-            Console.WriteLine($"{r.Experiment}: {r.Seconds:F1} s -> {store.PathFor(r.Experiment, r.Profile, r.Seed)}");
+            Console.WriteLine($"{r.Experiment}: {r.Seconds:F1} s -> {store.PathFor(r.Experiment, r.Profile, r.Seed, r.Threads)}");
         foreach (var f in outcome.Failures)
             Console.Error.WriteLine($"reproduce: experiment '{f.Experiment}' crashed: {f.Error.Split('\n')[0]}");
         Console.WriteLine($"shard {options.Shard}: {outcome.Results.Count} results in {store.Directory}; merge with: reproduce --merge DIR... --out OUT");

@@ -37,6 +37,30 @@ public sealed record ExperimentResult(
 {
     public IReadOnlyList<Figure> FiguresOrEmpty => Figures ?? [];
     public IReadOnlyList<Table> TablesOrEmpty => Tables ?? [];
+
+    /// <summary>The figure named <paramref name="name"/>; an unknown name throws, listing the known ones.</summary>
+    public Figure Figure(string name) => ResultNames.Figure(FiguresOrEmpty, name, "this result");
+
+    /// <summary>The table named <paramref name="name"/>; an unknown name throws, listing the known ones.</summary>
+    public Table Table(string name) => ResultNames.Table(TablesOrEmpty, name, "this result");
+}
+
+/// <summary>Figures and tables reached by their stable names, never by position.</summary>
+public static class ResultNames
+{
+    public static Figure Figure(IReadOnlyList<Figure> figures, string name, string owner) =>
+        figures.FirstOrDefault(f => f.Key == name)
+        ?? throw new KeyNotFoundException($"{owner} has no figure '{name}'; its figures: {Known(figures.Select(f => f.Key))}");
+
+    public static Table Table(IReadOnlyList<Table> tables, string name, string owner) =>
+        tables.FirstOrDefault(t => t.Key == name)
+        ?? throw new KeyNotFoundException($"{owner} has no table '{name}'; its tables: {Known(tables.Select(t => t.Key))}");
+
+    static string Known(IEnumerable<string?> keys)
+    {
+        var list = keys.OfType<string>().ToList();
+        return list.Count == 0 ? "(none)" : string.Join(", ", list);
+    }
 }
 
 /// <summary>

@@ -12,7 +12,7 @@ public static class ExperimentRunner
     public static StoredResult Run(IExperiment experiment, ExperimentContext context, bool reuse = true)
     {
         var store = new ResultStore(context.OutDir);
-        if (reuse && store.TryLoad(experiment.Name, context.Profile, context.Seed, m => context.Report(experiment.Name, m)) is { } cached)
+        if (reuse && store.TryLoad(experiment.Name, context.Profile, context.Seed, context.Threads, m => context.Report(experiment.Name, m)) is { } cached)
             return cached;
         // Before the work, not after it: a folder that cannot take the result says so now.
         AtomicFile.EnsureWritableDirectory(store.Directory);
@@ -20,7 +20,7 @@ public static class ExperimentRunner
         var clock = Stopwatch.StartNew();
         var result = experiment.Run(context);
         clock.Stop();
-        Validate(experiment, result);
+        Validate(experiment, result, context.Profile);
         var stored = new StoredResult(experiment.Name, context.Profile, context.Seed, ResultStore.LibraryVersion,
             context.Threads, DateTimeOffset.UtcNow, clock.Elapsed.TotalSeconds, result.Measurements,
             result.FiguresOrEmpty, result.TablesOrEmpty);
@@ -32,22 +32,77 @@ public static class ExperimentRunner
     public static StoredResult Run(string name, Profile profile = Profile.Standard, int seed = 1, string? outDir = null, int? threads = null) =>
         Run(ExperimentRegistry.Get(name), new ExperimentContext(profile, seed, threads ?? Environment.ProcessorCount, outDir ?? "artifacts"));
 
-    static void Validate(IExperiment experiment, ExperimentResult result)
+    /// <summary>
+    /// Refuses a result that cannot become a verdict, naming the experiment and the claim: a declared claim
+    /// without a measurement, a stray claim, a figure that is NaN, infinite or (for ratio, value and count
+    /// rules) zero or negative where a measurement was expected, a bad interval, builds without one upstream
+    /// build, a figure or table without a unique stable name. A broken measurement is an error of the
+    /// experiment, never an input to a rule.
+    /// </summary>
+    public static void Validate(IExperiment experiment, ExperimentResult result, Profile profile = Profile.Standard)
     {
+        string name = experiment.Name;
         var missing = experiment.Claims.Except(result.Measurements.Select(m => m.ClaimId)).ToList();
         if (missing.Count > 0)
-            throw new InvalidOperationException($"experiment '{experiment.Name}' returned no measurement for {string.Join(", ", missing)}");
+            throw new InvalidOperationException($"experiment '{name}' returned no measurement for {string.Join(", ", missing)}");
         var stray = result.Measurements.Select(m => m.ClaimId).Except(experiment.Claims).ToList();
         if (stray.Count > 0)
-            throw new InvalidOperationException($"experiment '{experiment.Name}' measured claims it does not declare: {string.Join(", ", stray)}");
+            throw new InvalidOperationException($"experiment '{name}' measured claims it does not declare: {string.Join(", ", stray)}");
+        var twice = result.Measurements.GroupBy(m => m.ClaimId).FirstOrDefault(g => g.Count() > 1);
+        if (twice is not null)
+            throw new InvalidOperationException($"experiment '{name}' measured {twice.Key} twice");
         foreach (var m in result.Measurements)
         {
-            if (m.Value is double v && (double.IsNaN(v) || double.IsInfinity(v)))
-                throw new InvalidOperationException($"experiment '{experiment.Name}' measured {v} for {m.ClaimId}");
-            if (m.Value is null && m.Verdict is null)
-                throw new InvalidOperationException($"experiment '{experiment.Name}' gave {m.ClaimId} neither a number nor a verdict");
+            var claim = ClaimCatalog.Get(m.ClaimId);
+            if (string.IsNullOrWhiteSpace(m.Measured))
+                throw new InvalidOperationException($"experiment '{name}' gave {m.ClaimId} no measured text");
+            CheckFigure(name, claim, "measurement", m.Value, m.Verdict, m.Interval);
+            foreach (var b in m.Builds ?? [])
+                CheckFigure(name, claim, $"build '{b.Build}'", b.Value, b.Verdict, b.Interval);
             // Decide now, so a rule that cannot take this measurement fails the experiment, not the ledger.
-            LedgerRow.From(ClaimCatalog.Get(m.ClaimId), m, experiment.Name, "check", 0, DateTimeOffset.UtcNow);
+            try
+            {
+                LedgerRow.From(claim, m, name, profile.ToString().ToLowerInvariant(), 0, DateTimeOffset.UtcNow);
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidOperationException($"experiment '{name}' gave {m.ClaimId} a measurement its rule cannot judge: {e.Message}", e);
+            }
         }
+        CheckNames(name, "figure", result.FiguresOrEmpty.Select(f => (f.Key, f.Title)));
+        CheckNames(name, "table", result.TablesOrEmpty.Select(t => (t.Key, t.Title)));
+    }
+
+    static void CheckFigure(string experiment, Claim claim, string what, double? value, Verdict? verdict, Ledger.MeasuredInterval? interval)
+    {
+        string where = $"experiment '{experiment}' measured {claim.Id} ({what})";
+        if (value is null && verdict is null)
+            throw new InvalidOperationException($"{where}: neither a number nor a verdict");
+        if (value is double v)
+        {
+            if (!double.IsFinite(v))
+                throw new InvalidOperationException($"{where} as {v}: the measurement returned nothing");
+            if (claim.Rule.Kind is "ratio" or "value" or "count" && v == 0)
+                throw new InvalidOperationException($"{where} as 0 for a '{claim.Rule.Kind}' rule: the measurement returned nothing");
+            if (claim.Rule.Kind == "ratio" && v < 0)
+                throw new InvalidOperationException($"{where} as the ratio {v}: a ratio of costs cannot be negative");
+            if (verdict is null && !VerdictRules.IsNumeric(claim.Rule.Kind))
+                throw new InvalidOperationException($"{where}: a number, but its '{claim.Rule.Kind}' rule takes the experiment's own verdict");
+            if (interval is not null)
+            {
+                try { interval.Validate(v); }
+                catch (ArgumentException e) { throw new InvalidOperationException($"{where}: {e.Message}", e); }
+            }
+        }
+        else if (interval is not null)
+            throw new InvalidOperationException($"{where}: an interval without a figure");
+    }
+
+    static void CheckNames(string experiment, string kind, IEnumerable<(string? Key, string Title)> items)
+    {
+        var list = items.Where(i => i.Key is not null).ToList();
+        var dup = list.GroupBy(i => i.Key).FirstOrDefault(g => g.Count() > 1);
+        if (dup is not null)
+            throw new InvalidOperationException($"experiment '{experiment}' returned two {kind}s named '{dup.Key}'");
     }
 }

@@ -76,11 +76,12 @@ public static class Reproduction
         foreach (var r in results)
             foreach (var m in r.Measurements.Where(m => selectedIds.Contains(m.ClaimId)))
                 measured[m.ClaimId] = LedgerRow.From(ClaimCatalog.Get(m.ClaimId), m, r.Experiment,
-                    r.Profile.ToString().ToLowerInvariant(), r.Seed, r.FinishedAt);
+                    r.Profile.ToString().ToLowerInvariant(), r.Seed, r.FinishedAt, r.Threads);
         var before = previous?.ToDictionary(r => r.Id) ?? [];
         return ClaimCatalog.All.Select(c =>
             measured.TryGetValue(c.Id, out var row) ? row
-            : !selectedIds.Contains(c.Id) && before.TryGetValue(c.Id, out var old) && old.Verdict != Verdict.NotRun ? old
+            : !selectedIds.Contains(c.Id) && before.TryGetValue(c.Id, out var old) && old.Verdict != Verdict.NotRun
+                ? old with { Evidence = string.IsNullOrEmpty(old.Evidence) ? $"experiment {old.Experiment}" : old.Evidence }
             : LedgerRow.NotRun(c)).ToList();
     }
 
@@ -88,10 +89,10 @@ public static class Reproduction
     static IReadOnlyList<StoredResult> LoadAllResults(string outDir, IReadOnlyList<LedgerRow> ledger)
     {
         var store = new ResultStore(outDir);
-        return ledger.Where(r => r.Experiment is not null && r.Profile is not null && r.Seed is not null)
-            .Select(r => (r.Experiment!, Enum.Parse<Profile>(r.Profile!, ignoreCase: true), r.Seed!.Value))
+        return ledger.Where(r => r.Experiment is not null && r.Profile is not null && r.Seed is not null && r.Threads is not null)
+            .Select(r => (r.Experiment!, Enum.Parse<Profile>(r.Profile!, ignoreCase: true), r.Seed!.Value, r.Threads!.Value))
             .Distinct()
-            .Select(k => store.TryLoadAnyVersion(k.Item1, k.Item2, k.Item3))
+            .Select(k => store.TryLoadAnyVersion(k.Item1, k.Item2, k.Item3, k.Item4))
             .OfType<StoredResult>()
             .ToList();
     }

@@ -11,12 +11,19 @@ public sealed record StoredResult(
     double Seconds, IReadOnlyList<Measurement> Measurements, IReadOnlyList<Figure> Figures, IReadOnlyList<Table> Tables)
 {
     public ExperimentResult ToResult() => new(Measurements, Figures, Tables);
+
+    /// <summary>The figure named <paramref name="name"/>; an unknown name throws, listing the known ones.</summary>
+    public Figure Figure(string name) => ResultNames.Figure(Figures, name, $"experiment '{Experiment}'");
+
+    /// <summary>The table named <paramref name="name"/>; an unknown name throws, listing the known ones.</summary>
+    public Table Table(string name) => ResultNames.Table(Tables, name, $"experiment '{Experiment}'");
 }
 
 /// <summary>
-/// Results kept under DIR/results, one file per experiment, profile and seed. A result is reused only
-/// when it came from this very build of the library, so the report, the ledger and the notebooks
-/// show one computation and re-running is fast.
+/// Results kept under DIR/results, one file per experiment, profile, seed and thread count: everything
+/// that changes a figure is in the key. A result is reused only when it came from this very build of the
+/// library (and the same profile, seed and threads), so the report, the ledger and the notebooks show one
+/// computation and re-running is fast.
 /// </summary>
 public sealed class ResultStore(string dir)
 {
@@ -26,19 +33,24 @@ public sealed class ResultStore(string dir)
     public static string LibraryVersion { get; } =
         typeof(ResultStore).Assembly.ManifestModule.ModuleVersionId.ToString("N")[..12];
 
-    public string PathFor(string experiment, Profile profile, int seed) =>
-        Path.Combine(Directory, $"{experiment}.{profile.ToString().ToLowerInvariant()}.seed{seed}.json");
+    public string PathFor(string experiment, Profile profile, int seed, int threads)
+    {
+        if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "a result is computed with at least one thread");
+        return Path.Combine(Directory, $"{experiment}.{profile.ToString().ToLowerInvariant()}.seed{seed}.threads{threads}.json");
+    }
 
-    /// <summary>The stored result when it came from this build of the library, else null.</summary>
-    public StoredResult? TryLoad(string experiment, Profile profile, int seed, Action<string>? corrupt = null) =>
-        TryLoadAnyVersion(experiment, profile, seed, corrupt) is { } s && s.LibraryVersion == LibraryVersion ? s : null;
+    /// <summary>The stored result when it came from this build of the library with this profile, seed and
+    /// thread count, else null.</summary>
+    public StoredResult? TryLoad(string experiment, Profile profile, int seed, int threads, Action<string>? corrupt = null) =>
+        TryLoadAnyVersion(experiment, profile, seed, threads, corrupt) is { } s && s.LibraryVersion == LibraryVersion
+            && s.Experiment == experiment && s.Profile == profile && s.Seed == seed && s.Threads == threads ? s : null;
 
     /// <summary>The stored result whatever build made it (the report shows the figures behind an older ledger row).</summary>
     /// <param name="corrupt">Told, naming the file, when the file exists but does not read as this
     /// experiment's result (truncated, damaged, or an older format); null is returned and it is recomputed.</param>
-    public StoredResult? TryLoadAnyVersion(string experiment, Profile profile, int seed, Action<string>? corrupt = null)
+    public StoredResult? TryLoadAnyVersion(string experiment, Profile profile, int seed, int threads, Action<string>? corrupt = null)
     {
-        string path = PathFor(experiment, profile, seed);
+        string path = PathFor(experiment, profile, seed, threads);
         if (!File.Exists(path)) return null;
         string? problem = StoredResultCheck.Problem(path, experiment, profile, seed, out var result);
         if (problem is null) return result;
@@ -46,6 +58,12 @@ public sealed class ResultStore(string dir)
         return null; // never trusted
     }
 
+    /// <summary>The files holding results of <paramref name="experiment"/> at this profile and seed, whatever thread count made them.</summary>
+    public IReadOnlyList<string> FilesFor(string experiment, Profile profile, int seed) =>
+        System.IO.Directory.Exists(Directory)
+            ? System.IO.Directory.GetFiles(Directory, $"{experiment}.{profile.ToString().ToLowerInvariant()}.seed{seed}.threads*.json").Order(StringComparer.Ordinal).ToList()
+            : [];
+
     public void Save(StoredResult result) =>
-        AtomicFile.WriteAllText(PathFor(result.Experiment, result.Profile, result.Seed), JsonSerializer.Serialize(result, Json.Options));
+        AtomicFile.WriteAllText(PathFor(result.Experiment, result.Profile, result.Seed, result.Threads), JsonSerializer.Serialize(result, Json.Options));
 }

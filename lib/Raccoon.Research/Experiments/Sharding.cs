@@ -99,16 +99,16 @@ public static class Sharding
         {
             var found = new List<(string Dir, StoredResult Result)>();
             var otherBuilds = new List<string>();
+            // A shard's thread count is its own (its node's cores): every thread count counts.
             foreach (var dir in shardDirs)
-            {
-                var store = new ResultStore(dir);
-                string path = store.PathFor(experiment.Name, options.Profile, options.Seed);
-                if (!File.Exists(path)) continue;
-                var r = store.TryLoadAnyVersion(experiment.Name, options.Profile, options.Seed)
-                    ?? throw new InvalidDataException($"stored result '{path}' is corrupt or truncated: rerun that shard (reproduce --shard ... --out {dir})");
-                if (r.LibraryVersion == ResultStore.LibraryVersion) found.Add((dir, r));
-                else otherBuilds.Add($"{path} (build {r.LibraryVersion})");
-            }
+                foreach (var path in new ResultStore(dir).FilesFor(experiment.Name, options.Profile, options.Seed))
+                {
+                    string? problem = StoredResultCheck.Problem(path, experiment.Name, options.Profile, options.Seed, out var r);
+                    if (problem is not null || r is null)
+                        throw new InvalidDataException($"stored result '{path}' {problem}: rerun that shard (reproduce --shard ... --out {dir})");
+                    if (r.LibraryVersion == ResultStore.LibraryVersion) found.Add((dir, r));
+                    else otherBuilds.Add($"{path} (build {r.LibraryVersion})");
+                }
             if (found.Count == 0)
             {
                 string why = otherBuilds.Count > 0

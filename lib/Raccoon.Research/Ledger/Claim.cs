@@ -4,11 +4,43 @@ using System.Text.Json.Serialization;
 
 namespace Raccoon.Research.Ledger;
 
-/// <summary>The document's figure: its words, and the number a rule compares with where it has one.</summary>
-public sealed record ClaimedFigure(string Text, double? Value = null, string? Unit = null);
+/// <summary>The document's figure: its words, and the number a rule compares with where it has one.
+/// <paramref name="Upper"/> closes a claimed range ("2-10x": Value 2, Upper 10).</summary>
+public sealed record ClaimedFigure(string Text, double? Value = null, string? Unit = null, double? Upper = null);
 
-/// <summary>How a verdict is decided: a rule kind (see <see cref="VerdictRules"/>) and its tolerance.</summary>
-public sealed record VerdictRule(string Kind, double? Tolerance = null);
+/// <summary>
+/// How a verdict is decided, fixed in claims.json before any run: a rule kind (see <see cref="VerdictRules"/>),
+/// its tolerance, a one-line <paramref name="Reason"/> for both, the smallest profile at which the verdict is
+/// final (<paramref name="MinProfile"/>: "quick", "standard" or "full"; below it a row is provisional), and for
+/// a ratio the no-effect band <paramref name="NoEffect"/> (a factor around 1: within [1/f, f] nothing changed).
+/// A check an experiment computes from several figures takes its thresholds from <paramref name="Thresholds"/>
+/// (named numbers in claims.json, read with <see cref="Threshold"/>), so the data, not the code, decides.
+/// </summary>
+public sealed record VerdictRule(string Kind, double? Tolerance = null, string? Reason = null, string? MinProfile = null,
+    double? NoEffect = null, IReadOnlyDictionary<string, double>? Thresholds = null)
+{
+    /// <summary>The named threshold of this rule; a name claims.json does not give throws, listing those it gives.</summary>
+    public double Threshold(string name) =>
+        Thresholds is not null && Thresholds.TryGetValue(name, out double v) ? v
+        : throw new KeyNotFoundException($"the rule has no threshold '{name}'; it gives: {(Thresholds is null || Thresholds.Count == 0 ? "(none)" : string.Join(", ", Thresholds.Keys))}");
+
+    /// <summary>The profiles in increasing size, as claims.json and the ledger spell them.</summary>
+    public static readonly IReadOnlyList<string> Profiles = ["quick", "standard", "full"];
+
+    /// <summary>Whether a verdict measured at <paramref name="profile"/> is below this rule's minimum profile.</summary>
+    public bool IsProvisionalAt(string profile)
+    {
+        if (MinProfile is null) return false;
+        int at = ProfileRank(profile), min = ProfileRank(MinProfile);
+        return at < min;
+    }
+
+    public static int ProfileRank(string profile)
+    {
+        int i = Profiles.ToList().FindIndex(p => string.Equals(p, profile, StringComparison.OrdinalIgnoreCase));
+        return i >= 0 ? i : throw new ArgumentException($"unknown profile '{profile}' (expected quick, standard or full)", nameof(profile));
+    }
+}
 
 /// <summary>One claim of one document, as kept in Ledger/claims.json.</summary>
 public sealed record Claim(
@@ -48,8 +80,21 @@ public static class ClaimCatalog
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Raccoon.Research.Ledger.claims.json")
             ?? throw new InvalidOperationException("claims.json is not embedded in the library");
-        var rows = JsonSerializer.Deserialize<List<Row>>(stream, Json.Options) ?? throw new InvalidDataException("claims.json is empty");
-        return rows.Select(r => new Claim(r.Id, r.Document, r.Source, r.Title, r.Claim, r.Claimed, r.Rule, r.Notebook)).ToList();
+        using var reader = new StreamReader(stream);
+        return Parse(reader.ReadToEnd());
+    }
+
+    /// <summary>Claims from the text of a claims.json, each rule validated: a rule that cannot hold, or has
+    /// no reason, is an <see cref="InvalidDataException"/> naming the claim.</summary>
+    public static IReadOnlyList<Claim> Parse(string json)
+    {
+        var rows = JsonSerializer.Deserialize<List<Row>>(json, Json.Options) ?? throw new InvalidDataException("claims.json is empty");
+        var claims = rows.Select(r => new Claim(r.Id, r.Document, r.Source, r.Title, r.Claim, r.Claimed,
+            r.Rule ?? throw new InvalidDataException($"claim {r.Id} has no rule"), r.Notebook)).ToList();
+        var duplicate = claims.GroupBy(c => c.Id).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw new InvalidDataException($"claims.json lists claim {duplicate.Key} twice");
+        foreach (var c in claims) VerdictRules.Validate(c);
+        return claims;
     }
 }
 

@@ -36,20 +36,31 @@ public static class LedgerFiles
     public static string ToCsv(IEnumerable<LedgerRow> rows)
     {
         var sb = new StringBuilder();
-        sb.AppendLine("id,document,claim,claimed,measured,verdict,notebook,evidence,reason,measured_value,experiment,profile,seed,measured_at,figure_kind");
+        sb.AppendLine("id,document,claim,claimed,measured,verdict,notebook,evidence,reason,measured_value,measured_low,measured_high," +
+            "builds,provisional,min_profile,experiment,profile,seed,threads,measured_at,figure_kind");
         foreach (var r in rows)
         {
             string[] cells =
             [
                 r.Id, r.Document, r.Claim, r.Claimed, r.Measured, r.Verdict.Name(), r.Notebook, r.Evidence ?? "",
-                r.Reason ?? "", r.MeasuredValue?.ToString("R", CultureInfo.InvariantCulture) ?? "", r.Experiment ?? "",
-                r.Profile ?? "", r.Seed?.ToString(CultureInfo.InvariantCulture) ?? "", r.MeasuredAt?.ToString("O") ?? "",
+                r.Reason ?? "", Number(r.MeasuredValue), Number(r.Interval?.Low), Number(r.Interval?.High),
+                BuildsText(r.Builds), r.Provisional ? "true" : "false", r.MinProfile ?? "", r.Experiment ?? "",
+                r.Profile ?? "", r.Seed?.ToString(CultureInfo.InvariantCulture) ?? "", r.Threads?.ToString(CultureInfo.InvariantCulture) ?? "",
+                r.MeasuredAt?.ToString("O") ?? "",
                 r.Verdict == Verdict.NotRun ? "" : r.FigureKind.ToString().ToLowerInvariant(),
             ];
             sb.AppendLine(string.Join(",", cells.Select(Escape)));
         }
         return sb.ToString();
     }
+
+    /// <summary>"upstream: partly (6.15); documented: holds (25.3)", the upstream build first.</summary>
+    public static string BuildsText(IReadOnlyList<BuildVerdict>? builds) => builds is null ? "" :
+        string.Join("; ", builds.OrderByDescending(b => b.Upstream).Select(b =>
+            $"{b.Build}{(b.Upstream ? " (upstream)" : "")}: {b.Verdict.Name()}" +
+            (b.Value is double v ? $" ({v.ToString("G4", CultureInfo.InvariantCulture)}{(b.Interval is { } i ? " " + i : "")})" : "")));
+
+    static string Number(double? x) => x?.ToString("R", CultureInfo.InvariantCulture) ?? "";
 
     static string Escape(string s) =>
         s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;

@@ -1,4 +1,29 @@
+using System.Globalization;
+
 namespace Raccoon.Research.Ledger;
+
+/// <summary>Where a measured figure lies, from the spread of its repetitions (for a timing ratio: the
+/// ratio of medians, bootstrapped over the repetitions, see <see cref="Intervals"/>).</summary>
+public sealed record MeasuredInterval(double Low, double High)
+{
+    public void Validate(double value)
+    {
+        if (!double.IsFinite(Low) || !double.IsFinite(High))
+            throw new ArgumentException($"interval [{Low}, {High}] is not finite");
+        if (Low > High) throw new ArgumentException($"interval [{Low}, {High}] has its low end above its high end");
+        if (value < Low || value > High) throw new ArgumentException($"measured figure {value} lies outside its interval [{Low}, {High}]");
+    }
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"[{Format(Low)}, {Format(High)}]");
+
+    static string Format(double x) => Math.Abs(x) >= 100 ? x.ToString("0", CultureInfo.InvariantCulture)
+        : Math.Abs(x) >= 10 ? x.ToString("0.0", CultureInfo.InvariantCulture) : x.ToString("0.00", CultureInfo.InvariantCulture);
+}
+
+/// <summary>One build's answer to a claim that names several (as the document describes it, as upstream
+/// defines it): its figure for the claim's rule, or a verdict of its own, and whether it is the upstream build.</summary>
+public sealed record BuildMeasurement(string Build, string Measured, double? Value = null, Verdict? Verdict = null,
+    MeasuredInterval? Interval = null, bool Upstream = false);
 
 /// <summary>
 /// What a measurement's number (and verdict) rests on: computed figures (counts, FLOPs, losses, accuracies)
@@ -10,45 +35,95 @@ public enum FigureKind { Computed, Timing, Memory }
 /// <summary>
 /// What an experiment found for one claim: the measured figure in words, the number the claim's rule
 /// compares (or a verdict of the experiment's own, for check/judged rules, not-testable-here and
-/// inconsistent), why, and where the evidence is.
+/// inconsistent), why, and where the evidence is. <see cref="Interval"/> carries the figure's spread;
+/// <see cref="Builds"/> a figure per build, the headline being the upstream build's.
 /// </summary>
 public sealed record Measurement(string ClaimId, string Measured, double? Value = null, Verdict? Verdict = null,
-    string? Reason = null, string? Evidence = null, FigureKind Kind = FigureKind.Computed)
+    string? Reason = null, string? Evidence = null, MeasuredInterval? Interval = null, IReadOnlyList<BuildMeasurement>? Builds = null,
+    FigureKind Kind = FigureKind.Computed)
 {
     public static Measurement Number(string claimId, double value, string measured, string? evidence = null, string? reason = null,
-        FigureKind kind = FigureKind.Computed) =>
-        new(claimId, measured, value, null, reason, evidence, kind);
+        MeasuredInterval? interval = null, FigureKind kind = FigureKind.Computed) =>
+        new(claimId, measured, value, null, reason, evidence, interval, Kind: kind);
 
     public static Measurement Check(string claimId, bool holds, string measured, string? evidence = null, string? reason = null,
         FigureKind kind = FigureKind.Computed) =>
-        new(claimId, measured, null, holds ? Ledger.Verdict.Holds : Ledger.Verdict.Fails, reason, evidence, kind);
+        new(claimId, measured, null, holds ? Ledger.Verdict.Holds : Ledger.Verdict.Fails, reason, evidence, Kind: kind);
 
     public static Measurement Judged(string claimId, Verdict verdict, string measured, string reason, string? evidence = null,
         FigureKind kind = FigureKind.Computed) =>
-        new(claimId, measured, null, verdict, reason, evidence, kind);
+        new(claimId, measured, null, verdict, reason, evidence, Kind: kind);
 
     public static Measurement NotTestable(string claimId, string needs, string? measured = null, string? evidence = null) =>
         new(claimId, measured ?? "not measured", null, Ledger.Verdict.NotTestableHere, needs, evidence);
+
+    /// <summary>A claim answered by several builds, each judged by the claim's rule; the headline figure
+    /// (Value, Verdict, Interval) is the build marked upstream, since that is the code the document describes.</summary>
+    public static Measurement PerBuild(string claimId, string measured, IReadOnlyList<BuildMeasurement> builds,
+        string? evidence = null, string? reason = null)
+    {
+        if (builds.Count == 0) throw new ArgumentException($"{claimId}: a per-build measurement needs at least one build", nameof(builds));
+        var upstream = builds.Where(b => b.Upstream).ToList();
+        if (upstream.Count != 1)
+            throw new ArgumentException($"{claimId}: exactly one build must be marked upstream (marked: {upstream.Count})", nameof(builds));
+        var dup = builds.GroupBy(b => b.Build).FirstOrDefault(g => g.Count() > 1);
+        if (dup is not null) throw new ArgumentException($"{claimId}: build '{dup.Key}' is listed twice", nameof(builds));
+        var u = upstream[0];
+        return new(claimId, measured, u.Value, u.Verdict, reason, evidence, u.Interval, builds);
+    }
+
+    /// <summary>A figure an experiment measured and needs: NaN, infinite or zero means the measurement returned
+    /// nothing, which is an error of the experiment naming the claim, never an input to a rule.</summary>
+    public static double Require(string claimId, string figure, double value)
+    {
+        if (!double.IsFinite(value) || value == 0)
+            throw new InvalidOperationException($"{claimId}: {figure} measured {value.ToString(CultureInfo.InvariantCulture)}: the measurement returned nothing, so no verdict can come from it");
+        return value;
+    }
 }
 
-/// <summary>One row of the claims ledger.</summary>
+/// <summary>One build's verdict in a ledger row.</summary>
+public sealed record BuildVerdict(string Build, string Measured, Verdict Verdict, double? Value = null,
+    MeasuredInterval? Interval = null, bool Upstream = false);
+
+/// <summary>One row of the claims ledger. The first eight fields are always there (evidence included);
+/// <see cref="Provisional"/> is true when the row was measured below its rule's minimum profile.</summary>
 public sealed record LedgerRow(
     string Id, string Document, string Claim, string Claimed, string Measured, Verdict Verdict,
-    string Notebook, string? Evidence, string? Reason, double? MeasuredValue, string? Experiment,
-    string? Profile, int? Seed, DateTimeOffset? MeasuredAt, FigureKind FigureKind = FigureKind.Computed)
+    string Notebook, string Evidence, string? Reason, double? MeasuredValue, string? Experiment,
+    string? Profile, int? Seed, DateTimeOffset? MeasuredAt,
+    MeasuredInterval? Interval = null, IReadOnlyList<BuildVerdict>? Builds = null, bool Provisional = false,
+    string? MinProfile = null, int? Threads = null, FigureKind FigureKind = FigureKind.Computed)
 {
+    public const string NoExperimentYet = "no experiment answers this claim yet";
+
     /// <summary>The row's verdict from a measurement, through the claim's rule where the experiment gave a number.</summary>
-    public static LedgerRow From(Claim claim, Measurement m, string experiment, string profile, int seed, DateTimeOffset at)
+    public static LedgerRow From(Claim claim, Measurement m, string experiment, string profile, int seed, DateTimeOffset at, int? threads = null)
     {
         if (m.ClaimId != claim.Id) throw new ArgumentException($"measurement for {m.ClaimId} given to claim {claim.Id}");
-        Verdict verdict = m.Verdict ?? (m.Value is double v
-            ? VerdictRules.Decide(claim.Rule, claim.Claimed, v)
-            : throw new ArgumentException($"{claim.Id}: a measurement needs a number or a verdict"));
+        var builds = m.Builds?.Select(b => new BuildVerdict(b.Build, b.Measured,
+            Judge(claim, b.Value, b.Verdict, b.Interval, $"build '{b.Build}'"), b.Value, b.Interval, b.Upstream)).ToList();
+        Verdict verdict = builds?.Single(b => b.Upstream).Verdict ?? Judge(claim, m.Value, m.Verdict, m.Interval, "measurement");
+        string? reason = m.Reason;
+        if (verdict == Verdict.Inconclusive && m.Interval is { } i)
+            reason = Join($"the measured interval {i} straddles a boundary of the rule", reason);
+        bool provisional = claim.Rule.IsProvisionalAt(profile);
+        if (provisional) reason = Join($"provisional: measured at profile {profile}, the rule needs {claim.Rule.MinProfile}", reason);
         return new LedgerRow(claim.Id, claim.Document, claim.Text, claim.Claimed.Text, m.Measured, verdict,
-            claim.Notebook, m.Evidence, m.Reason, m.Value, experiment, profile, seed, at, m.Kind);
+            claim.Notebook, m.Evidence ?? $"experiment {experiment}", reason, m.Value, experiment, profile, seed, at,
+            m.Interval, builds, provisional, claim.Rule.MinProfile, threads, m.Kind);
     }
 
     public static LedgerRow NotRun(Claim claim) =>
         new(claim.Id, claim.Document, claim.Text, claim.Claimed.Text, "not measured", Verdict.NotRun,
-            claim.Notebook, null, "no experiment has answered this claim yet", null, null, null, null, null);
+            claim.Notebook, NoExperimentYet, NoExperimentYet, null, null, null, null, null, MinProfile: claim.Rule.MinProfile);
+
+    static Verdict Judge(Claim claim, double? value, Verdict? own, MeasuredInterval? interval, string what)
+    {
+        if (own is Verdict v) return v;
+        if (value is double x) return VerdictRules.Decide(claim.Rule, claim.Claimed, x, interval);
+        throw new ArgumentException($"{claim.Id}: the {what} needs a number or a verdict");
+    }
+
+    static string Join(string first, string? rest) => string.IsNullOrEmpty(rest) ? first : $"{first}; {rest}";
 }

@@ -1,14 +1,19 @@
+using System.Globalization;
+
 namespace Raccoon.Research.Ledger;
 
 /// <summary>
 /// The one implementation of the verdict rules of ../shared/claims.md. A rule compares the measured
 /// number with the claimed one:
 /// <list type="bullet">
-/// <item><c>ratio</c> (a speedup or "x fewer"; tolerance is a factor, default 2): holds within
-/// [claimed/t, claimed*t]; partly when on the claimed side of 1 but outside; fails otherwise.</item>
-/// <item><c>count</c> (tolerance relative, default 0.01): holds within it; partly within a factor 2; fails otherwise.</item>
-/// <item><c>value</c> (an absolute figure; tolerance a factor, default 2): holds within it; partly within
-/// the factor squared; fails otherwise.</item>
+/// <item><c>ratio</c> (a speedup or "x fewer": how many times better the claimed winner is; tolerance a
+/// factor &gt; 1, default 2; no-effect band a factor <c>noEffect</c> &gt; 1, default 1.1). The side of 1
+/// comes first: a ratio inside the no-effect band [1/f, f], or on the other side of 1 than the claim, fails.
+/// On the claimed side it holds within [claimed/t, claimed*t] (for a claimed range [lo, hi]: within
+/// [lo/t, hi*t]), and is partly outside it.</item>
+/// <item><c>count</c> (tolerance relative, in (0, 1), default 0.01): holds within it; partly within a factor 2; fails otherwise.</item>
+/// <item><c>value</c> (an absolute figure; tolerance a factor &gt; 1, default 2): holds within it; partly
+/// within the factor squared; fails otherwise.</item>
 /// <item><c>accuracy</c> (percent; tolerance in points, default 3): holds within it; partly within three
 /// times it; fails otherwise.</item>
 /// <item><c>points</c> (a difference in points, e.g. accuracy lost; tolerance default 3): holds within
@@ -16,55 +21,191 @@ namespace Raccoon.Research.Ledger;
 /// <item><c>check</c>: the experiment answers yes (holds) or no (fails).</item>
 /// <item><c>judged</c>: the experiment gives the verdict and says why.</item>
 /// </list>
+/// With a measured interval (from the spread of repeated measurements), a verdict is given only when the
+/// whole interval falls on one side of every boundary of the rule; otherwise it is inconclusive.
 /// An experiment may always state a verdict itself (not-testable-here, inconsistent), with its reason.
 /// </summary>
 public static class VerdictRules
 {
-    public static Verdict Decide(VerdictRule rule, ClaimedFigure claimed, double measured)
+    public static readonly IReadOnlyList<string> Kinds = ["ratio", "count", "value", "accuracy", "points", "check", "judged"];
+
+    /// <summary>The kinds that compare a measured number with the claimed one.</summary>
+    public static bool IsNumeric(string kind) => kind is "ratio" or "count" or "value" or "accuracy" or "points";
+
+    public const double DefaultNoEffect = 1.1;
+
+    /// <summary>The verdict for <paramref name="measured"/>; with <paramref name="interval"/>, inconclusive
+    /// where the interval straddles a boundary of the rule.</summary>
+    public static Verdict Decide(VerdictRule rule, ClaimedFigure claimed, double measured, MeasuredInterval? interval = null)
     {
         if (double.IsNaN(measured) || double.IsInfinity(measured))
             throw new ArgumentException($"measured figure is {measured}: no verdict can come from it", nameof(measured));
         if (rule.Kind is "check" or "judged")
             throw new ArgumentException($"a '{rule.Kind}' rule takes the experiment's own verdict, not a number");
+        if (!IsNumeric(rule.Kind)) throw new ArgumentException($"unknown verdict rule '{rule.Kind}'");
+        if (claimed.Value is null) throw new ArgumentException($"the claim has no number for a '{rule.Kind}' rule");
+        Verdict point = DecidePoint(rule, claimed, measured);
+        if (interval is null) return point;
+        interval.Validate(measured);
+        if (DecidePoint(rule, claimed, interval.Low) != point || DecidePoint(rule, claimed, interval.High) != point)
+            return Verdict.Inconclusive;
+        foreach (double b in Boundaries(rule, claimed))
+            if (b > interval.Low && b < interval.High) return Verdict.Inconclusive;
+        return point;
+    }
+
+    /// <summary>The figures at which the rule's verdict changes, in increasing order.</summary>
+    public static IReadOnlyList<double> Boundaries(VerdictRule rule, ClaimedFigure claimed)
+    {
         double c = claimed.Value ?? throw new ArgumentException($"the claim has no number for a '{rule.Kind}' rule");
+        double[] candidates = rule.Kind switch
+        {
+            "ratio" => RatioCandidates(rule, claimed),
+            "count" => [c * (1 - Tol(rule)), c * (1 + Tol(rule)), c / 2, c * 2],
+            "value" => [c / Tol(rule), c * Tol(rule), c / (Tol(rule) * Tol(rule)), c * Tol(rule) * Tol(rule)],
+            "accuracy" => [c - Tol(rule), c + Tol(rule), c - 3 * Tol(rule), c + 3 * Tol(rule)],
+            "points" => [c - Tol(rule), c + Tol(rule), 0],
+            _ => [],
+        };
+        return candidates.Where(b => double.IsFinite(b) && Changes(rule, claimed, b)).Distinct().Order().ToList();
+    }
+
+    /// <summary>
+    /// Refuses a rule that cannot be applied or can never hold, naming the claim: an unknown kind, a missing
+    /// one-line reason, a tolerance of the wrong sort (a factor below 1, a relative tolerance of 1 or more),
+    /// a numeric rule without a claimed number, a claimed ratio inside its own no-effect band, an unknown
+    /// minimum profile.
+    /// </summary>
+    public static void Validate(Claim claim)
+    {
+        var rule = claim.Rule;
+        void Fail(string why) => throw new InvalidDataException($"claim {claim.Id}: rule {Describe(rule)} {why}");
+        if (!Kinds.Contains(rule.Kind)) Fail($"has an unknown kind (expected {string.Join(", ", Kinds)})");
+        if (string.IsNullOrWhiteSpace(rule.Reason)) Fail("has no reason: every rule says in one line why this rule and tolerance");
+        if (rule.Reason!.Contains('\n') || rule.Reason.Contains('\r')) Fail("has a reason of more than one line");
+        if (rule.MinProfile is not null && !VerdictRule.Profiles.Contains(rule.MinProfile))
+            Fail($"has minProfile '{rule.MinProfile}' (expected quick, standard or full)");
+        if (rule.NoEffect is not null && rule.Kind != "ratio") Fail("has a no-effect band, which only a ratio rule takes");
+        if (rule.Thresholds is { } th && th.FirstOrDefault(kv => !double.IsFinite(kv.Value)) is { Key: not null } bad)
+            Fail($"has threshold '{bad.Key}' = {bad.Value}, which is not a finite number");
+        if (!IsNumeric(rule.Kind))
+        {
+            if (rule.Tolerance is not null) Fail("has a tolerance, but a check or judged rule takes the experiment's verdict");
+            return;
+        }
+        if (claim.Claimed.Value is not double c || !double.IsFinite(c)) { Fail("needs a claimed number (claimed.value)"); return; }
+        if (rule.Tolerance is double t && !(double.IsFinite(t) && t > 0)) Fail("needs a positive finite tolerance");
+        if (claim.Claimed.Upper is double u && (rule.Kind != "ratio" || !(u > c)))
+            Fail("has a claimed range (claimed.upper), which needs a ratio rule and an upper end above the lower");
         switch (rule.Kind)
         {
             case "ratio":
             {
-                double t = rule.Tolerance ?? 2;
-                if (measured >= c / t && measured <= c * t) return Verdict.Holds;
-                bool sameSide = c >= 1 ? measured > 1 : measured < 1;
-                return sameSide ? Verdict.Partly : Verdict.Fails;
+                double ne = rule.NoEffect ?? DefaultNoEffect;
+                if (!(ne > 1)) Fail("has a no-effect band that is not a factor above 1");
+                if (!(Tol(rule) > 1)) Fail("has a tolerance that is a factor and must exceed 1");
+                if (!(c > 0)) Fail("needs a claimed ratio above 0");
+                if (c >= 1 / ne && c <= ne) Fail($"claims a ratio of {c} inside its own no-effect band [1/{ne}, {ne}], so it can never hold");
+                break;
+            }
+            case "value":
+                if (!(Tol(rule) > 1)) Fail("has a tolerance that is a factor and must exceed 1 (a value rule needs r <= t and r >= 1/t)");
+                if (c == 0) Fail("compares by a factor, so it needs a claimed value other than 0");
+                break;
+            case "count":
+                if (!(Tol(rule) < 1)) Fail("has a relative tolerance, which must be below 1");
+                if (c == 0) Fail("compares relatively, so it needs a claimed count other than 0");
+                break;
+            case "accuracy":
+                if (c < 0 || c > 100) Fail("needs a claimed accuracy in [0, 100] percent");
+                break;
+            case "points":
+                if (c == 0) Fail("judges the sign of a difference, so it needs a claimed difference other than 0");
+                break;
+        }
+        // Finally: some measured figure must give holds.
+        if (!CanHold(rule, claim.Claimed)) Fail("can never hold");
+    }
+
+    static Verdict DecidePoint(VerdictRule rule, ClaimedFigure claimed, double measured)
+    {
+        double c = claimed.Value!.Value;
+        switch (rule.Kind)
+        {
+            case "ratio":
+            {
+                double t = Tol(rule), ne = rule.NoEffect ?? DefaultNoEffect;
+                bool up = c > 1;
+                bool onClaimedSide = up ? measured > ne : measured < 1 / ne;
+                if (!onClaimedSide) return Verdict.Fails; // no effect, or the other way round: before any tolerance
+                double lo = c / t, hi = (claimed.Upper ?? c) * t;
+                return measured >= lo && measured <= hi ? Verdict.Holds : Verdict.Partly;
             }
             case "count":
             {
-                double t = rule.Tolerance ?? 0.01;
                 double rel = Math.Abs(measured - c) / Math.Abs(c);
-                if (rel <= t) return Verdict.Holds;
+                if (rel <= Tol(rule)) return Verdict.Holds;
                 return WithinFactor(measured, c, 2) ? Verdict.Partly : Verdict.Fails;
             }
             case "value":
             {
-                double t = rule.Tolerance ?? 2;
+                double t = Tol(rule);
                 if (WithinFactor(measured, c, t)) return Verdict.Holds;
                 return WithinFactor(measured, c, t * t) ? Verdict.Partly : Verdict.Fails;
             }
             case "accuracy":
             {
-                double t = rule.Tolerance ?? 3;
-                double d = Math.Abs(measured - c);
+                double t = Tol(rule), d = Math.Abs(measured - c);
                 return d <= t ? Verdict.Holds : d <= 3 * t ? Verdict.Partly : Verdict.Fails;
             }
             case "points":
             {
-                double t = rule.Tolerance ?? 3;
-                if (Math.Abs(measured - c) <= t) return Verdict.Holds;
+                if (Math.Abs(measured - c) <= Tol(rule)) return Verdict.Holds;
                 return Math.Sign(measured) == Math.Sign(c) ? Verdict.Partly : Verdict.Fails;
             }
             default:
                 throw new ArgumentException($"unknown verdict rule '{rule.Kind}'");
         }
     }
+
+    static double Tol(VerdictRule rule) => rule.Tolerance ?? rule.Kind switch
+    {
+        "ratio" or "value" => 2,
+        "count" => 0.01,
+        _ => 3,
+    };
+
+    static double[] RatioCandidates(VerdictRule rule, ClaimedFigure claimed)
+    {
+        double c = claimed.Value!.Value, t = Tol(rule), ne = rule.NoEffect ?? DefaultNoEffect;
+        return [ne, 1 / ne, c / t, (claimed.Upper ?? c) * t];
+    }
+
+    static bool Changes(VerdictRule rule, ClaimedFigure claimed, double b)
+    {
+        double eps = Math.Max(Math.Abs(b), 1) * 1e-9;
+        return DecidePoint(rule, claimed, b - eps) != DecidePoint(rule, claimed, b + eps);
+    }
+
+    static bool CanHold(VerdictRule rule, ClaimedFigure claimed)
+    {
+        double c = claimed.Value!.Value;
+        var probes = new List<double> { c };
+        if (claimed.Upper is double u) probes.Add(u);
+        var bounds = RatioOrAll(rule, claimed);
+        probes.AddRange(bounds);
+        for (int i = 0; i + 1 < bounds.Count; i++) probes.Add((bounds[i] + bounds[i + 1]) / 2);
+        return probes.Where(double.IsFinite).Any(x => DecidePoint(rule, claimed, x) == Verdict.Holds);
+    }
+
+    static IReadOnlyList<double> RatioOrAll(VerdictRule rule, ClaimedFigure claimed)
+    {
+        try { return Boundaries(rule, claimed); }
+        catch (ArgumentException) { return []; }
+    }
+
+    static string Describe(VerdictRule rule) =>
+        $"'{rule.Kind}'" + (rule.Tolerance is double t ? $" with tolerance {t.ToString(CultureInfo.InvariantCulture)}" : "");
 
     static bool WithinFactor(double measured, double claimed, double factor)
     {

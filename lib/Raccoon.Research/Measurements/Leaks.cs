@@ -1,6 +1,5 @@
 using Raccoon.Research.Reporting;
 using TorchSharp;
-using Chart = Plotly.NET.CSharp.Chart;
 
 namespace Raccoon.Research.Measurements;
 
@@ -41,10 +40,12 @@ public sealed record LeakReport(
 
     public Figure ToFigure()
     {
-        var steps = Enumerable.Range(0, ResidentBytesAfterStep.Count).ToArray();
-        var rss = Chart.Line<int, double, string>(steps, ResidentBytesAfterStep.Select(b => b / 1048576.0).ToArray(), Name: "resident MiB");
-        var live = Chart.Line<int, long, string>(steps, LiveTensorsAfterStep.ToArray(), Name: "live tensors");
-        return Figure.From($"Leak check of {Name}", Chart.Grid(new[] { rss, live }, 2, 1));
+        double[] steps = [.. Enumerable.Range(0, ResidentBytesAfterStep.Count).Select(i => (double)i)];
+        var rss = Charts.Lines("resident MiB", "step", "resident MiB", false, false,
+            new LineSeries("resident MiB", steps, [.. ResidentBytesAfterStep.Select(b => b / 1048576.0)]));
+        var live = Charts.Lines("live tensors", "step", "live tensors", false, false,
+            new LineSeries("live tensors", steps, [.. LiveTensorsAfterStep.Select(n => (double)n)]));
+        return Charts.Grid($"Leak check of {Name}", 2, 1, rss, live);
     }
 }
 

@@ -3,7 +3,6 @@ using System.Runtime.InteropServices;
 using Raccoon.Research.Reporting;
 using TorchSharp;
 using static TorchSharp.torch;
-using Chart = Plotly.NET.CSharp.Chart;
 
 namespace Raccoon.Research.Measurements;
 
@@ -41,8 +40,8 @@ public sealed record MemoryFootprint(
     public Figure ToFigure()
     {
         var items = Items().Where(i => i.Bytes is not null && i.Item != "peak resident (process)").ToList();
-        var chart = Chart.Bar<double, string, string>(items.Select(i => i.Bytes!.Value / 1048576.0).ToArray(), Keys: items.Select(i => i.Item).ToArray(), Name: "MiB");
-        return Figure.From($"Memory of {Name} (MiB)", chart);
+        return Charts.Bars($"Memory of {Name} (MiB)", "MiB", false, [.. items.Select(i => i.Item)],
+            new BarSeries("MiB", [.. items.Select(i => i.Bytes!.Value / 1048576.0)]));
     }
 }
 

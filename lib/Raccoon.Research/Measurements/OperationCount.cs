@@ -1,6 +1,5 @@
 using Raccoon.Research.Blocks.Attention;
 using Raccoon.Research.Reporting;
-using Chart = Plotly.NET.CSharp.Chart;
 
 namespace Raccoon.Research.Measurements;
 
@@ -57,8 +56,8 @@ public sealed record OperationCount(string Name, long Macs, long Flops, IReadOnl
     public Figure ToFigure()
     {
         var bars = Parts.Count > 0 ? Parts : [this];
-        var chart = Chart.Bar<long, string, string>(bars.Select(p => p.Flops).ToArray(), Keys: bars.Select(p => p.Name).ToArray(), Name: "FLOPs");
-        return Figure.From($"FLOPs of {Name}: {Flops:N0} ({Macs:N0} MACs)", chart);
+        return Charts.Bars($"FLOPs of {Name}: {Flops:N0} ({Macs:N0} MACs)", "FLOPs", false, [.. bars.Select(p => p.Name)],
+            new BarSeries("FLOPs", [.. bars.Select(p => (double)p.Flops)]));
     }
 }
 

@@ -1,10 +1,8 @@
-using StyleParam = Plotly.NET.StyleParam;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Raccoon.Research.Reporting;
 using TorchSharp;
 using static TorchSharp.torch;
-using Chart = Plotly.NET.CSharp.Chart;
 
 namespace Raccoon.Research.Measurements;
 
@@ -67,13 +65,8 @@ public sealed record ParameterNode(
         var nodes = Flatten().ToList();
         string Id(ParameterNode n) => n.Depth == 0 ? Name : Name + "." + n.Path;
         string ParentId(ParameterNode n) => n.Depth <= 1 ? (n.Depth == 0 ? "" : Name) : Name + "." + n.Path[..n.Path.LastIndexOf('.')];
-        var chart = Chart.Sunburst<string, string, long, string, string>(
-            labels: nodes.Select(n => n.Depth == 0 ? Name : n.Name),
-            parents: nodes.Select(ParentId),
-            Values: nodes.Select(n => n.Parameters).ToArray(),
-            Ids: nodes.Select(Id).ToArray(),
-            BranchValues: StyleParam.BranchValues.Total);
-        return Figure.From($"Parameters of {Name}", chart);
+        return Charts.Sunburst($"Parameters of {Name}", [.. nodes.Select(Id)], [.. nodes.Select(n => n.Depth == 0 ? Name : n.Name)],
+            [.. nodes.Select(ParentId)], [.. nodes.Select(n => (double)n.Parameters)]);
     }
 }
 

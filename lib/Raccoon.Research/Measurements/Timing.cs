@@ -3,8 +3,6 @@ using Raccoon.Research.Reporting;
 using Raccoon.Research.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
-using Plotly.NET.CSharp;
-using Chart = Plotly.NET.CSharp.Chart;
 
 namespace Raccoon.Research.Measurements;
 
@@ -98,9 +96,7 @@ public sealed record TrainingStepTiming(string Name, TimingResult Forward, Timin
     {
         string[] phases = ["forward", "backward", "optimizer step"];
         double[] ms = [Forward.Median * 1e3, Backward.Median * 1e3, Step.Median * 1e3];
-        var chart = Chart.Column<double, string, string>(ms, Keys: phases, Name: Name)
-            .WithYAxisStyle<double, double, string>(TitleText: "median ms per step");
-        return Reporting.Figure.From($"Training step of {Name} ({Total.Machine.Summary})", chart);
+        return Charts.Bars($"Training step of {Name} ({Total.Machine.Summary})", "median ms per step", false, phases, new BarSeries(Name, ms));
     }
 }
 
@@ -201,12 +197,8 @@ public static class Timing
     public static Figure Figure(string title, IEnumerable<TimingResult> results)
     {
         var list = results.ToList();
-        var boxes = list.Select(r => Chart.BoxPlot<string, double, string>(
-            X: Enumerable.Repeat(r.Name, r.Seconds.Count).ToArray(), Y: r.Seconds.Select(s => s * 1e3).ToArray(), Name: r.Name));
-        var chart = Chart.Combine(boxes)
-            .WithYAxisStyle<double, double, string>(TitleText: "ms per call");
         string machine = list.Count > 0 ? $" ({list[0].Machine.Summary})" : "";
-        return Reporting.Figure.From(title + machine, chart);
+        return Charts.Boxes(title + machine, "ms per call", false, list.Select(r => new BoxSeries(r.Name, [.. r.Seconds.Select(s => s * 1e3)])));
     }
 
     static string Ms(double seconds) => MeasurementViews.Cell(Math.Round(seconds * 1e3, 6));

@@ -1,25 +1,36 @@
 using System.Text.Json.Nodes;
-using Plotly.NET;
 
 namespace Raccoon.Research.Reporting;
 
 /// <summary>A chart kept as its Plotly figure JSON (data and layout), so it can be cached, put in the
-/// offline report, and shown inline in a notebook.</summary>
+/// offline report, and shown inline in a notebook. <see cref="Charts"/> builds them; <see cref="Key"/>
+/// is an optional stable name (titles may carry measured numbers).</summary>
 [TypeFormatterSource(typeof(NotebookFormatterSource), PreferredMimeTypes = ["text/html"])]
 public sealed record Figure(string Title, string PlotlyJson)
 {
-    public static Figure From(string title, GenericChart chart) =>
-        new(title, GenericChart.toFigureJson(chart));
+    /// <summary>The stable name a notebook asks for (<c>result.Figure("crossover")</c>); the title may carry figures.</summary>
+    public string? Key { get; init; }
+
+    /// <summary>This figure under the stable name <paramref name="key"/>.</summary>
+    public Figure Named(string key) => this with { Key = key };
+
+    /// <summary>The figure's height in pixels: the layout's own (a grid sets one), else 420. The width is
+    /// always the container's.</summary>
+    public int Height() => JsonNode.Parse(PlotlyJson)?["layout"]?["height"] is JsonValue h && h.TryGetValue(out int px) ? px : 420;
 
     /// <summary>A div and a script that draw the figure with an already loaded plotly.js.</summary>
     public string ToHtmlFragment(string? divId = null)
     {
         string id = divId ?? "fig-" + Guid.NewGuid().ToString("N")[..12];
-        var fig = JsonNode.Parse(PlotlyJson)!;
-        string data = fig["data"]?.ToJsonString() ?? "[]";
-        string layout = fig["layout"]?.ToJsonString() ?? "{}";
-        return $"<div class=\"figure\"><div id=\"{id}\" style=\"width:100%;height:420px\"></div>" +
+        var (data, layout) = Parts();
+        return $"<div class=\"figure\"><div id=\"{id}\" class=\"plotly-figure\" style=\"width:100%;height:{Height()}px\"></div>" +
                $"<script>Plotly.newPlot('{id}', {data}, {layout}, {{responsive: true}});</script></div>";
+    }
+
+    (string Data, string Layout) Parts()
+    {
+        var fig = JsonNode.Parse(PlotlyJson)!;
+        return (fig["data"]?.ToJsonString() ?? "[]", fig["layout"]?.ToJsonString() ?? "{}");
     }
 
     /// <summary>
@@ -31,11 +42,9 @@ public sealed record Figure(string Title, string PlotlyJson)
     {
         string id = divId ?? "fig-" + Guid.NewGuid().ToString("N")[..12];
         string render = "render_" + id.Replace('-', '_');
-        var fig = JsonNode.Parse(PlotlyJson)!;
-        string data = fig["data"]?.ToJsonString() ?? "[]";
-        string layout = fig["layout"]?.ToJsonString() ?? "{}";
+        var (data, layout) = Parts();
         return $$$"""
-            <div><div id="{{{id}}}" style="width:100%;height:420px"></div><script type="text/javascript">
+            <div><div style="font-weight:bold">{{{Html.Escape(Title)}}}</div><div id="{{{id}}}" class="plotly-figure" style="width:100%;height:{{{Height()}}}px"></div><script type="text/javascript">
             var {{{render}}} = function() {
                 var plotlyRequire = requirejs.config({context:'raccoon-plotly',paths:{plotly:'{{{PlotlyJs.RequireUrl}}}'}}) || require;
                 plotlyRequire(['plotly'], function(Plotly) {
@@ -60,6 +69,12 @@ public sealed record Figure(string Title, string PlotlyJson)
 [TypeFormatterSource(typeof(NotebookFormatterSource), PreferredMimeTypes = ["text/html"])]
 public sealed record Table(string Title, IReadOnlyList<string> Columns, IReadOnlyList<IReadOnlyList<string>> Rows)
 {
+    /// <summary>The stable name a notebook asks for (<c>result.Table("counts")</c>).</summary>
+    public string? Key { get; init; }
+
+    /// <summary>This table under the stable name <paramref name="key"/>.</summary>
+    public Table Named(string key) => this with { Key = key };
+
     public string ToHtml()
     {
         var sb = new System.Text.StringBuilder();

@@ -7,8 +7,7 @@ namespace Raccoon.Research.Reporting;
 /// <summary>
 /// Names the formatter source of a type. The .NET Interactive kernel finds this attribute by its name
 /// (in any assembly), creates the source and calls its CreateTypeFormatters(), so the library's charts
-/// and tables render as HTML in VS Code without a reference to the kernel; the headless runner
-/// (Raccoon.Research.Notebooks) honours the same convention.
+/// and tables render as HTML in VS Code (and under dotnet-repl, the same kernel) without a reference to it.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class | AttributeTargets.Struct, AllowMultiple = true, Inherited = true)]
 public sealed class TypeFormatterSourceAttribute(Type formatterSourceType) : Attribute
@@ -102,12 +101,9 @@ public sealed record LedgerView(IReadOnlyList<LedgerRow> Rows, string? OutDir = 
     public Figure VerdictChart()
     {
         var verdicts = Enum.GetValues<Verdict>();
-        var counts = verdicts.Select(v => Rows.Count(r => r.Verdict == v)).ToArray();
-        var chart = Plotly.NET.CSharp.Chart.Column<int, string, string>(
-            values: counts,
-            Keys: verdicts.Select(v => v.Name()).ToArray(),
-            MarkerColor: Plotly.NET.Color.fromColors(verdicts.Select(v => Plotly.NET.Color.fromHex(HtmlReport.Colour(v)))));
-        return Figure.From($"Verdicts of {Rows.Count} claims", chart);
+        return Charts.Bars($"Verdicts of {Rows.Count} claims", "claims", false, [.. verdicts.Select(v => v.Name())],
+            new BarSeries("claims", [.. verdicts.Select(v => (double)Rows.Count(r => r.Verdict == v))], [.. verdicts.Select(HtmlReport.Colour)]))
+            .Named("verdicts");
     }
 
     public override string ToString() => $"{Rows.Count} claims: " +

@@ -15,8 +15,8 @@ public class ResumeCliTests
         // log-classifiers-structure runs first, language-models-cost (about 10 s of timed passes) after it.
         string[] args = ["reproduce", "--only", "R0-01", "R0-10", "H4-03", "--profile", "quick", "--threads", "2", "--out", dir, "--no-notebooks"];
         string results = Path.Combine(dir, "results");
-        string first = Path.Combine(results, "log-classifiers-structure.quick.seed1.json");
-        string second = Path.Combine(results, "language-models-cost.quick.seed1.json");
+        string first = Path.Combine(results, "log-classifiers-structure.quick.seed1.threads2.json");
+        string second = Path.Combine(results, "language-models-cost.quick.seed1.threads2.json");
 
         DateTime firstWritten;
         using (var child = ChildProcess.Cli(args))
@@ -54,7 +54,7 @@ public class ResumeCliTests
         string dir = Repo.TempDir("resume");
         string[] args = ["reproduce", "--only", "H4-01", "--profile", "quick", "--threads", "2", "--out", dir, "--no-notebooks"];
         Assert.Equal(0, Repo.RunCli(args).ExitCode);
-        string path = new ResultStore(dir).PathFor("language-models-parameters", Profile.Quick, 1);
+        string path = new ResultStore(dir).PathFor("language-models-parameters", Profile.Quick, 1, 2);
         string whole = File.ReadAllText(path);
         File.WriteAllText(path, whole[..(whole.Length / 2)]);
         var again = Repo.RunCli(args);

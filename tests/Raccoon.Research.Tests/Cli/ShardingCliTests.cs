@@ -39,7 +39,7 @@ public class ShardingCliTests
             Assert.Single(files);
             shardRuns.Add(files[0]!);
         }
-        Assert.Equal(["language-models-parameters.quick.seed1.json", "log-classifiers-structure.quick.seed1.json"], shardRuns.Order());
+        Assert.Equal(["language-models-parameters.quick.seed1.threads2.json", "log-classifiers-structure.quick.seed1.threads2.json"], shardRuns.Order());
 
         var merge = ChildProcess.Run("bash", [Path.Combine(Repo.Root, "cluster", "merge.sbatch")], root, env);
         Assert.True(merge.ExitCode == 0, merge.Stderr);

@@ -41,7 +41,7 @@ public class StoredResultTests : IClassFixture<TorchFixture>
         var context = new ExperimentContext(Profile.Quick, 1, 2, dir, new SyncProgress(p => messages.Add(p.Status)));
         ExperimentRunner.Run(experiment, context);
         Assert.Equal(1, experiment.Runs);
-        string path = new ResultStore(dir).PathFor(experiment.Name, Profile.Quick, 1);
+        string path = new ResultStore(dir).PathFor(experiment.Name, Profile.Quick, 1, 2);
         ExperimentRunner.Run(experiment, context);
         Assert.Equal(1, experiment.Runs); // reused whole
         Assert.Empty(messages);
@@ -54,7 +54,7 @@ public class StoredResultTests : IClassFixture<TorchFixture>
         Assert.Contains(path, said);
         Assert.Contains(problem, said);
         Assert.Contains("recomputing", said);
-        Assert.NotNull(new ResultStore(dir).TryLoad(experiment.Name, Profile.Quick, 1)); // rewritten whole
+        Assert.NotNull(new ResultStore(dir).TryLoad(experiment.Name, Profile.Quick, 1, 2)); // rewritten whole
     }
 
     /// <summary>Reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>

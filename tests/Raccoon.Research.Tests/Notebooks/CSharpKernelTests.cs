@@ -122,7 +122,7 @@ public class CSharpKernelTests(TorchFixture torch) : IClassFixture<TorchFixture>
     [Fact]
     public void The_library_types_and_dataframes_render_as_html()
     {
-        var figure = Figure.From("f", Plotly.NET.CSharp.Chart.Point<int, int, string>(new[] { 1, 2 }, new[] { 3, 4 }));
+        var figure = Charts.Points("f", "x", "y", false, false, new PointSeries("p", [1, 2], [3, 4]));
         string html = ValueFormatter.Format(figure).Data["text/html"];
         Assert.Contains("requirejs.config", html);
         Assert.Contains(PlotlyJs.RequireUrl, html);

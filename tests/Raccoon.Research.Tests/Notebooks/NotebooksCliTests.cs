@@ -129,9 +129,9 @@ public class NotebooksCliTests
         string dir = Repo.TempDir("nb-report");
         var rows = ClaimCatalog.All.Select(LedgerRow.NotRun).ToList();
         var view = new LedgerView(rows);
-        var line = Plotly.NET.CSharp.Chart.Line<int, double, string>(new[] { 1, 2, 3 }, new[] { 0.5, 0.25, 0.125 }, Name: "loss");
+        var line = new LineSeries("loss", [1, 2, 3], [0.5, 0.25, 0.125]);
         var result = new StoredResult("display-check", Profile.Quick, 1, ResultStore.LibraryVersion, 1, DateTimeOffset.UtcNow, 0.1, [],
-            [view.VerdictChart(), Figure.From("loss", line), Figure.From("loss again", line)], [view.Summary()]);
+            [view.VerdictChart(), Charts.Lines("loss", "step", "loss", false, true, line), Charts.Lines("loss again", "step", "loss", false, false, line)], [view.Summary()]);
         string report = HtmlReport.Write(dir, rows, [result], []);
         var (figures, drawn) = await HeadlessChromium.CountChartsAsync(report);
         Assert.Equal(3, figures);

@@ -115,21 +115,21 @@ public sealed class LanguageModelsCostExperiment : IExperiment
         var ns = rows.Select(r => (double)r.N).ToArray();
         var figures = new List<Figure>
         {
-            Figure.From("Time per forward pass and per training step against n (log axes)", Charts.Lines("sequence length n", "ms (median)", true, true,
+            Charts.Lines("Time per forward pass and per training step against n (log axes)", "sequence length n", "ms (median)", true, true,
                 ("Transformer forward", ns, rows.Select(r => r.TForward.MedianMs).ToArray()),
                 ("HyperMixer forward", ns, rows.Select(r => r.HForward.MedianMs).ToArray()),
                 ("Transformer train step", ns, rows.Select(r => r.TTrain.MedianMs).ToArray()),
-                ("HyperMixer train step", ns, rows.Select(r => r.HTrain.MedianMs).ToArray()))),
-            Figure.From("One layer against n: attention vs token mixing, FLOPs and time (log axes)", Charts.Lines("sequence length n", "MFLOPs / ms", true, true,
+                ("HyperMixer train step", ns, rows.Select(r => r.HTrain.MedianMs).ToArray())),
+            Charts.Lines("One layer against n: attention vs token mixing, FLOPs and time (log axes)", "sequence length n", "MFLOPs / ms", true, true,
                 ("attention MFLOPs", ns, rows.Select(r => r.AttnFlops / 1e6).ToArray()),
                 ("token mixing MFLOPs", ns, rows.Select(r => r.MixFlops / 1e6).ToArray()),
                 ("attention ms", ns, rows.Select(r => r.AttnTime.MedianMs).ToArray()),
-                ("token mixing ms", ns, rows.Select(r => r.MixTime.MedianMs).ToArray()))),
-            Figure.From("Activation memory against n (log axes)", Charts.Lines("sequence length n", "MB", true, true,
+                ("token mixing ms", ns, rows.Select(r => r.MixTime.MedianMs).ToArray())),
+            Charts.Lines("Activation memory against n (log axes)", "sequence length n", "MB", true, true,
                 ("Transformer analytic (B=1)", ns, rows.Select(r => r.TActs * 4 / 1e6).ToArray()),
                 ("HyperMixer analytic (B=1)", ns, rows.Select(r => r.HActs * 4 / 1e6).ToArray()),
                 ("Transformer measured RSS (B=8)", ns, memT),
-                ("HyperMixer measured RSS (B=8)", ns, memH))),
+                ("HyperMixer measured RSS (B=8)", ns, memH)),
         };
         // H4-04's check reads resident-memory growth; H4-05 and H4-06 rest on timed passes.
         return new ExperimentResult([h403, h404 with { Kind = FigureKind.Memory }, h405 with { Kind = FigureKind.Timing }, h406 with { Kind = FigureKind.Timing }], figures, tables);

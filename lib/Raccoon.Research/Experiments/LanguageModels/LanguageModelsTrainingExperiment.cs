@@ -107,9 +107,9 @@ public sealed class LanguageModelsTrainingExperiment : IExperiment
             evidence: "LanguageModelTrainer runs; NextToken.PrefixLoss for generation; greedy samples in the table");
 
         var kindsList = kinds.ToList();
-        var curveFigure = Figure.From("Training loss (teacher-forced) by step, every seed", Charts.Lines("step", "loss (nats/token)", false, true,
+        var curveFigure = Charts.Lines("Training loss (teacher-forced) by step, every seed", "step", "loss (nats/token)", false, true,
             runs.SelectMany(p => p.Value.Select((r, i) => ($"{r.Architecture} seed {context.Seed + i}",
-                (IReadOnlyList<double>)r.Curve.Select(c => (double)c.Step).ToArray(), (IReadOnlyList<double>)r.Curve.Select(c => c.Loss).ToArray()))).ToArray()));
+                (IReadOnlyList<double>)r.Curve.Select(c => (double)c.Step).ToArray(), (IReadOnlyList<double>)r.Curve.Select(c => c.Loss).ToArray()))).ToArray());
         var lossTable = new Table("Held-out losses (nats/token): what training reports vs what generation achieves",
             ["model", "seed", "parameters", "training loss (last quarter)", "held-out teacher-forced", "held-out generation (prefix by prefix)", "seconds"],
             runs.SelectMany(p => p.Value.Select((r, i) => (IReadOnlyList<string>)[r.Architecture, (context.Seed + i).ToString(), r.Parameters.ToString("N0"),

@@ -71,9 +71,9 @@ public sealed partial class LogClassifiersDeploymentExperiment : IExperiment
             ["CPU throughput, requests/s (one at a time)", o.RequestsPerSecond.ToString("0"), u.RequestsPerSecond.ToString("0"), a.RequestsPerSecond.ToString("0"), "10", "500"],
             ["GPU throughput, requests/s", "not testable here", "not testable here", "not testable here", "100", "1000"],
         ]);
-        var figure = Figure.From("Cold start of a fresh predict process, per launch (ms)", LogClassifiersCharts.Bars("ms", false,
+        var figure = Charts.Bars("Cold start of a fresh predict process, per launch (ms)", "ms", false,
             rows.Select(r => Short(r.Build)).ToList(),
-            Enumerable.Range(0, launches).Select(k => ($"launch {k + 1}", (IReadOnlyList<double>)rows.Select(r => r.ColdStartMs[k]).ToList())).ToArray()));
+            Enumerable.Range(0, launches).Select(k => ($"launch {k + 1}", (IReadOnlyList<double>)rows.Select(r => r.ColdStartMs[k]).ToList())).ToArray());
         return new ExperimentResult([m with { Kind = FigureKind.Timing }], [figure], [table, Timing.Table("Single-request (batch 1) inference latency", rows.Select(r => r.Single))]);
     }
 

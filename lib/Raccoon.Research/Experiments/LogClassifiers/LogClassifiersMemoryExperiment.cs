@@ -75,10 +75,10 @@ public sealed class LogClassifiersMemoryExperiment : IExperiment
         ]);
         string[] items = ["weights", "activations", "Adam state", "replay memory"];
         double[] Items(Row r) => [r.Weights / 1e6, r.ActivationsHeld / 1e6, r.AdamAnalytic / 1e6, r.Replay / 1e6];
-        var figure = Figure.From("Training memory by item (MB, log scale): builds and the document", LogClassifiersCharts.Bars("MB", true, items,
+        var figure = Charts.Bars("Training memory by item (MB, log scale): builds and the document", "MB", true, items,
             (Short(RaccoonBuild.DocumentedOriginal), Items(o)), ("document: Original", [2.84, 0.572, 5.68, 1.28]),
             (Short(RaccoonBuild.UpstreamOriginal), Items(u)),
-            (Short(RaccoonBuild.Alternative), Items(a)), ("document: Alternative", [0.109, 0.146, 0.216, 1.28])));
+            (Short(RaccoonBuild.Alternative), Items(a)), ("document: Alternative", [0.109, 0.146, 0.216, 1.28]));
         // The totals include the GC heap of a filled replay memory: measured process memory, not a count.
         return new ExperimentResult([m with { Kind = FigureKind.Memory }], [figure], [table]);
     }

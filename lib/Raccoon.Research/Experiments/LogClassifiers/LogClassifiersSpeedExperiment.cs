@@ -185,16 +185,16 @@ public sealed class LogClassifiersSpeedExperiment : IExperiment
         string[] comps = ["encoder", "dynamics", "flow", "head"];
         var figures = new List<Figure>
         {
-            Figure.From("Component latency alone, batch 32 (median ms, log scale)", LogClassifiersCharts.Bars("ms", true, comps,
+            Charts.Bars("Component latency alone, batch 32 (median ms, log scale)", "ms", true, comps,
                 (Short(o), [encoder.Baseline.Median * 1e3, dynamics.Baseline.Median * 1e3, flow.Baseline.Median * 1e3, head.Baseline.Median * 1e3]),
                 ("document: Original", [12, 8, 4, 0.5]),
                 (Short(a), [encoder.Candidate.Median * 1e3, dynamics.Candidate.Median * 1e3, flow.Candidate.Median * 1e3, head.Candidate.Median * 1e3]),
-                ("document: Alternative", [0.3, 0.05, 0.1, 0.15]))),
-            Figure.From("FLOPs per component, batch 32 (log scale)", LogClassifiersCharts.Bars("FLOPs", true, comps,
-                All.Select(b => (Short(b), (IReadOnlyList<double>)comps.Select(c => Math.Max(1.0, costs[b].Parts.FirstOrDefault(p => p.Name == c)?.Flops ?? 0)).ToList())).ToArray())),
-            Figure.From("Training step, batch 32: forward, backward, optimizer (median ms)", LogClassifiersCharts.Bars("ms", false, ["forward", "backward", "optimizer step", "total"],
+                ("document: Alternative", [0.3, 0.05, 0.1, 0.15])),
+            Charts.Bars("FLOPs per component, batch 32 (log scale)", "FLOPs", true, comps,
+                All.Select(b => (Short(b), (IReadOnlyList<double>)comps.Select(c => Math.Max(1.0, costs[b].Parts.FirstOrDefault(p => p.Name == c)?.Flops ?? 0)).ToList())).ToArray()),
+            Charts.Bars("Training step, batch 32: forward, backward, optimizer (median ms)", "ms", false, ["forward", "backward", "optimizer step", "total"],
                 All.Select(b => (Short(b), (IReadOnlyList<double>)new[] { steps[b].Forward.Median, steps[b].Backward.Median, steps[b].Step.Median, steps[b].Total.Median }.Select(s => s * 1e3).ToList()))
-                    .Append(("document: Original", [25, 50, 0, 75])).Append(("document: Alternative", [1.5, 3, 0, 4.5])).ToArray())),
+                    .Append(("document: Original", [25, 50, 0, 75])).Append(("document: Alternative", [1.5, 3, 0, 4.5])).ToArray()),
         };
         // Every number here is a time ratio (FigureKind: the ledger and report mark them as timings).
         return new ExperimentResult(new[] { r02, r03, r04, r05, r07 }.Select(r => r with { Kind = FigureKind.Timing }).ToList(), figures, tables);

@@ -68,12 +68,12 @@ public sealed class LogClassifiersStructureExperiment : IExperiment
             var tables = new List<Table> { table };
             tables.AddRange(models.Select(kv => Measurements.Parameters.Count(kv.Value.Module, Short(kv.Key)).ToTable(2, $"Parameter tree of {Label(kv.Key)} (depth 2)")));
             string[] shown = [RaccoonStage.Embedding, RaccoonStage.Encoder, RaccoonStage.Projection, RaccoonStage.Dynamics, RaccoonStage.Flow, RaccoonStage.Head];
-            var figure = Figure.From("Parameters per component (log scale): the document's figures and the builds", LogClassifiersCharts.Bars("parameters", true, shown,
+            var figure = Charts.Bars("Parameters per component (log scale): the document's figures and the builds", "parameters", true, shown,
                 ("document: Original", shown.Select(c => Math.Max(DocOf(c, true), 0.5)).ToList()),
                 (Short(RaccoonBuild.DocumentedOriginal), shown.Select(c => Math.Max(Get(RaccoonBuild.DocumentedOriginal, c), 0.5)).ToList()),
                 (Short(RaccoonBuild.UpstreamOriginal), shown.Select(c => Math.Max(Get(RaccoonBuild.UpstreamOriginal, c), 0.5)).ToList()),
                 ("document: Alternative", shown.Select(c => Math.Max(DocOf(c, false), 0.5)).ToList()),
-                (Short(RaccoonBuild.Alternative), shown.Select(c => Math.Max(Get(RaccoonBuild.Alternative, c), 0.5)).ToList())));
+                (Short(RaccoonBuild.Alternative), shown.Select(c => Math.Max(Get(RaccoonBuild.Alternative, c), 0.5)).ToList()));
             return (m, tables, [figure]);
         }
         finally
@@ -144,12 +144,12 @@ public sealed class LogClassifiersStructureExperiment : IExperiment
                     doc.Component is null ? "-" : doc.Alternative.ToString("0"), $"{Mean(s.Alternative)} / {s.Alternative.MaxComplexity}"];
             }).ToList());
         var modules = summaries.Select(s => s.Module).ToList();
-        var figure = Figure.From("Lines of code per module: the document's table and this project's builds", LogClassifiersCharts.Bars("lines of code", false, modules,
+        var figure = Charts.Bars("Lines of code per module: the document's table and this project's builds", "lines of code", false, modules,
             ("document: Original", modules.Select(m => Doc(m, true) is var x && double.IsNaN(x) ? 0 : x).ToList()),
             (Short(RaccoonBuild.DocumentedOriginal), summaries.Select(s => (double)s.Original.CodeLines).ToList()),
             (Short(RaccoonBuild.UpstreamOriginal), summaries.Select(s => (double)s.Upstream.CodeLines).ToList()),
             ("document: Alternative", modules.Select(m => Doc(m, false) is var x && double.IsNaN(x) ? 0 : x).ToList()),
-            (Short(RaccoonBuild.Alternative), summaries.Select(s => (double)s.Alternative.CodeLines).ToList())));
+            (Short(RaccoonBuild.Alternative), summaries.Select(s => (double)s.Alternative.CodeLines).ToList()));
 
         double ratio = (double)totalOriginal / totalAlternative;
         var enc = summaries.First(s => s.Module == "Encoder");

@@ -153,19 +153,19 @@ public sealed class LogClassifiersTrainingExperiment : IExperiment
         };
         var figures = new List<Figure>
         {
-            Figure.From("Training loss per epoch, every build and seed (R0-08)", LogClassifiersCharts.Lines("epoch", "mean training loss", true,
+            Charts.Lines("Training loss per epoch, every build and seed (R0-08)", "epoch", "mean training loss", false, true,
                 results.SelectMany(r => r.Runs.Select(s => ($"{Short(r.Build)} seed {s.Seed}",
-                    (IReadOnlyList<double>)s.History.Epochs.Select(e => (double)e.Epoch).ToList(), (IReadOnlyList<double>)s.History.Epochs.Select(e => e.TrainLoss).ToList()))).ToArray())),
-            Figure.From("Validation loss per epoch, every build and seed (R0-08)", LogClassifiersCharts.Lines("epoch", "validation loss", true,
+                    (IReadOnlyList<double>)s.History.Epochs.Select(e => (double)e.Epoch).ToList(), (IReadOnlyList<double>)s.History.Epochs.Select(e => e.TrainLoss).ToList()))).ToArray()),
+            Charts.Lines("Validation loss per epoch, every build and seed (R0-08)", "epoch", "validation loss", false, true,
                 results.SelectMany(r => r.Runs.Select(s => ($"{Short(r.Build)} seed {s.Seed}",
-                    (IReadOnlyList<double>)s.History.Epochs.Select(e => (double)e.Epoch).ToList(), (IReadOnlyList<double>)s.History.Epochs.Select(e => e.ValidationLoss ?? double.NaN).ToList()))).ToArray())),
-            Figure.From("Accuracy-latency frontier: measured (mean over seeds) and the document's (R0-09)", LogClassifiersCharts.Points("latency per batch of 32, ms (log)", "test accuracy %",
+                    (IReadOnlyList<double>)s.History.Epochs.Select(e => (double)e.Epoch).ToList(), (IReadOnlyList<double>)s.History.Epochs.Select(e => e.ValidationLoss ?? double.NaN).ToList()))).ToArray()),
+            Charts.Points("Accuracy-latency frontier: measured (mean over seeds) and the document's (R0-09)", "latency per batch of 32, ms (log)", "test accuracy %", true, false,
                 ("measured", results.Select(r => r.Latency.Median * 1e3).ToList(), results.Select(r => r.Accuracy.Mean).ToList(), results.Select(r => Short(r.Build)).ToList()),
                 ("document", [DocumentFigures.FrontierOriginalLatencyMs, DocumentFigures.FrontierAlternativeLatencyMs],
-                    [DocumentFigures.FrontierOriginalAccuracy, DocumentFigures.FrontierAlternativeAccuracy], ["Original (document)", "Alternative (document)"]))),
-            Figure.From("Online accuracy over the drifting stream (rolling window), first seed (R0-13)", LogClassifiersCharts.Lines("stream sample", "rolling accuracy", false,
+                    [DocumentFigures.FrontierOriginalAccuracy, DocumentFigures.FrontierAlternativeAccuracy], ["Original (document)", "Alternative (document)"])),
+            Charts.Lines("Online accuracy over the drifting stream (rolling window), first seed (R0-13)", "stream sample", "rolling accuracy", false, false,
                 results.Select(r => (Short(r.Build) + " (" + r.Memory + ")", (IReadOnlyList<double>)Enumerable.Range(0, r.Runs[0].Continual.RollingAccuracy.Count).Select(i => (double)i).ToList(),
-                    r.Runs[0].Continual.RollingAccuracy)).ToArray())),
+                    r.Runs[0].Continual.RollingAccuracy)).ToArray()),
         };
         return new ExperimentResult([r08, r09, r12, r13], figures, tables);
     }

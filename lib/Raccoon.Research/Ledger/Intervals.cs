@@ -1,0 +1,67 @@
+using Raccoon.Research.Measurements;
+
+namespace Raccoon.Research.Ledger;
+
+/// <summary>
+/// Intervals for measured figures, from the spread of their repetitions: the one helper the timing
+/// verdicts use. A ratio of medians gets a percentile-bootstrap interval over the repetitions; when the
+/// two sets were taken interleaved (A B, B A, ...) and have the same length, rounds are resampled in pairs,
+/// so drift of the machine that fell on both alike stays paired. The resampling is seeded, so the same
+/// samples always give the same interval.
+/// </summary>
+public static class Intervals
+{
+    public const double DefaultConfidence = 0.95;
+    public const int DefaultResamples = 2000;
+
+    /// <summary>median(<paramref name="baseline"/>) / median(<paramref name="candidate"/>), with its bootstrap interval.</summary>
+    public static (double Ratio, MeasuredInterval Interval) RatioOfMedians(IReadOnlyList<double> baseline, IReadOnlyList<double> candidate,
+        double confidence = DefaultConfidence, int resamples = DefaultResamples, int seed = 12345)
+    {
+        if (baseline.Count < 2 || candidate.Count < 2)
+            throw new ArgumentException($"an interval needs at least 2 repetitions of each side (got {baseline.Count} and {candidate.Count})");
+        if (!(confidence > 0 && confidence < 1)) throw new ArgumentOutOfRangeException(nameof(confidence), confidence, "confidence must lie in (0, 1)");
+        if (resamples < 100) throw new ArgumentOutOfRangeException(nameof(resamples), resamples, "at least 100 resamples are needed");
+        if (baseline.Concat(candidate).Any(s => !double.IsFinite(s) || s <= 0))
+            throw new ArgumentException("a timing sample is zero, negative or not finite: the measurement returned nothing");
+        double ratio = Median(baseline) / Median(candidate);
+        bool paired = baseline.Count == candidate.Count;
+        var rng = new Random(seed);
+        var ratios = new double[resamples];
+        var a = new double[baseline.Count];
+        var b = new double[candidate.Count];
+        for (int r = 0; r < resamples; r++)
+        {
+            for (int i = 0; i < a.Length; i++)
+            {
+                int k = rng.Next(a.Length);
+                a[i] = baseline[k];
+                if (paired) b[i] = candidate[k];
+            }
+            if (!paired) for (int i = 0; i < b.Length; i++) b[i] = candidate[rng.Next(b.Length)];
+            ratios[r] = Median(a) / Median(b);
+        }
+        Array.Sort(ratios);
+        double tail = (1 - confidence) / 2;
+        double lo = Math.Min(ratio, SampleStatistics.Quantile(ratios, tail));
+        double hi = Math.Max(ratio, SampleStatistics.Quantile(ratios, 1 - tail));
+        return (ratio, new MeasuredInterval(lo, hi));
+    }
+
+    /// <summary>The speedup of an interleaved comparison (baseline median over candidate median) with its interval.</summary>
+    public static (double Ratio, MeasuredInterval Interval) Speedup(TimingComparison comparison) =>
+        RatioOfMedians(comparison.Baseline.Seconds, comparison.Candidate.Seconds);
+
+    /// <summary>An interval that is the measured range of a figure over repeated runs (min, max).</summary>
+    public static MeasuredInterval Range(IReadOnlyCollection<double> values)
+    {
+        if (values.Count == 0) throw new ArgumentException("no values to take a range of", nameof(values));
+        return new MeasuredInterval(values.Min(), values.Max());
+    }
+
+    static double Median(IReadOnlyList<double> xs)
+    {
+        var s = xs.Order().ToArray();
+        return SampleStatistics.Quantile(s, 0.5);
+    }
+}
