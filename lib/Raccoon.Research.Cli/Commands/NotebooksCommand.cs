@@ -45,15 +45,17 @@ static class NotebooksCommand
         var threads = CommonOptions.Threads();
         var seed = CommonOptions.Seed();
         var timeout = CellTimeout();
+        var device = CommonOptions.Device();
         var run = new Command("run", "Execute notebooks in the real .NET Interactive kernel into DIR/notebooks/ (.ipynb with outputs)")
         {
-            paths, outDir, profile, threads, seed, timeout,
+            paths, outDir, profile, threads, seed, timeout, device,
         };
         run.SetAction(parse => Cli.Guard(() =>
         {
             var settings = new NotebookSettings(Path.GetFullPath(parse.GetValue(outDir)!),
                 CommonOptions.ParseProfile(parse.GetValue(profile)!), parse.GetValue(seed),
                 CommonOptions.ParseThreads(parse.GetValue(threads)), ParseTimeout(parse.GetValue(timeout)));
+            CommonOptions.ParseDevice(parse.GetValue(device), settings.Threads); // RACCOON_DEVICE for the notebooks' processes
             var given = parse.GetValue(paths) is { Length: > 0 } p ? p : ["notebooks"];
             var outcomes = RunAll(Expand(given), settings);
             return outcomes.All(o => o.Succeeded) ? 0 : 1;

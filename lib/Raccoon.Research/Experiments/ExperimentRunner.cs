@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Raccoon.Research.IO;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Runtime;
 
@@ -11,9 +12,11 @@ public static class ExperimentRunner
     public static StoredResult Run(IExperiment experiment, ExperimentContext context, bool reuse = true)
     {
         var store = new ResultStore(context.OutDir);
-        if (reuse && store.TryLoad(experiment.Name, context.Profile, context.Seed, context.Threads) is { } cached)
+        if (reuse && store.TryLoad(experiment.Name, context.Profile, context.Seed, context.Threads, m => context.Report(experiment.Name, m)) is { } cached)
             return cached;
-        TorchRuntime.Initialize(context.Threads);
+        // Before the work, not after it: a folder that cannot take the result says so now.
+        AtomicFile.EnsureWritableDirectory(store.Directory);
+        TorchDevice.Use(context.Device, context.Threads);
         var clock = Stopwatch.StartNew();
         var result = experiment.Run(context);
         clock.Stop();

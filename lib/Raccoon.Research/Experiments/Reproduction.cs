@@ -8,7 +8,8 @@ using Raccoon.Research.Runtime;
 namespace Raccoon.Research.Experiments;
 
 public sealed record ReproductionOptions(
-    IReadOnlyList<string> Only, Profile Profile, string OutDir, int Threads, int Seed, bool Reuse = true);
+    IReadOnlyList<string> Only, Profile Profile, string OutDir, int Threads, int Seed, bool Reuse = true,
+    ComputeDevice Device = ComputeDevice.Cpu, Shard? Shard = null);
 
 /// <summary>An experiment that threw: its name and the error, for the command line to report.</summary>
 public sealed record ExperimentFailure(string Experiment, string Error);
@@ -30,11 +31,13 @@ public static class Reproduction
     {
         var selected = ClaimCatalog.Select(options.Only);
         AtomicFile.EnsureWritableDirectory(options.OutDir);
-        var context = new ExperimentContext(options.Profile, options.Seed, options.Threads, options.OutDir, progress, cancel);
+        var context = new ExperimentContext(options.Profile, options.Seed, options.Threads, options.OutDir, progress, cancel, options.Device);
 
         var results = new List<StoredResult>();
         var failures = new List<ExperimentFailure>();
-        foreach (var experiment in ExperimentRegistry.For(selected))
+        var experiments = ExperimentRegistry.For(selected);
+        if (options.Shard is { } shard) experiments = Sharding.Select(experiments, shard, options.Profile);
+        foreach (var experiment in experiments)
         {
             cancel.ThrowIfCancellationRequested();
             progress?.Report(new ExperimentProgress(experiment.Name, "running", 0));
@@ -50,6 +53,16 @@ public static class Reproduction
             }
         }
 
+        // A shard writes only its stored results; `reproduce --merge` makes the one ledger and report.
+        if (options.Shard is not null) return new ReproductionOutcome(BuildLedger(selected, results, null), results, failures, "");
+        return Publish(options, selected, results, failures, afterLedger, progress);
+    }
+
+    /// <summary>Writes the ledger of the selected claims from <paramref name="results"/> (other rows kept), then the report.</summary>
+    public static ReproductionOutcome Publish(ReproductionOptions options, IReadOnlyList<Claim> selected, IReadOnlyList<StoredResult> results,
+        IReadOnlyList<ExperimentFailure> failures, Action<IReadOnlyList<LedgerRow>>? afterLedger = null,
+        IProgress<ExperimentProgress>? progress = null)
+    {
         var ledger = BuildLedger(selected, results, LedgerFiles.Read(options.OutDir));
         LedgerFiles.Write(options.OutDir, ledger);
         afterLedger?.Invoke(ledger);

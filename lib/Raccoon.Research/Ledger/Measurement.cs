@@ -32,6 +32,13 @@ public sealed record BuildMeasurement(string Build, string Measured, double? Val
 public enum BuildHeadline { Upstream, Weakest }
 
 /// <summary>
+/// What a measurement's number (and verdict) rests on: computed figures (counts, FLOPs, losses, accuracies)
+/// are the same for the same seed on any machine; timings (a clock) and measured process memory (GC heap,
+/// resident set) vary from run to run and with load, so two runs agree on them only within noise.
+/// </summary>
+public enum FigureKind { Computed, Timing, Memory }
+
+/// <summary>
 /// What an experiment found for one claim: the measured figure in words, the number the claim's rule
 /// compares (or a verdict of the experiment's own, for check/judged rules, not-testable-here and
 /// inconsistent), why, and where the evidence is. <see cref="Interval"/> carries the figure's spread;
@@ -39,17 +46,19 @@ public enum BuildHeadline { Upstream, Weakest }
 /// </summary>
 public sealed record Measurement(string ClaimId, string Measured, double? Value = null, Verdict? Verdict = null,
     string? Reason = null, string? Evidence = null, MeasuredInterval? Interval = null, IReadOnlyList<BuildMeasurement>? Builds = null,
-    BuildHeadline Headline = BuildHeadline.Upstream)
+    BuildHeadline Headline = BuildHeadline.Upstream, FigureKind Kind = FigureKind.Computed)
 {
     public static Measurement Number(string claimId, double value, string measured, string? evidence = null, string? reason = null,
-        MeasuredInterval? interval = null) =>
-        new(claimId, measured, value, null, reason, evidence, interval);
+        MeasuredInterval? interval = null, FigureKind kind = FigureKind.Computed) =>
+        new(claimId, measured, value, null, reason, evidence, interval, Kind: kind);
 
-    public static Measurement Check(string claimId, bool holds, string measured, string? evidence = null, string? reason = null) =>
-        new(claimId, measured, null, holds ? Ledger.Verdict.Holds : Ledger.Verdict.Fails, reason, evidence);
+    public static Measurement Check(string claimId, bool holds, string measured, string? evidence = null, string? reason = null,
+        FigureKind kind = FigureKind.Computed) =>
+        new(claimId, measured, null, holds ? Ledger.Verdict.Holds : Ledger.Verdict.Fails, reason, evidence, Kind: kind);
 
-    public static Measurement Judged(string claimId, Verdict verdict, string measured, string reason, string? evidence = null) =>
-        new(claimId, measured, null, verdict, reason, evidence);
+    public static Measurement Judged(string claimId, Verdict verdict, string measured, string reason, string? evidence = null,
+        FigureKind kind = FigureKind.Computed) =>
+        new(claimId, measured, null, verdict, reason, evidence, Kind: kind);
 
     public static Measurement NotTestable(string claimId, string needs, string? measured = null, string? evidence = null) =>
         new(claimId, measured ?? "not measured", null, Ledger.Verdict.NotTestableHere, needs, evidence);
@@ -90,7 +99,7 @@ public sealed record LedgerRow(
     string Notebook, string Evidence, string? Reason, double? MeasuredValue, string? Experiment,
     string? Profile, int? Seed, DateTimeOffset? MeasuredAt,
     MeasuredInterval? Interval = null, IReadOnlyList<BuildVerdict>? Builds = null, bool Provisional = false,
-    string? MinProfile = null, int? Threads = null)
+    string? MinProfile = null, int? Threads = null, FigureKind FigureKind = FigureKind.Computed)
 {
     public const string NoExperimentYet = "no experiment answers this claim yet";
 
@@ -114,7 +123,7 @@ public sealed record LedgerRow(
         if (provisional) reason = Join($"provisional: measured at profile {profile}, the rule needs {claim.Rule.MinProfile}", reason);
         return new LedgerRow(claim.Id, claim.Document, claim.Text, claim.Claimed.Text, m.Measured, verdict,
             claim.Notebook, m.Evidence ?? $"experiment {experiment}", reason, m.Value, experiment, profile, seed, at,
-            m.Interval, builds, provisional, claim.Rule.MinProfile, threads);
+            m.Interval, builds, provisional, claim.Rule.MinProfile, threads, m.Kind);
     }
 
     public static LedgerRow NotRun(Claim claim) =>

@@ -138,7 +138,7 @@ public static class HtmlReport
             var result = results?.FirstOrDefault(x => x.Experiment == r.Experiment);
             sb.Append("<tr id=\"").Append(r.Id).Append("\" class=\"claim\"><td><a href=\"#").Append(r.Id).Append("\">").Append(r.Id).Append("</a></td><td title=\"")
               .Append(Html.Escape(r.Claim)).Append("\">").Append(Html.Escape(LedgerDigest.ShortClaim(r.Claim)))
-              .Append("</td><td>").Append(Html.Escape(r.Claimed)).Append("</td><td class=\"measured\">").Append(Html.Escape(LedgerDigest.ShortMeasured(r)))
+              .Append("</td><td>").Append(Html.Escape(r.Claimed)).Append("</td><td class=\"measured\">").Append(Html.Escape(LedgerDigest.ShortMeasured(r))).Append(KindNote(r))
               .Append("</td><td>").Append(VerdictBadge(r.Verdict)).Append("</td><td>")
               .Append(r.Provisional ? $"<span class=\"provisional\">{Html.Escape(LedgerDigest.Status(r))}</span>" : Html.Escape(LedgerDigest.Status(r)))
               .Append("</td><td class=\"links\">");
@@ -162,6 +162,14 @@ public static class HtmlReport
         }
         return sb.Append("</tbody></table>").ToString();
     }
+
+    /// <summary>Says, in the Measured cell, when the row's figure is a timing or measured process memory: those vary from run to run.</summary>
+    static string KindNote(LedgerRow r) => r.Verdict == Verdict.NotRun ? "" : r.FigureKind switch
+    {
+        FigureKind.Timing => " <span class=\"figure-kind\" title=\"measured with a clock: varies from run to run and with load\">[timing]</span>",
+        FigureKind.Memory => " <span class=\"figure-kind\" title=\"measured process memory: varies from run to run\">[measured memory]</span>",
+        _ => "",
+    };
 
     const string Css = """
         body{font-family:system-ui,sans-serif;margin:2em auto;padding:0 2em;max-width:1400px;color:#222}

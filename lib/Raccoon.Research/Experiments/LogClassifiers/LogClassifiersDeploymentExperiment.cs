@@ -86,7 +86,7 @@ public sealed partial class LogClassifiersDeploymentExperiment : IExperiment
         var finding = $"A cold start is dominated by starting the .NET runtime and loading libtorch, which every build pays alike: the three builds start in {fastest:0}-{slowest:0} ms " +
             $"(the slowest {100 * (slowest / fastest - 1):0}% above the fastest; the document: 500 vs 50 ms). Peak memory of the serving process: {Peak(o)} / {Peak(u)} / {Peak(a)}. " +
             $"Checkpoint sizes follow the parameter counts: {o.FileBytes / 1e6:0.000} / {u.FileBytes / 1e6:0.000} / {a.FileBytes / 1e6:0.000} MB.";
-        return new ExperimentResult([m], [figure.Named("cold-start")],
+        return new ExperimentResult([m with { Kind = FigureKind.Timing }], [figure.Named("cold-start")],
             [table.Named("deployment"), Timing.Table("Single-request (batch 1) inference latency", rows.Select(r => r.Single)).Named("single-request"),
              Findings.Of(("R0-11", finding))]);
     }

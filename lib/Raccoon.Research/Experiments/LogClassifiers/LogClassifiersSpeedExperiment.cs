@@ -218,7 +218,8 @@ public sealed class LogClassifiersSpeedExperiment : IExperiment
         tables.Add(findings);
         string[] figureNames = ["component-latency", "component-flops", "training-step"];
         string[] tableNames = ["operations", "components", "stages", "training-step", "inference"];
-        return new ExperimentResult([r02, r03, r04, r05, r07],
+        // Every number here is a time ratio (FigureKind: the ledger and report mark them as timings).
+        return new ExperimentResult(new[] { r02, r03, r04, r05, r07 }.Select(r => r with { Kind = FigureKind.Timing }).ToList(),
             figures.Select((f, i) => f.Named(figureNames[i])).ToList(), tables.Select((t, i) => t.Key is null ? t.Named(tableNames[i]) : t).ToList());
     }
 
