@@ -199,7 +199,8 @@ public static class PaperWriteUp
                   .Append("<p class=\"claimtext\">").Append(Html.Escape(r.Claim)).Append("</p><p><b>The document says</b> ").Append(Html.Escape(r.Claimed))
                   .Append(". <b>Measured:</b> ").Append(Html.Escape(r.Measured)).Append("</p><p><b>Verdict:</b> ").Append(HtmlReport.VerdictBadge(r.Verdict)).Append(' ')
                   .Append(r.Provisional ? $"<span class=\"provisional\">{Html.Escape(LedgerDigest.Status(r))}</span>" : Html.Escape(LedgerDigest.Status(r)));
-                if (r.Builds is { Count: > 0 }) sb.Append("; per build: ").Append(Html.Escape(LedgerFiles.BuildsText(r.Builds)));
+                string builds = LedgerFiles.BuildsText(r.Builds);
+                if (builds.Length > 0 && !(r.Reason ?? "").Contains(builds, StringComparison.Ordinal)) sb.Append("; per build: ").Append(Html.Escape(builds));
                 sb.Append(". ").Append(Html.Escape(r.Reason ?? "")).Append("</p><p class=\"evidence\">Evidence: ").Append(Html.Escape(r.Evidence));
                 if (own.Count > 0) sb.Append("; see ").Append(string.Join(", ", own.Select(FigRef)));
                 sb.Append(".</p></div>");
