@@ -18,12 +18,12 @@ public static class ExperimentRegistry
         new PathFlow.PathFlowTrainingExperiment(),
         new PathFlow.PathFlowInferenceExperiment(),
         new PathFlow.PathFlowScalingExperiment(),
-        new LanguageModels.LanguageModelsParametersExperiment(),
-        new LanguageModels.LanguageModelsCostExperiment(),
-        new LanguageModels.LanguageModelsTrainingExperiment(),
         new GlyphCnn.GlyphCnnStructureExperiment(),
         new GlyphCnn.GlyphCnnSpeedExperiment(),
         new GlyphCnn.GlyphCnnTrainingExperiment(),
+        new LanguageModels.LanguageModelsParametersExperiment(),
+        new LanguageModels.LanguageModelsCostExperiment(),
+        new LanguageModels.LanguageModelsTrainingExperiment(),
     ];
 
     public static IExperiment Get(string name) =>
