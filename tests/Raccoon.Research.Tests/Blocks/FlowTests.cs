@@ -36,6 +36,8 @@ public class FlowTests : IClassFixture<TorchFixture>
         new Case("coupling, kept-only input, 3 hidden", () => new AffineCoupling(Dim, 16, AffineCoupling.AlternatingMask(Dim, 1), ContextDim, hiddenLayers: 3, input: CouplingInput.KeptOnly), b => randn(b, ContextDim)),
         new Case("coupling, no context", () => new AffineCoupling(Dim, 16, AffineCoupling.AlternatingMask(Dim, 1)), NoContext),
         new Case("time-conditioned coupling flow", () => new TimeConditionedCouplingFlow(Dim, 16, layers: 4, timeDim: 8), b => rand(b, 1)),
+        new Case("coupling, tanh bound (path flow), context", () => new AffineCoupling(Dim, 16, AffineCoupling.AlternatingMask(Dim, 0), ContextDim, scaleRange: 1.5, bound: ScaleBound.Tanh), b => randn(b, ContextDim)),
+        new Case("time-conditioned flow, tanh bound, frequencies to 16 (path flow prior)", () => new TimeConditionedCouplingFlow(Dim, 16, layers: 6, timeDim: 8, scaleRange: 1.5, maxFrequency: 16, bound: ScaleBound.Tanh), b => rand(b, 1)),
         new Case("sequence of diagonals and a coupling", () => new FlowSequence([RandomisedDiagonal(), new AffineCoupling(Dim, 8, AffineCoupling.AlternatingMask(Dim, 0)), RandomisedDiagonal()]), NoContext));
 
     [Theory, MemberData(nameof(Flows))]

@@ -4,20 +4,23 @@ using static TorchSharp.torch;
 namespace Raccoon.Research.Blocks.Embeddings;
 
 /// <summary>
-/// Scalar time -> [sin(t f_k), cos(t f_k)] with Dim/2 frequencies spaced geometrically from 1 to 1000,
-/// as upstream's multi-scale time embedding. No parameters.
+/// Scalar time -> [sin(t f_k), cos(t f_k)] with Dim/2 frequencies spaced geometrically from 1 to
+/// <c>maxFrequency</c> (1000 in upstream's multi-scale time embedding; 16 in the path flow's TimeEmbed). No parameters.
 /// </summary>
 public sealed class MultiFrequencyTimeEmbedding : nn.Module<Tensor, Tensor>
 {
     readonly Tensor freqs; // (Dim/2)
 
     public int Dim { get; }
+    public double MaxFrequency { get; }
 
-    public MultiFrequencyTimeEmbedding(int dim = 32, string name = "time_embedding") : base(name)
+    public MultiFrequencyTimeEmbedding(int dim = 32, string name = "time_embedding", double maxFrequency = 1000.0) : base(name)
     {
         if (dim % 2 != 0) throw new ArgumentException($"time embedding dim must be even, got {dim}");
+        if (!(maxFrequency >= 1)) throw new ArgumentException($"the highest frequency must be at least 1, got {maxFrequency}");
         Dim = dim;
-        freqs = linspace(Math.Log(1.0), Math.Log(1000.0), dim / 2).exp();
+        MaxFrequency = maxFrequency;
+        freqs = linspace(Math.Log(1.0), Math.Log(maxFrequency), dim / 2).exp();
         RegisterComponents();
     }
 

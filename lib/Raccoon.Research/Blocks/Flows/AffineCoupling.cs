@@ -13,6 +13,15 @@ public enum CouplingInput
     KeptOnly,
 }
 
+/// <summary>How the raw scale s of the conditioner is bounded.</summary>
+public enum ScaleBound
+{
+    /// <summary>range * tanh(s / range): close to s for small s (upstream RaccoonFlow).</summary>
+    SoftClamp,
+    /// <summary>range * tanh(s): the path flow's couplings (clamp 1.5).</summary>
+    Tanh,
+}
+
 /// <summary>
 /// Affine coupling layer (RealNVP) with an optional conditioning context, as upstream's
 /// time-conditioned coupling: coordinates with mask = 1 pass through and condition an MLP
@@ -30,10 +39,15 @@ public sealed class AffineCoupling : Flow
     public int ContextDim { get; }
     public double ScaleRange { get; }
     public CouplingInput Input { get; }
+    public ScaleBound Bound { get; }
+
+    /// <summary>The conditioner MLP (Linear, SiLU, ..., Linear), for initialisations a port needs (upstream 002 zeroes the last layer).</summary>
+    public Sequential Conditioner => conditioner;
 
     /// <param name="hiddenLayers">Hidden Linear+SiLU layers before the output layer (upstream: 2).</param>
     public AffineCoupling(int dim, int hidden, Tensor mask, int contextDim = 0, int hiddenLayers = 2,
-        double scaleRange = 3.0, CouplingInput input = CouplingInput.MaskedFull, string name = "affine_coupling") : base(name)
+        double scaleRange = 3.0, CouplingInput input = CouplingInput.MaskedFull, string name = "affine_coupling",
+        ScaleBound bound = ScaleBound.SoftClamp) : base(name)
     {
         if (mask.dim() != 1 || mask.shape[0] != dim) throw new ArgumentException($"mask must have shape ({dim}), got ({string.Join(", ", mask.shape)})");
         if (hiddenLayers < 1) throw new ArgumentException("the conditioner needs at least one hidden layer");
@@ -41,6 +55,7 @@ public sealed class AffineCoupling : Flow
         ContextDim = contextDim;
         ScaleRange = scaleRange;
         Input = input;
+        Bound = bound;
         this.mask = mask.to_type(ScalarType.Float32).detach().clone();
         if (input == CouplingInput.KeptOnly) keptIndex = this.mask.nonzero().flatten();
         long conditionerIn = (keptIndex is null ? dim : keptIndex.shape[0]) + contextDim;
@@ -76,7 +91,9 @@ public sealed class AffineCoupling : Flow
         var kept = keptIndex is null ? x * mask : x.index_select(1, keptIndex); // (B, D) or (B, D_kept)
         var h = ContextDim > 0 ? cat([kept, context!], 1) : kept;                              // (B, in)
         var st = conditioner.forward(h).chunk(2, 1);                                           // 2 x (B, D)
-        var scale = (st[0] / ScaleRange).tanh() * ScaleRange; // bounded to (-range, range) so exp() stays finite
+        var scale = Bound == ScaleBound.SoftClamp
+            ? (st[0] / ScaleRange).tanh() * ScaleRange  // bounded to (-range, range) so exp() stays finite
+            : st[0].tanh() * ScaleRange;                // same bound, steeper near 0 (path flow's clamp * tanh(s))
         return (scale, st[1]);
     }
 

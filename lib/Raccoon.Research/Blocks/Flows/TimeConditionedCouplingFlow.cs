@@ -15,11 +15,12 @@ public sealed class TimeConditionedCouplingFlow : Flow
     readonly FlowSequence couplings;
 
     public TimeConditionedCouplingFlow(int dim, int hidden, int layers = 4, int timeDim = 32, int hiddenLayers = 2,
-        double scaleRange = 3.0, CouplingInput input = CouplingInput.MaskedFull, string name = "coupling_flow") : base(name)
+        double scaleRange = 3.0, CouplingInput input = CouplingInput.MaskedFull, string name = "coupling_flow",
+        double maxFrequency = 1000.0, ScaleBound bound = ScaleBound.SoftClamp) : base(name)
     {
-        timeEmbedding = new MultiFrequencyTimeEmbedding(timeDim);
+        timeEmbedding = new MultiFrequencyTimeEmbedding(timeDim, maxFrequency: maxFrequency);
         couplings = new FlowSequence(Enumerable.Range(0, layers).Select(i =>
-            (Flow)new AffineCoupling(dim, hidden, AffineCoupling.AlternatingMask(dim, i % 2), timeDim, hiddenLayers, scaleRange, input)));
+            (Flow)new AffineCoupling(dim, hidden, AffineCoupling.AlternatingMask(dim, i % 2), timeDim, hiddenLayers, scaleRange, input, bound: bound)));
         RegisterComponents();
     }
 

@@ -1,0 +1,211 @@
+using Raccoon.Research.Blocks.Attention;
+using Raccoon.Research.Blocks.Sde;
+using Raccoon.Research.Models.PathFlow;
+using Raccoon.Research.Tests.Support;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Raccoon.Research.Tests.PathFlow;
+
+public class PathFlowModelTests : IClassFixture<TorchFixture>
+{
+    static readonly PathFlowConfig Small = new(DataDim: 3, LatentDim: 4, Hidden: 16, Couplings: 2, TimeDim: 8);
+
+    [Fact]
+    public void Upstream_sizes_give_353392_parameters_per_module()
+    {
+        using var scope = NewDisposeScope();
+        var model = new PathFlowModel();
+        var parts = model.ParameterBreakdown().ToDictionary(p => p.Module, p => p.Parameters);
+        Assert.Equal(158_256, parts["prior flow (time-conditioned RealNVP)"]);
+        Assert.Equal(26_376, model.PriorFlow.Couplings.Layers[0].parameters().Sum(p => p.numel()));
+        Assert.Equal(12, parts["prior OU"]);
+        Assert.Equal(109_860, parts["observation flow (conditional RealNVP)"]);
+        Assert.Equal(18_310, model.ObservationFlow.Layers[0].parameters().Sum(p => p.numel()));
+        Assert.Equal(51_072, parts["posterior encoder (GRU)"]);
+        Assert.Equal(34_184, parts["posterior affine"]);
+        Assert.Equal(8, parts["z0 prior"]);
+        Assert.Equal(353_392, model.ParameterCount);
+        Assert.Equal(353_392, parts.Values.Sum());
+    }
+
+    [Fact]
+    public void Grouped_ou_has_3d_plus_d_over_g_times_g_squared_parameters()
+    {
+        using var scope = NewDisposeScope();
+        Assert.Equal(3 * 256 + 64 * 16, new GroupedOrnsteinUhlenbeck(256, 4).parameters().Sum(p => p.numel()));
+        Assert.Equal(3 * 4 + 4, new GroupedOrnsteinUhlenbeck(4, 1).parameters().Sum(p => p.numel()));
+    }
+
+    [Fact]
+    public void Upstream_data_is_euler_maruyama_at_dt_2_5e_4_for_12000_steps_and_121_points()
+    {
+        using var scope = NewDisposeScope();
+        var data = LorenzPaths.Generate(8, new Generator(1));
+        Assert.Equal(new long[] { 8, 121, 3 }, data.Xs.shape);
+        Assert.Equal(12_000, data.SolverSteps);
+        Assert.Equal(2.5e-4, data.SolverDt, 12);
+        Assert.Equal(3.0, data.Ts[0, 120, 0].item<float>(), 5);
+        Assert.Contains("Euler-Maruyama", data.Solver);
+    }
+
+    [Fact]
+    public void Windowed_attention_equals_global_when_the_window_covers_every_point()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(3);
+        var values = randn(2, 13, 5, dtype: ScalarType.Float64);
+        var queries = rand(2, 9, dtype: ScalarType.Float64) * 1.2; // some past the end, as upstream's raw time
+        var global = WindowedTimeAttention.Global(values, queries);
+        foreach (int w in new[] { 13, 20 })
+        {
+            var windowed = WindowedTimeAttention.Windowed(values, queries, w);
+            Assert.True((windowed - global).abs().max().item<double>() < 1e-12);
+        }
+        // Upstream's weights are a Gaussian one key-spacing wide, so 7 nearest points carry all but ~1e-8 of them.
+        var narrow = WindowedTimeAttention.Windowed(values, queries, 7);
+        Assert.True((narrow - global).abs().max().item<double>() < 1e-6);
+        Assert.True((WindowedTimeAttention.Windowed(values, queries, 1) - global).abs().max().item<double>() > 1e-3);
+    }
+
+    [Fact]
+    public void Posterior_modes_agree_upstream_repeat_global_matmul_and_full_window()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(4);
+        var xs = randn(3, 11, 3);
+        var ts = linspace(0, 3, 11).view(1, 11, 1).repeat(3, 1, 1);
+        var upstream = new PathFlowModel(Small);
+        var state = upstream.state_dict();
+        var results = new List<Tensor>();
+        foreach (var cfg in new[] { Small, Small with { Attention = PosteriorAttention.Global }, Small with { Attention = PosteriorAttention.Windowed, Window = 11 } })
+        {
+            var m = new PathFlowModel(cfg);
+            m.load_state_dict(state);
+            using var _ = no_grad();
+            results.Add(m.PosteriorCoefficients(m.Encode(xs), m.PosteriorQueryTime(ts[.., .., 0])).Mean);
+        }
+        Assert.True((results[0] - results[1]).abs().max().item<float>() < 1e-5f);
+        Assert.True((results[0] - results[2]).abs().max().item<float>() < 1e-5f);
+    }
+
+    [Fact]
+    public void Raw_time_quirk_sends_the_last_two_thirds_of_the_queries_to_the_final_step()
+    {
+        using var scope = NewDisposeScope();
+        var q = PathFlowQuirk.Measure(121, 0, 3);
+        Assert.Equal(121, q.Queries);
+        Assert.InRange(q.QueriesOnFinalStep, 80, 81);            // t >= 1 + 1/(2 T): 2/3 of 121 queries
+        Assert.True(q.FixedQueriesOnFinalStep <= 1);
+    }
+
+    [Fact]
+    public void Grouped_ou_with_group_size_1_equals_the_diagonal_ou()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(5);
+        var diag = new DiagonalOrnsteinUhlenbeck(6);
+        var grouped = new GroupedOrnsteinUhlenbeck(6, 1);
+        using (no_grad())
+        {
+            foreach (var (a, b) in new[] { (diag.Mu, grouped.Mu), (diag.LogKappa, grouped.LogKappa), (diag.LogSigma, grouped.LogSigma) })
+            {
+                var v = randn(6);
+                a.copy_(v); b.copy_(v);
+            }
+        }
+        diag.to(ScalarType.Float64); grouped.to(ScalarType.Float64);
+        var times = tensor(new double[] { 0, 0.1, 0.25, 0.3, 0.7, 1.5 });
+        var y = randn(4, 6, 6, dtype: ScalarType.Float64);
+        var y0 = randn(4, 6, dtype: ScalarType.Float64);
+        var a1 = diag.PathLogProb(y, times, y0);
+        var a2 = grouped.PathLogProb(y, times, y0);
+        Assert.True((a1 - a2).abs().max().item<double>() < 1e-9, $"diff {(a1 - a2).abs().max().item<double>()}");
+        var p1 = diag.SamplePath(times, y0, new Generator(9));
+        var p2 = grouped.SamplePath(times, y0, new Generator(9));
+        Assert.True((p1 - p2).abs().max().item<double>() < 1e-9);
+        Assert.Equal(5, grouped.LastSampleSteps);
+    }
+
+    [Fact]
+    public void Grouped_ou_exact_transition_matches_a_long_euler_maruyama_simulation()
+    {
+        using var scope = NewDisposeScope();
+        var ou = new GroupedOrnsteinUhlenbeck(4, 2);
+        using (no_grad())
+        {
+            ou.Mu.copy_(tensor(new float[] { 0.5f, -0.3f, 0.0f, 1.0f }));
+            ou.LogKappa.copy_(tensor(new float[] { 0.2f, -0.5f, 0.4f, 0.0f }));
+            ou.LogSigma.copy_(tensor(new float[] { 0.3f, -0.2f, 0.0f, 0.5f }));
+            ou.Coupling.copy_(tensor(new float[] { 0, 1.5f, 0, 0, 0, -0.8f, 0.3f, 0 }).view(2, 2, 2));
+        }
+        ou.to(ScalarType.Float64);
+        double horizon = 0.8; int steps = 400, paths = 40_000;
+        var y0 = tensor(new double[] { 1.0, -1.0, 0.5, 2.0 }).expand(paths, 4).contiguous();
+        using var _ = no_grad();
+        var g = new Generator(17);
+        var y = y0;
+        for (int k = 0; k < steps; k++) y = EulerMaruyama.Step(ou, y, null, horizon / steps, g);
+        var (phi, q) = ou.Transitions([horizon]);
+        var mean = (ou.Mu.view(1, 2, 2, 1) + matmul(phi[0], (y0[..1] - ou.Mu).view(1, 2, 2, 1))).view(4);
+        var simMean = y.mean([0L]);
+        Assert.True((simMean - mean).abs().max().item<double>() < 0.02, $"mean {string.Join(", ", simMean.data<double>().ToArray())} vs {string.Join(", ", mean.data<double>().ToArray())}");
+        for (int grp = 0; grp < 2; grp++)
+        {
+            var block = y[.., (2 * grp)..(2 * grp + 2)];
+            var centred = block - block.mean([0L]);
+            var cov = matmul(centred.t(), centred) / (paths - 1);
+            var err = (cov - q[0, grp]).abs().max().item<double>();
+            Assert.True(err < 0.02 * Math.Max(1, q[0, grp].abs().max().item<double>()), $"group {grp}: covariance off by {err}");
+        }
+    }
+
+    [Fact]
+    public void Elbo_is_finite_and_backprop_reaches_every_parameter()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(6);
+        var data = LorenzPaths.Generate(4, new Generator(2), observations: 20, innerSteps: 10);
+        foreach (var cfg in new[] { Small, Small with { Attention = PosteriorAttention.Windowed, Window = 3, OuGroupSize = 2, NormalisedPosteriorTime = true } })
+        {
+            var model = new PathFlowModel(cfg);
+            var loss = model.Loss(data.Xs, data.Ts, new Generator(3));
+            Assert.True(float.IsFinite(loss.item<float>()));
+            loss.backward();
+            var missing = model.named_parameters().Where(p => p.parameter.grad is null).Select(p => p.name).ToList();
+            // the zero-initialised coupling output layers still get gradients; only z0/OU coupling may not at start
+            Assert.True(missing.Count == 0, "no gradient for: " + string.Join(", ", missing));
+        }
+    }
+
+    [Fact]
+    public void Sampling_takes_three_flow_passes_and_t_minus_1_ou_steps()
+    {
+        using var scope = NewDisposeScope();
+        var model = new PathFlowModel(Small);
+        model.ResetCounters();
+        var (z, x) = model.SamplePaths(linspace(0, 3, 31), model.SampleZ0(5, new Generator(1)), new Generator(2));
+        Assert.Equal(new long[] { 5, 31, 4 }, z.shape);
+        Assert.Equal(new long[] { 5, 31, 3 }, x.shape);
+        Assert.Equal(3, model.FlowPasses);
+        Assert.Equal(30, model.Ou.LastSampleSteps);
+    }
+
+    [Fact]
+    public void Bad_input_gets_a_clear_error()
+    {
+        using var scope = NewDisposeScope();
+        Assert.Contains("window", Assert.Throws<ArgumentException>(() => new WindowedTimeAttention(0)).Message);
+        Assert.Contains("window", Assert.Throws<ArgumentException>(() => new PathFlowModel(Small with { Attention = PosteriorAttention.Windowed, Window = 0 })).Message);
+        Assert.Contains("divide", Assert.Throws<ArgumentException>(() => new GroupedOrnsteinUhlenbeck(10, 4)).Message);
+        Assert.Contains("divide", Assert.Throws<ArgumentException>(() => new PathFlowModel(Small with { OuGroupSize = 3 })).Message);
+        var model = new PathFlowModel(Small);
+        var xs = randn(2, 5, 3);
+        var ts = tensor(new float[] { 0, 0.5f, 0.4f, 1, 2 }).view(1, 5, 1).repeat(2, 1, 1);
+        Assert.Contains("increasing", Assert.Throws<ArgumentException>(() => model.Elbo(xs, ts)).Message);
+        var good = linspace(0, 1, 5).view(1, 5, 1).repeat(2, 1, 1);
+        var nan = xs.clone(); nan[0, 2, 1] = tensor(float.NaN);
+        Assert.Contains("NaN", Assert.Throws<ArgumentException>(() => model.Elbo(nan, good)).Message);
+        Assert.Contains("increase", Assert.Throws<ArgumentException>(() => new DiagonalOrnsteinUhlenbeck(2).SamplePath(tensor(new float[] { 0, 1, 1 }), zeros(1, 2))).Message);
+    }
+}
