@@ -124,13 +124,14 @@ public sealed class GlyphCnnTrainingExperiment : IExperiment
             return (v.Variant, v.CpuRate, CpuHoursPerMillion: 1e6 / v.CpuRate / 3600, GpuRate: gpuRate, Hours: hoursPerMillionEpoch, Implied: impliedGlyphs, WeightsGb: weightsGb,
                 FlopEpochs: v.Fwd * Document[i].Epochs);
         }).ToArray();
+        double spread = est.Max(e => e.Implied) / est.Min(e => e.Implied);
         double[] docRel = Document.Select(d => d.Hours / Document[0].Hours).ToArray();
         double[] flopRel = est.Select(e => e.FlopEpochs / est[0].FlopEpochs).ToArray();
         var g306 = Measurement.NotTestable("G3-06", "an RTX 3090 (no GPU here; the registry serves only the CPU build of libtorch)",
             $"Not testable without a GPU. Measured CPU training throughput (forward, backward, AdamW; batch {batch}): Full {est[0].CpuRate:0}, Light {est[1].CpuRate:0}, Tiny {est[2].CpuRate:0} glyphs/s, " +
             $"{100 * util:0}% of this machine's measured matrix-multiply peak ({peak / 1e9:0} GFLOP/s; forward + backward counted as 3 forward passes; a loaded machine, so rates vary). At that fraction of an RTX 3090's 71 TFLOP/s (AMP), one epoch over a million glyphs would take " +
-            $"{est[0].Hours:0.00} / {est[1].Hours:0.00} / {est[2].Hours:0.00} h, so the document's 12-15 / 8-10 / 6-8 h at 40 / 45 / 50 epochs imply about " +
-            $"{est[0].Implied / 1e6:0.0}M / {est[1].Implied / 1e6:0.0}M / {est[2].Implied / 1e6:0.0}M training glyphs: one data set would not give all three. FLOPs x epochs put the three at " +
+            $"{est[0].Hours * 60:0.0} / {est[1].Hours * 60:0.0} / {est[2].Hours * 60:0.0} minutes, so the document's 12-15 / 8-10 / 6-8 h at 40 / 45 / 50 epochs imply about " +
+            $"{est[0].Implied / 1e6:0.0}M / {est[1].Implied / 1e6:0.0}M / {est[2].Implied / 1e6:0.0}M training glyphs{(spread > 1.5 ? $", {spread:0.0}x apart: one data set would not give all three" : $", within {spread:0.0}x of each other: consistent with one data set")}. FLOPs x epochs put the three at " +
             $"1 : {flopRel[1]:0.00} : {flopRel[2]:0.00}, the document at 1 : {docRel[1]:0.00} : {docRel[2]:0.00}. Weights, gradients and AdamW state take " +
             $"{est[0].WeightsGb:0.00} / {est[1].WeightsGb:0.00} / {est[2].WeightsGb:0.00} GB; the rest of the document's 8 / 5 / 3 GB would be activations at batch 1024.",
             evidence: "glyphs/s of the training runs; GlyphCnnClassifier.Operations(); GlyphCnnSpeedExperiment.Peak");
@@ -140,8 +141,8 @@ public sealed class GlyphCnnTrainingExperiment : IExperiment
             runs.Select(r => (IReadOnlyList<string>)[r.Model, r.Seed.ToString(), r.Run.Parameters.ToString("N0"), r.Renderings.Top1.ToString("0.0"), r.Renderings.Top5.ToString("0.0"),
                 r.Fonts.Top1.ToString("0.0"), r.Fonts.Top5.ToString("0.0"), r.Run.GlyphsPerSecond.ToString("0"), r.Run.Seconds.ToString("0.0")]).ToList());
         var costTable = new Table("Training cost: measured on this CPU, extrapolated to an RTX 3090",
-            ["model", "CPU glyphs/s", "CPU h per million glyph-epochs", "3090 glyphs/s (estimate)", "3090 h per million glyph-epochs", "document h", "implied training glyphs", "weights + grads + AdamW GB", "document GB"],
-            est.Select((e, i) => (IReadOnlyList<string>)[e.Variant, e.CpuRate.ToString("0"), e.CpuHoursPerMillion.ToString("0.0"), e.GpuRate.ToString("0"), e.Hours.ToString("0.00"),
+            ["model", "CPU glyphs/s", "CPU h per million glyph-epochs", "3090 glyphs/s (estimate)", "3090 minutes per million glyph-epochs", "document h", "implied training glyphs", "weights + grads + AdamW GB", "document GB"],
+            est.Select((e, i) => (IReadOnlyList<string>)[e.Variant, e.CpuRate.ToString("0"), e.CpuHoursPerMillion.ToString("0.0"), e.GpuRate.ToString("0"), (e.Hours * 60).ToString("0.0"),
                 $"{Document[i].Hours:0.#}", $"{e.Implied / 1e6:0.0}M", e.WeightsGb.ToString("0.00"), Document[i].Gb.ToString("0")]).ToList());
         var dataTable = new Table("The glyph data set",
             ["item", "value"],
