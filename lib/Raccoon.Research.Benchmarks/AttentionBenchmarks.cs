@@ -25,11 +25,11 @@ public class AttentionBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        TorchRuntime.Initialize(Threads.Count);
+        TorchDevice.Use(Threads.Device, Threads.Count);
         manual_seed(0);
-        attention = new SelfAttention(new SelfAttentionConfig(64, Heads: 4, Causal: Causal));
+        attention = TorchDevice.To(new SelfAttention(new SelfAttentionConfig(64, Heads: 4, Causal: Causal)));
         attention.eval();
-        x = randn(4, SequenceLength, 64);
+        x = randn(4, SequenceLength, 64, device: TorchDevice.Torch);
     }
 
     [Benchmark(Baseline = true)]
@@ -54,8 +54,11 @@ public class AttentionBenchmarks
     }
 }
 
-/// <summary>Torch's intra-op threads for every benchmark: RACCOON_BENCH_THREADS, else every core.</summary>
+/// <summary>Torch's intra-op threads for every benchmark: RACCOON_BENCH_THREADS, else every core; and the
+/// device they run on: RACCOON_DEVICE (cpu or cuda, as `--device` of the command line), else the CPU.</summary>
 static class Threads
 {
+    public static ComputeDevice Device => TorchDevice.Parse(Environment.GetEnvironmentVariable("RACCOON_DEVICE") is { Length: > 0 } d ? d : "cpu");
+
     public static int Count => int.TryParse(Environment.GetEnvironmentVariable("RACCOON_BENCH_THREADS"), out int n) && n > 0 ? n : Environment.ProcessorCount;
 }

@@ -23,13 +23,13 @@ public class FlowBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        TorchRuntime.Initialize(Threads.Count);
+        TorchDevice.Use(Threads.Device, Threads.Count);
         manual_seed(0);
-        coupling = new AffineCoupling(Dim, hidden: 64, AffineCoupling.AlternatingMask(Dim, 0));
-        diagonal = new DiagonalAffine(Dim);
+        coupling = TorchDevice.To(new AffineCoupling(Dim, hidden: 64, AffineCoupling.AlternatingMask(Dim, 0)));
+        diagonal = TorchDevice.To(new DiagonalAffine(Dim));
         coupling.eval();
         diagonal.eval();
-        x = randn(256, Dim);
+        x = randn(256, Dim, device: TorchDevice.Torch);
     }
 
     [Benchmark(Baseline = true)]

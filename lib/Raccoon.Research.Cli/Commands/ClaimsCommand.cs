@@ -29,7 +29,9 @@ static class ClaimsCommand
             .AddColumn("ID").AddColumn("Document says").AddColumn("Measured").AddColumn("Verdict");
         foreach (var r in rows)
             table.AddRow(Markup.Escape(r.Id), Markup.Escape(r.Claimed), Markup.Escape(r.Measured),
-                $"[{HtmlReport.Colour(r.Verdict)}]{Markup.Escape(r.Verdict.Name())}[/]");
+                $"[{HtmlReport.Colour(r.Verdict)}]{Markup.Escape(r.Verdict.Name())}[/]" +
+                (r.Provisional ? Markup.Escape($" (provisional, {r.Profile})") : "") +
+                (r.Builds is { Count: > 0 } b ? "\n" + Markup.Escape(LedgerFiles.BuildsText(b)) : ""));
         AnsiConsole.Write(table);
         Console.WriteLine(string.Join(", ", rows.GroupBy(r => r.Verdict).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key.Name()}")));
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Raccoon.Research.Experiments;
+using Raccoon.Research.Runtime;
 
 namespace Raccoon.Research.Cli.Commands;
 
@@ -18,7 +19,7 @@ static class CommonOptions
         DefaultValueFactory = _ => "standard",
     };
 
-    public static Option<int?> Threads() => new("--threads")
+    public static Option<string?> Threads() => new("--threads")
     {
         Description = "Threads for torch (default: every core); reported with every timing",
     };
@@ -29,6 +30,29 @@ static class CommonOptions
         DefaultValueFactory = _ => 1,
     };
 
+    public static Option<string> Device() => new("--device")
+    {
+        Description = "cpu (default) or cuda: where models and tensors go (cuda needs the CUDA libtorch package, see environment.md)",
+        DefaultValueFactory = _ => "cpu",
+    };
+
+    /// <summary>The device, checked at once: cuda without a CUDA libtorch is a usage error saying what to install.</summary>
+    public static ComputeDevice ParseDevice(string? text, int threads)
+    {
+        try
+        {
+            var device = TorchDevice.Parse(text);
+            if (device != ComputeDevice.Cpu) TorchDevice.Use(device, threads); // checked now, before any work
+            // Notebook processes started from here inherit it (NotebookSession.Device).
+            Environment.SetEnvironmentVariable(NotebookSession.DeviceVariable, TorchDevice.Name(device));
+            return device;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
+
     public static Profile ParseProfile(string text) => text.ToLowerInvariant() switch
     {
         "quick" => Profile.Quick,
@@ -37,9 +61,12 @@ static class CommonOptions
         _ => throw new UsageException($"unknown profile '{text}': use quick, standard or full"),
     };
 
-    public static int ParseThreads(int? threads)
+    /// <summary>The thread count (default: every core); parsed here, not by the parser, so "two" gets the same one-line error as 0.</summary>
+    public static int ParseThreads(string? threads)
     {
-        int n = threads ?? Environment.ProcessorCount;
+        if (threads is null) return Environment.ProcessorCount;
+        if (!int.TryParse(threads.Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int n))
+            throw new UsageException($"--threads must be a whole number of at least 1, got '{threads}'");
         if (n < 1) throw new UsageException($"--threads must be at least 1, got {n}");
         return n;
     }

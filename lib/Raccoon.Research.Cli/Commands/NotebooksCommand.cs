@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using Raccoon.Research.Experiments;
 using Raccoon.Research.IO;
 using Raccoon.Research.Notebooks;
@@ -11,21 +10,23 @@ namespace Raccoon.Research.Cli.Commands;
 /// <summary>What every notebook of a batch runs with; reaches the notebooks as RACCOON_* variables.</summary>
 sealed record NotebookSettings(string OutDir, Profile Profile, int Seed, int Threads, TimeSpan CellTimeout);
 
-/// <summary>One notebook's outcome: where its executed copy is, and where it stopped if it failed.</summary>
-sealed record NotebookOutcome(string Notebook, string Executed, int? FailedCell, string? Error, double Seconds)
+/// <summary>One notebook's outcome: where its executed copy is, and where it failed if it did.</summary>
+sealed record NotebookOutcome(string Notebook, string Executed, CellFailure? Failure, int FailedCells, string? Error, double Seconds)
 {
-    public bool Succeeded => Error is null;
+    public bool Succeeded => Failure is null && Error is null;
 
-    public string Describe() => Succeeded
-        ? $"{Path.GetFileName(Notebook)}: ran in {Seconds:F1} s -> {Executed}"
-        : FailedCell is int cell
-            ? $"{Path.GetFileName(Notebook)} failed at cell {cell}: {Error}"
-            : $"{Path.GetFileName(Notebook)} failed: {Error}";
+    public string Describe() => Failure is not null
+        ? $"{Path.GetFileName(Notebook)} failed at cell {Failure.Cell} ({Failure.FirstLine}): {Failure.Error}" +
+          (FailedCells > 1 ? $" ({FailedCells} cells failed in all; the kernel runs every cell)" : "") + $" -> {Executed}"
+        : Error is not null
+            ? $"{Path.GetFileName(Notebook)} failed: {Error}"
+            : $"{Path.GetFileName(Notebook)}: ran in {Seconds:F1} s -> {Executed}";
 }
 
 /// <summary>
-/// notebooks run: executes .ipynb and .dib notebooks headlessly with the C# kernel's semantics, each in
-/// its own process (the hidden `notebooks execute`), since a cell's compiled assembly is never unloaded.
+/// notebooks run: executes .ipynb and .dib notebooks in the real .NET Interactive kernel (dotnet-repl,
+/// pinned in .config/dotnet-tools.json), one kernel process per notebook, since a cell's compiled
+/// assembly is never unloaded.
 /// </summary>
 static class NotebooksCommand
 {
@@ -44,33 +45,23 @@ static class NotebooksCommand
         var threads = CommonOptions.Threads();
         var seed = CommonOptions.Seed();
         var timeout = CellTimeout();
-        var run = new Command("run", "Execute notebooks headlessly into DIR/notebooks/ (.ipynb with outputs)")
+        var device = CommonOptions.Device();
+        var run = new Command("run", "Execute notebooks in the real .NET Interactive kernel into DIR/notebooks/ (.ipynb with outputs)")
         {
-            paths, outDir, profile, threads, seed, timeout,
+            paths, outDir, profile, threads, seed, timeout, device,
         };
         run.SetAction(parse => Cli.Guard(() =>
         {
             var settings = new NotebookSettings(Path.GetFullPath(parse.GetValue(outDir)!),
                 CommonOptions.ParseProfile(parse.GetValue(profile)!), parse.GetValue(seed),
                 CommonOptions.ParseThreads(parse.GetValue(threads)), ParseTimeout(parse.GetValue(timeout)));
+            CommonOptions.ParseDevice(parse.GetValue(device), settings.Threads); // RACCOON_DEVICE for the notebooks' processes
             var given = parse.GetValue(paths) is { Length: > 0 } p ? p : ["notebooks"];
             var outcomes = RunAll(Expand(given), settings);
             return outcomes.All(o => o.Succeeded) ? 0 : 1;
         }));
 
-        var notebook = new Argument<string>("NOTEBOOK");
-        var to = new Option<string>("--to") { Required = true };
-        var status = new Option<string>("--status") { Required = true };
-        var executeTimeout = CellTimeout();
-        var execute = new Command("execute", "Run one notebook in this process (used by `notebooks run`)")
-        {
-            notebook, to, status, executeTimeout,
-        };
-        execute.Hidden = true;
-        execute.SetAction(parse => Execute(parse.GetValue(notebook)!, parse.GetValue(to)!, parse.GetValue(status)!,
-            ParseTimeout(parse.GetValue(executeTimeout))));
-
-        return new Command("notebooks", "Run the Polyglot notebooks headlessly") { run, execute };
+        return new Command("notebooks", "Run the Polyglot notebooks in the real kernel") { run };
     }
 
     static Option<string> CellTimeout() => new("--cell-timeout")
@@ -126,59 +117,33 @@ static class NotebooksCommand
 
     static NotebookOutcome RunInChild(string notebook, NotebookSettings settings)
     {
-        string executed = NotebookRunner.ExecutedPath(settings.OutDir, notebook);
-        string status = Path.Combine(Path.GetTempPath(), $"raccoon-notebook-{Guid.NewGuid():N}.json");
-        string self = Environment.ProcessPath ?? "dotnet";
-        var psi = new ProcessStartInfo(self) { WorkingDirectory = Path.GetDirectoryName(notebook)!, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(NotebooksCommand).Assembly.Location);
-        foreach (var a in new[] { "notebooks", "execute", notebook, "--to", executed, "--status", status,
-                     "--cell-timeout", settings.CellTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture) })
-            psi.ArgumentList.Add(a);
-        psi.Environment[NotebookSession.ProfileVariable] = settings.Profile.ToString().ToLowerInvariant();
-        psi.Environment[NotebookSession.SeedVariable] = settings.Seed.ToString(CultureInfo.InvariantCulture);
-        psi.Environment[NotebookSession.ThreadsVariable] = settings.Threads.ToString(CultureInfo.InvariantCulture);
-        psi.Environment[NotebookSession.OutVariable] = settings.OutDir;
+        string executed = RealKernel.ExecutedPath(settings.OutDir, notebook);
+        var environment = new Dictionary<string, string>
+        {
+            [NotebookSession.ProfileVariable] = settings.Profile.ToString().ToLowerInvariant(),
+            [NotebookSession.SeedVariable] = settings.Seed.ToString(CultureInfo.InvariantCulture),
+            [NotebookSession.ThreadsVariable] = settings.Threads.ToString(CultureInfo.InvariantCulture),
+            [NotebookSession.OutVariable] = settings.OutDir,
+        };
         var clock = Stopwatch.StartNew();
         try
         {
-            using var child = Process.Start(psi) ?? throw new IOException($"could not start {self}");
-            child.WaitForExit();
-            clock.Stop();
-            if (File.Exists(status))
-            {
-                var s = JsonSerializer.Deserialize<ChildStatus>(File.ReadAllText(status), Ledger.Json.Options)!;
-                return new NotebookOutcome(notebook, executed, s.Cell, s.Error, clock.Elapsed.TotalSeconds);
-            }
-            return new NotebookOutcome(notebook, executed, null, $"the notebook's process exited with code {child.ExitCode} before reporting", clock.Elapsed.TotalSeconds);
+            var run = RealKernel.Run(notebook, ToolRoot(), settings.CellTimeout, environment, Console.Error);
+            RealKernel.WriteExecuted(executed, run.Executed);
+            return new NotebookOutcome(notebook, executed, run.Failure, run.FailedCells, run.ProcessError, clock.Elapsed.TotalSeconds);
         }
-        finally
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
         {
-            if (File.Exists(status)) File.Delete(status);
+            return new NotebookOutcome(notebook, executed, null, 0, e.Message, clock.Elapsed.TotalSeconds);
         }
     }
 
-    sealed record ChildStatus(int? Cell, string? Error);
-
-    /// <summary>The child: runs one notebook in this process, writes its executed copy and a status for the parent.</summary>
-    static int Execute(string notebook, string to, string status, TimeSpan cellTimeout)
+    /// <summary>The repository this tool was built from (its bin/ is lib/Raccoon.Research.Cli/bin/): where
+    /// the tool manifest that pins the kernel is.</summary>
+    static string ToolRoot()
     {
-        ChildStatus result;
-        try
-        {
-            string full = Path.GetFullPath(notebook);
-            Environment.CurrentDirectory = Path.GetDirectoryName(full)!; // the kernel's working directory is the notebook's folder
-            var run = NotebookRunner.Run(full, cellTimeout, Console.Error);
-            NotebookRunner.WriteExecuted(to, run.Executed);
-            result = new ChildStatus(run.Failure?.Cell, run.Failure?.Error);
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
-        {
-            result = new ChildStatus(null, e.Message);
-        }
-        AtomicFile.WriteAllText(status, JsonSerializer.Serialize(result, Ledger.Json.Options));
-        Console.Out.Flush();
-        // A timed-out cell may still be running on another thread: end the process, not just Main.
-        Environment.Exit(result.Error is null ? 0 : 1);
-        return 0;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, ".config", "dotnet-tools.json"))) return dir.FullName;
+        return NotebookSession.RepositoryRoot;
     }
 }

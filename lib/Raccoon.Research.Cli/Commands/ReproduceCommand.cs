@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Raccoon.Research.Experiments;
 using Raccoon.Research.Ledger;
+using Raccoon.Research.Runtime;
 using Spectre.Console;
 
 namespace Raccoon.Research.Cli.Commands;
@@ -21,9 +22,11 @@ static class ReproduceCommand
         var seed = CommonOptions.Seed();
         var fresh = new Option<bool>("--fresh") { Description = "Recompute results even where this build stored them" };
         var noNotebooks = new Option<bool>("--no-notebooks") { Description = "Skip running notebooks/ into DIR/notebooks/ after the ledger" };
+        var device = CommonOptions.Device();
+        var (shard, merge) = (ShardCommand.ShardOption(), ShardCommand.MergeOption());
         var cmd = new Command("reproduce", "Measure the claims and write DIR/claims.json, DIR/claims.csv and DIR/report/index.html")
         {
-            only, profile, outDir, threads, seed, fresh, noNotebooks,
+            only, profile, outDir, threads, seed, fresh, noNotebooks, device, shard, merge,
         };
         cmd.SetAction(parse => Cli.Guard(() =>
         {
@@ -33,7 +36,8 @@ static class ReproduceCommand
                 parse.GetValue(outDir)!,
                 CommonOptions.ParseThreads(parse.GetValue(threads)),
                 parse.GetValue(seed),
-                Reuse: !parse.GetValue(fresh));
+                Reuse: !parse.GetValue(fresh),
+                Shard: ShardCommand.ParseShard(parse.GetValue(shard)));
             try
             {
                 ClaimCatalog.Select(options.Only);
@@ -42,22 +46,28 @@ static class ReproduceCommand
             {
                 throw new UsageException(e.Message);
             }
-            Console.Error.WriteLine($"reproduce: profile {options.Profile.ToString().ToLowerInvariant()}, seed {options.Seed}, {options.Threads} threads, into {Path.GetFullPath(options.OutDir)}");
+            var merged = ShardCommand.ParseMerge(parse.GetValue(merge), options);
+            options = options with { Device = CommonOptions.ParseDevice(parse.GetValue(device), options.Threads) };
+            Console.Error.WriteLine($"reproduce: profile {options.Profile.ToString().ToLowerInvariant()}, seed {options.Seed}, {options.Threads} threads, on {TorchDevice.Name(options.Device)}{(options.Shard is { } sh ? $", shard {sh}" : "")}{(merged is null ? "" : $", merging {merged.Count} shard folders")}, into {Path.GetFullPath(options.OutDir)}");
             // The notebooks run after the ledger is written (they show it) and before the report (it links them).
-            var notebooks = parse.GetValue(noNotebooks) ? [] : RepositoryNotebooks();
+            var notebooks = parse.GetValue(noNotebooks) || options.Shard is not null ? [] : RepositoryNotebooks();
             IReadOnlyList<NotebookOutcome> notebookOutcomes = [];
-            var outcome = Reproduction.Run(options, new Progress<ExperimentProgress>(p =>
-                Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {p.Experiment}: {p.Status}{(p.Fraction is double f && f is > 0 and < 1 ? $" ({f:P0})" : "")}")),
-                afterLedger: _ =>
-                {
-                    if (notebooks.Count > 0)
-                        notebookOutcomes = NotebooksCommand.RunAll(notebooks, new NotebookSettings(Path.GetFullPath(options.OutDir),
-                            options.Profile, options.Seed, options.Threads, NotebooksCommand.DefaultCellTimeout));
-                });
+            var progress = new Progress<ExperimentProgress>(p =>
+                Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {p.Experiment}: {p.Status}{(p.Fraction is double f && f is > 0 and < 1 ? $" ({f:P0})" : "")}"));
+            Action<IReadOnlyList<LedgerRow>> afterLedger = _ =>
+            {
+                if (notebooks.Count > 0)
+                    notebookOutcomes = NotebooksCommand.RunAll(notebooks, new NotebookSettings(Path.GetFullPath(options.OutDir),
+                        options.Profile, options.Seed, options.Threads, NotebooksCommand.DefaultCellTimeout));
+            };
+            if (options.Shard is not null) return ShardCommand.RunShard(options, progress);
+            var outcome = merged is not null
+                ? Sharding.Merge(options, merged, progress, afterLedger)
+                : Reproduction.Run(options, progress, afterLedger: afterLedger);
             ClaimsCommand.Print(outcome.Ledger.Where(r => ClaimCatalog.Select(options.Only).Any(c => c.Id == r.Id)).ToList());
             Console.WriteLine($"ledger: {Path.Combine(options.OutDir, LedgerFiles.JsonName)}, {Path.Combine(options.OutDir, LedgerFiles.CsvName)}; report: {outcome.ReportPath}");
             foreach (var f in outcome.Failures)
-                Console.Error.WriteLine($"reproduce: experiment '{f.Experiment}' crashed: {f.Error.Split('\n')[0]}");
+                Console.Error.WriteLine($"reproduce: experiment '{f.Experiment}' {(merged is null ? "crashed" : "not merged")}: {f.Error.Split('\n')[0]}");
             foreach (var n in notebookOutcomes.Where(n => !n.Succeeded))
                 Console.Error.WriteLine($"reproduce: notebook {n.Describe()}");
             return outcome.Failures.Count == 0 && notebookOutcomes.All(n => n.Succeeded) ? 0 : 1;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Raccoon.Research.Data.Glyphs;
 using Raccoon.Research.Data.Logs;
 
 namespace Raccoon.Research.Cli.Commands;
@@ -17,6 +18,8 @@ static class SampleDataCommand
             int n = parse.GetValue(count);
             if (n < 1) throw new UsageException($"--count must be at least 1, got {n}");
             foreach (var path in LogSamples.Write(parse.GetValue(outDir)!, parse.GetValue(seed), n))
+                Console.WriteLine(path);
+            foreach (var path in GlyphSamples.Write(parse.GetValue(outDir)!, parse.GetValue(seed)))
                 Console.WriteLine(path);
             return 0;
         }));

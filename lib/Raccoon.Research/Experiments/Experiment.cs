@@ -1,5 +1,6 @@
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Reporting;
+using Raccoon.Research.Runtime;
 
 namespace Raccoon.Research.Experiments;
 
@@ -13,7 +14,8 @@ public sealed record ExperimentProgress(string Experiment, string Status, double
 /// <summary>Everything an experiment may depend on. Seeds are explicit: the same seed gives the same non-timing figures.</summary>
 public sealed record ExperimentContext(
     Profile Profile, int Seed, int Threads, string OutDir,
-    IProgress<ExperimentProgress>? Progress = null, CancellationToken Cancel = default)
+    IProgress<ExperimentProgress>? Progress = null, CancellationToken Cancel = default,
+    ComputeDevice Device = ComputeDevice.Cpu)
 {
     /// <summary>Picks the figure for this run's profile.</summary>
     public T Pick<T>(T quick, T standard, T full) => Profile switch

@@ -12,12 +12,18 @@ public static class ExperimentRegistry
         new LogClassifiers.LogClassifiersMemoryExperiment(),
         new LogClassifiers.LogClassifiersDeploymentExperiment(),
         new LogClassifiers.LogClassifiersTrainingExperiment(),
-        new LanguageModels.LanguageModelsParametersExperiment(),
-        new LanguageModels.LanguageModelsCostExperiment(),
-        new LanguageModels.LanguageModelsTrainingExperiment(),
+        new LatentOde.LatentOdeStructureExperiment(),
+        new LatentOde.LatentOdeCostExperiment(),
+        new LatentOde.LatentOdeTrainingExperiment(),
         new PathFlow.PathFlowTrainingExperiment(),
         new PathFlow.PathFlowInferenceExperiment(),
         new PathFlow.PathFlowScalingExperiment(),
+        new LanguageModels.LanguageModelsParametersExperiment(),
+        new LanguageModels.LanguageModelsCostExperiment(),
+        new LanguageModels.LanguageModelsTrainingExperiment(),
+        new GlyphCnn.GlyphCnnStructureExperiment(),
+        new GlyphCnn.GlyphCnnSpeedExperiment(),
+        new GlyphCnn.GlyphCnnTrainingExperiment(),
     ];
 
     public static IExperiment Get(string name) =>

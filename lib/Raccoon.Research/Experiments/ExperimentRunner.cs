@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Raccoon.Research.IO;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Runtime;
 
@@ -11,9 +12,11 @@ public static class ExperimentRunner
     public static StoredResult Run(IExperiment experiment, ExperimentContext context, bool reuse = true)
     {
         var store = new ResultStore(context.OutDir);
-        if (reuse && store.TryLoad(experiment.Name, context.Profile, context.Seed, context.Threads) is { } cached)
+        if (reuse && store.TryLoad(experiment.Name, context.Profile, context.Seed, context.Threads, m => context.Report(experiment.Name, m)) is { } cached)
             return cached;
-        TorchRuntime.Initialize(context.Threads);
+        // Before the work, not after it: a folder that cannot take the result says so now.
+        AtomicFile.EnsureWritableDirectory(store.Directory);
+        TorchDevice.Use(context.Device, context.Threads);
         var clock = Stopwatch.StartNew();
         var result = experiment.Run(context);
         clock.Stop();
@@ -97,7 +100,10 @@ public static class ExperimentRunner
 
     static void CheckNames(string experiment, string kind, IEnumerable<(string? Key, string Title)> items)
     {
-        var list = items.Where(i => i.Key is not null).ToList();
+        var list = items.ToList();
+        var unnamed = list.FirstOrDefault(i => string.IsNullOrWhiteSpace(i.Key));
+        if (unnamed != default)
+            throw new InvalidOperationException($"experiment '{experiment}' returned the {kind} '{unnamed.Title}' without a stable name: give it one with .Named(\"...\"), so notebooks reach it by name, not by position");
         var dup = list.GroupBy(i => i.Key).FirstOrDefault(g => g.Count() > 1);
         if (dup is not null)
             throw new InvalidOperationException($"experiment '{experiment}' returned two {kind}s named '{dup.Key}'");

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Reporting;
+using Raccoon.Research.Runtime;
 
 namespace Raccoon.Research.Experiments;
 
@@ -17,6 +18,7 @@ public static class NotebookSession
     public const string SeedVariable = "RACCOON_SEED";
     public const string ThreadsVariable = "RACCOON_THREADS";
     public const string OutVariable = "RACCOON_OUT";
+    public const string DeviceVariable = "RACCOON_DEVICE";
 
     public static Profile Profile => Variable(ProfileVariable) is { } p
         ? Enum.TryParse<Profile>(p, ignoreCase: true, out var profile) && !int.TryParse(p, out _) ? profile
@@ -33,6 +35,9 @@ public static class NotebookSession
             : throw new ArgumentException($"{ThreadsVariable}='{t}' is not a thread count of at least 1")
         : Environment.ProcessorCount;
 
+    /// <summary>RACCOON_DEVICE (cpu or cuda), else the CPU.</summary>
+    public static ComputeDevice Device => Variable(DeviceVariable) is { } d ? TorchDevice.Parse(d) : ComputeDevice.Cpu;
+
     public static string OutDir => Variable(OutVariable) ?? Path.Combine(RepositoryRoot, "artifacts");
 
     /// <summary>The folder holding Raccoon.Research.sln, found from the working directory (a notebook's
@@ -43,7 +48,7 @@ public static class NotebookSession
             $"no Raccoon.Research.sln above '{Environment.CurrentDirectory}': open the notebook from the repository, or set {OutVariable}");
 
     public static ExperimentContext Context(IProgress<ExperimentProgress>? progress = null) =>
-        new(Profile, Seed, Threads, OutDir, progress);
+        new(Profile, Seed, Threads, OutDir, progress, Device: Device);
 
     /// <summary>Runs the named experiment as `reproduce` does, or reuses its stored result from this build, profile and seed.</summary>
     public static StoredResult Run(string experiment) => ExperimentRunner.Run(ExperimentRegistry.Get(experiment), Context());

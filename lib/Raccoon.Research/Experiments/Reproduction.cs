@@ -1,11 +1,15 @@
 using Raccoon.Research.IO;
 using Raccoon.Research.Ledger;
+using Raccoon.Research.Measurements;
 using Raccoon.Research.Reporting;
+using Raccoon.Research.Reporting.WriteUp;
+using Raccoon.Research.Runtime;
 
 namespace Raccoon.Research.Experiments;
 
 public sealed record ReproductionOptions(
-    IReadOnlyList<string> Only, Profile Profile, string OutDir, int Threads, int Seed, bool Reuse = true);
+    IReadOnlyList<string> Only, Profile Profile, string OutDir, int Threads, int Seed, bool Reuse = true,
+    ComputeDevice Device = ComputeDevice.Cpu, Shard? Shard = null);
 
 /// <summary>An experiment that threw: its name and the error, for the command line to report.</summary>
 public sealed record ExperimentFailure(string Experiment, string Error);
@@ -27,11 +31,13 @@ public static class Reproduction
     {
         var selected = ClaimCatalog.Select(options.Only);
         AtomicFile.EnsureWritableDirectory(options.OutDir);
-        var context = new ExperimentContext(options.Profile, options.Seed, options.Threads, options.OutDir, progress, cancel);
+        var context = new ExperimentContext(options.Profile, options.Seed, options.Threads, options.OutDir, progress, cancel, options.Device);
 
         var results = new List<StoredResult>();
         var failures = new List<ExperimentFailure>();
-        foreach (var experiment in ExperimentRegistry.For(selected))
+        var experiments = ExperimentRegistry.For(selected);
+        if (options.Shard is { } shard) experiments = Sharding.Select(experiments, shard, options.Profile);
+        foreach (var experiment in experiments)
         {
             cancel.ThrowIfCancellationRequested();
             progress?.Report(new ExperimentProgress(experiment.Name, "running", 0));
@@ -47,12 +53,32 @@ public static class Reproduction
             }
         }
 
+        // A shard writes only its stored results; `reproduce --merge` makes the one ledger and report.
+        if (options.Shard is not null) return new ReproductionOutcome(BuildLedger(selected, results, null), results, failures, "");
+        return Publish(options, selected, results, failures, afterLedger, progress);
+    }
+
+    /// <summary>Writes the ledger of the selected claims from <paramref name="results"/> (other rows kept), then the report.</summary>
+    public static ReproductionOutcome Publish(ReproductionOptions options, IReadOnlyList<Claim> selected, IReadOnlyList<StoredResult> results,
+        IReadOnlyList<ExperimentFailure> failures, Action<IReadOnlyList<LedgerRow>>? afterLedger = null,
+        IProgress<ExperimentProgress>? progress = null)
+    {
         var ledger = BuildLedger(selected, results, LedgerFiles.Read(options.OutDir));
         LedgerFiles.Write(options.OutDir, ledger);
         afterLedger?.Invoke(ledger);
-        string report = HtmlReport.Write(options.OutDir, ledger, LoadAllResults(options.OutDir, ledger), failures);
+        var all = LoadAllResults(options.OutDir, ledger);
+        TorchRuntime.Initialize(options.Threads);
+        var machine = MachineContext.Current();
+        string report = HtmlReport.Write(options.OutDir, ledger, all, failures, machine);
+        var writeUp = PaperWriteUp.Write(options.OutDir, ledger, all, failures, machine, CommandLine(options));
+        if (writeUp.Warning is not null) progress?.Report(new ExperimentProgress("write-up", writeUp.Warning, 1));
         return new ReproductionOutcome(ledger, results, failures, report);
     }
+
+    /// <summary>The command that reproduces this run, for the write-up's methods section.</summary>
+    public static string CommandLine(ReproductionOptions o) =>
+        "dotnet run --project lib/Raccoon.Research.Cli -- reproduce" + (o.Only.Count > 0 ? " --only " + string.Join(' ', o.Only) : "") +
+        $" --profile {o.Profile.ToString().ToLowerInvariant()} --seed {o.Seed} --threads {o.Threads} --out {o.OutDir}";
 
     /// <summary>Every claim once, in catalog order: this run's measurement, else the previous ledger's row, else not-run.</summary>
     public static IReadOnlyList<LedgerRow> BuildLedger(IReadOnlyList<Claim> selected, IReadOnlyList<StoredResult> results,

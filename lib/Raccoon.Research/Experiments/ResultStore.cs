@@ -41,24 +41,28 @@ public sealed class ResultStore(string dir)
 
     /// <summary>The stored result when it came from this build of the library with this profile, seed and
     /// thread count, else null.</summary>
-    public StoredResult? TryLoad(string experiment, Profile profile, int seed, int threads) =>
-        TryLoadAnyVersion(experiment, profile, seed, threads) is { } s && s.LibraryVersion == LibraryVersion
+    public StoredResult? TryLoad(string experiment, Profile profile, int seed, int threads, Action<string>? corrupt = null) =>
+        TryLoadAnyVersion(experiment, profile, seed, threads, corrupt) is { } s && s.LibraryVersion == LibraryVersion
             && s.Experiment == experiment && s.Profile == profile && s.Seed == seed && s.Threads == threads ? s : null;
 
     /// <summary>The stored result whatever build made it (the report shows the figures behind an older ledger row).</summary>
-    public StoredResult? TryLoadAnyVersion(string experiment, Profile profile, int seed, int threads)
+    /// <param name="corrupt">Told, naming the file, when the file exists but does not read as this
+    /// experiment's result (truncated, damaged, or an older format); null is returned and it is recomputed.</param>
+    public StoredResult? TryLoadAnyVersion(string experiment, Profile profile, int seed, int threads, Action<string>? corrupt = null)
     {
         string path = PathFor(experiment, profile, seed, threads);
         if (!File.Exists(path)) return null;
-        try
-        {
-            return JsonSerializer.Deserialize<StoredResult>(File.ReadAllText(path), Json.Options);
-        }
-        catch (JsonException)
-        {
-            return null; // a result from an older format is recomputed, never trusted
-        }
+        string? problem = StoredResultCheck.Problem(path, experiment, profile, seed, out var result);
+        if (problem is null) return result;
+        corrupt?.Invoke($"stored result '{path}' {problem}; recomputing it");
+        return null; // never trusted
     }
+
+    /// <summary>The files holding results of <paramref name="experiment"/> at this profile and seed, whatever thread count made them.</summary>
+    public IReadOnlyList<string> FilesFor(string experiment, Profile profile, int seed) =>
+        System.IO.Directory.Exists(Directory)
+            ? System.IO.Directory.GetFiles(Directory, $"{experiment}.{profile.ToString().ToLowerInvariant()}.seed{seed}.threads*.json").Order(StringComparer.Ordinal).ToList()
+            : [];
 
     public void Save(StoredResult result) =>
         AtomicFile.WriteAllText(PathFor(result.Experiment, result.Profile, result.Seed, result.Threads), JsonSerializer.Serialize(result, Json.Options));

@@ -37,7 +37,7 @@ public static class LedgerFiles
     {
         var sb = new StringBuilder();
         sb.AppendLine("id,document,claim,claimed,measured,verdict,notebook,evidence,reason,measured_value,measured_low,measured_high," +
-            "builds,provisional,min_profile,experiment,profile,seed,threads,measured_at");
+            "builds,provisional,min_profile,experiment,profile,seed,threads,measured_at,figure_kind");
         foreach (var r in rows)
         {
             string[] cells =
@@ -47,6 +47,7 @@ public static class LedgerFiles
                 BuildsText(r.Builds), r.Provisional ? "true" : "false", r.MinProfile ?? "", r.Experiment ?? "",
                 r.Profile ?? "", r.Seed?.ToString(CultureInfo.InvariantCulture) ?? "", r.Threads?.ToString(CultureInfo.InvariantCulture) ?? "",
                 r.MeasuredAt?.ToString("O") ?? "",
+                r.Verdict == Verdict.NotRun ? "" : r.FigureKind.ToString().ToLowerInvariant(),
             ];
             sb.AppendLine(string.Join(",", cells.Select(Escape)));
         }

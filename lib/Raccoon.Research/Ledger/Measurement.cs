@@ -21,9 +21,22 @@ public sealed record MeasuredInterval(double Low, double High)
 }
 
 /// <summary>One build's answer to a claim that names several (as the document describes it, as upstream
-/// defines it): its figure for the claim's rule, or a verdict of its own, and whether it is the upstream build.</summary>
+/// defines it): its figure for the claim's rule, or a verdict of its own, and whether it is the upstream build.
+/// <paramref name="Claimed"/> is the document's figure for this build where it gives one per build (H4-01's two
+/// counts); otherwise the claim's figure is used.</summary>
 public sealed record BuildMeasurement(string Build, string Measured, double? Value = null, Verdict? Verdict = null,
-    MeasuredInterval? Interval = null, bool Upstream = false);
+    MeasuredInterval? Interval = null, bool Upstream = false, double? Claimed = null);
+
+/// <summary>Which verdict heads a row with several builds: the upstream build's (the code the document
+/// describes), or, where the claim names every build's figure (H4-01's two counts), the weakest.</summary>
+public enum BuildHeadline { Upstream, Weakest }
+
+/// <summary>
+/// What a measurement's number (and verdict) rests on: computed figures (counts, FLOPs, losses, accuracies)
+/// are the same for the same seed on any machine; timings (a clock) and measured process memory (GC heap,
+/// resident set) vary from run to run and with load, so two runs agree on them only within noise.
+/// </summary>
+public enum FigureKind { Computed, Timing, Memory }
 
 /// <summary>
 /// What an experiment found for one claim: the measured figure in words, the number the claim's rule
@@ -32,17 +45,20 @@ public sealed record BuildMeasurement(string Build, string Measured, double? Val
 /// <see cref="Builds"/> a figure per build, the headline being the upstream build's.
 /// </summary>
 public sealed record Measurement(string ClaimId, string Measured, double? Value = null, Verdict? Verdict = null,
-    string? Reason = null, string? Evidence = null, MeasuredInterval? Interval = null, IReadOnlyList<BuildMeasurement>? Builds = null)
+    string? Reason = null, string? Evidence = null, MeasuredInterval? Interval = null, IReadOnlyList<BuildMeasurement>? Builds = null,
+    BuildHeadline Headline = BuildHeadline.Upstream, FigureKind Kind = FigureKind.Computed)
 {
     public static Measurement Number(string claimId, double value, string measured, string? evidence = null, string? reason = null,
-        MeasuredInterval? interval = null) =>
-        new(claimId, measured, value, null, reason, evidence, interval);
+        MeasuredInterval? interval = null, FigureKind kind = FigureKind.Computed) =>
+        new(claimId, measured, value, null, reason, evidence, interval, Kind: kind);
 
-    public static Measurement Check(string claimId, bool holds, string measured, string? evidence = null, string? reason = null) =>
-        new(claimId, measured, null, holds ? Ledger.Verdict.Holds : Ledger.Verdict.Fails, reason, evidence);
+    public static Measurement Check(string claimId, bool holds, string measured, string? evidence = null, string? reason = null,
+        FigureKind kind = FigureKind.Computed) =>
+        new(claimId, measured, null, holds ? Ledger.Verdict.Holds : Ledger.Verdict.Fails, reason, evidence, Kind: kind);
 
-    public static Measurement Judged(string claimId, Verdict verdict, string measured, string reason, string? evidence = null) =>
-        new(claimId, measured, null, verdict, reason, evidence);
+    public static Measurement Judged(string claimId, Verdict verdict, string measured, string reason, string? evidence = null,
+        FigureKind kind = FigureKind.Computed) =>
+        new(claimId, measured, null, verdict, reason, evidence, Kind: kind);
 
     public static Measurement NotTestable(string claimId, string needs, string? measured = null, string? evidence = null) =>
         new(claimId, measured ?? "not measured", null, Ledger.Verdict.NotTestableHere, needs, evidence);
@@ -50,7 +66,7 @@ public sealed record Measurement(string ClaimId, string Measured, double? Value 
     /// <summary>A claim answered by several builds, each judged by the claim's rule; the headline figure
     /// (Value, Verdict, Interval) is the build marked upstream, since that is the code the document describes.</summary>
     public static Measurement PerBuild(string claimId, string measured, IReadOnlyList<BuildMeasurement> builds,
-        string? evidence = null, string? reason = null)
+        string? evidence = null, string? reason = null, BuildHeadline headline = BuildHeadline.Upstream)
     {
         if (builds.Count == 0) throw new ArgumentException($"{claimId}: a per-build measurement needs at least one build", nameof(builds));
         var upstream = builds.Where(b => b.Upstream).ToList();
@@ -59,7 +75,7 @@ public sealed record Measurement(string ClaimId, string Measured, double? Value 
         var dup = builds.GroupBy(b => b.Build).FirstOrDefault(g => g.Count() > 1);
         if (dup is not null) throw new ArgumentException($"{claimId}: build '{dup.Key}' is listed twice", nameof(builds));
         var u = upstream[0];
-        return new(claimId, measured, u.Value, u.Verdict, reason, evidence, u.Interval, builds);
+        return new(claimId, measured, u.Value, u.Verdict, reason, evidence, u.Interval, builds, headline);
     }
 
     /// <summary>A figure an experiment measured and needs: NaN, infinite or zero means the measurement returned
@@ -74,7 +90,7 @@ public sealed record Measurement(string ClaimId, string Measured, double? Value 
 
 /// <summary>One build's verdict in a ledger row.</summary>
 public sealed record BuildVerdict(string Build, string Measured, Verdict Verdict, double? Value = null,
-    MeasuredInterval? Interval = null, bool Upstream = false);
+    MeasuredInterval? Interval = null, bool Upstream = false, double? Claimed = null);
 
 /// <summary>One row of the claims ledger. The first eight fields are always there (evidence included);
 /// <see cref="Provisional"/> is true when the row was measured below its rule's minimum profile.</summary>
@@ -83,7 +99,7 @@ public sealed record LedgerRow(
     string Notebook, string Evidence, string? Reason, double? MeasuredValue, string? Experiment,
     string? Profile, int? Seed, DateTimeOffset? MeasuredAt,
     MeasuredInterval? Interval = null, IReadOnlyList<BuildVerdict>? Builds = null, bool Provisional = false,
-    string? MinProfile = null, int? Threads = null)
+    string? MinProfile = null, int? Threads = null, FigureKind FigureKind = FigureKind.Computed)
 {
     public const string NoExperimentYet = "no experiment answers this claim yet";
 
@@ -92,16 +108,22 @@ public sealed record LedgerRow(
     {
         if (m.ClaimId != claim.Id) throw new ArgumentException($"measurement for {m.ClaimId} given to claim {claim.Id}");
         var builds = m.Builds?.Select(b => new BuildVerdict(b.Build, b.Measured,
-            Judge(claim, b.Value, b.Verdict, b.Interval, $"build '{b.Build}'"), b.Value, b.Interval, b.Upstream)).ToList();
-        Verdict verdict = builds?.Single(b => b.Upstream).Verdict ?? Judge(claim, m.Value, m.Verdict, m.Interval, "measurement");
+            Judge(b.Claimed is double bc ? claim with { Claimed = claim.Claimed with { Value = bc } } : claim, b.Value, b.Verdict, b.Interval, $"build '{b.Build}'"),
+            b.Value, b.Interval, b.Upstream, b.Claimed)).ToList();
+        Verdict verdict = builds is null ? Judge(claim, m.Value, m.Verdict, m.Interval, "measurement")
+            : m.Headline == BuildHeadline.Weakest ? builds.Select(b => b.Verdict).MinBy(Strength)
+            : builds.Single(b => b.Upstream).Verdict;
         string? reason = m.Reason;
         if (verdict == Verdict.Inconclusive && m.Interval is { } i)
             reason = Join($"the measured interval {i} straddles a boundary of the rule", reason);
+        if (builds is not null)
+            reason = Join(m.Headline == BuildHeadline.Weakest ? $"headline: the weakest of the builds ({LedgerFiles.BuildsText(builds)})"
+                : $"headline: the upstream build ({LedgerFiles.BuildsText(builds)})", reason);
         bool provisional = claim.Rule.IsProvisionalAt(profile);
         if (provisional) reason = Join($"provisional: measured at profile {profile}, the rule needs {claim.Rule.MinProfile}", reason);
         return new LedgerRow(claim.Id, claim.Document, claim.Text, claim.Claimed.Text, m.Measured, verdict,
             claim.Notebook, m.Evidence ?? $"experiment {experiment}", reason, m.Value, experiment, profile, seed, at,
-            m.Interval, builds, provisional, claim.Rule.MinProfile, threads);
+            m.Interval, builds, provisional, claim.Rule.MinProfile, threads, m.Kind);
     }
 
     public static LedgerRow NotRun(Claim claim) =>
@@ -114,6 +136,17 @@ public sealed record LedgerRow(
         if (value is double x) return VerdictRules.Decide(claim.Rule, claim.Claimed, x, interval);
         throw new ArgumentException($"{claim.Id}: the {what} needs a number or a verdict");
     }
+
+    /// <summary>How strongly a verdict supports the claim, for the weakest-build headline.</summary>
+    static int Strength(Verdict v) => v switch
+    {
+        Verdict.Holds => 5,
+        Verdict.Partly => 4,
+        Verdict.Inconclusive => 3,
+        Verdict.NotTestableHere => 2,
+        Verdict.Inconsistent => 1,
+        _ => 0,
+    };
 
     static string Join(string first, string? rest) => string.IsNullOrEmpty(rest) ? first : $"{first}; {rest}";
 }

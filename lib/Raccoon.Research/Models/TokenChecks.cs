@@ -11,7 +11,8 @@ public static class TokenChecks
         if (tokens.dim() != 2)
             throw new ArgumentException($"{model} expects tokens of shape (batch, time), got ({string.Join(", ", tokens.shape)})");
         if (tokens.dtype != ScalarType.Int64)
-            throw new ArgumentException($"{model} expects int64 token ids, got {tokens.dtype}");
+            throw new ArgumentException($"{model} expects int64 token ids, got {tokens.dtype}" +
+                (tokens.is_floating_point() && tokens.numel() > 0 && tokens.isnan().any().item<bool>() ? " holding NaN (token ids are whole numbers)" : ""));
         if (tokens.shape[0] == 0 || tokens.shape[1] == 0)
             throw new ArgumentException($"{model} got an empty batch ({string.Join(", ", tokens.shape)})");
         long min = tokens.min().item<long>(), max = tokens.max().item<long>();

@@ -55,7 +55,7 @@ public static class Charts
             }
             data.Add(trace);
         }
-        var layout = Layout(Axis("", false), Axis(yTitle, logY));
+        var layout = Layout(CategoryAxis(), Axis(yTitle, logY));
         layout["barmode"] = "group";
         return Make(title, data, layout);
     }
@@ -98,7 +98,7 @@ public static class Charts
             Require(s.Values.Count > 0, $"box '{s.Name}' has no values");
             data.Add(new JsonObject { ["type"] = "box", ["name"] = s.Name, ["y"] = Numbers(s.Values), ["boxpoints"] = "outliers" });
         }
-        return Make(title, data, Layout(Axis("", false), Axis(yTitle, logY)));
+        return Make(title, data, Layout(CategoryAxis(), Axis(yTitle, logY)));
     }
 
     /// <summary>A sunburst of a tree: each node names its parent by id ("" for the root); with
@@ -177,6 +177,9 @@ public static class Charts
         axis["type"] = log ? "log" : "linear";
         return axis;
     }
+
+    /// <summary>The x axis of bars and boxes: their categories (a linear axis would draw no bar at all).</summary>
+    static JsonObject CategoryAxis() => new() { ["type"] = "category" };
 
     static JsonArray Numbers(IEnumerable<double> values)
     {

@@ -2,6 +2,7 @@ using System.Text;
 using Raccoon.Research.Experiments;
 using Raccoon.Research.IO;
 using Raccoon.Research.Ledger;
+using Raccoon.Research.Measurements;
 
 namespace Raccoon.Research.Reporting;
 
@@ -17,6 +18,7 @@ public static class HtmlReport
         Verdict.Holds => "#2e7d32",
         Verdict.Partly => "#f9a825",
         Verdict.Fails => "#c62828",
+        Verdict.Inconclusive => "#546e7a",
         Verdict.NotTestableHere => "#6a1b9a",
         Verdict.Inconsistent => "#ef6c00",
         _ => "#757575",
@@ -25,26 +27,50 @@ public static class HtmlReport
     public static string VerdictBadge(Verdict v) =>
         $"<span class=\"verdict\" style=\"background:{Colour(v)}\">{v.Name()}</span>";
 
+    /// <summary>The row's verdict badge, marked provisional below its rule's minimum profile, with one small badge per build.</summary>
+    public static string RowVerdict(LedgerRow r)
+    {
+        var sb = new StringBuilder(VerdictBadge(r.Verdict));
+        if (r.Provisional)
+            sb.Append(" <span class=\"provisional\" title=\"measured at profile ").Append(Html.Escape(r.Profile ?? "?"))
+              .Append("; the rule needs ").Append(Html.Escape(r.MinProfile ?? "?")).Append("\">provisional (").Append(Html.Escape(r.Profile ?? "?")).Append(")</span>");
+        if (r.Interval is { } i) sb.Append("<div class=\"meta\">interval ").Append(Html.Escape(i.ToString())).Append("</div>");
+        foreach (var b in r.Builds ?? [])
+            sb.Append("<div class=\"build\">").Append(Html.Escape(b.Build)).Append(b.Upstream ? " (upstream)" : "").Append(": ")
+              .Append(VerdictBadge(b.Verdict)).Append(' ').Append(Html.Escape(b.Measured)).Append("</div>");
+        return sb.ToString();
+    }
+
     public static string Write(string outDir, IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results,
-        IReadOnlyList<ExperimentFailure> failures)
+        IReadOnlyList<ExperimentFailure> failures, MachineContext? machine = null)
     {
         string path = Path.Combine(outDir, "report", "index.html");
-        AtomicFile.WriteAllText(path, Render(ledger, results, failures, outDir));
+        AtomicFile.WriteAllText(path, Render(ledger, results, failures, outDir, machine));
         return path;
     }
 
+    /// <summary>The id of an experiment's section in the report.</summary>
+    public static string SectionId(string experiment) => "exp-" + experiment;
+
+    /// <summary>The id of a figure in the report: its experiment and its stable name (else its position).</summary>
+    public static string FigureId(string experiment, Figure f, int index) => $"fig-{experiment}-{f.Key ?? (index + 1).ToString()}";
+
     public static string Render(IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results,
-        IReadOnlyList<ExperimentFailure> failures, string outDir)
+        IReadOnlyList<ExperimentFailure> failures, string outDir, MachineContext? machine = null)
     {
         var sb = new StringBuilder();
-        sb.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Raccoon.Research: claims ledger</title>");
+        sb.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>Raccoon.Research: claims ledger</title>");
         sb.Append("<style>").Append(Css).Append("</style>");
         sb.Append("<script>").Append(PlotlyJs.Source).Append("</script></head><body>");
         sb.Append("<h1>Raccoon.Research: which claims hold</h1>");
         sb.Append("<p class=\"summary\">");
         foreach (var g in ledger.GroupBy(r => r.Verdict).OrderBy(g => g.Key))
             sb.Append(VerdictBadge(g.Key)).Append(' ').Append(g.Count()).Append(" &nbsp; ");
+        int provisional = ledger.Count(r => r.Provisional);
+        if (provisional > 0) sb.Append("<span class=\"provisional\">provisional</span> ").Append(provisional);
         sb.Append("</p>");
+        sb.Append("<p class=\"meta\">The same run as a paper-style write-up: <a href=\"writeup.html\">writeup.html</a>, <a href=\"writeup.pdf\">writeup.pdf</a>; figures in <a href=\"figures/\">figures/</a>, tables in <a href=\"tables/\">tables/</a>.</p>");
+        sb.Append("<h2 id=\"run\">The run</h2>").Append(RunContext(ledger, results, machine));
         if (failures.Count > 0)
         {
             sb.Append("<h2>Experiments that crashed</h2><ul class=\"failures\">");
@@ -52,45 +78,117 @@ public static class HtmlReport
                 sb.Append("<li><b>").Append(Html.Escape(f.Experiment)).Append("</b><pre>").Append(Html.Escape(f.Error)).Append("</pre></li>");
             sb.Append("</ul>");
         }
-        sb.Append("<h2>Ledger</h2>").Append(LedgerTable(ledger, outDir));
+        sb.Append("<h2 id=\"tally\">Verdicts per document</h2><div class=\"tally\"><div class=\"tally-table\">").Append(LedgerDigest.Tally(ledger).ToHtml())
+          .Append("</div><div class=\"tally-chart\">").Append(LedgerDigest.TallyChart(ledger).ToHtmlFragment("fig-verdicts-per-document")).Append("</div></div>");
+        sb.Append("<h2 id=\"ledger\">Ledger</h2>").Append(LedgerTable(ledger, outDir, results));
         foreach (var r in results)
         {
-            sb.Append("<section id=\"").Append(Html.Escape(r.Experiment)).Append("\"><h2>").Append(Html.Escape(r.Experiment))
+            sb.Append("<section id=\"").Append(Html.Escape(SectionId(r.Experiment))).Append("\"><h2>").Append(Html.Escape(r.Experiment))
               .Append("</h2><p class=\"meta\">profile ").Append(r.Profile.ToString().ToLowerInvariant()).Append(", seed ").Append(r.Seed)
-              .Append(", ").Append(r.Threads).Append(" threads, ").Append(r.Seconds.ToString("F1")).Append(" s, ")
-              .Append(r.FinishedAt.ToString("u")).Append("</p>");
-            foreach (var f in r.Figures) sb.Append("<h3>").Append(Html.Escape(f.Title)).Append("</h3>").Append(f.ToHtmlFragment());
-            foreach (var t in r.Tables) sb.Append(t.ToHtml());
+              .Append(", ").Append(r.Threads).Append(" torch threads, ").Append(r.Seconds.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)).Append(" s, finished ")
+              .Append(r.FinishedAt.ToString("u")).Append(", library build ").Append(Html.Escape(r.LibraryVersion)).Append("; answers ");
+            sb.Append(string.Join(", ", r.Measurements.Select(m => $"<a href=\"#{Html.Escape(m.ClaimId)}\">{Html.Escape(m.ClaimId)}</a>"))).Append("</p>");
+            for (int i = 0; i < r.Figures.Count; i++)
+            {
+                var f = r.Figures[i];
+                sb.Append("<h3>").Append(Html.Escape(f.Title)).Append("</h3>").Append(f.ToHtmlFragment(FigureId(r.Experiment, f, i)));
+            }
+            foreach (var t in r.Tables) sb.Append("<div class=\"scroll\">").Append(t.ToHtml()).Append("</div>");
             sb.Append("</section>");
         }
         return sb.Append("</body></html>").ToString();
     }
 
-    /// <summary>The ledger as an HTML table with coloured verdicts; each row links to its notebook.</summary>
-    public static string LedgerTable(IReadOnlyList<LedgerRow> ledger, string? outDir = null)
+    /// <summary>Where and how the run was measured, once: profiles, seeds, threads, build, and the machine.</summary>
+    static string RunContext(IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results, MachineContext? machine)
+    {
+        static string List<T>(IEnumerable<T> xs) { var l = xs.Distinct().Select(x => x?.ToString() ?? "").Order().ToList(); return l.Count == 0 ? "none" : string.Join(", ", l); }
+        var sb = new StringBuilder("<table class=\"run\"><tbody>");
+        void Row(string k, string v) => sb.Append("<tr><th>").Append(Html.Escape(k)).Append("</th><td>").Append(Html.Escape(v)).Append("</td></tr>");
+        var measured = ledger.Where(r => r.Verdict != Verdict.NotRun).ToList();
+        Row("claims measured", $"{measured.Count} of {ledger.Count}");
+        Row("profiles", List(measured.Select(r => r.Profile)));
+        Row("seeds", List(measured.Select(r => r.Seed)));
+        Row("torch threads", List(results.Select(r => r.Threads)));
+        Row("library builds", List(results.Select(r => r.LibraryVersion)));
+        if (machine is not null)
+        {
+            Row("CPU", $"{machine.CpuModel} ({machine.LogicalCores} logical cores{(machine.PhysicalCores is int p ? $", {p} physical" : "")})");
+            Row("libraries", $"TorchSharp {machine.TorchSharpVersion}, libtorch {machine.LibTorchVersion}, {machine.DotNetVersion}, plotly.js {PlotlyJs.Version}");
+            Row("OS", machine.OperatingSystem);
+            Row("optimized build", machine.Optimized ? "yes" : "no (DEBUG: timings not comparable)");
+        }
+        return sb.Append("</tbody></table>").ToString();
+    }
+
+    /// <summary>
+    /// The ledger as an HTML table a reader scans: one line per claim (id, the claim in a few words, the
+    /// document's figure, the measured figure, the verdict, final or provisional, links), and under it the
+    /// long measured text, the reason, the evidence and the per-build verdicts, folded.
+    /// </summary>
+    public static string LedgerTable(IReadOnlyList<LedgerRow> ledger, string? outDir = null, IReadOnlyList<StoredResult>? results = null)
     {
         var sb = new StringBuilder();
-        sb.Append("<table class=\"ledger\"><thead><tr><th>ID</th><th>Claim</th><th>Document says</th><th>Measured</th><th>Verdict</th><th>Why</th><th>Notebook</th></tr></thead><tbody>");
+        sb.Append("<table class=\"ledger\"><thead><tr><th>ID</th><th>Claim</th><th>Document says</th><th>Measured</th><th>Verdict</th><th>Status</th><th>See</th></tr></thead><tbody>");
         foreach (var r in ledger)
         {
             string nb = Path.GetFileName(r.Notebook);
             // The executed copy (notebooks run) sits beside the report; the source notebook otherwise.
             string href = outDir is not null && File.Exists(Path.Combine(outDir, "notebooks", nb)) ? $"../notebooks/{nb}" : $"../../{r.Notebook}";
-            sb.Append("<tr id=\"").Append(r.Id).Append("\"><td>").Append(r.Id).Append("</td><td>").Append(Html.Escape(r.Claim))
-              .Append("</td><td>").Append(Html.Escape(r.Claimed)).Append("</td><td>").Append(Html.Escape(r.Measured))
-              .Append("</td><td>").Append(VerdictBadge(r.Verdict)).Append("</td><td>").Append(Html.Escape(r.Reason ?? ""))
-              .Append("</td><td><a href=\"").Append(Html.Escape(href)).Append("\">").Append(Html.Escape(nb)).Append("</a></td></tr>");
+            var result = results?.FirstOrDefault(x => x.Experiment == r.Experiment);
+            sb.Append("<tr id=\"").Append(r.Id).Append("\" class=\"claim\"><td><a href=\"#").Append(r.Id).Append("\">").Append(r.Id).Append("</a></td><td title=\"")
+              .Append(Html.Escape(r.Claim)).Append("\">").Append(Html.Escape(LedgerDigest.ShortClaim(r.Claim)))
+              .Append("</td><td>").Append(Html.Escape(r.Claimed)).Append("</td><td class=\"measured\">").Append(Html.Escape(LedgerDigest.ShortMeasured(r))).Append(KindNote(r))
+              .Append("</td><td>").Append(VerdictBadge(r.Verdict)).Append("</td><td>")
+              .Append(r.Provisional ? $"<span class=\"provisional\">{Html.Escape(LedgerDigest.Status(r))}</span>" : Html.Escape(LedgerDigest.Status(r)))
+              .Append("</td><td class=\"links\">");
+            if (r.Experiment is not null && result is not null)
+                sb.Append("<a href=\"#").Append(Html.Escape(SectionId(r.Experiment))).Append("\">section</a> ");
+            sb.Append("<a href=\"").Append(Html.Escape(href)).Append("\">notebook</a>");
+            if (result is not null)
+                for (int i = 0; i < result.Figures.Count; i++)
+                    sb.Append(" <a href=\"#").Append(Html.Escape(FigureId(result.Experiment, result.Figures[i], i))).Append("\" title=\"")
+                      .Append(Html.Escape(result.Figures[i].Title)).Append("\">fig ").Append(i + 1).Append("</a>");
+            sb.Append("</td></tr>");
+            sb.Append("<tr class=\"more\"><td></td><td colspan=\"6\"><details><summary>evidence and reason</summary><dl>")
+              .Append("<dt>Claim</dt><dd>").Append(Html.Escape(r.Claim)).Append("</dd>")
+              .Append("<dt>Measured</dt><dd>").Append(Html.Escape(r.Measured)).Append("</dd>");
+            if (r.Builds is { Count: > 0 }) sb.Append("<dt>Per build</dt><dd>").Append(Html.Escape(LedgerFiles.BuildsText(r.Builds))).Append("</dd>");
+            sb.Append("<dt>Why</dt><dd>").Append(Html.Escape(r.Reason ?? "")).Append("</dd>")
+              .Append("<dt>Evidence</dt><dd>").Append(Html.Escape(r.Evidence)).Append("</dd>");
+            if (r.Experiment is not null)
+                sb.Append("<dt>Measured by</dt><dd>").Append(Html.Escape($"{r.Experiment}, profile {r.Profile}, seed {r.Seed}, {r.Threads?.ToString() ?? "?"} torch threads, {r.MeasuredAt:u}")).Append("</dd>");
+            sb.Append("<dt>Notebook</dt><dd><a href=\"").Append(Html.Escape(href)).Append("\">").Append(Html.Escape(nb)).Append("</a></dd></dl></details></td></tr>");
         }
         return sb.Append("</tbody></table>").ToString();
     }
 
+    /// <summary>Says, in the Measured cell, when the row's figure is a timing or measured process memory: those vary from run to run.</summary>
+    static string KindNote(LedgerRow r) => r.Verdict == Verdict.NotRun ? "" : r.FigureKind switch
+    {
+        FigureKind.Timing => " <span class=\"figure-kind\" title=\"measured with a clock: varies from run to run and with load\">[timing]</span>",
+        FigureKind.Memory => " <span class=\"figure-kind\" title=\"measured process memory: varies from run to run\">[measured memory]</span>",
+        _ => "",
+    };
+
     const string Css = """
-        body{font-family:system-ui,sans-serif;margin:2em;max-width:1400px;color:#222}
+        body{font-family:system-ui,sans-serif;margin:2em auto;padding:0 2em;max-width:1400px;color:#222}
         table{border-collapse:collapse;margin:1em 0;font-size:0.9em}
         th,td{border:1px solid #ddd;padding:4px 8px;vertical-align:top;text-align:left}
         th{background:#f4f4f4} caption{font-weight:bold;text-align:left;padding:4px 0}
         .verdict{color:#fff;border-radius:4px;padding:1px 6px;font-weight:600;white-space:nowrap}
+        .provisional{background:#fff3cd;border:1px solid #e0c060;border-radius:4px;padding:0 4px;white-space:nowrap}
         .meta{color:#666;font-size:0.85em} pre{white-space:pre-wrap;font-size:0.8em}
+        table.ledger{width:100%} table.ledger tr.claim td{border-bottom:none} table.ledger tr.more td{border-top:none;padding-top:0}
+        table.ledger tr.claim td:first-child{white-space:nowrap} table.ledger td.measured{font-weight:600} table.ledger td.links{white-space:nowrap;font-size:0.85em}
+        table.ledger details summary{color:#666;font-size:0.85em;cursor:pointer} table.ledger dl{margin:0.3em 0}
+        table.ledger dt{font-weight:600;float:left;clear:left;width:8em} table.ledger dd{margin-left:8.5em;margin-bottom:0.3em}
+        table.run th{width:10em}
+        .tally{display:flex;flex-wrap:wrap;gap:2em;align-items:flex-start} .tally-table{flex:0 0 auto} .tally-chart{flex:1 1 400px;min-width:0}
+        .figure{width:100%;overflow:hidden;margin:0 0 1em 0} .plotly-figure{width:100%}
+        .scroll{overflow-x:auto;max-width:100%}
+        section{border-top:1px solid #ccc;margin-top:2em}
+        .build{font-size:0.8em;margin-top:2px}
         """;
 }
 

@@ -59,7 +59,7 @@ public static class NotebookHtml
         {
             Figure f => $"Figure: {f.Title}",
             Table t => $"{t.Title}: {t.Rows.Count} rows x {t.Columns.Count} columns ({string.Join(", ", t.Columns)})",
-            LedgerView l => string.Join("\n", l.Rows.Select(r => $"{r.Id}  {r.Verdict.Name(),-17}  {r.Measured}")),
+            LedgerView l => string.Join("\n", l.Rows.Select(r => $"{r.Id}  {r.Verdict.Name() + (r.Provisional ? " (provisional)" : ""),-31}  {r.Measured}")),
             HtmlContent h => h.Html,
             _ => null,
         };
@@ -70,7 +70,8 @@ public static class NotebookHtml
 
     /// <summary>Table and verdict styles for a notebook output, which has no report stylesheet.</summary>
     public const string Style = "<style>.raccoon table{border-collapse:collapse;font-size:0.9em} .raccoon th,.raccoon td{border:1px solid #ddd;padding:3px 7px;text-align:left;vertical-align:top} " +
-        ".raccoon caption{font-weight:bold;text-align:left} .raccoon .verdict{color:#fff;border-radius:4px;padding:1px 6px;font-weight:600;white-space:nowrap}</style>";
+        ".raccoon caption{font-weight:bold;text-align:left} .raccoon .verdict{color:#fff;border-radius:4px;padding:1px 6px;font-weight:600;white-space:nowrap} " +
+        ".raccoon .provisional{color:#6d4c41;font-size:0.8em;font-style:italic} .raccoon .build,.raccoon .meta{font-size:0.8em}</style>";
 }
 
 /// <summary>A fragment of HTML to show as such (the kernel's HTML(...) gives the same).</summary>

@@ -66,4 +66,110 @@ public class VerdictRulesTests
         Assert.Equal("not-testable-here", Verdict.NotTestableHere.Name());
         Assert.Contains("'maybe'", Assert.Throws<FormatException>(() => VerdictNames.Parse("maybe")).Message);
     }
+
+    // Defect 1 of issue 9: a ratio within the tolerance band but on the wrong side of 1 used to "hold".
+    [Theory]
+    [InlineData(1.49, 0.75)] // R0-10 at 0.75x
+    [InlineData(1.49, 0.8)]
+    [InlineData(1.49, 1.0)]
+    [InlineData(1.6, 0.8)]   // H4-03
+    [InlineData(1.6, 1.0)]
+    [InlineData(1.87, 0.95)] // G3-03
+    [InlineData(1.9, 0.8)]   // T1-08
+    [InlineData(1.9, 1.0)]
+    public void A_ratio_on_the_wrong_side_of_1_or_with_no_effect_fails_whatever_the_tolerance(double claimed, double measured) =>
+        Assert.Equal(Verdict.Fails, Decide("ratio", claimed, measured));
+
+    [Theory]
+    [InlineData(0.8, Verdict.Fails)]
+    [InlineData(1.0, Verdict.Fails)]  // no speedup at all
+    [InlineData(1.05, Verdict.Fails)] // inside the no-effect band
+    [InlineData(1.2, Verdict.Holds)]  // 2 / 2 = 1 is the band's low end, but the no-effect band comes first
+    [InlineData(10, Verdict.Holds)]
+    [InlineData(20, Verdict.Holds)]   // 10 x 2
+    [InlineData(20.5, Verdict.Partly)]
+    public void A_claimed_range_of_2_to_10x(double measured, Verdict expected) =>
+        Assert.Equal(expected, VerdictRules.Decide(new VerdictRule("ratio", 2), new ClaimedFigure("2-10x", 2, Upper: 10), measured));
+
+    [Theory]
+    [InlineData(1.49, 1.2, Verdict.Holds)]
+    [InlineData(1.49, 3.0, Verdict.Partly)]
+    [InlineData(1.6, 1.6, Verdict.Holds)]
+    [InlineData(1.9, 4.0, Verdict.Partly)]
+    public void A_ratio_on_the_claimed_side_is_judged_by_its_tolerance(double claimed, double measured, Verdict expected) =>
+        Assert.Equal(expected, Decide("ratio", claimed, measured));
+
+    // R0-11: a cold-start ratio around 1.0 must not flip between partly and fails on noise.
+    [Theory]
+    [InlineData(0.93)]
+    [InlineData(0.97)]
+    [InlineData(1.0)]
+    [InlineData(1.04)]
+    [InlineData(1.09)]
+    public void Noise_around_1_reads_fails_for_a_claimed_speedup(double measured) =>
+        Assert.Equal(Verdict.Fails, VerdictRules.Decide(new VerdictRule("ratio", 2, NoEffect: 1.1), new ClaimedFigure("10x", 10), measured));
+
+    [Fact]
+    public void The_no_effect_band_comes_from_the_rule()
+    {
+        var claimed = new ClaimedFigure("10x", 10);
+        Assert.Equal(Verdict.Partly, VerdictRules.Decide(new VerdictRule("ratio", 2, NoEffect: 1.1), claimed, 1.2));
+        Assert.Equal(Verdict.Fails, VerdictRules.Decide(new VerdictRule("ratio", 2, NoEffect: 1.5), claimed, 1.2));
+    }
+
+    [Theory]
+    [InlineData(20, 30, Verdict.Inconclusive)]  // straddles claimed / 2 = 25
+    [InlineData(26, 30, Verdict.Holds)]
+    [InlineData(90, 110, Verdict.Inconclusive)] // straddles claimed * 2 = 100
+    [InlineData(1.5, 3, Verdict.Partly)]
+    [InlineData(1.0, 3, Verdict.Inconclusive)] // straddles the no-effect band
+    public void An_interval_across_a_boundary_is_inconclusive(double low, double high, Verdict expected)
+    {
+        double mid = (low + high) / 2;
+        Assert.Equal(expected, VerdictRules.Decide(new VerdictRule("ratio", 2), new ClaimedFigure("50x", 50), mid, new MeasuredInterval(low, high)));
+    }
+
+    [Fact]
+    public void Intervals_straddle_boundaries_of_every_numeric_kind()
+    {
+        Assert.Equal(Verdict.Inconclusive, VerdictRules.Decide(new VerdictRule("count", 0.01), new ClaimedFigure("", 1000), 1010, new(1005, 1015)));
+        Assert.Equal(Verdict.Inconclusive, VerdictRules.Decide(new VerdictRule("value", 1.5), new ClaimedFigure("", 90), 60, new(55, 65)));
+        Assert.Equal(Verdict.Holds, VerdictRules.Decide(new VerdictRule("value", 1.5), new ClaimedFigure("", 90), 90, new(70, 120)));
+        Assert.Equal(Verdict.Inconclusive, VerdictRules.Decide(new VerdictRule("accuracy", 3), new ClaimedFigure("", 95), 92, new(91, 93)));
+        Assert.Equal(Verdict.Inconclusive, VerdictRules.Decide(new VerdictRule("points", 3), new ClaimedFigure("", 3), 0, new(-1, 1)));
+        Assert.Throws<ArgumentException>(() => VerdictRules.Decide(new VerdictRule("ratio"), new ClaimedFigure("", 50), 10, new(20, 30)));
+        Assert.Throws<ArgumentException>(() => VerdictRules.Decide(new VerdictRule("ratio"), new ClaimedFigure("", 50), 25, new(30, 20)));
+    }
+
+    [Theory]
+    [InlineData(1000, 990, Verdict.Holds)]  // 1% below, exactly
+    [InlineData(1000, 500, Verdict.Partly)] // a factor 2 below, exactly
+    [InlineData(1000, 0, Verdict.Fails)]
+    public void Count_edges(double claimed, double measured, Verdict expected) => Assert.Equal(expected, Decide("count", claimed, measured));
+
+    [Theory]
+    [InlineData(90, 180, Verdict.Holds)]   // factor 2 above, exactly
+    [InlineData(90, 360, Verdict.Partly)]  // factor 4 above, exactly
+    [InlineData(90, 361, Verdict.Fails)]
+    public void Value_edges(double claimed, double measured, Verdict expected) => Assert.Equal(expected, Decide("value", claimed, measured));
+
+    [Theory]
+    [InlineData(95, 104, Verdict.Partly)] // 3 x 3 points above
+    [InlineData(95, 104.1, Verdict.Fails)]
+    public void Accuracy_edges(double claimed, double measured, Verdict expected) => Assert.Equal(expected, Decide("accuracy", claimed, measured));
+
+    [Theory]
+    [InlineData(3, 6, Verdict.Holds)]
+    [InlineData(3, 0, Verdict.Holds)]
+    [InlineData(3, -0.1, Verdict.Fails)] // the other sign, outside the tolerance
+    [InlineData(4, -0.1, Verdict.Fails)]
+    [InlineData(-3, -7, Verdict.Partly)]
+    public void Points_edges(double claimed, double measured, Verdict expected) => Assert.Equal(expected, Decide("points", claimed, measured));
+
+    [Fact]
+    public void Boundaries_are_where_the_verdict_changes()
+    {
+        Assert.Equal([1.1, 25, 100], VerdictRules.Boundaries(new VerdictRule("ratio", 2), new ClaimedFigure("", 50)));
+        Assert.Equal([1.1, 20], VerdictRules.Boundaries(new VerdictRule("ratio", 2), new ClaimedFigure("", 2, Upper: 10)));
+    }
 }

@@ -12,10 +12,9 @@ public class NotebooksCliTests
     static string Library => Path.Combine(Repo.Root, "lib", "Raccoon.Research.Cli", "bin", "Raccoon.Research.dll");
 
     [Fact]
-    public void A_failing_cell_stops_the_notebook_names_it_and_keeps_its_error()
+    public void A_failing_cell_is_named_with_its_first_line_and_error_and_the_error_stays_in_it()
     {
         string dir = Repo.TempDir("nb-fail");
-        string marker = Path.Combine(dir, "later-cell-ran");
         File.WriteAllText(Path.Combine(dir, "failing.dib"), $$"""
             #!markdown
 
@@ -34,25 +33,26 @@ public class NotebooksCliTests
 
             #!csharp
 
-            System.IO.File.WriteAllText(@"{{marker}}", "ran");
+            undefinedName
             """);
         string outDir = Path.Combine(dir, "out");
         var run = Repo.RunCli("notebooks", "run", Path.Combine(dir, "failing.dib"), "--out", outDir, "--profile", "quick", "--seed", "7", "--threads", "1");
         Assert.Equal(1, run.ExitCode);
-        Assert.Contains("failing.dib failed at cell 3: System.InvalidOperationException: deliberate failure", run.Stderr);
-        Assert.False(File.Exists(marker), "a cell after the failing one ran");
+        Assert.Contains("failing.dib failed at cell 3 (throw new InvalidOperationException(\"deliberate failure\");): " +
+            "System.InvalidOperationException: deliberate failure (2 cells failed in all", run.Stderr);
 
         string executed = Path.Combine(outDir, "notebooks", "failing.ipynb");
         Assert.Null(NbFormat.Validate(executed));
         var nb = NotebookDocument.Load(executed);
         Assert.Equal(1, nb.Cells[1].ExecutionCount);
-        var stream = Assert.IsType<StreamOutput>(nb.Cells[1].Outputs[0]);
+        var stream = Assert.Single(nb.Cells[1].Outputs.OfType<StreamOutput>());
         Assert.Equal(dir + "\n", stream.Text); // the kernel's working directory is the notebook's folder
-        Assert.Equal($"profile quick, seed 7, 1 threads, results in {outDir}", Assert.IsType<DisplayOutput>(nb.Cells[1].Outputs[1]).Data["text/plain"]);
+        // The real kernel shows a string as text/plain; the environment reached it.
+        Assert.Contains(nb.Cells[1].Outputs.OfType<DisplayOutput>(), d => d.Data.GetValueOrDefault("text/plain") == $"profile quick, seed 7, 1 threads, results in {outDir}");
         var error = Assert.IsType<ErrorOutput>(Assert.Single(nb.Cells[2].Outputs));
-        Assert.Equal("deliberate failure", error.Value);
-        Assert.Null(nb.Cells[3].ExecutionCount);
-        Assert.Empty(nb.Cells[3].Outputs);
+        Assert.StartsWith("System.InvalidOperationException: deliberate failure", error.Value);
+        // The kernel runs every cell after a failure, as dotnet-repl does; the later error is kept too.
+        Assert.Contains("error CS0103", Assert.IsType<ErrorOutput>(Assert.Single(nb.Cells[3].Outputs)).Value);
     }
 
     [Fact]
@@ -62,14 +62,20 @@ public class NotebooksCliTests
         File.WriteAllText(Path.Combine(dir, "spin.dib"), """
             #!csharp
 
+            1 + 1
+
+            #!csharp
+
             var spins = 0L;
             while (true) { spins++; }
             """);
-        var run = Repo.RunCli("notebooks", "run", dir, "--out", Path.Combine(dir, "out"), "--cell-timeout", "2");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var run = Repo.RunCli("notebooks", "run", dir, "--out", Path.Combine(dir, "out"), "--cell-timeout", "3");
         Assert.Equal(1, run.ExitCode);
-        Assert.Contains("spin.dib failed at cell 1: the cell ran past its time limit of 2 s", run.Stderr);
+        Assert.Contains("spin.dib failed at cell 2 (var spins = 0L;): the cell ran past its time limit of 3 s", run.Stderr);
+        Assert.True(clock.Elapsed < TimeSpan.FromMinutes(3), $"the spinning kernel was stopped only after {clock.Elapsed}");
         var nb = NotebookDocument.Load(Path.Combine(dir, "out", "notebooks", "spin.ipynb"));
-        Assert.Equal("TimeoutException", Assert.IsType<ErrorOutput>(Assert.Single(nb.Cells[0].Outputs)).Name);
+        Assert.Equal("TimeoutException", Assert.IsType<ErrorOutput>(Assert.Single(nb.Cells[1].Outputs)).Name);
     }
 
     [Fact]
@@ -83,8 +89,14 @@ public class NotebooksCliTests
         Assert.Contains("--cell-timeout", timeout.Stderr);
     }
 
+    /// <summary>
+    /// Every notebook under notebooks/ (whatever is there), executed by the real kernel through
+    /// `reproduce` from an empty results folder at the quick profile (the one claim selected has no
+    /// experiment, so the notebooks compute what they show): no error output, valid nbformat 4.5 with VS
+    /// Code's metadata, every chart output drawn in headless Chromium, and the report draws its charts.
+    /// </summary>
     [Fact]
-    public async Task Reproduce_runs_every_repository_notebook_valid_with_charts_and_the_report_draws_every_chart()
+    public async Task Reproduce_runs_every_repository_notebook_in_the_real_kernel_valid_with_charts_that_draw()
     {
         string dir = Repo.TempDir("nb-reproduce");
         var run = Repo.RunCli("reproduce", "--only", "G3-06", "--profile", "quick", "--threads", "2", "--out", dir);
@@ -92,35 +104,61 @@ public class NotebooksCliTests
 
         var sources = Directory.EnumerateFiles(Path.Combine(Repo.Root, "notebooks")).Where(f => f.EndsWith(".ipynb") || f.EndsWith(".dib")).ToList();
         Assert.Contains(sources, s => s.EndsWith("claims-ledger.ipynb"));
+        int charts = 0;
         foreach (var source in sources)
         {
-            string executed = NotebookRunner.ExecutedPath(dir, source);
+            string executed = RealKernel.ExecutedPath(dir, source);
             Assert.True(File.Exists(executed), $"{executed} was not written");
             Assert.Null(NbFormat.Validate(executed));
+            AssertVsCodeMetadata(executed);
             var nb = NotebookDocument.Load(executed);
             Assert.All(nb.Cells.Where(c => c.IsCSharp), c => Assert.NotNull(c.ExecutionCount));
-            Assert.DoesNotContain(nb.Cells.SelectMany(c => c.Outputs), o => o is ErrorOutput);
+            var errors = nb.Cells.Select((c, i) => (Cell: i + 1, Errors: c.Outputs.OfType<ErrorOutput>().ToList())).Where(x => x.Errors.Count > 0).ToList();
+            Assert.True(errors.Count == 0, $"{Path.GetFileName(source)}: " + string.Join("; ", errors.Select(e => $"cell {e.Cell}: {e.Errors[0].Value}")));
+
+            var (page, count) = NotebookPage.Write(nb, Path.GetFileNameWithoutExtension(source));
+            var (figures, drawn) = await HeadlessChromium.CountChartsAsync(page);
+            Assert.Equal(count, figures);
+            Assert.True(figures == drawn, $"{Path.GetFileName(source)}: {drawn} of {figures} charts drew");
+            charts += figures;
         }
+        Assert.True(charts > 0, "no notebook drew a chart");
 
         var ledger = NotebookDocument.Load(Path.Combine(dir, "notebooks", "claims-ledger.ipynb"));
         var html = ledger.Cells.SelectMany(c => c.Outputs).OfType<DisplayOutput>()
             .Select(d => d.Data.GetValueOrDefault("text/html")).OfType<string>().ToList();
-        Assert.Contains(html, h => h.Contains("Plotly.newPlot(") && h.Contains("requirejs")); // the verdict chart
+        Assert.Contains(html, h => h.Contains("Plotly.newPlot(") && h.Contains("requirejs")); // the verdict chart, built in the kernel
         Assert.Contains(html, h => h.Contains("<table class=\"ledger\"") && h.Contains("G3-06") && h.Contains("class=\"verdict\""));
         Assert.Contains(html, h => h.Contains("<caption>Verdicts per document</caption>"));
 
         // The report links each row to its executed notebook where one ran, and draws every chart offline.
         string report = Path.Combine(dir, "report", "index.html");
-        string page = File.ReadAllText(report);
+        string page2 = File.ReadAllText(report);
         foreach (var nbPath in ClaimCatalog.All.Select(c => c.Notebook).Distinct())
         {
             string name = Path.GetFileName(nbPath);
             bool ran = File.Exists(Path.Combine(dir, "notebooks", name));
-            Assert.Equal(ran, sources.Any(s => Path.GetFileNameWithoutExtension(s) == Path.GetFileNameWithoutExtension(name)));
-            Assert.Contains(ran ? $"href=\"../notebooks/{name}\"" : $"href=\"../../{nbPath}\"", page);
+            Assert.Contains(ran ? $"href=\"../notebooks/{name}\"" : $"href=\"../../{nbPath}\"", page2);
         }
-        var (figures, drawn) = await HeadlessChromium.CountChartsAsync(report);
-        Assert.Equal(figures, drawn);
+        var (reportFigures, reportDrawn) = await HeadlessChromium.CountChartsAsync(report);
+        Assert.Equal(reportFigures, reportDrawn);
+    }
+
+    /// <summary>The notebook as VS Code saves it: nbformat 4.5, the .NET (C#) kernelspec, polyglot metadata, an 8-hex id on every cell.</summary>
+    static void AssertVsCodeMetadata(string path)
+    {
+        var root = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!;
+        Assert.Equal(4, root["nbformat"]!.GetValue<int>());
+        Assert.Equal(5, root["nbformat_minor"]!.GetValue<int>());
+        Assert.Equal(".net-csharp", root["metadata"]!["kernelspec"]!["name"]!.GetValue<string>());
+        Assert.Equal("csharp", root["metadata"]!["polyglot_notebook"]!["kernelInfo"]!["defaultKernelName"]!.GetValue<string>());
+        foreach (var cell in root["cells"]!.AsArray())
+        {
+            Assert.Matches("^[0-9a-f]{8}$", cell!["id"]!.GetValue<string>());
+            if (cell["cell_type"]!.GetValue<string>() != "code") continue;
+            Assert.Equal("polyglot-notebook", cell["metadata"]!["vscode"]!["languageId"]!.GetValue<string>());
+            Assert.Equal("csharp", cell["metadata"]!["polyglot_notebook"]!["kernelName"]!.GetValue<string>());
+        }
     }
 
     [Fact]

@@ -43,7 +43,7 @@ public class ChartsTests
             "{\"data\":[" +
             "{\"type\":\"bar\",\"name\":\"n\",\"x\":[\"holds\",\"fails\"],\"y\":[3,1],\"marker\":{\"color\":[\"#2e7d32\",\"#c62828\"]}}," +
             "{\"type\":\"bar\",\"name\":\"m\",\"x\":[\"holds\",\"fails\"],\"y\":[2,5]}]," +
-            "\"layout\":{\"autosize\":true," + Margin + ",\"xaxis\":{\"type\":\"linear\"},\"yaxis\":{\"title\":{\"text\":\"claims\"},\"type\":\"log\"},\"barmode\":\"group\"}}",
+            "\"layout\":{\"autosize\":true," + Margin + ",\"xaxis\":{\"type\":\"category\"},\"yaxis\":{\"title\":{\"text\":\"claims\"},\"type\":\"log\"},\"barmode\":\"group\"}}",
             f.PlotlyJson);
     }
 
@@ -68,7 +68,7 @@ public class ChartsTests
             "{\"data\":[" +
             "{\"type\":\"box\",\"name\":\"a\",\"y\":[1,2,3],\"boxpoints\":\"outliers\"}," +
             "{\"type\":\"box\",\"name\":\"b\",\"y\":[4],\"boxpoints\":\"outliers\"}]," +
-            "\"layout\":{\"autosize\":true," + Margin + ",\"xaxis\":{\"type\":\"linear\"},\"yaxis\":{\"title\":{\"text\":\"ms per call\"},\"type\":\"linear\"}}}",
+            "\"layout\":{\"autosize\":true," + Margin + ",\"xaxis\":{\"type\":\"category\"},\"yaxis\":{\"title\":{\"text\":\"ms per call\"},\"type\":\"linear\"}}}",
             f.PlotlyJson);
     }
 

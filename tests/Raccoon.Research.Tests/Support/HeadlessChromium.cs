@@ -27,7 +27,8 @@ public sealed class HeadlessChromium : IDisposable
         this.port = port;
     }
 
-    public static HeadlessChromium Open(string url)
+    /// <summary>Starts chromium with a window of <paramref name="width"/> x <paramref name="height"/> CSS pixels.</summary>
+    public static HeadlessChromium Open(string url, int width = 800, int height = 600)
     {
         if (!File.Exists(Executable))
             throw new InvalidOperationException($"{Executable} is missing: install Debian's chromium (.ci/run does)");
@@ -35,7 +36,8 @@ public sealed class HeadlessChromium : IDisposable
         var psi = new ProcessStartInfo(Executable) { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var a in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                      "--disable-extensions", "--no-first-run", "--no-default-browser-check", "--disable-dev-shm-usage",
-                     $"--user-data-dir={profile}", "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0", url })
+                     $"--user-data-dir={profile}", "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
+                     $"--window-size={width},{height}", url })
             psi.ArgumentList.Add(a);
         var p = Process.Start(psi)!;
         p.StandardOutput.ReadToEndAsync();
@@ -135,7 +137,7 @@ public sealed class HeadlessChromium : IDisposable
         }
     }
 
-    /// <summary>Opens an HTML file and counts its figures and the Plotly charts actually drawn (an SVG inside each plot).</summary>
+    /// <summary>Opens an HTML file and counts its figures (the library's div.plotly-figure) and those plotly.js actually drew (an SVG inside).</summary>
     public static async Task<(int Figures, int Drawn)> CountChartsAsync(string htmlPath)
     {
         string url = new Uri(Path.GetFullPath(htmlPath)).AbsoluteUri;
@@ -143,8 +145,8 @@ public sealed class HeadlessChromium : IDisposable
         const string script = """
             new Promise(resolve => {
               const count = () => ({
-                figures: document.querySelectorAll('div.figure').length,
-                drawn: [...document.querySelectorAll('.js-plotly-plot')].filter(p => p.querySelector('svg.main-svg')).length,
+                figures: document.querySelectorAll('div.plotly-figure').length,
+                drawn: [...document.querySelectorAll('div.plotly-figure')].filter(p => p.querySelector('svg.main-svg')).length,
                 href: location.href, ready: document.readyState, plotly: typeof Plotly });
               const start = Date.now();
               const poll = () => {
@@ -157,6 +159,39 @@ public sealed class HeadlessChromium : IDisposable
             """;
         var value = await browser.EvaluateAsync(url, script, TimeSpan.FromSeconds(40));
         return (value!["figures"]!.GetValue<int>(), value["drawn"]!.GetValue<int>());
+    }
+}
+
+/// <summary>
+/// A page of a notebook's text/html outputs, in cell order, to open in headless Chromium. The outputs load
+/// plotly.js through require.js from its CDN, as VS Code does; this machine reaches no CDN, so the page
+/// serves plotly.js locally: it inlines the library's copy (PlotlyJs.Source, the version the outputs ask
+/// the CDN for) and a require.js stand-in that hands it to them. The outputs themselves are unchanged.
+/// </summary>
+public static class NotebookPage
+{
+    const string RequireStandIn = """
+        window.requirejs = function (deps, ready) { ready(window.Plotly); };
+        window.requirejs.config = function () { return window.requirejs; };
+        window.require = window.requirejs;
+        """;
+
+    /// <summary>Writes the page to a temp folder; returns its path and how many outputs hold a chart.</summary>
+    public static (string Path, int Charts) Write(Raccoon.Research.Notebooks.NotebookDocument notebook, string name)
+    {
+        var sb = new StringBuilder("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><script>");
+        sb.Append(Raccoon.Research.Reporting.PlotlyJs.Source).Append("</script><script>").Append(RequireStandIn).Append("</script></head><body>");
+        int charts = 0;
+        for (int i = 0; i < notebook.Cells.Count; i++)
+            foreach (var o in notebook.Cells[i].Outputs.OfType<Raccoon.Research.Notebooks.DisplayOutput>())
+                if (o.Data.TryGetValue("text/html", out var html))
+                {
+                    if (html.Contains("plotly-figure", StringComparison.Ordinal)) charts++;
+                    sb.Append("<div class=\"output\" data-cell=\"").Append(i + 1).Append("\">").Append(html).Append("</div>");
+                }
+        string path = System.IO.Path.Combine(Repo.TempDir("nb-page"), name + ".html");
+        File.WriteAllText(path, sb.Append("</body></html>").ToString());
+        return (path, charts);
     }
 }
 

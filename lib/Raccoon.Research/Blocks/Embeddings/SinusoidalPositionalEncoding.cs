@@ -14,10 +14,13 @@ public sealed class SinusoidalPositionalEncoding : nn.Module<Tensor, Tensor>
 
     public SinusoidalPositionalEncoding(double lenMax = 1e5, string name = "positional_encoding") : base(name) => LenMax = lenMax;
 
-    public override Tensor forward(Tensor x) // (B, T, C) -> (B, T, C)
+    public override Tensor forward(Tensor x) => Forward(x, 0); // (B, T, C) -> (B, T, C)
+
+    /// <summary>x (B, T, C) at positions offset .. offset + T - 1 (generation one token at a time).</summary>
+    public Tensor Forward(Tensor x, long offset)
     {
         long t = x.shape[1], c = x.shape[2];
-        var u = arange(t, dtype: x.dtype, device: x.device).unsqueeze(1);      // (T, 1)
+        var u = arange(offset, offset + t, dtype: x.dtype, device: x.device).unsqueeze(1); // (T, 1)
         var j = arange(c, dtype: ScalarType.Int64, device: x.device).unsqueeze(0); // (1, C)
         var k = j.remainder(2);
         var exponent = (j - k).to_type(x.dtype) / c;

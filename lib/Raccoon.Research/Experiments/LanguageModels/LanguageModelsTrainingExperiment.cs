@@ -121,7 +121,8 @@ public sealed class LanguageModelsTrainingExperiment : IExperiment
                 .. cutRows.Select(c => (IReadOnlyList<string>)[c.Name, c.DocParams.ToString("N0"), c.CorpusParams.ToString("N0"), c.Run.HeldOut.TeacherForced.ToString("0.000"), c.Run.HeldOut.Generation.ToString("0.000")]),
             ]);
         var sampleTable = new Table("Greedy generations (first seed)", ["model", "prompt", "continuation"], samples);
-        return new ExperimentResult([h407, h408], [curveFigure], [lossTable, sampleTable, cutTable]);
+        return new ExperimentResult([h407, h408], [curveFigure.Named("loss-curves")],
+            [lossTable.Named("losses"), sampleTable.Named("samples"), cutTable.Named("cuts")]);
     }
 
     static LanguageModel Build(Kind kind, LanguageModelConfig config, int seed)

@@ -79,7 +79,8 @@ public sealed class LogClassifiersMemoryExperiment : IExperiment
             (Short(RaccoonBuild.DocumentedOriginal), Items(o)), ("document: Original", [2.84, 0.572, 5.68, 1.28]),
             (Short(RaccoonBuild.UpstreamOriginal), Items(u)),
             (Short(RaccoonBuild.Alternative), Items(a)), ("document: Alternative", [0.109, 0.146, 0.216, 1.28]));
-        return new ExperimentResult([m], [figure], [table]);
+        // The totals include the GC heap of a filled replay memory: measured process memory, not a count.
+        return new ExperimentResult([m with { Kind = FigureKind.Memory }], [figure.Named("memory")], [table.Named("memory")]);
     }
 
     static Row Measure(RaccoonBuild build, int seed, Tensor tokens, Tensor labels, int steps)

@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json;
+using Raccoon.Research.IO;
+using Raccoon.Research.Ledger;
+
+namespace Raccoon.Research.Experiments;
+
+/// <summary>One share of a sharded reproduction: shard <see cref="Index"/> (from 0) of <see cref="Count"/>, as a job array numbers its tasks.</summary>
+public sealed record Shard(int Index, int Count)
+{
+    /// <summary>"K/N" with 0 &lt;= K &lt; N (Slurm's SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT); anything else names the problem.</summary>
+    public static Shard Parse(string? text)
+    {
+        string t = text?.Trim() ?? "";
+        var parts = t.Split('/');
+        if (parts.Length != 2
+            || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int k)
+            || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int n))
+            throw new ArgumentException($"--shard '{text}' is not K/N: give the shard's index from 0 and the number of shards, e.g. 0/4");
+        if (n < 1) throw new ArgumentException($"--shard '{text}': the number of shards must be at least 1");
+        if (k >= n) throw new ArgumentException($"--shard '{text}': the index must be below the number of shards ({n}); shards are numbered 0 to {n - 1}");
+        return new Shard(k, n);
+    }
+
+    public override string ToString() => $"{Index}/{Count}";
+}
+
+/// <summary>
+/// Splits the selected experiments over the shards of a job array and merges the shards' stored results.
+/// The split depends only on the experiments selected, the shard count and the cost table embedded in the
+/// library (seconds each experiment took on the 2-core development machine, per profile), so every shard
+/// computes the same split without talking to the others: longest first, each to the least loaded shard
+/// (ties to the lower shard). An experiment the table lacks is estimated at the table's median.
+/// </summary>
+public static class Sharding
+{
+    static readonly Lazy<IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>>> Table = new(LoadCosts);
+
+    /// <summary>The recorded (or, where none is recorded, estimated) seconds of <paramref name="experiment"/> at <paramref name="profile"/>.</summary>
+    public static double Cost(string experiment, Profile profile)
+    {
+        // The full profile has no recorded costs (it does not fit the machine): the standard ones order it.
+        // A profile with no recorded seconds is ordered by the quick ones (the profiles scale the same experiments).
+        string key = profile == Profile.Quick ? "quick" : "standard";
+        var costs = Table.Value[key].Count > 0 ? Table.Value[key] : Table.Value["quick"];
+        if (costs.TryGetValue(experiment, out double s)) return s;
+        if (costs.Count == 0) return 60;
+        var sorted = costs.Values.Order().ToList();
+        return sorted[sorted.Count / 2];
+    }
+
+    /// <summary>The experiments of every shard, each list in registry order.</summary>
+    public static IReadOnlyList<IReadOnlyList<IExperiment>> Partition(IReadOnlyList<IExperiment> experiments, int shards, Profile profile)
+    {
+        if (shards < 1) throw new ArgumentOutOfRangeException(nameof(shards), shards, "at least one shard");
+        var order = experiments.Select((e, i) => (e, i)).ToList();
+        var loads = new double[shards];
+        var assigned = Enumerable.Range(0, shards).Select(_ => new List<(IExperiment E, int I)>()).ToList();
+        foreach (var (e, i) in order.OrderByDescending(x => Cost(x.e.Name, profile)).ThenBy(x => x.i))
+        {
+            int target = 0;
+            for (int s = 1; s < shards; s++)
+                if (loads[s] < loads[target]) target = s;
+            loads[target] += Cost(e.Name, profile);
+            assigned[target].Add((e, i));
+        }
+        return assigned.Select(a => (IReadOnlyList<IExperiment>)a.OrderBy(x => x.I).Select(x => x.E).ToList()).ToList();
+    }
+
+    /// <summary>The experiments shard <paramref name="shard"/> runs.</summary>
+    public static IReadOnlyList<IExperiment> Select(IReadOnlyList<IExperiment> experiments, Shard shard, Profile profile) =>
+        Partition(experiments, shard.Count, profile)[shard.Index];
+
+    /// <summary>
+    /// Gathers the stored results of the selected claims' experiments from the shards' output folders into
+    /// <c>options.OutDir</c>/results and writes one ledger and report from them (through
+    /// <see cref="Reproduction.Publish"/>), computing nothing. Only results of this build, profile and seed
+    /// count; an experiment no shard stored is a failure naming it; a stored result that does not read is an
+    /// error naming its file.
+    /// </summary>
+    public static ReproductionOutcome Merge(ReproductionOptions options, IReadOnlyList<string> shardDirs,
+        IProgress<ExperimentProgress>? progress = null, Action<IReadOnlyList<LedgerRow>>? afterLedger = null)
+    {
+        if (shardDirs.Count == 0) throw new ArgumentException("--merge needs at least one shard output folder");
+        foreach (var d in shardDirs)
+        {
+            if (File.Exists(d)) throw new ArgumentException($"--merge '{d}' is a file, not a shard's output folder");
+            if (!Directory.Exists(d)) throw new ArgumentException($"--merge '{d}': no such folder");
+            if (!Directory.Exists(Path.Combine(d, "results")))
+                throw new ArgumentException($"--merge '{d}' holds no results/ folder: is it the --out of a `reproduce --shard` run?");
+        }
+        var selected = ClaimCatalog.Select(options.Only);
+        AtomicFile.EnsureWritableDirectory(options.OutDir);
+        var target = new ResultStore(options.OutDir);
+        var results = new List<StoredResult>();
+        var failures = new List<ExperimentFailure>();
+        foreach (var experiment in ExperimentRegistry.For(selected))
+        {
+            var found = new List<(string Dir, StoredResult Result)>();
+            var otherBuilds = new List<string>();
+            // A shard's thread count is its own (its node's cores): every thread count counts.
+            foreach (var dir in shardDirs)
+                foreach (var path in new ResultStore(dir).FilesFor(experiment.Name, options.Profile, options.Seed))
+                {
+                    string? problem = StoredResultCheck.Problem(path, experiment.Name, options.Profile, options.Seed, out var r);
+                    if (problem is not null || r is null)
+                        throw new InvalidDataException($"stored result '{path}' {problem}: rerun that shard (reproduce --shard ... --out {dir})");
+                    if (r.LibraryVersion == ResultStore.LibraryVersion) found.Add((dir, r));
+                    else otherBuilds.Add($"{path} (build {r.LibraryVersion})");
+                }
+            if (found.Count == 0)
+            {
+                string why = otherBuilds.Count > 0
+                    ? $"only results of other builds were found ({string.Join(", ", otherBuilds)}; this build is {ResultStore.LibraryVersion}): merge with the build that ran the shards, or rerun them"
+                    : $"no shard folder holds its {options.Profile.ToString().ToLowerInvariant()} seed-{options.Seed} result: did every shard finish?";
+                failures.Add(new ExperimentFailure(experiment.Name, why));
+                progress?.Report(new ExperimentProgress(experiment.Name, "missing: " + why, 1));
+                continue;
+            }
+            // Two shards ran it (a rerun with another split): the newer result counts.
+            var (fromDir, chosen) = found.OrderByDescending(f => f.Result.FinishedAt).First();
+            if (Path.GetFullPath(fromDir) != Path.GetFullPath(options.OutDir)) target.Save(chosen);
+            results.Add(chosen);
+            progress?.Report(new ExperimentProgress(experiment.Name, $"merged from {fromDir}", 1));
+        }
+        return Reproduction.Publish(options, selected, results, failures, afterLedger);
+    }
+
+    /// <summary>experiment-costs.json: where and when the seconds were recorded, and the seconds per experiment of each profile.</summary>
+    sealed record CostTable(string Recorded, Dictionary<string, double> Quick, Dictionary<string, double> Standard);
+
+    static IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> LoadCosts()
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Raccoon.Research.Experiments.experiment-costs.json")
+            ?? throw new InvalidOperationException("experiment-costs.json is not embedded in the library");
+        var table = JsonSerializer.Deserialize<CostTable>(stream, Json.Options)
+            ?? throw new InvalidDataException("experiment-costs.json is empty");
+        return new Dictionary<string, IReadOnlyDictionary<string, double>>
+        {
+            ["quick"] = table.Quick ?? [],
+            ["standard"] = table.Standard ?? [],
+        };
+    }
+}

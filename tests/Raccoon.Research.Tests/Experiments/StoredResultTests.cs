@@ -1,0 +1,65 @@
+using Raccoon.Research.Experiments;
+using Raccoon.Research.Ledger;
+using Raccoon.Research.Tests.Support;
+
+namespace Raccoon.Research.Tests.Experiments;
+
+/// <summary>A stored result that does not read whole is recomputed, and the run says which file it was.</summary>
+public class StoredResultTests : IClassFixture<TorchFixture>
+{
+    /// <summary>An experiment that counts its runs and answers H4-01 with a fixed number.</summary>
+    sealed class Counting : IExperiment
+    {
+        public int Runs;
+        public string Name => "test-counting";
+        public string Title => "counts its runs";
+        public IReadOnlyList<string> Claims => ["H4-01"];
+        public ExperimentResult Run(ExperimentContext context)
+        {
+            Runs++;
+            return new ExperimentResult([Measurement.Number("H4-01", 493973, "493,973 parameters")]);
+        }
+    }
+
+    public static TheoryData<string, string, string> Damaged => new()
+    {
+        { "truncated", "{\"experiment\": \"test-counting\", \"profile\": \"quick\", \"measure", "is truncated" },
+        { "empty", "", "is empty" },
+        { "not JSON", "garbage\u0000\u0001", "not valid result JSON" },
+        { "no fields", "{}", "lacks the experiment" },
+        { "another experiment's", "{\"experiment\": \"other\", \"profile\": \"quick\", \"seed\": 1, \"libraryVersion\": \"x\", \"measurements\": [], \"figures\": [], \"tables\": []}", "holds the result of other" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Damaged))]
+    public void A_damaged_result_is_recomputed_naming_the_file(string what, string content, string problem)
+    {
+        _ = what;
+        string dir = Repo.TempDir("stored");
+        var experiment = new Counting();
+        var messages = new List<string>();
+        var context = new ExperimentContext(Profile.Quick, 1, 2, dir, new SyncProgress(p => messages.Add(p.Status)));
+        ExperimentRunner.Run(experiment, context);
+        Assert.Equal(1, experiment.Runs);
+        string path = new ResultStore(dir).PathFor(experiment.Name, Profile.Quick, 1, 2);
+        ExperimentRunner.Run(experiment, context);
+        Assert.Equal(1, experiment.Runs); // reused whole
+        Assert.Empty(messages);
+
+        File.WriteAllText(path, content);
+        var again = ExperimentRunner.Run(experiment, context);
+        Assert.Equal(2, experiment.Runs);
+        Assert.Equal(493973, again.Measurements.Single().Value);
+        var said = Assert.Single(messages);
+        Assert.Contains(path, said);
+        Assert.Contains(problem, said);
+        Assert.Contains("recomputing", said);
+        Assert.NotNull(new ResultStore(dir).TryLoad(experiment.Name, Profile.Quick, 1, 2)); // rewritten whole
+    }
+
+    /// <summary>Reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>
+    sealed class SyncProgress(Action<ExperimentProgress> report) : IProgress<ExperimentProgress>
+    {
+        public void Report(ExperimentProgress value) => report(value);
+    }
+}
