@@ -89,12 +89,12 @@ public sealed class PathFlowTrainingExperiment : IExperiment
                 curves.Add(($"coupled data, {(group == 0 ? "diagonal" : "grouped G = 2")} OU, seed {s}", curve));
             }
             diffs.Add(res[1] - res[0]);
-            ouRows.Add([$"{s}", $"{res[0]:0.00}", $"{res[1]:0.00}", $"{res[1] - res[0]:+0.00;-0.00}"]);
+            ouRows.Add([$"{s}", $"{res[0]:0.00}", $"{res[1]:0.00}", $"{res[1] - res[0]:+0.000;-0.000;0.000}"]);
         }
         bool groupedBetter = diffs.All(d => d > 0);
         string m03 = $"Coupled data ({cTrain} paths of a 4-D OU made of two damped rotations, kappa {CoupledOuPaths.Kappa}, omega {CoupledOuPaths.Omega}, T = 61, standardised + 0.05 noise); " +
                      $"same model (hidden {hidden}, normalised posterior time), {cSteps} Adam steps. Held-out ELBO per path, grouped (G = 2) minus diagonal: " +
-                     $"{string.Join(", ", diffs.Select(d => d.ToString("+0.00;-0.00")))} over 3 seeds (mean {diffs.Average():+0.00;-0.00}). Parameters of the OU: diagonal 12, grouped 12 + 2 x 2^2 = 20 (3D + D/G G^2).";
+                     $"{string.Join(", ", diffs.Select(d => d.ToString("+0.000;-0.000;0.000")))} over 3 seeds (mean {diffs.Average():+0.000;-0.000;0.000}). Parameters of the OU: diagonal 12, grouped 12 + 2 x 2^2 = 20 (3D + D/G G^2).";
 
         var figs = new List<Figure>
         {
