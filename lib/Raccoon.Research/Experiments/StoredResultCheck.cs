@@ -27,8 +27,7 @@ public static class StoredResultCheck
         }
         catch (JsonException e)
         {
-            return e.Message.Contains("end of data", StringComparison.OrdinalIgnoreCase)
-                || e.Message.Contains("incomplete", StringComparison.OrdinalIgnoreCase)
+            return EndsEarly(text)
                 ? $"is truncated: its JSON ends early ({e.Message})"
                 : $"is corrupt or of an older format: not valid result JSON ({e.Message})";
         }
@@ -50,5 +49,25 @@ public static class StoredResultCheck
             return "is corrupt: a measurement lacks its claim";
         }
         return null;
+    }
+
+    /// <summary>True when <paramref name="text"/> is a valid beginning of a JSON document that stops before its
+    /// value is complete, wherever the cut falls (inside a string, a number, a literal or between tokens):
+    /// the text is read as a block more data could follow, so only a real syntax error throws.</summary>
+    public static bool EndsEarly(string text)
+    {
+        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(text.TrimEnd());
+        var reader = new Utf8JsonReader(bytes, isFinalBlock: false, state: default);
+        try
+        {
+            bool complete = false; // the top-level value has closed
+            while (reader.Read())
+                complete = reader.CurrentDepth == 0 && reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray);
+            return !complete || reader.BytesConsumed < bytes.Length;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 }

@@ -57,6 +57,30 @@ public class StoredResultTests : IClassFixture<TorchFixture>
         Assert.NotNull(new ResultStore(dir).TryLoad(experiment.Name, Profile.Quick, 1, 2)); // rewritten whole
     }
 
+    [Fact]
+    public void A_result_cut_anywhere_reads_as_truncated_and_a_whole_one_does_not()
+    {
+        // CI once cut a result where the JSON reader's message did not say "end of data" and the run called it
+        // corrupt: whether it ends early is decided by reading the text as a block more data could follow.
+        string dir = Repo.TempDir("stored");
+        var experiment = new Counting();
+        ExperimentRunner.Run(experiment, new ExperimentContext(Profile.Quick, 1, 2, dir, new SyncProgress(_ => { })));
+        string path = new ResultStore(dir).PathFor(experiment.Name, Profile.Quick, 1, 2);
+        string whole = File.ReadAllText(path);
+        Assert.False(StoredResultCheck.EndsEarly(whole));
+        Assert.Null(StoredResultCheck.Problem(path, experiment.Name, Profile.Quick, 1, out _));
+        for (int cut = 1; cut < whole.TrimEnd().Length; cut++)
+        {
+            File.WriteAllText(path, whole[..cut]);
+            string? problem = StoredResultCheck.Problem(path, experiment.Name, Profile.Quick, 1, out var result);
+            Assert.Null(result);
+            Assert.True(problem?.StartsWith("is truncated") == true || (problem?.StartsWith("is empty") == true && whole[..cut].Trim().Length == 0),
+                $"cut at {cut} of {whole.Length} ('{whole[Math.Max(0, cut - 20)..cut]}'): {problem}");
+        }
+        Assert.False(StoredResultCheck.EndsEarly(whole.TrimEnd() + " x"));
+        Assert.False(StoredResultCheck.EndsEarly("{\"a\": tru e}"));
+    }
+
     /// <summary>Reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>
     sealed class SyncProgress(Action<ExperimentProgress> report) : IProgress<ExperimentProgress>
     {
