@@ -5,6 +5,7 @@ var root = new RootCommand("Raccoon.Research: measures the claims of five archit
 root.Subcommands.Add(ReproduceCommand.Create());
 root.Subcommands.Add(ClaimsCommand.Create());
 root.Subcommands.Add(NotebooksCommand.Create());
+root.Subcommands.Add(ParityCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(SampleDataCommand.Create());
 return root.Parse(args).Invoke();

@@ -75,6 +75,17 @@ public static class Reproduction
         return new ReproductionOutcome(ledger, results, failures, report);
     }
 
+    /// <summary>Writes report/index.html again from the folder's ledger and stored results (after a parity run
+    /// added its table); false when the folder has no ledger yet.</summary>
+    public static bool RewriteReport(string outDir, int threads)
+    {
+        var ledger = LedgerFiles.Read(outDir);
+        if (ledger is null) return false;
+        TorchRuntime.Initialize(threads);
+        HtmlReport.Write(outDir, ledger, LoadAllResults(outDir, ledger), [], MachineContext.Current());
+        return true;
+    }
+
     /// <summary>The command that reproduces this run, for the write-up's methods section.</summary>
     public static string CommandLine(ReproductionOptions o) =>
         "dotnet run --project lib/Raccoon.Research.Cli -- reproduce" + (o.Only.Count > 0 ? " --only " + string.Join(' ', o.Only) : "") +

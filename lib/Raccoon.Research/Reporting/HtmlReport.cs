@@ -96,7 +96,33 @@ public static class HtmlReport
             foreach (var t in r.Tables) sb.Append("<div class=\"scroll\">").Append(t.ToHtml()).Append("</div>");
             sb.Append("</section>");
         }
+        sb.Append(ParitySection(outDir));
         return sb.Append("</body></html>").ToString();
+    }
+
+    /// <summary>The speed of each model against PyTorch's, from the folder's last <c>raccoon parity</c> run.</summary>
+    static string ParitySection(string outDir)
+    {
+        var sb = new StringBuilder("<section id=\"parity\"><h2>Speed against PyTorch</h2>");
+        Measurements.Parity.ParityRun? run;
+        try
+        {
+            run = Measurements.Parity.ParityFiles.Read(outDir);
+        }
+        catch (InvalidDataException e)
+        {
+            return sb.Append("<p class=\"failures\">").Append(Html.Escape(e.Message)).Append("</p></section>").ToString();
+        }
+        if (run is null)
+            return sb.Append("<p class=\"meta\">No parity run in this folder: <code>dotnet run -c Release --project lib/Raccoon.Research.Cli -- parity --out ")
+                .Append(Html.Escape(outDir)).Append("</code> times every model against its PyTorch definition and adds the table here.</p></section>").ToString();
+        sb.Append("<p class=\"meta\">").Append(Html.Escape($"Measured {run.FinishedAt:u} in {run.Seconds:F0} s: PyTorch {run.PyTorchVersion} (BLAS {run.PyTorchBlas}, {run.Python}) and {run.Machine.Summary}; {run.Options.Rounds} rounds of {run.Options.Repeats} samples per side, interleaved."))
+          .Append("</p><ul>");
+        foreach (var f in run.Findings()) sb.Append("<li>").Append(Html.Escape(f)).Append("</li>");
+        sb.Append("</ul>");
+        foreach (var t in new[] { run.ParityTable(), run.PeakTable(), run.LeakTable() })
+            if (t.Rows.Count > 0) sb.Append("<div class=\"scroll\">").Append(t.ToHtml()).Append("</div>");
+        return sb.Append("</section>").ToString();
     }
 
     /// <summary>Where and how the run was measured, once: profiles, seeds, threads, build, and the machine.</summary>

@@ -1,0 +1,137 @@
+using Raccoon.Research.Measurements;
+using Raccoon.Research.Measurements.Parity;
+using Raccoon.Research.Tests.Support;
+using TorchSharp;
+
+namespace Raccoon.Research.Tests.Measurements;
+
+/// <summary>The parity benchmark compares like with like: every case's PyTorch definition has the C# model's
+/// parameter count and parameter shapes, both sides run both steps, and a run's files and report section are
+/// computed from what it measured.</summary>
+public class ParityTests(TorchFixture _) : IClassFixture<TorchFixture>
+{
+    /// <summary>PyTorch is a test dependency (.ci/run installs it): on CI its absence fails, elsewhere it skips.</summary>
+    static PyTorchPeer StartPeer()
+    {
+        try
+        {
+            return PyTorchPeer.Start(2);
+        }
+        catch (InvalidOperationException e) when (e.Message.StartsWith("no Python here imports torch", StringComparison.Ordinal)
+                                                   && Environment.GetEnvironmentVariable("CI") is null)
+        {
+            Assert.Skip(e.Message);
+            throw;
+        }
+    }
+
+    public static TheoryData<string> Keys => new(ParityCases.All.Select(c => c.Key));
+
+    [Fact]
+    public void Every_document_has_cases_and_every_key_is_unique()
+    {
+        Assert.Equal(["000", "001", "002", "003", "004"], ParityCases.All.Select(c => c.Document).Distinct().Order());
+        Assert.Equal(ParityCases.All.Count, ParityCases.All.Select(c => c.Key).Distinct().Count());
+        Assert.All(ParityCases.All, c => Assert.Contains(c.Module, new[] { "log-classifiers", "latent-ode", "path-flow", "glyph-cnn", "language-models" }));
+    }
+
+    [Theory]
+    [MemberData(nameof(Keys))]
+    public void The_PyTorch_definition_has_the_same_parameters_and_both_sides_run_both_steps(string key)
+    {
+        var c = ParityCases.All.Single(x => x.Key == key);
+        using var peer = StartPeer();
+        Assert.Contains(key, peer.Cases);
+        torch.manual_seed(1);
+        using var model = c.Build();
+        var (parameters, shapes) = peer.Build(c, 1, 2);
+        Assert.Equal(model.Parameters, parameters);
+        Assert.Equal(model.Shapes, shapes);
+
+        model.Module.eval();
+        using (torch.NewDisposeScope())
+        using (torch.no_grad())
+            Assert.True(model.Inference().numel() > 0);
+        model.Module.train();
+        using (torch.NewDisposeScope())
+        {
+            var loss = model.Loss();
+            Assert.Equal(0, loss.dim());
+            Assert.True(double.IsFinite(loss.item<float>()), $"{key}: the C# loss is {loss.item<float>()}");
+            loss.backward();
+        }
+        Assert.All(peer.Time("inference", 1, 1), s => Assert.True(s > 0));
+        Assert.All(peer.Time("train", 1, 1), s => Assert.True(s > 0));
+    }
+
+    [Fact]
+    public void An_unknown_case_is_named_by_both_sides()
+    {
+        var e = Assert.Throws<ArgumentException>(() => ParityBenchmark.Select(ParityCases.All, ["glyph-cnn/huge"]));
+        Assert.Contains("glyph-cnn/huge", e.Message);
+        Assert.Contains(ParityCases.All[0].Key, e.Message);
+        using var peer = StartPeer();
+        var fake = ParityCases.All[0] with { Key = "glyph-cnn/huge" };
+        var error = Assert.Throws<InvalidOperationException>(() => peer.Build(fake, 1, 2));
+        Assert.Contains("no PyTorch definition for case 'glyph-cnn/huge'", error.Message);
+        Assert.Throws<InvalidOperationException>(() => peer.Time("inference", 1, 1)); // nothing built
+    }
+
+    [Fact]
+    public void A_small_run_measures_both_sides_and_writes_its_tables_whole()
+    {
+        using (StartPeer()) { } // skips without PyTorch
+        var smallest = ParityCases.All.MinBy(c => { torch.manual_seed(1); using var m = c.Build(); return m.Parameters; })!;
+        var run = ParityBenchmark.Run(ParityCases.All, new ParityOptions(2, Rounds: 2, Repeats: 2, LeakSteps: 8, Only: [smallest.Key]));
+        Assert.Empty(run.Failures);
+        Assert.Equal(["inference", "training step"], run.Rows.Select(r => r.Step));
+        Assert.All(run.Rows, r =>
+        {
+            Assert.Equal(r.CSharpParameters, r.PyTorchParameters);
+            Assert.Equal(4, r.Samples);
+            Assert.True(r.CSharpMs > 0 && r.PyTorchMs > 0);
+            Assert.Equal(r.CSharpMs / r.PyTorchMs, r.Ratio, 1e-9);
+            Assert.InRange(r.Ratio, r.RatioLow, r.RatioHigh);
+        });
+        Assert.Equal(["matmul", "convolution"], run.Peaks.Select(p => p.Kind));
+        Assert.All(run.Peaks, p => Assert.True(p.CSharpGflops > 0 && p.PyTorchGflops > 0 && p.CSharpBestGflops >= p.CSharpGflops));
+        var leak = Assert.Single(run.Leaks);
+        Assert.Equal(8, leak.Steps);
+        Assert.True(run.Machine.Optimized);
+
+        string dir = Repo.TempDir("parity");
+        ParityFiles.Write(dir, run);
+        var back = ParityFiles.Read(dir)!;
+        Assert.Equal(run.Rows, back.Rows);
+        Assert.Equal(run.Findings(), back.Findings());
+        Assert.Contains(smallest.Model, File.ReadAllText(Path.Combine(dir, "parity", "parity.md")));
+        string html = Raccoon.Research.Reporting.HtmlReport.Render([], [], [], dir);
+        Assert.Contains("Speed against PyTorch", html);
+        Assert.Contains(run.Findings()[0], html.Replace("&#39;", "'"));
+    }
+
+    [Fact]
+    public void Findings_are_computed_from_the_rows()
+    {
+        ParityRow Row(string model, double cs, double py, double lo, double hi) =>
+            new("k/" + model, "000", model, "batch 1", "inference", 10, 10, true, cs, 0, py, 0, cs / py, lo, hi, 2, 10, null, null, null, null);
+        var machine = MachineContext.Current();
+        var run = new ParityRun(DateTime.UtcNow, machine, "1.13", "generic", "python3", new ParityOptions(2),
+            [Row("A", 1.0, 2.0, 0.4, 0.6), Row("B", 3.0, 2.0, 1.3, 1.7), Row("C", 2.0, 2.0, 0.9, 1.1)], [], [], [], 1);
+        var f = run.Findings();
+        Assert.Equal("Of 3 model steps, C# is faster than PyTorch on 1, slower on 1, and within the interval of equal on 1 (ratio = C# time / PyTorch time, 2 threads each).", f[0]);
+        Assert.StartsWith("Widest gap against C#: B inference, 1.50x", f[1]);
+        Assert.Equal("The goal of at most 1.0x PyTorch's time is met on 2 of 3 steps.", f[2]);
+    }
+
+    [Fact]
+    public void A_damaged_parity_file_is_named()
+    {
+        string dir = Repo.TempDir("parity");
+        Directory.CreateDirectory(Path.Combine(dir, "parity"));
+        File.WriteAllText(ParityFiles.JsonPath(dir), "{\"rows\": [");
+        var e = Assert.Throws<InvalidDataException>(() => ParityFiles.Read(dir));
+        Assert.Contains(ParityFiles.JsonPath(dir), e.Message);
+        Assert.Null(ParityFiles.Read(Repo.TempDir("parity")));
+    }
+}
