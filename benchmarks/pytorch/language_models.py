@@ -116,9 +116,10 @@ class HyperMixerBlock(nn.Module):
 
     def __init__(self, dim, hidden, max_length, mix_hidden, hyper_hidden):
         super().__init__()
+        # Registered in the C# block's field order (parameters() in the same order on both sides).
         self.norm1 = StdLayerNorm(dim)
-        self.token_mixing = HyperTokenMixer(dim, mix_hidden, max_length, hyper_hidden)
         self.norm2 = StdLayerNorm(dim)
+        self.token_mixing = HyperTokenMixer(dim, mix_hidden, max_length, hyper_hidden)
         self.channel_mixing = FeedForward(dim, hidden)
 
     def forward(self, x):
@@ -134,7 +135,8 @@ class LanguageModel(nn.Module):
 
     def __init__(self, vocabulary, max_length, dim, blocks):
         super().__init__()
-        self.stack = nn.ModuleList([TokenPositionEmbedding(vocabulary, max_length, dim), *blocks, nn.Linear(dim, vocabulary)])
+        embeddings = TokenPositionEmbedding(vocabulary, max_length, dim)  # made first, as the C# does: same draws
+        self.stack = nn.ModuleList([embeddings, *blocks(), nn.Linear(dim, vocabulary)])
         with torch.no_grad():
             for module in self.modules():
                 if isinstance(module, TokenPositionEmbedding):
@@ -153,15 +155,15 @@ class LanguageModel(nn.Module):
 
 
 def transformer(vocabulary, max_length, dim, hidden, layers):
-    blocks = []
-    for _ in range(layers):
-        blocks += [Residual(SelfAttention(dim)), StdLayerNorm(dim), Residual(FeedForward(dim, hidden)), StdLayerNorm(dim)]
+    def blocks():
+        for _ in range(layers):
+            yield from [Residual(SelfAttention(dim)), StdLayerNorm(dim), Residual(FeedForward(dim, hidden)), StdLayerNorm(dim)]
     return LanguageModel(vocabulary, max_length, dim, blocks)
 
 
 def hypermixer(vocabulary, max_length, dim, hidden, layers):
-    blocks = [HyperMixerBlock(dim, hidden, max_length, dim // 2, dim // 4) for _ in range(layers)]
-    return LanguageModel(vocabulary, max_length, dim, blocks)
+    return LanguageModel(vocabulary, max_length, dim,
+                         lambda: [HyperMixerBlock(dim, hidden, max_length, dim // 2, dim // 4) for _ in range(layers)])
 
 
 def teacher_forced_loss(model, tokens):

@@ -33,7 +33,9 @@ class MeanPooledMlpEncoder(nn.Module):
 
 
 class NeuralSdeDynamics(nn.Module):
-    """Drift MLP and clamped log-diffusion MLP on [z, t]; Xavier-normal weights, zero biases."""
+    """Drift MLP and clamped log-diffusion MLP on [z, t]; Xavier-normal weights, zero biases, as the C# asks
+    for. (TorchSharp 0.107's nn.init.xavier_normal_ calls libtorch's xavier_uniform_, so the C# weights have
+    the same variance but a uniform distribution; initial values do not change the cost of a step.)"""
 
     def __init__(self, latent, hidden, sigma_min=1e-4, sigma_max=1.0):
         super().__init__()
