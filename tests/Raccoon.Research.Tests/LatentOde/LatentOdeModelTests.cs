@@ -16,6 +16,28 @@ public class LatentOdeModelTests : IClassFixture<TorchFixture>
     static long Under(nn.Module m, string prefix) => Parameters.Named(m).Where(p => p.Name.StartsWith(prefix, StringComparison.Ordinal)).Sum(p => p.Tensor.numel());
 
     [Fact]
+    public void Linear_weights_are_truncated_normal_draws_not_a_constant()
+    {
+        // TorchSharp 0.107's trunc_normal_(w, 0, 0.02) fills w with 0.02: every hidden unit started identical.
+        manual_seed(1);
+        using var m = new DeterministicLatentOde(LatentOdeConfig.Upstream);
+        var linears = m.named_modules().Where(x => x.module is TorchSharp.Modules.Linear && !x.name.Contains("att_mh")).ToList();
+        Assert.NotEmpty(linears);
+        foreach (var (name, module) in linears)
+        {
+            var w = ((TorchSharp.Modules.Linear)module).weight!;
+            Assert.True(w.unique().numel() > w.numel() / 2, $"{name}: {w.unique().numel()} distinct values in {w.numel()}");
+            Assert.InRange(w.std().item<float>(), 0.018, 0.022);
+        }
+        // The draw is the truncated one: N(0, 1) cut at +-1 has standard deviation 0.5396 and nothing outside.
+        using var t = empty(200_000);
+        Raccoon.Research.Blocks.Initialization.TruncatedNormal(t, 0, 1, -1, 1);
+        Assert.True(t.abs().max().item<float>() <= 1f);
+        Assert.InRange(t.std().item<float>(), 0.535, 0.544);
+        Assert.InRange(t.mean().item<float>(), -0.01, 0.01);
+    }
+
+    [Fact]
     public void UpstreamModelHasUpstreamsCountsPerModule()
     {
         using var m = new DeterministicLatentOde(LatentOdeConfig.Upstream);

@@ -30,7 +30,7 @@ public sealed class NeuralSdeDynamics : nn.Module, ISdeDynamics
         foreach (var net in new[] { drift_net, log_diffusion_net })
             foreach (var layer in net.children().OfType<Linear>())
             {
-                nn.init.xavier_normal_(layer.weight!, gain: 1.0);
+                Initialization.XavierNormal(layer.weight!, gain: 1.0); // upstream's xavier_normal_ (TorchSharp's draws uniform)
                 nn.init.zeros_(layer.bias!);
             }
         RegisterComponents();

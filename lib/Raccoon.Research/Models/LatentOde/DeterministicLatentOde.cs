@@ -1,3 +1,4 @@
+using Raccoon.Research.Blocks;
 using Raccoon.Research.Blocks.Attention;
 using Raccoon.Research.Blocks.Sde;
 using Raccoon.Research.Blocks.Statistics;
@@ -57,7 +58,7 @@ public sealed class DeterministicLatentOde : nn.Module<Tensor, Tensor>
             if (module is Linear linear)
             {
                 if (name.Contains("att_mh")) nn.init.normal_(linear.weight!, 0, 1 / Math.Sqrt(linear.weight!.shape[1]));
-                else nn.init.trunc_normal_(linear.weight!, 0, 0.02);
+                else Initialization.TruncatedNormal(linear.weight!, 0, 0.02); // TorchSharp's trunc_normal_ fills a constant
                 if (linear.bias is not null) nn.init.zeros_(linear.bias);
             }
             else if (module is LayerNorm ln) { nn.init.ones_(ln.weight!); nn.init.zeros_(ln.bias!); }
