@@ -315,7 +315,10 @@ class DeterministicLatentOde(nn.Module):
         self.p_observe = DiscreteObservation(c)
         self.latent_test = SlicedEppsPulley(p.slices)
         self.predictor = Predictor(p.latent, p.hidden)
-        # the C# model's UpstreamInit: Linear trunc-normal(0.02) (attention's N(0, 1/fan-in)), biases 0, LayerNorm 1 / 0
+        # the C# model's UpstreamInit: Linear trunc-normal(0.02) (attention's N(0, 1/fan-in)), biases 0, LayerNorm 1 / 0.
+        # TorchSharp 0.107's nn.init.trunc_normal_ fills a tensor with the constant std instead (seen on the C# side:
+        # every such weight is 0.02), so the C# model starts from constant matrices; here it is the intended draw.
+        # The timing does not depend on the values; with the same parameters loaded both sides give the same z and loss.
         with torch.no_grad():
             for name, m in self.named_modules():
                 if isinstance(m, nn.Linear):
