@@ -1,0 +1,58 @@
+using Raccoon.Research.Blocks.Encoders;
+using Raccoon.Research.Measurements.Parity;
+using Raccoon.Research.Models.LatentOde;
+using static TorchSharp.torch;
+
+namespace Raccoon.Research.Experiments.LatentOde;
+
+/// <summary>
+/// Document 001's parity cases (benchmarks/pytorch/latent_ode.py is the PyTorch side). The latent ODE model,
+/// upstream and modern configuration: inference is the encoder (the model's forward) at the cost experiment's
+/// seq 512, batch 8 (T1-06); the loss is the whole model's (reconstruction + 0.05 x sliced Epps-Pulley of z and
+/// of the ODE's predictions + ODE matching, as LatentOdeTraining is given it) on batch 8 x 67 tokens, the training
+/// task's length and T1-08's quick batch. The block stacks are BlockStackLanguageModel as the extrapolation
+/// experiment (T1-02) builds it per position encoding: vocabulary 30, 2 causal blocks of width 64, 4 heads, FFN 128,
+/// fused kernel, batch 32 x 35 tokens (body 32), next-token loss from position 2. Tokens are uniform random ids.
+/// </summary>
+public static class LatentOdeParity
+{
+    public const int Batch = 8, Seq = 512, LossBatch = 8, LossSeq = 67;
+    public const int StackBatch = 32, StackSeq = 35, StackFrom = 2;
+
+    public static IReadOnlyList<ParityCase> Cases { get; } =
+    [
+        LatentOde("upstream", "Upstream latent ODE model", LatentOdeConfig.Upstream),
+        LatentOde("modern", "Modern latent ODE model (RoPE, fused attention and QKV, SwiGLU)", LatentOdeConfig.Modern),
+        BlockStack(PositionEncoding.Sinusoidal),
+        BlockStack(PositionEncoding.Rope),
+        BlockStack(PositionEncoding.Alibi),
+    ];
+
+    static ParityCase LatentOde(string key, string name, LatentOdeConfig config) => new(
+        $"latent-ode/{key}", "001", name,
+        $"inference: encoder on batch {Batch} x {Seq} tokens; training: the whole model's loss on batch {LossBatch} x {LossSeq} tokens " +
+        $"(at seq {Seq} a step takes many seconds on 2 cores, mostly the {config.Slices}-slice Epps-Pulley term; T1-08 at standard uses batch 32 x {LossSeq})",
+        new Dictionary<string, object> { ["batch"] = Batch, ["seq"] = Seq, ["loss_batch"] = LossBatch, ["loss_seq"] = LossSeq, ["ep_weight"] = 0.05 },
+        () =>
+        {
+            var model = new DeterministicLatentOde(config);
+            var tokens = randint(0, config.Vocab, [Batch, Seq], dtype: ScalarType.Int64); // (B, L)
+            var lossTokens = randint(0, config.Vocab, [LossBatch, LossSeq], dtype: ScalarType.Int64);
+            var parity = new ParityModel(model, () => model.forward(tokens), () => model.Loss(lossTokens, 0.05).Total);
+            parity.Held.AddRange([tokens, lossTokens]);
+            return parity;
+        });
+
+    static ParityCase BlockStack(PositionEncoding positions) => new(
+        $"latent-ode/block-stack-{positions.ToString().ToLowerInvariant()}", "001", $"Block stack, {positions} positions",
+        $"batch {StackBatch} x {StackSeq} tokens, 2 causal blocks of width 64",
+        new Dictionary<string, object> { ["batch"] = StackBatch, ["seq"] = StackSeq, ["from"] = StackFrom, ["depth"] = 2, ["dim"] = 64, ["heads"] = 4, ["ffn_hidden"] = 128 },
+        () =>
+        {
+            var model = new BlockStackLanguageModel(TargetLetterTask.Alphabet.Length, 2, new TransformerBlockConfig(64, 4, 128), positions);
+            var tokens = randint(0, TargetLetterTask.Alphabet.Length, [StackBatch, StackSeq], dtype: ScalarType.Int64); // (B, T)
+            var parity = new ParityModel(model, () => model.forward(tokens), () => model.Loss(tokens, from: StackFrom));
+            parity.Held.Add(tokens);
+            return parity;
+        });
+}
