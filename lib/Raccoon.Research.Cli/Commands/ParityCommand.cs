@@ -20,14 +20,15 @@ static class ParityCommand
         var rounds = new Option<int>("--rounds") { Description = "Rounds per step, the side going first alternating", DefaultValueFactory = _ => 6 };
         var repeats = new Option<int>("--repeats") { Description = "Samples per side per round", DefaultValueFactory = _ => 5 };
         var leakSteps = new Option<int>("--leak-steps") { Description = "Training steps of each model's leak check (0: none)", DefaultValueFactory = _ => 2000 };
+        var leakSeconds = new Option<double>("--leak-seconds") { Description = "A slow model's leak check stops after about this many seconds (the table gives its steps)", DefaultValueFactory = _ => 60 };
         var cmd = new Command("parity", "Time every model's inference and training step against a PyTorch definition of the same architecture (Debian's python3-torch), measure the machine's matmul and convolution peak, check each training step for leaks; writes DIR/parity/ and adds the table to DIR/report/index.html")
         {
-            outDir, threads, seed, only, rounds, repeats, leakSteps,
+            outDir, threads, seed, only, rounds, repeats, leakSteps, leakSeconds,
         };
         cmd.SetAction(parse => Cli.Guard(() =>
         {
             var options = new ParityOptions(CommonOptions.ParseThreads(parse.GetValue(threads)), parse.GetValue(seed),
-                Rounds: parse.GetValue(rounds), Repeats: parse.GetValue(repeats), LeakSteps: parse.GetValue(leakSteps), Only: parse.GetValue(only) ?? []);
+                Rounds: parse.GetValue(rounds), Repeats: parse.GetValue(repeats), LeakSteps: parse.GetValue(leakSteps), Only: parse.GetValue(only) ?? [], LeakSeconds: parse.GetValue(leakSeconds));
             try
             {
                 options.Validate();

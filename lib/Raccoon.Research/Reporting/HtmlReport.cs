@@ -114,7 +114,7 @@ public static class HtmlReport
             return sb.Append("<p class=\"failures\">").Append(Html.Escape(e.Message)).Append("</p></section>").ToString();
         }
         if (run is null)
-            return sb.Append("<p class=\"meta\">No parity run in this folder: <code>dotnet run -c Release --project lib/Raccoon.Research.Cli -- parity --out ")
+            return sb.Append("<p class=\"meta\">No parity run in this folder: <code>dotnet run --project lib/Raccoon.Research.Cli -- parity --out ")
                 .Append(Html.Escape(outDir)).Append("</code> times every model against its PyTorch definition and adds the table here.</p></section>").ToString();
         sb.Append("<p class=\"meta\">").Append(Html.Escape($"Measured {run.FinishedAt:u} in {run.Seconds:F0} s: PyTorch {run.PyTorchVersion} (BLAS {run.PyTorchBlas}, {run.Python}) and {run.Machine.Summary}; {run.Options.Rounds} rounds of {run.Options.Repeats} samples per side, interleaved."))
           .Append("</p><ul>");

@@ -14,8 +14,12 @@ namespace Raccoon.Research.Measurements.Parity;
 /// PyTorch samples, the side that goes first alternating from round to round.</param>
 /// <param name="LeakSteps">Training steps of each model's leak check (0: none).</param>
 /// <param name="Only">Case keys or key prefixes ("glyph-cnn", "language-models/transformer"); empty: all.</param>
+/// <param name="SecondsPerRound">A slow step takes fewer samples per round (at least one), so one side's round
+/// lasts about this long; fast steps take <paramref name="Repeats"/>.</param>
+/// <param name="LeakSeconds">A slow model's leak check stops after about this long (at least 8 steps); the
+/// table gives the steps it ran.</param>
 public sealed record ParityOptions(int Threads, int Seed = 1, int Warmup = 3, int Rounds = 6, int Repeats = 5, int LeakSteps = 2000,
-    IReadOnlyList<string>? Only = null)
+    IReadOnlyList<string>? Only = null, double SecondsPerRound = 3, double LeakSeconds = 60)
 {
     public void Validate()
     {
@@ -23,7 +27,8 @@ public sealed record ParityOptions(int Threads, int Seed = 1, int Warmup = 3, in
         if (Warmup < 1) throw new ArgumentOutOfRangeException(nameof(Warmup), Warmup, "at least one warm-up step");
         if (Rounds < 2) throw new ArgumentOutOfRangeException(nameof(Rounds), Rounds, "at least 2 rounds, so each side goes first once");
         if (Repeats < 1) throw new ArgumentOutOfRangeException(nameof(Repeats), Repeats, "at least one sample per round");
-        if (LeakSteps is < 0 or (> 0 and < 4)) throw new ArgumentOutOfRangeException(nameof(LeakSteps), LeakSteps, "0 (no leak check) or at least 4 steps");
+        if (LeakSteps is < 0 or (> 0 and < 8)) throw new ArgumentOutOfRangeException(nameof(LeakSteps), LeakSteps, "0 (no leak check) or at least 8 steps");
+        if (!(SecondsPerRound > 0) || !(LeakSeconds > 0)) throw new ArgumentOutOfRangeException(nameof(SecondsPerRound), "time budgets must be positive");
     }
 }
 
@@ -51,7 +56,7 @@ public sealed record ParityRun(
     double Seconds)
 {
     /// <summary>The comparison of both sides, one row per model and step.</summary>
-    public Table ParityTable() => new(
+    public Table ParityTable() => new Table(
         $"C# (TorchSharp {Machine.TorchSharpVersion}, libtorch {Machine.LibTorchVersion}) against PyTorch {PyTorchVersion}, {Options.Threads} threads each, interleaved",
         ["document", "model", "size", "step", "parameters (C# = PyTorch)", "C# ms", "PyTorch ms", "ratio C#/PyTorch", "95% interval", "threads", "GFLOP/s", "share of peak"],
         Rows.Select(r => (IReadOnlyList<string>)
@@ -63,7 +68,7 @@ public sealed record ParityRun(
             r.ShareOfPeak is double s ? $"{s:P0} of {r.Bound}" : "",
         ]).ToList()).Named("parity");
 
-    public Table PeakTable() => new(
+    public Table PeakTable() => new Table(
         "The machine's fp32 limit through libtorch: one large kernel, median GFLOP/s",
         ["kernel", "size", "GFLOP per call", "C# GFLOP/s (median)", "C# GFLOP/s (best)", "PyTorch GFLOP/s (median)", "threads"],
         Peaks.Select(p => (IReadOnlyList<string>)
@@ -72,7 +77,7 @@ public sealed record ParityRun(
             p.CSharpBestGflops.ToString("0.0", CultureInfo.InvariantCulture), p.PyTorchGflops.ToString("0.0", CultureInfo.InvariantCulture), p.Threads.ToString(),
         ]).ToList()).Named("peaks");
 
-    public Table LeakTable() => new(
+    public Table LeakTable() => new Table(
         "Leak check of each model's training step: native tensors per step and resident-memory growth",
         ["model", "steps", "tensors per step", "resident growth MB", "resident at start MB", "resident at end MB", "flat"],
         Leaks.Select(l => (IReadOnlyList<string>)
@@ -165,7 +170,7 @@ public static class ParityBenchmark
                     say?.Invoke($"{c.Key}: timing {step}");
                     Action call = step == "inference" ? Inference(model) : TrainingStep(model, optimizer);
                     if (step == "inference") model.Module.eval(); else model.Module.train();
-                    var (cs, py) = Interleave(call, () => peer.Time(step, 1, options.Repeats), () => peer.Time(step, options.Warmup, 1), options);
+                    var (cs, py) = Interleave(call, n => peer.Time(step, 1, n), () => peer.Time(step, options.Warmup, 1), options);
                     rows.Add(Row(c, step, parameters, pyParameters, sameShapes, cs, py, options.Threads, peaks));
                 }
                 if (options.LeakSteps > 0)
@@ -173,7 +178,9 @@ public static class ParityBenchmark
                     say?.Invoke($"{c.Key}: leak check over {options.LeakSteps:N0} training steps");
                     model.Module.train();
                     var step = TrainingStep(model, optimizer);
-                    var report = LeakCheck.Run(c.Model, () => { using var scope = NewDisposeScope(); step(); }, options.LeakSteps);
+                    double perStep = rows[^1].CSharpMs / 1e3;
+                    int steps = Math.Clamp((int)(options.LeakSeconds / perStep), 8, options.LeakSteps);
+                    var report = LeakCheck.Run(c.Model, () => { using var scope = NewDisposeScope(); step(); }, steps);
                     leaks.Add(new LeakRow(c.Key, c.Model, report.Steps, report.TensorsPerStep, report.MemoryGrowthBytes,
                         report.ResidentBytesAfterStep[0], report.ResidentBytesAfterStep[^1], report.Clean));
                 }
@@ -218,9 +225,12 @@ public static class ParityBenchmark
     };
 
     /// <summary>Warm-up on both sides, then rounds in which each side takes its samples, the first side alternating.</summary>
-    static (List<double> CSharp, List<double> PyTorch) Interleave(Action call, Func<double[]> pyRound, Func<double[]> pyWarmup, ParityOptions o)
+    static (List<double> CSharp, List<double> PyTorch) Interleave(Action call, Func<int, double[]> pyRound, Func<double[]> pyWarmup, ParityOptions o)
     {
+        long w0 = Stopwatch.GetTimestamp();
         for (int i = 0; i < o.Warmup; i++) Scoped(call);
+        double stepSeconds = Stopwatch.GetElapsedTime(w0).TotalSeconds / o.Warmup;
+        int repeats = Math.Clamp((int)(o.SecondsPerRound / Math.Max(stepSeconds, 1e-6)), 1, o.Repeats);
         pyWarmup();
         Timing.SettleGarbageCollector();
         var cs = new List<double>();
@@ -230,15 +240,15 @@ public static class ParityBenchmark
             void CSharp()
             {
                 Scoped(call); // one untimed step: the other side had the caches
-                for (int r = 0; r < o.Repeats; r++)
+                for (int r = 0; r < repeats; r++)
                 {
                     long t0 = Stopwatch.GetTimestamp();
                     Scoped(call);
                     cs.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
                 }
             }
-            if (round % 2 == 0) { CSharp(); py.AddRange(pyRound()); }
-            else { py.AddRange(pyRound()); CSharp(); }
+            if (round % 2 == 0) { CSharp(); py.AddRange(pyRound(repeats)); }
+            else { py.AddRange(pyRound(repeats)); CSharp(); }
         }
         return (cs, py);
     }
@@ -275,8 +285,8 @@ public static class ParityBenchmark
                 ? () => { using var _ = no_grad(); inputs[0].mm(inputs[1]); }
                 : () => { using var _ = no_grad(); nn.functional.conv2d(inputs[0], inputs[1], padding: [size["kernel"] / 2, size["kernel"] / 2]); };
             int repeats = Math.Max(3, o.Repeats);
-            var (cs, py) = Interleave(call, () => peer.Peak(kind, size, o.Threads, 1, repeats), () => peer.Peak(kind, size, o.Threads, o.Warmup, 1),
-                o with { Repeats = repeats, Rounds = 2 });
+            var (cs, py) = Interleave(call, n => peer.Peak(kind, size, o.Threads, 1, n), () => peer.Peak(kind, size, o.Threads, o.Warmup, 1),
+                o with { Repeats = repeats, Rounds = 2, SecondsPerRound = 1e6 });
             var a = SampleStatistics.Of(cs);
             return new KernelPeak(kind, string.Join(", ", size.Select(kv => $"{kv.Key} {kv.Value}")), flops,
                 flops / a.Median / 1e9, flops / a.Min / 1e9, flops / SampleStatistics.Of(py).Median / 1e9, o.Threads);
