@@ -88,7 +88,8 @@ public class ParityTests(TorchFixture _) : IClassFixture<TorchFixture>
         Assert.All(run.Rows, r =>
         {
             Assert.Equal(r.CSharpParameters, r.PyTorchParameters);
-            Assert.Equal(4, r.Samples);
+            Assert.InRange(r.Samples, 2, 4); // 2 rounds of 1 or 2 samples: a slow step takes fewer per round
+            Assert.Equal(0, r.Samples % 2);
             Assert.True(r.CSharpMs > 0 && r.PyTorchMs > 0);
             Assert.Equal(r.CSharpMs / r.PyTorchMs, r.Ratio, 1e-9);
             Assert.InRange(r.Ratio, r.RatioLow, r.RatioHigh);
