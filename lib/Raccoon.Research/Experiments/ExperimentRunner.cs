@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Raccoon.Research.IO;
 using Raccoon.Research.Ledger;
+using Raccoon.Research.Measurements;
 using Raccoon.Research.Runtime;
 
 namespace Raccoon.Research.Experiments;
@@ -23,7 +24,7 @@ public static class ExperimentRunner
         Validate(experiment, result, context.Profile);
         var stored = new StoredResult(experiment.Name, context.Profile, context.Seed, ResultStore.LibraryVersion,
             context.Threads, DateTimeOffset.UtcNow, clock.Elapsed.TotalSeconds, result.Measurements,
-            result.FiguresOrEmpty, result.TablesOrEmpty);
+            result.FiguresOrEmpty, result.TablesOrEmpty, MachineContext.LibraryOptimized);
         store.Save(stored);
         return stored;
     }

@@ -100,7 +100,7 @@ public static class Reproduction
         foreach (var r in results)
             foreach (var m in r.Measurements.Where(m => selectedIds.Contains(m.ClaimId)))
                 measured[m.ClaimId] = LedgerRow.From(ClaimCatalog.Get(m.ClaimId), m, r.Experiment,
-                    r.Profile.ToString().ToLowerInvariant(), r.Seed, r.FinishedAt, r.Threads);
+                    r.Profile.ToString().ToLowerInvariant(), r.Seed, r.FinishedAt, r.Threads, r.Optimized);
         var before = previous?.ToDictionary(r => r.Id) ?? [];
         return ClaimCatalog.All.Select(c =>
             measured.TryGetValue(c.Id, out var row) ? row

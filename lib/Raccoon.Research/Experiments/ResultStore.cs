@@ -8,7 +8,8 @@ namespace Raccoon.Research.Experiments;
 /// <summary>A stored experiment result, with what it was computed from.</summary>
 public sealed record StoredResult(
     string Experiment, Profile Profile, int Seed, string LibraryVersion, int Threads, DateTimeOffset FinishedAt,
-    double Seconds, IReadOnlyList<Measurement> Measurements, IReadOnlyList<Figure> Figures, IReadOnlyList<Table> Tables)
+    double Seconds, IReadOnlyList<Measurement> Measurements, IReadOnlyList<Figure> Figures, IReadOnlyList<Table> Tables,
+    bool Optimized = false)
 {
     public ExperimentResult ToResult() => new(Measurements, Figures, Tables);
 

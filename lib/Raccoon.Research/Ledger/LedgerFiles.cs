@@ -37,7 +37,7 @@ public static class LedgerFiles
     {
         var sb = new StringBuilder();
         sb.AppendLine("id,document,claim,claimed,measured,verdict,notebook,evidence,reason,measured_value,measured_low,measured_high," +
-            "builds,provisional,min_profile,experiment,profile,seed,threads,measured_at,figure_kind");
+            "builds,provisional,min_profile,experiment,profile,seed,threads,measured_at,figure_kind,build");
         foreach (var r in rows)
         {
             string[] cells =
@@ -48,6 +48,7 @@ public static class LedgerFiles
                 r.Profile ?? "", r.Seed?.ToString(CultureInfo.InvariantCulture) ?? "", r.Threads?.ToString(CultureInfo.InvariantCulture) ?? "",
                 r.MeasuredAt?.ToString("O") ?? "",
                 r.Verdict == Verdict.NotRun ? "" : r.FigureKind.ToString().ToLowerInvariant(),
+                r.BuildConfiguration,
             ];
             sb.AppendLine(string.Join(",", cells.Select(Escape)));
         }

@@ -99,12 +99,15 @@ public sealed record LedgerRow(
     string Notebook, string Evidence, string? Reason, double? MeasuredValue, string? Experiment,
     string? Profile, int? Seed, DateTimeOffset? MeasuredAt,
     MeasuredInterval? Interval = null, IReadOnlyList<BuildVerdict>? Builds = null, bool Provisional = false,
-    string? MinProfile = null, int? Threads = null, FigureKind FigureKind = FigureKind.Computed)
+    string? MinProfile = null, int? Threads = null, FigureKind FigureKind = FigureKind.Computed, bool? Optimized = null)
 {
+    /// <summary>"optimized" or "DEBUG" (timings of a Debug build are not comparable); empty for a row not measured.</summary>
+    public string BuildConfiguration => Optimized switch { true => "optimized", false => "DEBUG", null => "" };
+
     public const string NoExperimentYet = "no experiment answers this claim yet";
 
     /// <summary>The row's verdict from a measurement, through the claim's rule where the experiment gave a number.</summary>
-    public static LedgerRow From(Claim claim, Measurement m, string experiment, string profile, int seed, DateTimeOffset at, int? threads = null)
+    public static LedgerRow From(Claim claim, Measurement m, string experiment, string profile, int seed, DateTimeOffset at, int? threads = null, bool? optimized = null)
     {
         if (m.ClaimId != claim.Id) throw new ArgumentException($"measurement for {m.ClaimId} given to claim {claim.Id}");
         var builds = m.Builds?.Select(b => new BuildVerdict(b.Build, b.Measured,
@@ -123,7 +126,7 @@ public sealed record LedgerRow(
         if (provisional) reason = Join($"provisional: measured at profile {profile}, the rule needs {claim.Rule.MinProfile}", reason);
         return new LedgerRow(claim.Id, claim.Document, claim.Text, claim.Claimed.Text, m.Measured, verdict,
             claim.Notebook, m.Evidence ?? $"experiment {experiment}", reason, m.Value, experiment, profile, seed, at,
-            m.Interval, builds, provisional, claim.Rule.MinProfile, threads, m.Kind);
+            m.Interval, builds, provisional, claim.Rule.MinProfile, threads, m.Kind, optimized);
     }
 
     public static LedgerRow NotRun(Claim claim) =>

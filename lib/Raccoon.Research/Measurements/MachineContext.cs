@@ -55,6 +55,9 @@ public sealed record MachineContext(
         return (model ?? RuntimeInformation.ProcessArchitecture.ToString(), cores.Count > 0 ? cores.Count : null);
     }
 
+    /// <summary>Whether this library was built with the JIT optimizer on: stored with every result and named by every ledger row.</summary>
+    public static bool LibraryOptimized { get; } = IsOptimized(typeof(MachineContext).Assembly);
+
     static bool IsOptimized(Assembly assembly) =>
         assembly.GetCustomAttribute<System.Diagnostics.DebuggableAttribute>() is not { IsJITOptimizerDisabled: true };
 }
