@@ -71,8 +71,8 @@ public sealed class PathFlowTrainingExperiment : IExperiment
                      $"with the time normalised: {quirk.FixedQueriesOnFinalStep}; trained with the fix: {fixedTime.HeldOutAfter:0.0}.";
 
         // V2-03: grouped vs diagonal OU on coupled data, 3 seeds.
-        // standard cSteps 150 -> 40: the 6 coupled-data runs took 264 s, ~0.29 s/step
-        int cTrain = context.Pick(16, 64, 256), cSteps = context.Pick(20, 40, 2000);
+        // standard cSteps 150 -> 30: the 6 coupled-data runs took 264 s, ~0.29 s/step
+        int cTrain = context.Pick(16, 64, 256), cSteps = context.Pick(20, 30, 2000);
         var coupledTrain = CoupledOuPaths.Generate(cTrain, new Generator((ulong)context.Seed + 1));
         var coupledHeld = CoupledOuPaths.Generate(context.Pick(16, 64, 128), new Generator((ulong)context.Seed + 2));
         var ouRows = new List<IReadOnlyList<string>>();
