@@ -167,8 +167,8 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
 
     Measurement ModernModel(ExperimentContext context, List<Table> tables)
     {
-        // standard 100 steps x batch 32 -> 20 x 16: training each ODE model took ~300 s (upstream 346 s incl. evaluation), ~0.1 s per sequence-step
-        int steps = context.Pick(20, 20, 1000), batch = context.Pick(8, 16, 128);
+        // standard 100 steps x batch 32 -> 40 x 16: training each ODE model took ~300 s on a loaded machine (upstream 346 s incl. evaluation), ~0.1 s per sequence-step
+        int steps = context.Pick(20, 40, 1000), batch = context.Pick(8, 16, 128);
         var options = new TimingOptions(Warmup: 1, Repeats: context.Pick(5, 11, 21), Threads: context.Threads);
         var trained = new Dictionary<string, (double Ppl, double Recon)>();
         manual_seed(context.Seed);
