@@ -175,11 +175,11 @@ public static class ParityBenchmark
                 }
                 if (options.LeakSteps > 0)
                 {
-                    say?.Invoke($"{c.Key}: leak check over {options.LeakSteps:N0} training steps");
                     model.Module.train();
                     var step = TrainingStep(model, optimizer);
                     double perStep = rows[^1].CSharpMs / 1e3;
                     int steps = Math.Clamp((int)(options.LeakSeconds / perStep), 8, options.LeakSteps);
+                    say?.Invoke($"{c.Key}: leak check over {steps:N0} training steps");
                     var report = LeakCheck.Run(c.Model, () => { using var scope = NewDisposeScope(); step(); }, steps);
                     leaks.Add(new LeakRow(c.Key, c.Model, report.Steps, report.TensorsPerStep, report.MemoryGrowthBytes,
                         report.ResidentBytesAfterStep[0], report.ResidentBytesAfterStep[^1], report.Clean));
