@@ -109,9 +109,9 @@ public sealed record ParityRun(
             said.Add(dirty.Count == 0
                 ? $"All {Leaks.Count} training steps held native tensors and resident memory flat ({Leaks.Min(l => l.Steps):N0} to {Leaks.Max(l => l.Steps):N0} steps)."
                 : $"{dirty.Count} of {Leaks.Count} training steps did not stay flat: {string.Join(", ", dirty.Select(l => $"{l.Model} ({l.Steps:N0} steps: {l.TensorsPerStep:0.##} tensors/step, +{l.MemoryGrowthBytes / 1e6:0.0} MB)"))}.");
-            int short_ = Leaks.Count(l => l.Steps < Options.LeakSteps);
-            if (short_ > 0)
-                said.Add($"{short_} of {Leaks.Count} leak checks stopped before {Options.LeakSteps:N0} steps at the {Options.LeakSeconds:0} s budget per model (fewest: {Leaks.Min(l => l.Steps):N0}).");
+            int stopped = Leaks.Count(l => l.Steps < Options.LeakSteps);
+            if (stopped > 0)
+                said.Add($"{stopped} of {Leaks.Count} leak checks stopped before {Options.LeakSteps:N0} steps at the {Options.LeakSeconds:0} s budget per model (fewest: {Leaks.Min(l => l.Steps):N0}).");
         }
         foreach (var f in Failures) said.Add($"{f.Model}: not compared ({f.Error.Split('\n')[0]}).");
         return said;
