@@ -46,7 +46,7 @@ public class DeterminismTests : IClassFixture<TorchFixture>
         var timed = LedgerRow.From(claim, Measurement.Number("R0-02", 12, "12x") with { Kind = FigureKind.Timing }, "e", "quick", 1, DateTimeOffset.UnixEpoch);
         Assert.Equal(FigureKind.Timing, timed.FigureKind);
         Assert.Contains("\"figureKind\": \"timing\"", JsonSerializer.Serialize(timed, Json.Options));
-        Assert.EndsWith(",timing", LedgerFiles.ToCsv([timed]).Trim());
+        Assert.EndsWith(",timing,", LedgerFiles.ToCsv([timed]).Trim()); // then the build column, empty when not given
         Assert.Contains("[timing]", Raccoon.Research.Reporting.HtmlReport.LedgerTable([timed]));
         var counted = LedgerRow.From(ClaimCatalog.Get("R0-01"), Measurement.Number("R0-01", 31, "31x"), "e", "quick", 1, DateTimeOffset.UnixEpoch);
         Assert.Equal(FigureKind.Computed, counted.FigureKind);
