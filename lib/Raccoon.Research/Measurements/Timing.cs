@@ -211,7 +211,8 @@ public static class Timing
         return o;
     }
 
-    static void Scoped(Action call)
+    /// <summary>One call inside its own dispose scope, so its tensors are freed before it returns (the parity benchmark times calls this way too).</summary>
+    internal static void Scoped(Action call)
     {
         using var scope = NewDisposeScope();
         call();

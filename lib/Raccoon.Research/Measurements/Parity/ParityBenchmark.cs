@@ -231,7 +231,7 @@ public static class ParityBenchmark
     static (List<double> CSharp, List<double> PyTorch) Interleave(Action call, Func<int, double[]> pyRound, Func<double[]> pyWarmup, ParityOptions o)
     {
         long w0 = Stopwatch.GetTimestamp();
-        for (int i = 0; i < o.Warmup; i++) Scoped(call);
+        for (int i = 0; i < o.Warmup; i++) Timing.Scoped(call);
         double stepSeconds = Stopwatch.GetElapsedTime(w0).TotalSeconds / o.Warmup;
         int repeats = Math.Clamp((int)(o.SecondsPerRound / Math.Max(stepSeconds, 1e-6)), 1, o.Repeats);
         pyWarmup();
@@ -242,11 +242,11 @@ public static class ParityBenchmark
         {
             void CSharp()
             {
-                Scoped(call); // one untimed step: the other side had the caches
+                Timing.Scoped(call); // one untimed step: the other side had the caches
                 for (int r = 0; r < repeats; r++)
                 {
                     long t0 = Stopwatch.GetTimestamp();
-                    Scoped(call);
+                    Timing.Scoped(call);
                     cs.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
                 }
             }
@@ -254,12 +254,6 @@ public static class ParityBenchmark
             else { py.AddRange(pyRound(repeats)); CSharp(); }
         }
         return (cs, py);
-    }
-
-    static void Scoped(Action call)
-    {
-        using var scope = NewDisposeScope();
-        call();
     }
 
     static ParityRow Row(ParityCase c, string step, long parameters, long pyParameters, bool sameShapes, List<double> cs, List<double> py, int threads,
