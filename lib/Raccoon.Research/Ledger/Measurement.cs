@@ -16,6 +16,16 @@ public sealed record MeasuredInterval(double Low, double High)
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"[{Format(Low)}, {Format(High)}]");
 
+    /// <summary>Whether the figure lies in [<paramref name="low"/>, <paramref name="high"/>] beyond its spread: true when the
+    /// whole interval is inside, false when the whole interval is outside, null (undecided) when it crosses an end.</summary>
+    public bool? Within(double low, double high)
+    {
+        if (double.IsNaN(low) || double.IsNaN(high) || low > high) throw new ArgumentException($"band [{low}, {high}] is not a band");
+        if (Low >= low && High <= high) return true;
+        if (High < low || Low > high) return false;
+        return null;
+    }
+
     static string Format(double x) => Math.Abs(x) >= 100 ? x.ToString("0", CultureInfo.InvariantCulture)
         : Math.Abs(x) >= 10 ? x.ToString("0.0", CultureInfo.InvariantCulture) : x.ToString("0.00", CultureInfo.InvariantCulture);
 }

@@ -34,6 +34,26 @@ public static class VerdictRules
 
     public const double DefaultNoEffect = 1.1;
 
+    /// <summary>A judged verdict made of several parts, each decided yes (true), no (false) or undecided (null, its
+    /// interval crosses its boundary): holds when all parts hold, partly when some do, fails when none does; where
+    /// deciding the undecided parts either way would change that verdict, inconclusive.</summary>
+    public static Verdict Tally(IReadOnlyCollection<bool?> parts)
+    {
+        if (parts.Count == 0) throw new ArgumentException("a tally needs at least one part", nameof(parts));
+        Verdict Of(int held) => held == parts.Count ? Verdict.Holds : held > 0 ? Verdict.Partly : Verdict.Fails;
+        int sure = parts.Count(p => p == true), open = parts.Count(p => p is null);
+        return Of(sure) == Of(sure + open) ? Of(sure) : Verdict.Inconclusive;
+    }
+
+    /// <summary>The order of two timed things from the interval of their time ratio (slower / faster as the claim
+    /// names them): holds when the whole interval lies above 1, fails when it lies below 1, inconclusive when it contains 1.</summary>
+    public static Verdict Order(MeasuredInterval ratio) => ratio.Within(1, double.PositiveInfinity) switch
+    {
+        true when ratio.Low > 1 => Verdict.Holds,
+        false => Verdict.Fails,
+        _ => Verdict.Inconclusive,
+    };
+
     /// <summary>The verdict for <paramref name="measured"/>; with <paramref name="interval"/>, inconclusive
     /// where the interval straddles a boundary of the rule.</summary>
     public static Verdict Decide(VerdictRule rule, ClaimedFigure claimed, double measured, MeasuredInterval? interval = null)

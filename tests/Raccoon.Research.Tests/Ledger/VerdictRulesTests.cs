@@ -172,4 +172,42 @@ public class VerdictRulesTests
         Assert.Equal([1.1, 25, 100], VerdictRules.Boundaries(new VerdictRule("ratio", 2), new ClaimedFigure("", 50)));
         Assert.Equal([1.1, 20], VerdictRules.Boundaries(new VerdictRule("ratio", 2), new ClaimedFigure("", 2, Upper: 10)));
     }
+
+    // A judged verdict of parts (T1-12): a timed part whose interval crosses its boundary is undecided (null);
+    // it makes the verdict inconclusive only where deciding it would change the tally.
+    [Theory]
+    [InlineData(new[] { 1, 1, 1 }, Verdict.Holds)]
+    [InlineData(new[] { 1, 0, 1 }, Verdict.Partly)]
+    [InlineData(new[] { 0, 0, 0 }, Verdict.Fails)]
+    [InlineData(new[] { 1, -1, 0 }, Verdict.Partly)]       // 1 holds for sure; the open part makes it 1 or 2 of 3: partly either way
+    [InlineData(new[] { 1, -1, 1 }, Verdict.Inconclusive)] // 2 or 3 of 3: partly or holds
+    [InlineData(new[] { 0, -1, 0 }, Verdict.Inconclusive)] // 0 or 1 of 3: fails or partly
+    [InlineData(new[] { -1 }, Verdict.Inconclusive)]
+    public void A_tally_of_parts_is_inconclusive_only_where_an_undecided_part_matters(int[] parts, Verdict expected) =>
+        Assert.Equal(expected, VerdictRules.Tally(parts.Select(p => p < 0 ? (bool?)null : p == 1).ToList()));
+
+    [Fact]
+    public void An_empty_tally_is_refused() => Assert.Throws<ArgumentException>(() => VerdictRules.Tally([]));
+
+    // H4-06's order at n = 80 from the interval of the slower / faster time ratio: a point on the right side of 1
+    // with an interval across 1 (the flip seen between two quiet standard runs) gives no order.
+    [Theory]
+    [InlineData(1.02, 1.30, Verdict.Holds)]
+    [InlineData(1.00, 1.30, Verdict.Inconclusive)] // touching 1 is not beyond the spread
+    [InlineData(0.97, 1.30, Verdict.Inconclusive)]
+    [InlineData(0.70, 0.99, Verdict.Fails)]
+    public void An_order_needs_its_whole_interval_on_one_side_of_1(double low, double high, Verdict expected) =>
+        Assert.Equal(expected, VerdictRules.Order(new MeasuredInterval(low, high)));
+
+    [Theory]
+    [InlineData(1.9, 7.0, true)]
+    [InlineData(1.8, 7.0, null)]   // crosses 3.7 / 2
+    [InlineData(7.0, 9.0, null)]   // crosses 3.7 x 2
+    [InlineData(0.6, 1.7, false)]
+    [InlineData(7.5, 7.6, false)]
+    public void An_interval_is_inside_outside_or_across_a_band(double low, double high, bool? expected) =>
+        Assert.Equal(expected, new MeasuredInterval(low, high).Within(3.7 / 2, 3.7 * 2));
+
+    [Fact]
+    public void A_band_upside_down_is_refused() => Assert.Throws<ArgumentException>(() => new MeasuredInterval(1, 2).Within(3, 1));
 }
