@@ -70,7 +70,7 @@ public sealed class GlyphCnnSpeedExperiment : IExperiment
             var figure = GlyphCnnCharts.Speed(names,
                 ("this CPU", speed), ("FLOPs predict", macRatio), ("document, M2", M2.Select(x => M2[0] / x).ToArray()), ("document, i7 + OpenVINO", I7.Select(x => I7[0] / x).ToArray()));
             var ops = models[0].Operations().ToTable() with { Title = "Operations of one Full forward pass per glyph" };
-            return new ExperimentResult([g303], [figure], [table.Named("inference"), ops.Named("operations")]);
+            return new ExperimentResult([g303 with { Kind = FigureKind.Timing }], [figure], [table.Named("inference"), ops.Named("operations")]);
         }
         finally
         {

@@ -179,7 +179,8 @@ public sealed class LatentOdeCostExperiment : IExperiment
             $"(each block recomputed in backward): {saving:0.#}% less.",
             evidence: $"GradientCheckpointing.Backward vs loss.backward(), Memory.PeakResidentGrowth minimum of {memReads}");
         tables.Add(new Table("Gradient checkpointing (encoder training step)", ["variant", "peak growth MiB"], [["plain", plainMb.ToString("0.0")], ["checkpoint per block", ckMb.ToString("0.0")]]).Named("checkpointing"));
-        return new ExperimentResult([t104, t105, t106, t107, t108, t109], figures, tables);
+        // T1-04 and T1-09 rest on measured resident memory, T1-05 to T1-08 on clocks.
+        return new ExperimentResult([t104 with { Kind = FigureKind.Memory }, .. new[] { t105, t106, t107, t108 }.Select(t => t with { Kind = FigureKind.Timing }), t109 with { Kind = FigureKind.Memory }], figures, tables);
     }
 
     static double Slope(IEnumerable<double> x, IEnumerable<double> y)
