@@ -4,6 +4,7 @@ using Raccoon.Research.Cli.Commands;
 var root = new RootCommand("Raccoon.Research: measures the claims of five architecture documents and writes a claims ledger.");
 root.Subcommands.Add(ReproduceCommand.Create());
 root.Subcommands.Add(ClaimsCommand.Create());
+root.Subcommands.Add(CompareCommand.Create());
 root.Subcommands.Add(NotebooksCommand.Create());
 root.Subcommands.Add(ParityCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
