@@ -15,6 +15,8 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
+from blocks import FeedForward
+
 
 class TokenPositionEmbedding(nn.Module):
     def __init__(self, vocabulary, max_length, dim):
@@ -39,16 +41,6 @@ class StdLayerNorm(nn.Module):
         centred = x - x.mean(-1, keepdim=True)
         std = centred.square().mean(-1, keepdim=True).sqrt()
         return centred / (std + self.eps) * self.gamma + self.beta
-
-
-class FeedForward(nn.Module):
-    def __init__(self, in_dim, hidden, out_dim=None):
-        super().__init__()
-        self.fc1 = nn.Linear(in_dim, hidden)
-        self.fc2 = nn.Linear(hidden, out_dim or in_dim)
-
-    def forward(self, x):
-        return self.fc2(F.relu(self.fc1(x)))
 
 
 class Residual(nn.Module):

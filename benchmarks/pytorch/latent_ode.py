@@ -25,6 +25,8 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
+from blocks import FeedForward, SlicedEppsPulley
+
 VOCAB = 30
 UNDERSCORE = 0  # TargetLetterTask.Underscore: the decoder's "previous token" at position 0
 
@@ -124,15 +126,6 @@ class MultiHeadSelfAttention(nn.Module):
                 mask = mask.masked_fill(future, float("-inf"))
             y = fused_attention(q, k, v, mask, future is not None and mask is None)
         return self.wo(y.transpose(1, 2).reshape(b, t, self.dim))
-
-
-class FeedForward(nn.Module):
-    def __init__(self, dim, hidden):
-        super().__init__()
-        self.fc1, self.fc2 = nn.Linear(dim, hidden), nn.Linear(hidden, dim)
-
-    def forward(self, x):
-        return self.fc2(F.relu(self.fc1(x)))
 
 
 class GatedFeedForward(nn.Module):
@@ -252,44 +245,6 @@ class DiscreteObservation(nn.Module):
         if self.sinusoid:
             h = sinusoid(h)
         return self.proj_out(self.block(h))
-
-
-class EppsPulley(nn.Module):
-    """N x trapezoid integral over t in [0, t_max] of |empirical characteristic function - exp(-t^2/2)|^2."""
-
-    def __init__(self, t_max=5.0, points=17):
-        super().__init__()
-        t = torch.linspace(0, t_max, points)
-        dt = t_max / (points - 1)
-        w = torch.full((points,), 2 * dt)
-        w[0] = w[-1] = dt
-        self.register_buffer("t", t)
-        self.register_buffer("phi", (-0.5 * t.square()).exp())
-        self.register_buffer("weights", w)
-
-    def forward(self, x):  # (*, N, K) -> (*, K)
-        n = x.shape[-2]
-        xt = x.unsqueeze(-1) * self.t
-        err = (xt.cos().mean(-3) - self.phi).square() + xt.sin().mean(-3).square()
-        return err @ self.weights * n
-
-
-class SlicedEppsPulley(nn.Module):
-    """Project on K random unit directions (a generator seeded with a step counter that advances every call)."""
-
-    def __init__(self, slices):
-        super().__init__()
-        self.slices = slices
-        self.univariate = EppsPulley(5.0, 17)
-        self.register_buffer("global_step", torch.zeros((), dtype=torch.int64))
-
-    def forward(self, x):
-        with torch.no_grad():
-            g = torch.Generator().manual_seed(int(self.global_step.item()))
-            a = torch.randn(x.shape[-1], self.slices, generator=g)
-            directions = a / (a.norm(dim=0, keepdim=True) + 1e-12)
-            self.global_step.add_(1)
-        return self.univariate(x @ directions).mean()
 
 
 class Predictor(nn.Module):

@@ -15,6 +15,8 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
+from blocks import SlicedEppsPulley, TimeConditionedCouplingFlow
+
 
 # ---------------------------------------------------------------- RaccoonLogClassifier (the upstream "Original")
 
@@ -70,59 +72,6 @@ def euler_maruyama_solve(dynamics, z0, times):
     return torch.stack(path, 1)
 
 
-class MultiFrequencyTimeEmbedding(nn.Module):
-    """t (B, 1) -> [sin(t f), cos(t f)], Dim/2 frequencies geometric from 1 to max_frequency; no parameters."""
-
-    def __init__(self, dim=32, max_frequency=1000.0):
-        super().__init__()
-        self.register_buffer("freqs", torch.linspace(math.log(1.0), math.log(max_frequency), dim // 2).exp())
-
-    def forward(self, t):
-        angles = t * self.freqs.unsqueeze(0)
-        return torch.cat([angles.sin(), angles.cos()], 1)
-
-
-class AffineCoupling(nn.Module):
-    """Masked-full RealNVP coupling with a time context and the soft clamp range * tanh(s / range)."""
-
-    def __init__(self, dim, hidden, parity, context_dim, hidden_layers=2, scale_range=3.0):
-        super().__init__()
-        mask = torch.zeros(dim)
-        mask[parity::2] = 1.0
-        self.register_buffer("mask", mask)
-        self.scale_range = scale_range
-        layers, width = [], dim + context_dim
-        for _ in range(hidden_layers):
-            layers += [nn.Linear(width, hidden), nn.SiLU()]
-            width = hidden
-        layers.append(nn.Linear(width, 2 * dim))
-        self.conditioner = nn.Sequential(*layers)
-
-    def forward(self, x, context):
-        h = torch.cat([x * self.mask, context], 1)
-        s, shift = self.conditioner(h).chunk(2, 1)
-        scale = (s / self.scale_range).tanh() * self.scale_range
-        free = 1 - self.mask
-        z = x * self.mask + free * (x * scale.exp() + shift)
-        return z, (scale * free).sum(1)
-
-
-class TimeConditionedCouplingFlow(nn.Module):
-    def __init__(self, dim, hidden, layers=4, time_dim=32):
-        super().__init__()
-        self.time_embedding = MultiFrequencyTimeEmbedding(time_dim)
-        self.couplings = nn.ModuleList(AffineCoupling(dim, hidden, i % 2, time_dim) for i in range(layers))
-
-    def forward(self, x, time):
-        context = self.time_embedding(time)
-        log_det = torch.zeros(x.shape[0], dtype=x.dtype, device=x.device)
-        z = x
-        for coupling in self.couplings:
-            z, ld = coupling(z, context)
-            log_det = log_det + ld
-        return z, log_det
-
-
 class LearnableGaussianPrior(nn.Module):
     def __init__(self, dim):
         super().__init__()
@@ -135,46 +84,6 @@ class LearnableGaussianPrior(nn.Module):
         return (0.5 * terms.mean()).clamp_min(0.0)
 
 
-class EppsPulley(nn.Module):
-    """Univariate Epps-Pulley statistic by the trapezoid rule on [0, t_max], times the sample count."""
-
-    def __init__(self, t_max=5.0, points=17):
-        super().__init__()
-        t = torch.linspace(0, t_max, points)
-        dt = t_max / (points - 1)
-        weights = torch.full((points,), 2 * dt)
-        weights[0] = dt
-        weights[-1] = dt
-        self.register_buffer("t", t)
-        self.register_buffer("weights", weights)
-        self.register_buffer("phi", (-0.5 * t.square()).exp())
-
-    def forward(self, x):  # (*, N, K) -> (*, K)
-        n = x.shape[-2]
-        xt = x.unsqueeze(-1) * self.t
-        cos_mean, sin_mean = xt.cos().mean(-3), xt.sin().mean(-3)
-        err = (cos_mean - self.phi).square() + sin_mean.square()
-        return err.matmul(self.weights) * n
-
-
-class SlicedEppsPulley(nn.Module):
-    """Mean Epps-Pulley over K random unit directions drawn from a generator seeded by a step counter."""
-
-    def __init__(self, slices=64, t_max=5.0, points=17):
-        super().__init__()
-        self.slices = slices
-        self.univariate = EppsPulley(t_max, points)
-        self.register_buffer("global_step", torch.zeros((), dtype=torch.int64))
-
-    def forward(self, x):
-        with torch.no_grad():
-            generator = torch.Generator().manual_seed(int(self.global_step.item()))
-            a = torch.randn(x.shape[-1], self.slices, generator=generator)
-            directions = a / (a.norm(p=2, dim=0, keepdim=True) + 1e-12)
-            self.global_step.add_(1)
-        return self.univariate(x.matmul(directions)).mean()
-
-
 class RaccoonLogClassifier(nn.Module):
     """Embedding -> mean-pooled MLP encoder -> sample -> SDE (3 points on [0, 0.1]) -> 4 couplings at t = 0.5 -> head."""
 
@@ -184,7 +93,8 @@ class RaccoonLogClassifier(nn.Module):
         self.embedding = nn.Embedding(vocabulary, embed)
         self.encoder = MeanPooledMlpEncoder(embed, hidden, latent)
         self.dynamics = NeuralSdeDynamics(latent, hidden)
-        self.flow = TimeConditionedCouplingFlow(latent, hidden, flow_layers, time_dim)
+        self.flow = TimeConditionedCouplingFlow(latent, hidden, flow_layers, time_dim, hidden_layers=2, scale_range=3.0,
+                                                max_frequency=1000.0, bound="soft")
         self.head = nn.Sequential(nn.Linear(latent, hidden), nn.SiLU(), nn.Linear(hidden, classes))
         self.prior = LearnableGaussianPrior(latent)
         self.latent_test = SlicedEppsPulley(slices, t_max=5.0, points=17)

@@ -17,6 +17,8 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
+from blocks import AffineCoupling, FlowSequence, TimeConditionedCouplingFlow, alternating_mask
+
 LOG_2PI = math.log(2 * math.pi)
 
 
@@ -36,90 +38,6 @@ def increments(times):
 def diagonal_gaussian_log_prob(x, mean, variance):
     v = variance.clamp_min(1e-10)
     return -0.5 * (v.log() + LOG_2PI + (x - mean).square() / v).sum(-1)
-
-
-# ---- flows ----
-def alternating_mask(dim, parity):
-    m = torch.zeros(dim)
-    m[parity::2] = 1.0
-    return m
-
-
-class AffineCoupling(nn.Module):
-    """Masked-full input, scale bounded by range * tanh(s) (the path flow's couplings)."""
-
-    def __init__(self, dim, hidden, mask, context_dim, hidden_layers=2, scale_range=1.5):
-        super().__init__()
-        self.dim, self.context_dim, self.scale_range = dim, context_dim, scale_range
-        self.register_buffer("mask", mask.float().clone())
-        layers, width = [], dim + context_dim
-        for _ in range(hidden_layers):
-            layers += [nn.Linear(width, hidden), nn.SiLU()]
-            width = hidden
-        layers.append(nn.Linear(width, 2 * dim))
-        self.conditioner = nn.Sequential(*layers)
-
-    def _parameters_of(self, x, context):
-        kept = x * self.mask
-        h = torch.cat([kept, context], 1) if self.context_dim > 0 else kept
-        st = self.conditioner(h).chunk(2, 1)
-        return st[0].tanh() * self.scale_range, st[1]
-
-    def forward_flow(self, x, context):
-        scale, shift = self._parameters_of(x, context)
-        free = 1 - self.mask
-        return x * self.mask + free * (x * scale.exp() + shift), (scale * free).sum(1)
-
-    def inverse_flow(self, z, context):
-        scale, shift = self._parameters_of(z, context)
-        free = 1 - self.mask
-        return z * self.mask + free * ((z - shift) * (-scale).exp()), -(scale * free).sum(1)
-
-
-class FlowSequence(nn.Module):
-    def __init__(self, layers):
-        super().__init__()
-        self.layers = nn.ModuleList(layers)
-
-    def forward_flow(self, x, context):
-        log_det = torch.zeros(x.shape[0], dtype=x.dtype, device=x.device)
-        z = x
-        for layer in self.layers:
-            z, ld = layer.forward_flow(z, context)
-            log_det = log_det + ld
-        return z, log_det
-
-    def inverse_flow(self, z, context):
-        log_det = torch.zeros(z.shape[0], dtype=z.dtype, device=z.device)
-        x = z
-        for layer in reversed(self.layers):
-            x, ld = layer.inverse_flow(x, context)
-            log_det = log_det + ld
-        return x, log_det
-
-
-class MultiFrequencyTimeEmbedding(nn.Module):
-    def __init__(self, dim, max_frequency):
-        super().__init__()
-        self.register_buffer("freqs", torch.linspace(math.log(1.0), math.log(max_frequency), dim // 2).exp())
-
-    def forward(self, t):  # (B, 1) -> (B, dim)
-        angles = t * self.freqs.unsqueeze(0)
-        return torch.cat([angles.sin(), angles.cos()], 1)
-
-
-class TimeConditionedCouplingFlow(nn.Module):
-    def __init__(self, dim, hidden, layers, time_dim, hidden_layers=2, scale_range=1.5, max_frequency=16.0):
-        super().__init__()
-        self.time_embedding = MultiFrequencyTimeEmbedding(time_dim, max_frequency)
-        self.couplings = FlowSequence([AffineCoupling(dim, hidden, alternating_mask(dim, i % 2), time_dim, hidden_layers, scale_range)
-                                       for i in range(layers)])
-
-    def forward_flow(self, x, t):
-        return self.couplings.forward_flow(x, self.time_embedding(t))
-
-    def inverse_flow(self, z, t):
-        return self.couplings.inverse_flow(z, self.time_embedding(t))
 
 
 # ---- OU base processes ----
