@@ -15,7 +15,7 @@ static class CommonOptions
 
     public static Option<string> ProfileOption() => new("--profile")
     {
-        Description = "quick (CI), standard (default, at most 15 minutes on 2 cores) or full (the documents' sizes)",
+        Description = "quick (CI), standard (default, within 30 minutes on 2 cores) or full (the documents' sizes)",
         DefaultValueFactory = _ => "standard",
     };
 
