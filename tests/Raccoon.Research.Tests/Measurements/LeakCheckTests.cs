@@ -34,7 +34,17 @@ public sealed class LeakCheckTests(TorchFixture _) : IClassFixture<TorchFixture>
         Assert.Same(report, report.EnsureClean());
         Assert.Equal(61, report.LiveTensorsAfterStep.Count);
         Assert.Equal("yes", report.ToTable().Rows[0][^1]);
+        // The growth is judged on settled readings: step 0 and 16 checkpoints, the last one after the last step.
+        Assert.Equal(17, report.SettledResident.Count);
+        Assert.Equal((0, 60), (report.SettledResident[0].Step, report.SettledResident[^1].Step));
+        Assert.All(report.SettledResident, r => Assert.True(r.Bytes > 0));
     }
+
+    [Theory]
+    [InlineData(4, new[] { 1, 2, 3, 4 })]
+    [InlineData(2000, new[] { 125, 250, 375, 500, 625, 750, 875, 1000, 1125, 1250, 1375, 1500, 1625, 1750, 1875, 2000 })]
+    public void Settled_readings_are_evenly_spaced_and_end_at_the_last_step(int steps, int[] expected) =>
+        Assert.Equal(expected, LeakCheck.Checkpoints(steps).Order());
 
     [Fact]
     public void A_loop_that_forgets_its_dispose_scope_is_caught()

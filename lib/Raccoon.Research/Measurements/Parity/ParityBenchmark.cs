@@ -47,7 +47,11 @@ public sealed record KernelPeak(string Kind, string Size, double Flops, double C
 /// <summary>A model whose benchmark could not run, and why (a parameter mismatch, a missing PyTorch definition, an error).</summary>
 public sealed record ParityFailure(string Key, string Model, string Error);
 
-public sealed record LeakRow(string Key, string Model, int Steps, double TensorsPerStep, long MemoryGrowthBytes, long ResidentStartBytes, long ResidentEndBytes, bool Clean);
+/// <summary>One model's leak check: growth and start/end are settled readings (after a garbage collection and a heap trim,
+/// <see cref="LeakReport.SettledResident"/>); <paramref name="UnsettledGrowthBytes"/> is the last per-step reading minus the first,
+/// which also counts collectable garbage and allocator slack.</summary>
+public sealed record LeakRow(string Key, string Model, int Steps, double TensorsPerStep, long MemoryGrowthBytes, long ResidentStartBytes, long ResidentEndBytes, bool Clean,
+    long UnsettledGrowthBytes = 0);
 
 /// <summary>Everything one <c>raccoon parity</c> run measured, stored as parity/parity.json.</summary>
 public sealed record ParityRun(
@@ -78,13 +82,13 @@ public sealed record ParityRun(
         ]).ToList()).Named("peaks");
 
     public Table LeakTable() => new Table(
-        "Leak check of each model's training step: native tensors per step and resident-memory growth",
-        ["model", "steps", "tensors per step", "resident growth MB", "resident at start MB", "resident at end MB", "flat"],
+        "Leak check of each model's training step: native tensors per step and resident-memory growth (settled: read after a garbage collection and a heap trim)",
+        ["model", "steps", "tensors per step", "settled growth MB", "settled at start MB", "settled at end MB", "unsettled growth MB", "flat"],
         Leaks.Select(l => (IReadOnlyList<string>)
         [
             l.Model, l.Steps.ToString(), l.TensorsPerStep.ToString("0.###", CultureInfo.InvariantCulture),
             (l.MemoryGrowthBytes / 1e6).ToString("0.0", CultureInfo.InvariantCulture), (l.ResidentStartBytes / 1e6).ToString("0", CultureInfo.InvariantCulture),
-            (l.ResidentEndBytes / 1e6).ToString("0", CultureInfo.InvariantCulture), l.Clean ? "yes" : "NO",
+            (l.ResidentEndBytes / 1e6).ToString("0", CultureInfo.InvariantCulture), (l.UnsettledGrowthBytes / 1e6).ToString("0.0", CultureInfo.InvariantCulture), l.Clean ? "yes" : "NO",
         ]).ToList()).Named("leaks");
 
     /// <summary>What the run shows, in sentences computed from its rows.</summary>
@@ -185,7 +189,8 @@ public static class ParityBenchmark
                     say?.Invoke($"{c.Key}: leak check over {steps:N0} training steps");
                     var report = LeakCheck.Run(c.Model, () => { using var scope = NewDisposeScope(); step(); }, steps);
                     leaks.Add(new LeakRow(c.Key, c.Model, report.Steps, report.TensorsPerStep, report.MemoryGrowthBytes,
-                        report.ResidentBytesAfterStep[0], report.ResidentBytesAfterStep[^1], report.Clean));
+                        report.SettledResident[0].Bytes, report.SettledResident[^1].Bytes, report.Clean,
+                        report.ResidentBytesAfterStep[^1] - report.ResidentBytesAfterStep[0]));
                 }
             }
             catch (Exception e) when (e is not OutOfMemoryException)
