@@ -47,12 +47,8 @@ public static class VerdictRules
 
     /// <summary>The order of two timed things from the interval of their time ratio (slower / faster as the claim
     /// names them): holds when the whole interval lies above 1, fails when it lies below 1, inconclusive when it contains 1.</summary>
-    public static Verdict Order(MeasuredInterval ratio) => ratio.Within(1, double.PositiveInfinity) switch
-    {
-        true when ratio.Low > 1 => Verdict.Holds,
-        false => Verdict.Fails,
-        _ => Verdict.Inconclusive,
-    };
+    public static Verdict Order(MeasuredInterval ratio) =>
+        ratio.Low > 1 ? Verdict.Holds : ratio.High < 1 ? Verdict.Fails : Verdict.Inconclusive;
 
     /// <summary>The verdict for <paramref name="measured"/>; with <paramref name="interval"/>, inconclusive
     /// where the interval straddles a boundary of the rule.</summary>

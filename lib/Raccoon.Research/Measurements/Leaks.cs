@@ -69,12 +69,11 @@ public static class LeakCheck
         if (steps < 4) throw new ArgumentOutOfRangeException(nameof(steps), steps, "a leak check needs at least 4 steps");
         if (warmup < 0) throw new ArgumentOutOfRangeException(nameof(warmup), warmup, "warm-up cannot be negative");
         for (int i = 0; i < warmup; i++) step();
-        Timing.SettleGarbageCollector();
-        ProcessMemory.ReturnFreedHeap(); // else a leak can hide in heap pages earlier work freed
+        long start = Settled(); // else a leak can hide in heap pages earlier work freed
 
         var live = new List<long>(steps + 1) { LiveTensors.Count };
-        var rss = new List<long>(steps + 1) { ProcessMemory.Read().ResidentBytes ?? 0 };
-        var settled = new List<(int Step, long Bytes)> { (0, rss[0]) };
+        var rss = new List<long>(steps + 1) { start };
+        var settled = new List<(int Step, long Bytes)> { (0, start) };
         var checkpoints = Checkpoints(steps);
         for (int i = 1; i <= steps; i++)
         {

@@ -71,7 +71,7 @@ public sealed class LatentOdeCostExperiment : IExperiment
             $"(one 4 x n x n fp32 score tensor is {scoresMb:0.#} MiB), fused scaled_dot_product_attention {longest.FusedMb:0.#} MiB: {memRatio:0.#}x less. " +
             $"Growth against n (log-log slope over n = {lengths[0]}..{longest.N}): reference n^{slopeRef:0.00}, fused n^{slopeFused:0.00}. Time at n = {longest.N}: {longest.RefMs:0.#} vs {longest.FusedMs:0.#} ms ({machine}).",
             evidence: $"Memory.PeakResidentGrowth around one forward per kernel (minimum of {memReads}; interval from the extreme readings), lengths " + string.Join(", ", lengths),
-            interval: memInterval is { } mi && mi.Low <= memRatio && memRatio <= mi.High ? mi : null);
+            interval: memInterval is { } mi && mi.Low <= memRatio && memRatio <= mi.High ? mi : null, kind: FigureKind.Memory);
         tables.Add(new Table("Attention layer against length (batch 1, H = 128, 4 heads)", ["n", "reference MiB", "fused MiB", "ratio", "reference ms", "fused ms"],
             memRows.Select(r => (IReadOnlyList<string>)[r.N.ToString(), r.RefMb.ToString("0.0"), r.FusedMb.ToString("0.0"), (r.RefMb / r.FusedMb).ToString("0.0"), r.RefMs.ToString("0.##"), r.FusedMs.ToString("0.##")]).ToList()).Named("attention-by-length"));
         var ns = memRows.Select(r => (double)r.N).ToArray();
@@ -93,7 +93,7 @@ public sealed class LatentOdeCostExperiment : IExperiment
         var t105 = Measurement.Check("T1-05", qkvInterval.Low > 1,
             $"One attention layer, batch 16 x 128 tokens: separate Q, K, V {qkv.Baseline.Median * 1e3:0.###} ms (IQR {Iqr(qkv.Baseline)}), one fused QKV matrix {qkv.Candidate.Median * 1e3:0.###} ms (IQR {Iqr(qkv.Candidate)}); " +
             $"speedup {qkvSpeedup:0.###}, 95% bootstrap interval {qkvInterval} over {qkv.PairedRatio.Count} interleaved rounds ({machine}).",
-            evidence: "Timing.Compare of the two layouts with copied weights");
+            evidence: "Timing.Compare of the two layouts with copied weights", kind: FigureKind.Timing);
         tables.Add(qkv.ToTable().Named("qkv-layout"));
 
         // T1-06: encoder forward, upstream (sinusoid, reference, separate QKV, ReLU) vs modern (RoPE, fused, fused QKV, SwiGLU).
@@ -116,7 +116,7 @@ public sealed class LatentOdeCostExperiment : IExperiment
             $"Encoder forward (4 blocks, batch {batch}): seq 128 {f128.Baseline.Median * 1e3:0.#} -> {f128.Candidate.Median * 1e3:0.#} ms ({f128.Speedup:0.00}x); " +
             $"seq 512 {f512.Baseline.Median * 1e3:0.#} -> {f512.Candidate.Median * 1e3:0.#} ms ({f512.Speedup:0.00}x; paired IQR {f512.PairedRatio.Q1:0.00}-{f512.PairedRatio.Q3:0.00}). " +
             $"Upstream: sinusoid, reference attention, separate Q/K/V, ReLU; modern: RoPE, fused attention and QKV, SwiGLU (both pre-norm). Document: 15.2 -> 8.1 ms and 124.5 -> 31.2 ms ({machine}).",
-            evidence: "Timing.Compare of the two encoders on the same tokens", interval: i512);
+            evidence: "Timing.Compare of the two encoders on the same tokens", interval: i512, kind: FigureKind.Timing);
         tables.Add(new Table("Encoder forward time (ms, median and IQR)", ["seq", "upstream", "modern", "speedup", "paired ratio IQR"],
             forwardRows.Select(r => (IReadOnlyList<string>)[r.Seq.ToString(), $"{r.C.Baseline.Median * 1e3:0.##} ({Iqr(r.C.Baseline)})", $"{r.C.Candidate.Median * 1e3:0.##} ({Iqr(r.C.Candidate)})",
                 r.C.Speedup.ToString("0.00"), $"{r.C.PairedRatio.Q1:0.00}-{r.C.PairedRatio.Q3:0.00}"]).ToList()).Named("encoder-forward"));
@@ -135,7 +135,7 @@ public sealed class LatentOdeCostExperiment : IExperiment
         var t107 = Measurement.Number("T1-07", genSpeedup,
             $"Sampling {samples} sequences of 100 tokens from the upstream model (prior ODE rollout + decoder): full recomputation per token {gen.Baseline.Median * 1e3:0.#} ms (IQR {Iqr(gen.Baseline)}), " +
             $"KV cache {gen.Candidate.Median * 1e3:0.#} ms (IQR {Iqr(gen.Candidate)}): {gen.Speedup:0.00}x; the cached samples equal the recomputed ones token for token. Document: 1520 -> 410 ms ({machine}).",
-            evidence: "DeterministicLatentOde.Sample with and without KvCache, same generator seed", interval: genInterval);
+            evidence: "DeterministicLatentOde.Sample with and without KvCache, same generator seed", interval: genInterval, kind: FigureKind.Timing);
         tables.Add(gen.ToTable().Named("generation"));
 
         // T1-08: one gradient computation (loss forward + backward) of the whole model on upstream's task.
@@ -150,7 +150,7 @@ public sealed class LatentOdeCostExperiment : IExperiment
         var t108 = Measurement.Number("T1-08", gradSpeedup,
             $"Loss forward + backward of the whole model, batch {gradBatch} x 67 tokens, 1024 slices: upstream {grad.Baseline.Median * 1e3:0.#} ms (IQR {Iqr(grad.Baseline)}), " +
             $"modern {grad.Candidate.Median * 1e3:0.#} ms (IQR {Iqr(grad.Candidate)}): {grad.Speedup:0.00}x. Document: 45.6 -> 24.3 ms ({machine}).",
-            evidence: "Timing.Compare of zero_grad + Loss + backward", interval: gradInterval);
+            evidence: "Timing.Compare of zero_grad + Loss + backward", interval: gradInterval, kind: FigureKind.Timing);
         tables.Add(grad.ToTable().Named("gradient"));
 
         // T1-09: encoder training step (forward + backward), plain vs one checkpoint per block.
@@ -177,10 +177,9 @@ public sealed class LatentOdeCostExperiment : IExperiment
         var t109 = Measurement.Number("T1-09", saving,
             $"Encoder training step (4 blocks, batch {ckBatch} x {ckSeq} tokens, gradients of the embeddings on): peak resident growth {plainMb:0.#} MiB plain, {ckMb:0.#} MiB with one checkpoint per block " +
             $"(each block recomputed in backward): {saving:0.#}% less.",
-            evidence: $"GradientCheckpointing.Backward vs loss.backward(), Memory.PeakResidentGrowth minimum of {memReads}");
+            evidence: $"GradientCheckpointing.Backward vs loss.backward(), Memory.PeakResidentGrowth minimum of {memReads}", kind: FigureKind.Memory);
         tables.Add(new Table("Gradient checkpointing (encoder training step)", ["variant", "peak growth MiB"], [["plain", plainMb.ToString("0.0")], ["checkpoint per block", ckMb.ToString("0.0")]]).Named("checkpointing"));
-        // T1-04 and T1-09 rest on measured resident memory, T1-05 to T1-08 on clocks.
-        return new ExperimentResult([t104 with { Kind = FigureKind.Memory }, .. new[] { t105, t106, t107, t108 }.Select(t => t with { Kind = FigureKind.Timing }), t109 with { Kind = FigureKind.Memory }], figures, tables);
+        return new ExperimentResult([t104, t105, t106, t107, t108, t109], figures, tables);
     }
 
     static double Slope(IEnumerable<double> x, IEnumerable<double> y)

@@ -86,7 +86,7 @@ public sealed class PathFlowScalingExperiment : IExperiment
             $"Upstream's form (the context repeated per query, B T^2 H floats) ran up to T = {upstreamLargest.T:N0} ({upstreamLargest.S * 1e3:0} ms, {upstreamRatio:0}x the windowed time); at T = 10,000 it would need " +
             $"{upstream10k / 1073741824.0:0} GiB (this machine: {machine / 1073741824.0:0} GiB). The per-query MLP is O(T) in every form and bounds the speedup. " +
             $"Upstream's weights are a Gaussian about one key spacing wide, so a window of 10 drops under 1e-8 of the weight (ELBO cost: see path-flow-training).",
-            evidence: "PathFlowModel.PosteriorCoefficients timed per attention mode (Measurements/Timing, Memory.PeakResidentGrowth)", interval: speedupInterval));
+            evidence: "PathFlowModel.PosteriorCoefficients timed per attention mode (Measurements/Timing, Memory.PeakResidentGrowth)", interval: speedupInterval, kind: FigureKind.Timing));
 
         // ---- V2-04: flat RealNVP vs the document's multi-scale flow, forward time vs D (batch 256, hidden 128, 6 couplings).
         int[] dims = context.Pick(new[] { 16, 64, 256, 1024 }, new[] { 16, 64, 256, 1024, 4096 }, new[] { 16, 64, 256, 1024, 4096 });
@@ -114,7 +114,7 @@ public sealed class PathFlowScalingExperiment : IExperiment
             $"At D = {dims[^1]:N0} the multi-scale flow takes {multiS[^1] * 1e3:0.0} ms against the flat flow's {flatS[^1] * 1e3:0.0} ms: the flat flow is {flowRatio:0.00}x as fast (the claim: multi-scale 10-100x faster). " +
             $"The sketch runs the flat flow itself as its fine level plus two smaller flows, so it cannot be cheaper; it is also not invertible (a sum of three flows). " +
             $"The flat coupling is not O(D^2): with a fixed hidden width its cost is O(D H) per layer (time slope {slope:0.00} in log D between the last two sizes).",
-            evidence: "Timing.Compare of TimeConditionedCouplingFlow vs MultiScaleFlow forward", interval: flowInterval));
+            evidence: "Timing.Compare of TimeConditionedCouplingFlow vs MultiScaleFlow forward", interval: flowInterval, kind: FigureKind.Timing));
 
         // ---- V2-05: the base-trajectory cache.
         context.Report(Name, "base-trajectory cache");
@@ -137,7 +137,7 @@ public sealed class PathFlowScalingExperiment : IExperiment
             $"Cache hit vs recomputation of the ELBO (32 Lorenz paths, T = 121, upstream sizes, no gradients): {cacheCmp.Baseline.Median * 1e3:0.0} ms vs {cacheCmp.Candidate.Median * 1e3:0.0} ms, {cacheSpeedup:0.0}x; " +
             $"on the same x the cached ELBO equals the recomputed one (max difference {same:G2}). The key (x.shape, t.min, t.max) ignores x's values: a second batch of the same shape gets the first batch's posterior, " +
             $"ELBO {wrong:0.0} instead of {right:0.0}. Correct only for the same x with unchanged parameters (repeated inference); in training (the same full batch every step, parameters moving) every hit is stale.",
-            evidence: "BaseTrajectoryCache.Elbo vs PathFlowModel.Elbo", interval: cacheInterval));
+            evidence: "BaseTrajectoryCache.Elbo vs PathFlowModel.Elbo", interval: cacheInterval, kind: FigureKind.Timing));
 
         // ---- V2-10: factorised model, D = 3, 100, 1000 (10 x 100 with weak coupling).
         int steps10 = context.Pick(8, 40, 400), paths10 = context.Pick(8, 16, 64);
@@ -177,7 +177,7 @@ public sealed class PathFlowScalingExperiment : IExperiment
             $"({timeGrowth:0.0}x from 100 to 1,000 dimensions; the 10 factors alone without the coupling {uncoupled1000 * 1e3:0} ms, so the coupling's D x D log-determinant costs the rest); held-out ELBO per dimension changed by {gain[3]:+0.000;-0.000;0.000} / {gain[100]:+0.000;-0.000;0.000} / {gain[1000]:+0.000;-0.000;0.000} after {steps10} steps. " +
             $"Data: per group of 100, a stochastic Lorenz path through a fixed random 3 -> 100 map, all coordinates mixed by 0.1 x M / sqrt(D), + 0.05 noise.",
             evidence: "FactorisedPathFlow on LiftedLorenzPaths",
-            reason: $"holds when the 1,000-dimensional factorised model trains (held-out ELBO per dimension rises) and its step time grows at most {maxGrowth10:0.#}x from D = 100 to 1,000"));
+            reason: $"holds when the 1,000-dimensional factorised model trains (held-out ELBO per dimension rises) and its step time grows at most {maxGrowth10:0.#}x from D = 100 to 1,000", kind: FigureKind.Timing));
 
         // ---- V2-11: speech scale, 80-dim input, 256-dim latent, T = 10,000, one ELBO forward + backward.
         int T11 = 10_000;
@@ -215,9 +215,8 @@ public sealed class PathFlowScalingExperiment : IExperiment
             $"global attention as a T x T matmul {g11.S:0.0} s, +{(g11.Peak ?? 0) / 1048576.0:0} MiB ({g11.S / w11.S:0.0}x slower); upstream's repeat-per-query form would need " +
             $"{upstream11 / 1073741824.0:0} GiB against this machine's {machine / 1073741824.0:0} GiB, so without the window upstream's code cannot run it.",
             evidence: "PathFlowModel.Loss + backward at the speech sizes, Memory.PeakResidentGrowth",
-            reason: $"holds when the windowed model runs within this machine's memory and upstream's global form would not fit (or the global form is at least {minSlowdown11:0.#}x slower)"));
+            reason: $"holds when the windowed model runs within this machine's memory and upstream's global form would not fit (or the global form is at least {minSlowdown11:0.#}x slower)", kind: FigureKind.Memory));
 
-        // What each verdict rests on: V2-02, V2-04, V2-05 and V2-10 on clocks, V2-11 on measured resident memory.
-        return new ExperimentResult(m.Select(x => x with { Kind = x.ClaimId == "V2-11" ? FigureKind.Memory : FigureKind.Timing }).ToList(), figures, tables);
+        return new ExperimentResult(m, figures, tables);
     }
 }
