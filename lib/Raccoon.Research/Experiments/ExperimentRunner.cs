@@ -57,9 +57,9 @@ public static class ExperimentRunner
             var claim = ClaimCatalog.Get(m.ClaimId);
             if (string.IsNullOrWhiteSpace(m.Measured))
                 throw new InvalidOperationException($"experiment '{name}' gave {m.ClaimId} no measured text");
-            CheckFigure(name, claim, "measurement", m.Value, m.Verdict, m.Interval);
+            CheckFigure(name, claim, "measurement", m.Value, m.Interval, m.Figures, m.NotTestable is not null || m.Builds is not null);
             foreach (var b in m.Builds ?? [])
-                CheckFigure(name, claim, $"build '{b.Build}'", b.Value, b.Verdict, b.Interval);
+                CheckFigure(name, claim, $"build '{b.Build}'", b.Value, b.Interval, b.Figures, m.Figures is { Count: > 0 });
             // Decide now, so a rule that cannot take this measurement fails the experiment, not the ledger.
             try
             {
@@ -74,21 +74,16 @@ public static class ExperimentRunner
         CheckNames(name, "table", result.TablesOrEmpty.Select(t => (t.Key, t.Title)));
     }
 
-    static void CheckFigure(string experiment, Claim claim, string what, double? value, Verdict? verdict, Ledger.MeasuredInterval? interval)
+    static void CheckFigure(string experiment, Claim claim, string what, double? value, Ledger.MeasuredInterval? interval,
+        IReadOnlyList<Quantity>? figures, bool mayBeEmpty)
     {
         string where = $"experiment '{experiment}' measured {claim.Id} ({what})";
-        if (value is null && verdict is null)
-            throw new InvalidOperationException($"{where}: neither a number nor a verdict");
+        if (value is null && figures is not { Count: > 0 } && !mayBeEmpty)
+            throw new InvalidOperationException($"{where}: no figure at all");
         if (value is double v)
         {
             if (!double.IsFinite(v))
                 throw new InvalidOperationException($"{where} as {v}: the measurement returned nothing");
-            if (claim.Rule.Kind is "ratio" or "value" or "count" && v == 0)
-                throw new InvalidOperationException($"{where} as 0 for a '{claim.Rule.Kind}' rule: the measurement returned nothing");
-            if (claim.Rule.Kind == "ratio" && v < 0)
-                throw new InvalidOperationException($"{where} as the ratio {v}: a ratio of costs cannot be negative");
-            if (verdict is null && !VerdictRules.IsNumeric(claim.Rule.Kind))
-                throw new InvalidOperationException($"{where}: a number, but its '{claim.Rule.Kind}' rule takes the experiment's own verdict");
             if (interval is not null)
             {
                 try { interval.Validate(v); }
@@ -97,6 +92,18 @@ public static class ExperimentRunner
         }
         else if (interval is not null)
             throw new InvalidOperationException($"{where}: an interval without a figure");
+        var dup = (figures ?? []).GroupBy(f => f.Name).FirstOrDefault(g => g.Count() > 1);
+        if (dup is not null) throw new InvalidOperationException($"{where}: two figures named '{dup.Key}'");
+        foreach (var f in figures ?? [])
+        {
+            if (string.IsNullOrWhiteSpace(f.Name)) throw new InvalidOperationException($"{where}: a figure without a name");
+            if (!double.IsFinite(f.Value)) throw new InvalidOperationException($"{where}: figure '{f.Name}' is {f.Value}: the measurement returned nothing");
+            if (f.Interval is { } i)
+            {
+                try { i.Validate(f.Value); }
+                catch (ArgumentException e) { throw new InvalidOperationException($"{where}: figure '{f.Name}': {e.Message}", e); }
+            }
+        }
     }
 
     static void CheckNames(string experiment, string kind, IEnumerable<(string? Key, string Title)> items)

@@ -63,7 +63,7 @@ public static class Reproduction
         IReadOnlyList<ExperimentFailure> failures, Action<IReadOnlyList<LedgerRow>>? afterLedger = null,
         IProgress<ExperimentProgress>? progress = null)
     {
-        var ledger = BuildLedger(selected, results, LedgerFiles.Read(options.OutDir));
+        var ledger = BuildLedger(selected, results, LedgerFiles.Read(options.OutDir), options.OutDir);
         LedgerFiles.Write(options.OutDir, ledger);
         afterLedger?.Invoke(ledger);
         var all = LoadAllResults(options.OutDir, ledger);
@@ -91,9 +91,10 @@ public static class Reproduction
         "dotnet run --project lib/Raccoon.Research.Cli -- reproduce" + (o.Only.Count > 0 ? " --only " + string.Join(' ', o.Only) : "") +
         $" --profile {o.Profile.ToString().ToLowerInvariant()} --seed {o.Seed} --threads {o.Threads} --out {o.OutDir}";
 
-    /// <summary>Every claim once, in catalog order: this run's measurement, else the previous ledger's row, else not-run.</summary>
+    /// <summary>Every claim once, in catalog order: this run's measurement judged, else the previous ledger's row judged
+    /// again from its stored result (see <see cref="LedgerAssembly"/>), else not-run.</summary>
     public static IReadOnlyList<LedgerRow> BuildLedger(IReadOnlyList<Claim> selected, IReadOnlyList<StoredResult> results,
-        IReadOnlyList<LedgerRow>? previous)
+        IReadOnlyList<LedgerRow>? previous, string? outDir = null)
     {
         var selectedIds = selected.Select(c => c.Id).ToHashSet();
         var measured = new Dictionary<string, LedgerRow>();
@@ -101,12 +102,12 @@ public static class Reproduction
             foreach (var m in r.Measurements.Where(m => selectedIds.Contains(m.ClaimId)))
                 measured[m.ClaimId] = LedgerRow.From(ClaimCatalog.Get(m.ClaimId), m, r.Experiment,
                     r.Profile.ToString().ToLowerInvariant(), r.Seed, r.FinishedAt, r.Threads, r.Optimized);
-        var before = previous?.ToDictionary(r => r.Id) ?? [];
-        return ClaimCatalog.All.Select(c =>
-            measured.TryGetValue(c.Id, out var row) ? row
-            : !selectedIds.Contains(c.Id) && before.TryGetValue(c.Id, out var old) && old.Verdict != Verdict.NotRun
-                ? old with { Evidence = string.IsNullOrEmpty(old.Evidence) ? $"experiment {old.Experiment}" : old.Evidence }
-            : LedgerRow.NotRun(c)).ToList();
+        var store = outDir is null ? null : new ResultStore(outDir);
+        Measurement? Stored(LedgerRow old) =>
+            store is null || old.Experiment is null || old.Profile is null || old.Seed is null || old.Threads is null ? null
+            : store.TryLoadAnyVersion(old.Experiment, Enum.Parse<Profile>(old.Profile, ignoreCase: true), old.Seed.Value, old.Threads.Value)?
+                .Measurements.FirstOrDefault(m => m.ClaimId == old.Id);
+        return LedgerAssembly.Assemble(selected, measured, previous, Stored);
     }
 
     /// <summary>The stored results behind the ledger's rows, for the report's figures and tables.</summary>

@@ -9,21 +9,30 @@ namespace Raccoon.Research.Ledger;
 public sealed record ClaimedFigure(string Text, double? Value = null, string? Unit = null, double? Upper = null);
 
 /// <summary>
-/// How a verdict is decided, fixed in claims.json before any run: a rule kind (see <see cref="VerdictRules"/>),
-/// its tolerance, a one-line <paramref name="Reason"/> for both, the smallest profile at which the verdict is
-/// final (<paramref name="MinProfile"/>: "quick", "standard" or "full"; below it a row is provisional), and for
-/// a ratio the no-effect band <paramref name="NoEffect"/> (a factor around 1: within [1/f, f] nothing changed).
-/// A check an experiment computes from several figures takes its thresholds from <paramref name="Thresholds"/>
-/// (named numbers in claims.json, read with <see cref="Threshold"/>), so the data, not the code, decides.
+/// How a verdict is decided, fixed in claims.json before any run; the ledger alone applies it (see <see cref="Judge"/>):
+/// a rule kind (see <see cref="VerdictRules"/>), its tolerance, a one-line <paramref name="Reason"/> for both, the
+/// smallest profile at which the verdict is final (<paramref name="MinProfile"/>; below it a row is provisional), and
+/// for a ratio the no-effect band <paramref name="NoEffect"/> (a factor around 1: within [1/f, f] nothing changed).
+/// <list type="bullet">
+/// <item><paramref name="Figure"/>: the named figure a numeric rule reads (default: the measurement's headline value).</item>
+/// <item><paramref name="Direction"/>: "at-least" (a claim of a minimum: past it in the claimed direction holds, never
+/// fails) or "at-most"; default: the claimed figure itself.</item>
+/// <item><paramref name="Conditions"/> with <paramref name="Combine"/> ("all": holds when every condition holds, else
+/// fails; "tally": holds when all hold, partly when some do, fails when none does) for the kind "conditions".</item>
+/// <item><paramref name="Requires"/>: conditions a numeric verdict also needs (R0-09's latency side): where one is
+/// false, holds becomes partly and partly fails.</item>
+/// <item><paramref name="Given"/>: conditions under which the measurement can test the claim at all (a gap to recover);
+/// where one is not met or undecided, the row is inconclusive.</item>
+/// <item><paramref name="InconsistentWhen"/>: a condition under which the document contradicts itself.</item>
+/// <item><paramref name="Convergence"/>: the plateau test every training trace of the measurement must pass before
+/// any figure from it is judged; a trace that fails it makes the row inconclusive.</item>
+/// </list>
 /// </summary>
 public sealed record VerdictRule(string Kind, double? Tolerance = null, string? Reason = null, string? MinProfile = null,
-    double? NoEffect = null, IReadOnlyDictionary<string, double>? Thresholds = null)
+    double? NoEffect = null, string? Figure = null, string? Direction = null, string? Combine = null,
+    IReadOnlyList<Condition>? Conditions = null, IReadOnlyList<Condition>? Requires = null, Condition? InconsistentWhen = null,
+    ConvergenceRule? Convergence = null, IReadOnlyList<Condition>? Given = null)
 {
-    /// <summary>The named threshold of this rule; a name claims.json does not give throws, listing those it gives.</summary>
-    public double Threshold(string name) =>
-        Thresholds is not null && Thresholds.TryGetValue(name, out double v) ? v
-        : throw new KeyNotFoundException($"the rule has no threshold '{name}'; it gives: {(Thresholds is null || Thresholds.Count == 0 ? "(none)" : string.Join(", ", Thresholds.Keys))}");
-
     /// <summary>The profiles in increasing size, as claims.json and the ledger spell them.</summary>
     public static readonly IReadOnlyList<string> Profiles = ["quick", "standard", "full"];
 

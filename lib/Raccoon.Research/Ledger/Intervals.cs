@@ -4,9 +4,9 @@ namespace Raccoon.Research.Ledger;
 
 /// <summary>
 /// Intervals for measured figures, from the spread of their repetitions: the one helper the timing
-/// verdicts use. A ratio of medians gets a percentile-bootstrap interval over the repetitions; when the
-/// two sets were taken interleaved (A B, B A, ...) and have the same length, rounds are resampled in pairs,
-/// so drift of the machine that fell on both alike stays paired. The resampling is seeded, so the same
+/// verdicts use. A ratio of medians gets a percentile-bootstrap interval over the repetitions; the caller says how
+/// the two sets were taken: interleaved (A B, B A, ...: rounds are resampled in pairs, so drift of the machine that
+/// fell on both alike stays paired) or independently (each set resampled on its own). Equal lengths never imply pairs. The resampling is seeded, so the same
 /// samples always give the same interval.
 /// </summary>
 public static class Intervals
@@ -16,8 +16,10 @@ public static class Intervals
 
     /// <summary>median(<paramref name="baseline"/>) / median(<paramref name="candidate"/>), with its bootstrap interval.</summary>
     public static (double Ratio, MeasuredInterval Interval) RatioOfMedians(IReadOnlyList<double> baseline, IReadOnlyList<double> candidate,
-        double confidence = DefaultConfidence, int resamples = DefaultResamples, int seed = 12345)
+        Sampling design, double confidence = DefaultConfidence, int resamples = DefaultResamples, int seed = 12345)
     {
+        if (design == Sampling.Interleaved && baseline.Count != candidate.Count)
+            throw new ArgumentException($"interleaved samples come in pairs, but the two sides have {baseline.Count} and {candidate.Count}");
         if (baseline.Count < 2 || candidate.Count < 2)
             throw new ArgumentException($"an interval needs at least 2 repetitions of each side (got {baseline.Count} and {candidate.Count})");
         if (!(confidence > 0 && confidence < 1)) throw new ArgumentOutOfRangeException(nameof(confidence), confidence, "confidence must lie in (0, 1)");
@@ -25,7 +27,7 @@ public static class Intervals
         if (baseline.Concat(candidate).Any(s => !double.IsFinite(s) || s <= 0))
             throw new ArgumentException("a timing sample is zero, negative or not finite: the measurement returned nothing");
         double ratio = Median(baseline) / Median(candidate);
-        bool paired = baseline.Count == candidate.Count;
+        bool paired = design == Sampling.Interleaved;
         var rng = new Random(seed);
         var ratios = new double[resamples];
         var a = new double[baseline.Count];
@@ -50,7 +52,7 @@ public static class Intervals
 
     /// <summary>The speedup of an interleaved comparison (baseline median over candidate median) with its interval.</summary>
     public static (double Ratio, MeasuredInterval Interval) Speedup(TimingComparison comparison) =>
-        RatioOfMedians(comparison.Baseline.Seconds, comparison.Candidate.Seconds);
+        RatioOfMedians(comparison.Baseline.Seconds, comparison.Candidate.Seconds, Sampling.Interleaved);
 
     /// <summary>An interval that is the measured range of a figure over repeated runs (min, max).</summary>
     public static MeasuredInterval Range(IReadOnlyCollection<double> values)

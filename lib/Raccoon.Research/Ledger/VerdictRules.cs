@@ -18,16 +18,25 @@ namespace Raccoon.Research.Ledger;
 /// times it; fails otherwise.</item>
 /// <item><c>points</c> (a difference in points, e.g. accuracy lost; tolerance default 3): holds within
 /// it; partly when of the claimed sign; fails otherwise.</item>
-/// <item><c>check</c>: the experiment answers yes (holds) or no (fails).</item>
-/// <item><c>judged</c>: the experiment gives the verdict and says why.</item>
+/// <item><c>conditions</c>: named figures against thresholds written in the rule (see <see cref="Condition"/>),
+/// combined "all" (holds or fails) or "tally" (holds, partly, fails).</item>
+/// <item><c>report</c>: the document left the figure blank; the measurement fills it in (verdict reported).</item>
+/// <item><c>needs-hardware</c>: the claim needs hardware this machine lacks; only an experiment's not-testable-here answers it.</item>
 /// </list>
+/// A numeric rule with <c>direction</c> "at-least" (or "at-most") reads a claimed minimum (maximum): a figure past
+/// the claim in the claimed direction holds, never fails.
 /// With a measured interval (from the spread of repeated measurements), a verdict is given only when the
-/// whole interval falls on one side of every boundary of the rule; otherwise it is inconclusive.
-/// An experiment may always state a verdict itself (not-testable-here, inconsistent), with its reason.
+/// whole interval falls on one side of every boundary of the rule; otherwise it is inconclusive. A censored figure
+/// (only a bound) is decided only where every value beyond the bound gives the same verdict.
+/// An experiment never states a verdict; it may only say the claim cannot be measured here (not-testable-here).
 /// </summary>
 public static class VerdictRules
 {
-    public static readonly IReadOnlyList<string> Kinds = ["ratio", "count", "value", "accuracy", "points", "check", "judged"];
+    public static readonly IReadOnlyList<string> Kinds = ["ratio", "count", "value", "accuracy", "points", "conditions", "report", "needs-hardware"];
+
+    public static readonly IReadOnlyList<string> Directions = ["at-least", "at-most"];
+
+    public static readonly IReadOnlyList<string> Combines = ["all", "tally"];
 
     /// <summary>The kinds that compare a measured number with the claimed one.</summary>
     public static bool IsNumeric(string kind) => kind is "ratio" or "count" or "value" or "accuracy" or "points";
@@ -45,6 +54,15 @@ public static class VerdictRules
         return Of(sure) == Of(sure + open) ? Of(sure) : Verdict.Inconclusive;
     }
 
+    /// <summary>Parts that must all hold: holds when all do, fails when one does not; inconclusive where an undecided
+    /// part would decide.</summary>
+    public static Verdict All(IReadOnlyCollection<bool?> parts)
+    {
+        if (parts.Count == 0) throw new ArgumentException("a rule needs at least one part", nameof(parts));
+        if (parts.Any(p => p == false)) return Verdict.Fails;
+        return parts.All(p => p == true) ? Verdict.Holds : Verdict.Inconclusive;
+    }
+
     /// <summary>The order of two timed things from the interval of their time ratio (slower / faster as the claim
     /// names them): holds when the whole interval lies above 1, fails when it lies below 1, inconclusive when it contains 1.</summary>
     public static Verdict Order(MeasuredInterval ratio) =>
@@ -52,15 +70,21 @@ public static class VerdictRules
 
     /// <summary>The verdict for <paramref name="measured"/>; with <paramref name="interval"/>, inconclusive
     /// where the interval straddles a boundary of the rule.</summary>
-    public static Verdict Decide(VerdictRule rule, ClaimedFigure claimed, double measured, MeasuredInterval? interval = null)
+    public static Verdict Decide(VerdictRule rule, ClaimedFigure claimed, double measured, MeasuredInterval? interval = null,
+        Censor censored = Censor.None)
     {
         if (double.IsNaN(measured) || double.IsInfinity(measured))
             throw new ArgumentException($"measured figure is {measured}: no verdict can come from it", nameof(measured));
-        if (rule.Kind is "check" or "judged")
-            throw new ArgumentException($"a '{rule.Kind}' rule takes the experiment's own verdict, not a number");
+        if (!IsNumeric(rule.Kind) && Kinds.Contains(rule.Kind))
+            throw new ArgumentException($"a '{rule.Kind}' rule reads named figures, not one number");
         if (!IsNumeric(rule.Kind)) throw new ArgumentException($"unknown verdict rule '{rule.Kind}'");
+        if (rule.Kind is "ratio" && measured == 0)
+            throw new ArgumentException($"measured figure is 0 for a '{rule.Kind}' rule: the measurement returned nothing", nameof(measured));
+        if (rule.Kind == "ratio" && measured < 0)
+            throw new ArgumentException($"measured ratio is {measured}: a ratio of costs cannot be negative", nameof(measured));
         if (claimed.Value is null) throw new ArgumentException($"the claim has no number for a '{rule.Kind}' rule");
         Verdict point = DecidePoint(rule, claimed, measured);
+        if (censored != Censor.None) return DecideCensored(rule, claimed, measured, interval, censored);
         if (interval is null) return point;
         interval.Validate(measured);
         if (DecidePoint(rule, claimed, interval.Low) != point || DecidePoint(rule, claimed, interval.High) != point)
@@ -68,6 +92,26 @@ public static class VerdictRules
         foreach (double b in Boundaries(rule, claimed))
             if (b > interval.Low && b < interval.High) return Verdict.Inconclusive;
         return point;
+    }
+
+    /// <summary>A figure known only as a bound: the verdict where every value it may take gives the same one, else inconclusive.</summary>
+    static Verdict DecideCensored(VerdictRule rule, ClaimedFigure claimed, double measured, MeasuredInterval? interval, Censor censored)
+    {
+        var q = new Quantity("figure", measured, Interval: interval, Censored: censored);
+        var (lo, hi) = q.Range;
+        var probes = Boundaries(rule, claimed).Where(b => b > lo && b < hi).ToList();
+        var points = new List<double>();
+        if (double.IsFinite(lo)) points.Add(lo);
+        if (double.IsFinite(hi)) points.Add(hi);
+        points.AddRange(probes);
+        for (int i = 0; i + 1 < probes.Count; i++) points.Add((probes[i] + probes[i + 1]) / 2);
+        // Beyond the last boundary (and before the first), on the open side(s).
+        double far = Math.Max(1, Math.Abs(measured)) * 1e12;
+        if (double.IsPositiveInfinity(hi)) points.Add(far);
+        if (double.IsNegativeInfinity(lo)) points.Add(rule.Kind == "ratio" ? 1 / far : -far);
+        if (probes.Count > 0 && double.IsNegativeInfinity(lo) && rule.Kind == "ratio") points.Add(probes[0] / 2);
+        var verdicts = points.Where(p => !(rule.Kind == "ratio" && p <= 0)).Select(p => DecidePoint(rule, claimed, p)).Distinct().ToList();
+        return verdicts.Count == 1 ? verdicts[0] : Verdict.Inconclusive;
     }
 
     /// <summary>The figures at which the rule's verdict changes, in increasing order.</summary>
@@ -102,11 +146,24 @@ public static class VerdictRules
         if (rule.MinProfile is not null && !VerdictRule.Profiles.Contains(rule.MinProfile))
             Fail($"has minProfile '{rule.MinProfile}' (expected quick, standard or full)");
         if (rule.NoEffect is not null && rule.Kind != "ratio") Fail("has a no-effect band, which only a ratio rule takes");
-        if (rule.Thresholds is { } th && th.FirstOrDefault(kv => !double.IsFinite(kv.Value)) is { Key: not null } bad)
-            Fail($"has threshold '{bad.Key}' = {bad.Value}, which is not a finite number");
+        foreach (var cond in (rule.Conditions ?? []).Concat(rule.Requires ?? []).Concat(rule.Given ?? []).Concat(rule.InconsistentWhen is { } iw ? [iw] : []))
+            cond.Validate(claim.Id);
+        if (rule.Convergence is { } cv && (cv.Window < 1 || !(cv.MaxChange >= 0) || !double.IsFinite(cv.MaxChange) || cv.Needed <= cv.Window))
+            Fail("has a convergence test that needs a window of at least 1, a finite maximum change >= 0 and more evaluations than the window");
+        if (rule.Direction is { } dir && (!Directions.Contains(dir) || !IsNumeric(rule.Kind) || rule.Kind is "count" || claim.Claimed.Upper is not null))
+            Fail($"has direction '{dir}', which needs a ratio, value, accuracy or points rule without a claimed range (directions: {string.Join(", ", Directions)})");
+        if (rule.Kind == "conditions")
+        {
+            if (rule.Conditions is not { Count: > 0 }) Fail("has no conditions");
+            if (rule.Combine is not { } cb || !Combines.Contains(cb)) Fail($"needs 'combine': one of {string.Join(", ", Combines)}");
+            if (rule.Combine == "tally" && rule.Conditions!.Count < 2) Fail("tallies a single condition, which can never be partly: use combine 'all'");
+        }
+        else if (rule.Conditions is not null || rule.Combine is not null) Fail("has conditions, which only the kind 'conditions' takes");
+        if (rule.Requires is not null && !IsNumeric(rule.Kind)) Fail("has 'requires', which only a numeric rule takes");
         if (!IsNumeric(rule.Kind))
         {
-            if (rule.Tolerance is not null) Fail("has a tolerance, but a check or judged rule takes the experiment's verdict");
+            if (rule.Tolerance is not null) Fail($"has a tolerance, but a '{rule.Kind}' rule compares no single number");
+            if (rule.Figure is not null) Fail($"names a figure, but a '{rule.Kind}' rule reads none alone");
             return;
         }
         if (claim.Claimed.Value is not double c || !double.IsFinite(c)) { Fail("needs a claimed number (claimed.value)"); return; }
@@ -122,6 +179,11 @@ public static class VerdictRules
                 if (!(Tol(rule) > 1)) Fail("has a tolerance that is a factor and must exceed 1");
                 if (!(c > 0)) Fail("needs a claimed ratio above 0");
                 if (c >= 1 / ne && c <= ne) Fail($"claims a ratio of {c} inside its own no-effect band [1/{ne}, {ne}], so it can never hold");
+                // The tolerance band must keep to the claim's side of the no-effect band, or any effect at all would hold.
+                if (c > 1 && c / Tol(rule) < ne && rule.Direction is null)
+                    Fail($"accepts ratios down to {c / Tol(rule):0.###}, inside the no-effect band (up to {ne}): the tolerance must keep the claim's band above it");
+                if (c < 1 && c * Tol(rule) > 1 / ne && rule.Direction is null)
+                    Fail($"accepts ratios up to {c * Tol(rule):0.###}, inside the no-effect band (from {1 / ne:0.###}): the tolerance must keep the claim's band below it");
                 break;
             }
             case "value":
@@ -155,6 +217,8 @@ public static class VerdictRules
                 bool onClaimedSide = up ? measured > ne : measured < 1 / ne;
                 if (!onClaimedSide) return Verdict.Fails; // no effect, or the other way round: before any tolerance
                 double lo = c / t, hi = (claimed.Upper ?? c) * t;
+                if (rule.Direction == "at-least") hi = up ? double.PositiveInfinity : hi;
+                if (rule.Direction == "at-least" && !up) lo = 0;
                 return measured >= lo && measured <= hi ? Verdict.Holds : Verdict.Partly;
             }
             case "count":
@@ -166,17 +230,27 @@ public static class VerdictRules
             case "value":
             {
                 double t = Tol(rule);
+                if (rule.Direction is { } d && Math.Sign(measured) == Math.Sign(c))
+                {
+                    // A claimed minimum (maximum): past it in the claimed direction holds; short of it by the factor, partly.
+                    double r = measured / c;
+                    bool past = d == "at-least" ? r >= 1 : r <= 1;
+                    if (past || WithinFactor(measured, c, t)) return Verdict.Holds;
+                    return WithinFactor(measured, c, t * t) ? Verdict.Partly : Verdict.Fails;
+                }
                 if (WithinFactor(measured, c, t)) return Verdict.Holds;
                 return WithinFactor(measured, c, t * t) ? Verdict.Partly : Verdict.Fails;
             }
             case "accuracy":
             {
                 double t = Tol(rule), d = Math.Abs(measured - c);
+                if (rule.Direction == "at-least" && measured >= c || rule.Direction == "at-most" && measured <= c) return Verdict.Holds;
                 return d <= t ? Verdict.Holds : d <= 3 * t ? Verdict.Partly : Verdict.Fails;
             }
             case "points":
             {
                 if (Math.Abs(measured - c) <= Tol(rule)) return Verdict.Holds;
+                if (rule.Direction == "at-least" && measured >= c || rule.Direction == "at-most" && measured <= c) return Verdict.Holds;
                 return Math.Sign(measured) == Math.Sign(c) ? Verdict.Partly : Verdict.Fails;
             }
             default:

@@ -21,6 +21,7 @@ public static class HtmlReport
         Verdict.Inconclusive => "#546e7a",
         Verdict.NotTestableHere => "#6a1b9a",
         Verdict.Inconsistent => "#ef6c00",
+        Verdict.Reported => "#1565c0",
         _ => "#757575",
     };
 

@@ -13,7 +13,7 @@ public static class LedgerDigest
 {
     /// <summary>The verdicts in the order a reader meets them in tallies and charts.</summary>
     public static readonly IReadOnlyList<Verdict> Order =
-        [Verdict.Holds, Verdict.Partly, Verdict.Fails, Verdict.Inconclusive, Verdict.Inconsistent, Verdict.NotTestableHere, Verdict.NotRun];
+        [Verdict.Holds, Verdict.Partly, Verdict.Fails, Verdict.Inconclusive, Verdict.Inconsistent, Verdict.Reported, Verdict.NotTestableHere, Verdict.NotRun];
 
     /// <summary>The claim in a few words: the text before its first colon where that is short, else its first words.</summary>
     public static string ShortClaim(string claim, int max = 60)

@@ -28,6 +28,15 @@ public sealed record TrainingHistory(
     public IReadOnlyList<double?> ValidationLosses => Epochs.Select(e => e.ValidationLoss).ToList();
     /// <summary>Mean wall time of an epoch, in seconds.</summary>
     public double SecondsPerEpoch => Epochs.Count == 0 ? double.NaN : Epochs.Average(e => e.Seconds);
+
+    /// <summary>The validation loss per epoch as a trace for the ledger's convergence test; null without a validation set.</summary>
+    public Ledger.HeldOutTrace? ValidationTrace(string name)
+    {
+        var epochs = Epochs.Where(e => e.ValidationLoss is double v && double.IsFinite(v)).ToList();
+        if (epochs.Count == 0) return null;
+        return new Ledger.HeldOutTrace(name, "validation loss", false, epochs.Select(e => (double)e.Epoch).ToList(),
+            epochs.Select(e => e.ValidationLoss!.Value).ToList(), StoppedEarly ? $"early stopping after epoch {Epochs.Count}" : $"epoch cap {Epochs.Count}");
+    }
 }
 
 /// <summary>Progress of a training or continual phase, for a progress bar or <c>ExperimentContext.Report</c>.</summary>

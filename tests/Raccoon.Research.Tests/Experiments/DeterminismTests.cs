@@ -26,7 +26,8 @@ public class DeterminismTests : IClassFixture<TorchFixture>
         foreach (var (x, y) in a.Measurements.Zip(b.Measurements).Where(p => p.First.Kind == FigureKind.Computed))
         {
             Assert.True(x.Value == y.Value, $"{x.ClaimId}: {x.Value} then {y.Value}");
-            Assert.True(x.Verdict == y.Verdict, $"{x.ClaimId}: {x.Verdict} then {y.Verdict}");
+            Assert.True(Judged.Verdict(x) == Judged.Verdict(y), $"{x.ClaimId}: {Judged.Verdict(x)} then {Judged.Verdict(y)}");
+            Assert.Equal((x.Figures ?? []).Select(f => (f.Name, f.Value)), (y.Figures ?? []).Select(f => (f.Name, f.Value)));
         }
         Assert.Equal(everyFigureComputed, a.Measurements.All(m => m.Kind == FigureKind.Computed));
         if (everyFigureComputed)

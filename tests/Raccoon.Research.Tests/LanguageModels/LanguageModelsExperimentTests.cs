@@ -18,7 +18,7 @@ public class LanguageModelsExperimentTests : IClassFixture<TorchFixture>
         Assert.Equal(493_973, h401.Value);
         Assert.Contains("1,386,917", h401.Measured);
         Assert.Contains("1.98 MB", h401.Measured);
-        Assert.Equal(Verdict.Holds, result.Measurements.Single(m => m.ClaimId == "H4-02").Verdict);
+        Assert.Equal(Verdict.Holds, Judged.Verdict(result.Measurements.Single(m => m.ClaimId == "H4-02")));
     }
 
     [Fact]

@@ -16,10 +16,11 @@ public class LatentOdeExperimentTests : IClassFixture<TorchFixture>
         var experiment = new LatentOdeStructureExperiment();
         var result = experiment.Run(new ExperimentContext(Profile.Quick, 1, 2, Repo.TempDir("t1")));
         ExperimentRunner.Validate(experiment, result, Profile.Quick);
-        Assert.Equal(Verdict.Holds, result.Measurements.Single(m => m.ClaimId == "T1-01").Verdict);
+        Assert.Equal(Verdict.Holds, Judged.Verdict(result.Measurements.Single(m => m.ClaimId == "T1-01")));
         var t102 = result.Measurements.Single(m => m.ClaimId == "T1-02");
-        Assert.Equal(Verdict.Fails, t102.Verdict);
+        Assert.Equal(Verdict.Fails, Judged.Verdict(t102));
         Assert.Contains("pre-norm", t102.Measured);
+        Assert.True(t102.Figures!.Single(f => f.Name == "preNormDistance").Value < 1e-5);
         Assert.Contains("637,278", result.Table("parameters").Rows[^1][1]);
     }
 

@@ -87,12 +87,15 @@ public class ExperimentRunnerTests(TorchFixture torch) : IClassFixture<TorchFixt
     [Fact]
     public void R0_12s_verdict_follows_from_the_contradictions_found()
     {
-        Assert.Equal(Verdict.Inconsistent, LogClassifiersTrainingExperiment.SelfConsistencyVerdict(["80 vs 100 ms"], [Verdict.Holds]));
-        // a consistent set of figures is not inconsistent: the summary's comparisons decide
-        Assert.Equal(Verdict.Holds, LogClassifiersTrainingExperiment.SelfConsistencyVerdict([], [Verdict.Holds, Verdict.Holds]));
-        Assert.Equal(Verdict.Partly, LogClassifiersTrainingExperiment.SelfConsistencyVerdict([], [Verdict.Holds, Verdict.Fails]));
-        Assert.Equal(Verdict.Fails, LogClassifiersTrainingExperiment.SelfConsistencyVerdict([], [Verdict.Fails, Verdict.Fails]));
-        Assert.Throws<ArgumentException>(() => LogClassifiersTrainingExperiment.SelfConsistencyVerdict([], []));
+        static Measurement R012(double contradictions, double inference, double epoch, double gap) => Measurement.Of("R0-12", "m",
+            [new("contradictions", contradictions), new("inferenceRatio", inference), new("epochRatio", epoch), new("accuracyGap", gap)]);
+        Assert.Equal(Verdict.Inconsistent, Judged.Verdict(R012(1, 50, 50, 3)));
+        // a consistent set of figures is not inconsistent: the summary's comparisons decide (the rule's convergence test needs traces)
+        var converged = new HeldOutTrace("t", "loss", false, [1, 2, 3, 4, 5, 6, 7], [3, 2, 1, 1, 1, 1, 1], "early stopping");
+        Assert.Equal(Verdict.Holds, Judged.Verdict(R012(0, 50, 50, 3) with { Traces = [converged] }));
+        Assert.Equal(Verdict.Partly, Judged.Verdict(R012(0, 50, 5, 3) with { Traces = [converged] }));
+        Assert.Equal(Verdict.Fails, Judged.Verdict(R012(0, 5, 5, 30) with { Traces = [converged] }));
+        Assert.Throws<ArgumentException>(() => Judged.Verdict(R012(0, 50, 50, 3)));
         // document 000 does contradict itself, so its R0-12 is inconsistent because of what was found
         Assert.NotEmpty(LogClassifiersTrainingExperiment.DocumentContradictions());
     }

@@ -37,9 +37,9 @@ public class LedgerRowTests
     [Fact]
     public void A_row_below_its_rules_minimum_profile_is_provisional()
     {
-        var claim = ClaimCatalog.Get("R0-08");
+        var claim = ClaimCatalog.Get("R0-02");
         Assert.Equal("standard", claim.Rule.MinProfile);
-        var m = Measurement.Number("R0-08", 2.5, "2.5 points");
+        var m = Measurement.Number("R0-02", 2.5, "2.5x");
         var quick = LedgerRow.From(claim, m, "x", "quick", 1, At);
         Assert.True(quick.Provisional);
         Assert.Equal("quick", quick.Profile);
@@ -152,13 +152,13 @@ public class LedgerRowTests
     {
         double[] a = [10, 11, 12, 10.5, 11.5, 30, 10.2, 10.8];
         double[] b = [1, 1.1, 0.9, 1.05, 0.95, 1, 1.02, 0.98];
-        var (r1, i1) = Intervals.RatioOfMedians(a, b);
-        var (r2, i2) = Intervals.RatioOfMedians(a, b);
+        var (r1, i1) = Intervals.RatioOfMedians(a, b, Sampling.Interleaved);
+        var (r2, i2) = Intervals.RatioOfMedians(a, b, Sampling.Interleaved);
         Assert.Equal(r1, r2);
         Assert.Equal(i1, i2);
         Assert.InRange(r1, i1.Low, i1.High);
         Assert.True(i1.High > i1.Low);
-        Assert.Throws<ArgumentException>(() => Intervals.RatioOfMedians([1], [1, 2]));
-        Assert.Throws<ArgumentException>(() => Intervals.RatioOfMedians([1, 0], [1, 2]));
+        Assert.Throws<ArgumentException>(() => Intervals.RatioOfMedians([1], [1, 2], Sampling.Independent));
+        Assert.Throws<ArgumentException>(() => Intervals.RatioOfMedians([1, 0], [1, 2], Sampling.Independent));
     }
 }

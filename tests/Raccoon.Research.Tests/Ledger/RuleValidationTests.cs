@@ -59,8 +59,10 @@ public class RuleValidationTests
         Assert.Throws<InvalidDataException>(() => VerdictRules.Validate(With(new VerdictRule("check", 2, Why), null)));
         Assert.Throws<InvalidDataException>(() => VerdictRules.Validate(With(new VerdictRule("ratio", 2, Why), null)));
         Assert.Throws<InvalidDataException>(() => VerdictRules.Validate(With(new VerdictRule("ratio", 2, Why), 5, upper: 3)));
-        VerdictRules.Validate(With(new VerdictRule("ratio", 2, Why), 2, upper: 10));
-        VerdictRules.Validate(With(new VerdictRule("check", null, Why), null));
+        VerdictRules.Validate(With(new VerdictRule("ratio", 1.5, Why), 2, upper: 10));
+        VerdictRules.Validate(With(new VerdictRule("report", null, Why), null));
+        // A tolerance that would accept any effect at all beyond the no-effect band is refused.
+        Assert.Contains("no-effect band", Assert.Throws<InvalidDataException>(() => VerdictRules.Validate(With(new VerdictRule("ratio", 2, Why), 2, upper: 10))).Message);
     }
 
     [Fact]
@@ -77,10 +79,12 @@ public class RuleValidationTests
     }
 
     [Fact]
-    public void Thresholds_are_read_from_the_rule_by_name()
+    public void Every_threshold_is_a_condition_of_claims_json_with_its_reason()
     {
         var h404 = ClaimCatalog.Get("H4-04").Rule;
-        Assert.Equal(0.2, h404.Threshold("exponentGap"));
-        Assert.Contains("exponentGap", Assert.Throws<KeyNotFoundException>(() => h404.Threshold("nope")).Message);
+        Assert.Equal("conditions", h404.Kind);
+        Assert.Contains(h404.Conditions!, c => c.Figure == "analyticExponentGap" && c.Op == ">" && c.Value == 0.2 && !string.IsNullOrWhiteSpace(c.Why));
+        Assert.All(ClaimCatalog.All.SelectMany(c => (c.Rule.Conditions ?? []).Concat(c.Rule.Requires ?? []).Concat(c.Rule.Given ?? [])),
+            c => Assert.False(string.IsNullOrWhiteSpace(c.Why)));
     }
 }

@@ -28,7 +28,8 @@ public sealed class WriteUpTests
             Measurement.PerBuild("R0-01", "upstream 6.2x, documented 30x fewer parameters",
                 [new BuildMeasurement("upstream", "6.2x", 6.2, Upstream: true), new BuildMeasurement("documented", "30x", 30)], "parameter counts"),
             Measurement.Number(provisionalClaim.Id, 1.3, "1.3x faster (median of 5, interleaved)", "Timing.Compare"),
-            Measurement.Judged("H4-02", Verdict.Inconsistent, "the document's two tables disagree", "table 1 says 4 layers, table 2 says 6"),
+            Measurement.Of("R0-12", "the document's two tables disagree",
+                [new("contradictions", 2), new("inferenceRatio", 50), new("epochRatio", 50), new("accuracyGap", 3)], reason: "table 1 says 80 ms, table 2 says 100 ms"),
         };
         var line = new LineSeries("loss", [1, 2, 3, 4], [0.9, 0.5, 0.3, 0.2]);
         var figures = new List<Figure>

@@ -82,26 +82,34 @@ public sealed class GlyphCnnTrainingExperiment : IExperiment
                         $"{epochs} epochs at batch {batch}, {seeds} seed(s), every model the same data and steps";
         string chance = $"chance {100.0 / classes:0.0}% top-1";
 
-        // G3-04
-        var g304 = Measurement.Number("G3-04", Measurement.Require("G3-04", "Full's held-out top-1", top1["Full"]),
+        // Held-out top-1 on the held-out renderings per epoch, the plateau test's trace for every trained model.
+        HeldOutTrace Trace(string model, int seed, GlyphTrainingRun run) => new($"{model} seed {seed}", "held-out top-1 (%)", true,
+            run.Epochs.Select(e => (double)e.Epoch).ToList(), run.Epochs.Select(e => e.HeldOutTop1).ToList(), $"epoch cap {epochs}");
+        List<HeldOutTrace> TracesOf(params string[] models) => runs.Where(r => models.Contains(r.Model)).Select(r => Trace(r.Model, r.Seed, r.Run)).ToList();
+
+        // G3-04: judged on the held-out faces (faces never seen in training), the split closest to upstream's unseen glyph
+        // instances; the held-out renderings of the training faces (near-duplicates of training grids) are reported beside it.
+        var g304 = new Measurement("G3-04",
             $"Held-out renderings of the training faces ({data.HeldOutRenderings.Count} grids): top-1 Full {top1["Full"]:0.0}%, Light {top1["Light"]:0.0}%, Tiny {top1["Tiny"]:0.0}%; " +
             $"top-5 {top5["Full"]:0.0}% / {top5["Light"]:0.0}% / {top5["Tiny"]:0.0}%. Held-out faces {string.Join(", ", GlyphFonts.HeldOut)} ({data.HeldOutFonts.Count} grids): " +
             $"top-1 {font1["Full"]:0.0}% / {font1["Light"]:0.0}% / {font1["Tiny"]:0.0}%, top-5 {font5["Full"]:0.0}% / {font5["Light"]:0.0}% / {font5["Tiny"]:0.0}%. " +
             $"Budget: {budget}; {chance}. The document's ~95 / 93 / 88% top-1 are stated as expected, for its own (unpublished) 1197-class data after 40-50 epochs.",
-            evidence: "GlyphCnnTrainer (upstream's recipe) on GlyphDataset; GlyphCnnTrainer.Evaluate");
+            Measurement.Require("G3-04", "Full's held-out-faces top-1", font1["Full"]),
+            Evidence: "GlyphCnnTrainer (upstream's recipe) on GlyphDataset; GlyphCnnTrainer.Evaluate; the headline is the held-out faces' top-1",
+            Traces: TracesOf(names),
+            Figures: [new Quantity("fullTop1HeldOutFaces", font1["Full"], "%"), new Quantity("fullTop1HeldOutRenderings", top1["Full"], "%")]);
 
         // G3-07
         double gap = top1["Full"] - top1["Tiny"], gain = top1["Tiny distilled"] - top1["Tiny"];
         var kdText = $"Tiny distilled from Full (Hinton, alpha 0.5, T 4, same budget): held-out top-1 {top1["Tiny distilled"]:0.0}% against Tiny {top1["Tiny"]:0.0}% and Full {top1["Full"]:0.0}% " +
                      $"(gap {gap:+0.0;-0.0} points, distillation {gain:+0.0;-0.0}); held-out faces {font1["Tiny distilled"]:0.0}% against {font1["Tiny"]:0.0}% and {font1["Full"]:0.0}%. Budget: {budget}.";
-        var kdRule = ClaimCatalog.Get("G3-07").Rule;
-        double minGap = kdRule.Threshold("minGapPoints"), recover = kdRule.Threshold("recoveredFraction");
-        var g307 = gap > minGap
-            ? Measurement.Check("G3-07", gain >= recover * gap, kdText + $" It recovers {100 * gain / gap:0}% of the gap.",
-                evidence: "GlyphCnnTrainer with DistillationOptions(teacher = the trained Full)")
-            : Measurement.Judged("G3-07", Verdict.Partly, kdText + $" Tiny is not behind Full by more than {minGap:0.#} point(s) at this budget, so there is no gap to recover.",
-                $"with an accuracy gap between Tiny and Full of at most {minGap:0.#} point(s) distillation cannot show that it recovers one",
-                evidence: "GlyphCnnTrainer with DistillationOptions(teacher = the trained Full)");
+        var g307 = Measurement.Of("G3-07", kdText,
+            [
+                new Quantity("tinyGapPoints", gap, "points"),
+                // The share of Tiny's gap to Full that distillation recovers; with no gap there is nothing to recover.
+                new Quantity("recoveredFraction", gap > 0 ? gain / gap : 0, Censored: gap > 0 ? Censor.None : Censor.Unbounded),
+            ],
+            evidence: "GlyphCnnTrainer with DistillationOptions(teacher = the trained Full)", traces: TracesOf("Full", "Tiny", "Tiny distilled"));
 
         // G3-06: throughput measured here, cost extrapolated
         var perVariant = configs.Select((c, i) =>
@@ -127,7 +135,7 @@ public sealed class GlyphCnnTrainingExperiment : IExperiment
         double spread = est.Max(e => e.Implied) / est.Min(e => e.Implied);
         double[] docRel = Document.Select(d => d.Hours / Document[0].Hours).ToArray();
         double[] flopRel = est.Select(e => e.FlopEpochs / est[0].FlopEpochs).ToArray();
-        var g306 = Measurement.NotTestable("G3-06", "an RTX 3090 (no GPU here; the registry serves only the CPU build of libtorch)",
+        var g306 = Measurement.NotTestableHere("G3-06", "an RTX 3090 (no GPU here; the registry serves only the CPU build of libtorch)",
             $"Not testable without a GPU. Measured CPU training throughput (forward, backward, AdamW; batch {batch}): Full {est[0].CpuRate:0}, Light {est[1].CpuRate:0}, Tiny {est[2].CpuRate:0} glyphs/s, " +
             $"{100 * util:0}% of this machine's measured matrix-multiply peak ({peak / 1e9:0} GFLOP/s; forward + backward counted as 3 forward passes; a loaded machine, so rates vary). At that fraction of an RTX 3090's 71 TFLOP/s (AMP), one epoch over a million glyphs would take " +
             $"{est[0].Hours * 60:0.0} / {est[1].Hours * 60:0.0} / {est[2].Hours * 60:0.0} minutes, so the document's 12-15 / 8-10 / 6-8 h at 40 / 45 / 50 epochs imply about " +

@@ -39,9 +39,10 @@ public sealed class LanguageModelsParametersExperiment : IExperiment
 
         var stackT = t.LayerStack.Select(l => l.Type).ToArray();
         var stackH = h.LayerStack.Select(l => l.Type).ToArray();
-        bool stacksMatch = stackT.SequenceEqual(DocumentTransformerStack) && stackH.SequenceEqual(DocumentHyperMixerStack);
+        // Entries of each built stack that differ from the document's list at the same place (and any length difference).
+        static int Differences(string[] built, string[] doc) => Math.Abs(built.Length - doc.Length) + built.Zip(doc).Count(p => p.First != p.Second);
         string stackText = $"{stackT.Length} layers [{string.Join(", ", stackT)}] and {stackH.Length} layers [{string.Join(", ", stackH)}]; " +
-                           (stacksMatch ? "both equal the document's lists. " : "they differ from the document's lists. ") +
+                           "compared entry by entry with the document's lists. " +
                            "The document's breakdown of a HyperMixer block (token mixing, LayerNorm, channel mixing, LayerNorm) has the order wrong: " +
                            "upstream normalises first (LayerNorm, token mixing + residual, LayerNorm, channel mixing + residual).";
 
@@ -68,7 +69,13 @@ public sealed class LanguageModelsParametersExperiment : IExperiment
                     evidence: "parameters of the built TransformerLanguageModel / HyperMixerLanguageModel",
                     reason: "the document gives both counts, so each model's count is judged against its own and the row is the weaker of the two",
                     headline: BuildHeadline.Weakest),
-                Measurement.Check("H4-02", stacksMatch, stackText, evidence: "LanguageModel.LayerStack of the built models",
+                Measurement.Of("H4-02", stackText,
+                    [
+                        new Quantity("transformerLayers", stackT.Length, "layers"), new Quantity("hyperMixerLayers", stackH.Length, "layers"),
+                        new Quantity("transformerDifferences", Differences(stackT, DocumentTransformerStack), "entries"),
+                        new Quantity("hyperMixerDifferences", Differences(stackH, DocumentHyperMixerStack), "entries"),
+                    ],
+                    evidence: "LanguageModel.LayerStack of the built models",
                     reason: "the layer list the built models enumerate, compared entry by entry with the document's"),
             ],
             Tables: [countsTable.Named("counts"), stackTable.Named("stacks")]);

@@ -59,7 +59,7 @@ public sealed partial class LogClassifiersDeploymentExperiment : IExperiment
             $"(claimed 10 vs 500). GPU throughput (claimed 100 vs 1000 req/s): not testable here ({gpu}).";
         double upRatio = u.ColdStart / a.ColdStart;
         // With two launches or more, each ratio carries its bootstrap interval over the launches.
-        MeasuredInterval? Spread(Row x) => launches >= 2 ? Intervals.RatioOfMedians(x.ColdStartMs, a.ColdStartMs).Interval : null;
+        MeasuredInterval? Spread(Row x) => launches >= 2 ? Intervals.RatioOfMedians(x.ColdStartMs, a.ColdStartMs, Sampling.Independent).Interval : null;
         var m = Measurement.PerBuild("R0-11", measured,
             [
                 new BuildMeasurement("upstream Original", $"{Fmt(upRatio)}x{(Spread(u) is { } iu ? " " + iu : "")}", upRatio, Interval: Spread(u), Upstream: true),

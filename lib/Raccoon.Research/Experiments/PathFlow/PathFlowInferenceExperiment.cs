@@ -42,7 +42,8 @@ public sealed class PathFlowInferenceExperiment : IExperiment
             steps.Add(model.Ou.LastSampleSteps); passes.Add(model.FlowPasses); seconds.Add(timing.Median);
             rows.Add([$"{T:N0}", $"{model.FlowPasses}", $"{model.Ou.LastSampleSteps:N0}", $"{timing.Median * 1e3:0.0}", $"{timing.Iqr * 1e3:0.0}", $"{timing.Median / model.Ou.LastSampleSteps * 1e6:0.0}"]);
         }
-        bool loopIsTMinus1 = lengths.Zip(steps).All(p => p.Second == p.First - 1);
+        // Loop steps minus (T - 1), the largest difference over the lengths: 0 when sampling steps through exactly T - 1 transitions.
+        int loopExcess = lengths.Zip(steps).Max(p => Math.Abs(p.Second - (p.First - 1)));
         int i1001 = Array.IndexOf(lengths, 1001), i10001 = Array.IndexOf(lengths, 10001);
         double growth = seconds[i10001] / seconds[i1001];
         var inferenceTable = new Table("sample_paths_cond step by step (6 paths; median of repeats)",
@@ -53,8 +54,6 @@ public sealed class PathFlowInferenceExperiment : IExperiment
                      $"({string.Join(", ", steps.Select(s => s.ToString("N0")))} steps at T = {string.Join(", ", lengths.Select(t => t.ToString("N0")))}), then one batched forward prior pass and the observation flow. " +
                      $"No Euler step: each transition is the closed-form Gaussian. Time {string.Join(", ", seconds.Select(s => $"{s * 1e3:0.#} ms"))}; " +
                      $"T 1,001 -> 10,001 costs {growth:0.0}x more (linear would be 10x).";
-        double minGrowth06 = ClaimCatalog.Get("V2-06").Rule.Threshold("minTimeGrowth"); // claims.json
-        bool holds06 = loopIsTMinus1 && growth > minGrowth06;
 
         // V2-07: passes per sample.
         int flowPasses = passes.Distinct().Single();
@@ -90,8 +89,7 @@ public sealed class PathFlowInferenceExperiment : IExperiment
             z = (zv + 0.01 * g / g.norm()).detach();
         }
         using (no_grad()) lp = LogP(z).item<double>();
-        double maxErr08 = ClaimCatalog.Get("V2-08").Rule.Threshold("maxRelativeError"); // claims.json
-        bool holds08 = relErr < maxErr08 && lp > lp0 && grad.isfinite().all().item<bool>();
+        bool finite08 = grad.isfinite().all().item<bool>();
         string m08 = $"d log p(z path) / d z by one backward pass through the inverse prior flow and the exact OU transitions: directional derivative " +
                      $"{analytic:G6} vs central finite difference {fd:G6} (relative error {relErr:0.0e+0}, float64, T = {T8}); 20 normalised gradient-ascent steps " +
                      $"raise log p from {lp0:0.00} to {lp:0.00}.";
@@ -120,21 +118,22 @@ public sealed class PathFlowInferenceExperiment : IExperiment
         double fd9 = (Shifted(1e-6) - Shifted(-1e-6)) / 2e-6;
         double rel9 = Math.Abs(analytic9 - fd9) / Math.Max(1e-12, Math.Abs(fd9));
         long parameterCount = ps.Sum(p => p.numel());
-        double maxErr09 = ClaimCatalog.Get("V2-09").Rule.Threshold("maxRelativeError"); // claims.json
-        bool holds09 = rel9 < maxErr09;
         string m09 = $"A training step is loss.backward() (reverse mode) then Adam; nothing computes a Jacobian-vector product: the flows' log-determinants are sums of " +
                      $"their coupling scales, the OU density is closed form. The one backward pass ({backwardMs:0} ms, {parameterCount:N0} parameters, float64) gives a directional derivative " +
                      $"{analytic9:G6} vs finite difference {fd9:G6} (relative error {rel9:0.0e+0}).";
 
         return new ExperimentResult(
             [
-                Measurement.Check("V2-06", holds06, m06, evidence: "PathFlowModel.SamplePaths timed at each T; IOuTransitions.LastSampleSteps",
-                    reason: $"holds when sampling steps through exactly T - 1 exact OU transitions and its time grows with T (more than {minGrowth06:0.#}x from T = 1,001 to 10,001)", kind: FigureKind.Timing),
-                Measurement.Number("V2-07", flowPasses, m07, evidence: "PathFlowModel.FlowPasses counted during SamplePaths"),
-                Measurement.Check("V2-08", holds08, m08, evidence: "autograd.grad of PriorPathLogProb + Z0LogProb vs finite differences",
-                    reason: $"holds when the autograd gradient of the exact path log-density matches finite differences (relative error < {maxErr08:0e+0}) and gradient ascent raises it"),
-                Measurement.Check("V2-09", holds09, m09, evidence: "one loss.backward() vs a finite-difference directional derivative of the ELBO loss",
-                    reason: $"holds when the ordinary backward pass alone gives the exact training gradient (relative error < {maxErr09:0e+0} against finite differences)"),
+                Measurement.Of("V2-06", m06,
+                    [new Quantity("loopStepsBeyondTMinus1", loopExcess, "steps"), new Quantity("timeGrowth1kTo10k", growth, "x")],
+                    evidence: "PathFlowModel.SamplePaths timed at each T; IOuTransitions.LastSampleSteps", kind: FigureKind.Timing),
+                Measurement.Of("V2-07", m07, [new Quantity("flowPasses", flowPasses, "passes per sample")],
+                    evidence: "PathFlowModel.FlowPasses counted during SamplePaths"),
+                Measurement.Of("V2-08", m08,
+                    [new Quantity("gradientRelativeError", relErr), new Quantity("logDensityGain", lp - lp0, "nats"), new Quantity("nonFiniteGradient", finite08 ? 0 : 1)],
+                    evidence: "autograd.grad of PriorPathLogProb + Z0LogProb vs finite differences"),
+                Measurement.Of("V2-09", m09, [new Quantity("gradientRelativeError", rel9)],
+                    evidence: "one loss.backward() vs a finite-difference directional derivative of the ELBO loss"),
             ],
             Figures: [costFigure],
             Tables: [inferenceTable]);

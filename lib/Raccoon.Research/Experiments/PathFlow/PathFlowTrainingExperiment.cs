@@ -28,7 +28,7 @@ public sealed class PathFlowTrainingExperiment : IExperiment
         var g = new Generator((ulong)context.Seed);
         var train = LorenzPaths.Generate(trainPaths, g);
         var held = LorenzPaths.Generate(heldPaths, g);
-        bool em = train.Solver.StartsWith("Euler-Maruyama") && train.SolverSteps == 12_000 && Math.Abs(train.SolverDt - 2.5e-4) < 1e-12 && train.Times == 121;
+        bool em = train.Solver.StartsWith("Euler-Maruyama", StringComparison.Ordinal);
         string m12 = $"gen_data integrates the stochastic Lorenz SDE with {train.Solver}: {train.SolverSteps:N0} steps of dt = {train.SolverDt:G3} on [0, 3], " +
                      $"every 100th state kept ({train.Times} time points), standardised, + 0.01 N(0, 1). So the model's training data is itself an SDE solve.";
 
@@ -60,7 +60,6 @@ public sealed class PathFlowTrainingExperiment : IExperiment
             }
         }
         var upstream = curves.Take(seeds).Select(c => c.Curve).ToList();
-        bool trains = upstream.All(c => c.HeldOutAfter > c.HeldOutBefore && c.TrainElbo[^1] > c.TrainElbo[0]);
         var windowed = curves[seeds].Curve; var fixedTime = curves[seeds + 1].Curve;
         var quirk = PathFlowQuirk.Measure(121, 0, 3);
         string m01 = $"Adam 1e-3 on -ELBO by backprop, full batch of {trainPaths} paths (T = 121), hidden {hidden}, {steps} steps, {seeds} seeds: " +
@@ -94,7 +93,6 @@ public sealed class PathFlowTrainingExperiment : IExperiment
             diffs.Add(res[1] - res[0]);
             ouRows.Add([$"{s}", $"{res[0]:0.00}", $"{res[1]:0.00}", $"{res[1] - res[0]:+0.000;-0.000;0.000}"]);
         }
-        bool groupedBetter = diffs.All(d => d > 0);
         string m03 = $"Coupled data ({cTrain} paths of a 4-D OU made of two damped rotations, kappa {CoupledOuPaths.Kappa}, omega {CoupledOuPaths.Omega}, T = 61, standardised + 0.05 noise); " +
                      $"same model (hidden {hidden}, normalised posterior time), {cSteps} Adam steps. Held-out ELBO per path, grouped (G = 2) minus diagonal: " +
                      $"{string.Join(", ", diffs.Select(d => d.ToString("+0.000;-0.000;0.000")))} over 3 seeds (mean {diffs.Average():+0.000;-0.000;0.000}). Parameters of the OU: diagonal 12, grouped 12 + 2 x 2^2 = 20 (3D + D/G G^2).";
@@ -112,12 +110,23 @@ public sealed class PathFlowTrainingExperiment : IExperiment
 
         return new ExperimentResult(
             [
-                Measurement.Check("V2-01", trains, m01, evidence: "PathFlowTraining.Train on LorenzPaths; held-out ELBO before and after",
-                    reason: "holds when, on every seed, the held-out ELBO after training is above its value at initialisation and the train ELBO rose"),
-                Measurement.Check("V2-03", groupedBetter, m03, evidence: "PathFlowTraining on CoupledOuPaths with OuGroupSize 0 vs 2",
-                    reason: "holds when the grouped OU's held-out ELBO is higher than the diagonal OU's on every one of the 3 seeds"),
-                Measurement.Check("V2-12", em, m12, evidence: "LorenzPaths.Generate (EulerMaruyama.Step, the port of solve_sde)",
-                    reason: "holds when the data generator steps the Lorenz SDE with Euler-Maruyama as upstream (12,000 steps of 2.5e-4, T = 121)"),
+                Measurement.Of("V2-01", m01,
+                    [
+                        new Quantity("worstHeldOutElboGain", upstream.Min(c => c.HeldOutAfter - c.HeldOutBefore), "nats per path (the seed that gained least)"),
+                        new Quantity("worstTrainElboGain", upstream.Min(c => c.TrainElbo[^1] - c.TrainElbo[0]), "nats per path (the seed that gained least)"),
+                    ],
+                    evidence: "PathFlowTraining.Train on LorenzPaths; held-out ELBO before and after",
+                    traces: curves.Take(seeds).Select(c => Trace(c.Name, c.Curve, steps)).ToList()),
+                Measurement.Of("V2-03", m03,
+                    [new Quantity("groupedMinusDiagonalElbo", diffs.Average(), "nats per path", new MeasuredInterval(diffs.Min(), diffs.Max()), Samples: diffs.Count, Design: Sampling.Independent)],
+                    evidence: "PathFlowTraining on CoupledOuPaths with OuGroupSize 0 vs 2",
+                    traces: curves.Skip(seeds + 2).Select(c => Trace(c.Name, c.Curve, cSteps)).ToList()),
+                Measurement.Of("V2-12", m12,
+                    [
+                        new Quantity("eulerMaruyama", em ? 1 : 0), new Quantity("solverSteps", train.SolverSteps, "steps"),
+                        new Quantity("solverDt", train.SolverDt), new Quantity("timePoints", train.Times),
+                    ],
+                    evidence: "LorenzPaths.Generate (EulerMaruyama.Step, the port of solve_sde)"),
             ],
             Figures: figs,
             Tables:
@@ -137,4 +146,9 @@ public sealed class PathFlowTrainingExperiment : IExperiment
         for (int i = 0; i < T; i++) for (int k = 0; k < 3; k++) a[i, k] = flat[i * 3 + k];
         return a;
     }
+
+    /// <summary>The full-batch training ELBO at each recorded step, for the ledger's plateau test (the held-out ELBO is
+    /// taken only before and after training, to keep the standard run in its budget).</summary>
+    static HeldOutTrace Trace(string name, PathFlowCurve curve, int steps) => new(name, "training ELBO per path (full batch)", true,
+        curve.Steps.Select(x => (double)x).ToList(), curve.TrainElbo, $"step cap {steps}");
 }

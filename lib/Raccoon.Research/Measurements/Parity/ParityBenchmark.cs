@@ -264,7 +264,7 @@ public static class ParityBenchmark
     static ParityRow Row(ParityCase c, string step, long parameters, long pyParameters, bool sameShapes, List<double> cs, List<double> py, int threads,
         IReadOnlyList<KernelPeak> peaks)
     {
-        var (ratio, interval) = Intervals.RatioOfMedians(cs, py);
+        var (ratio, interval) = Intervals.RatioOfMedians(cs, py, Sampling.Interleaved) /* each round: both sides take the same number of samples, back to back */;
         var a = SampleStatistics.Of(cs);
         var b = SampleStatistics.Of(py);
         // A training step does about three forward passes of work (forward, and backward's two products per layer).

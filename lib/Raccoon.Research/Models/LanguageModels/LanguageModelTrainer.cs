@@ -11,9 +11,10 @@ public sealed record TrainingOptions(int Steps, int BatchSize = 16, double Learn
 /// <summary>Held-out losses of a trained model: teacher-forced (one pass) and prefix-by-prefix (as in generation), nats per token.</summary>
 public sealed record NextTokenEvaluation(double TeacherForced, double Generation);
 
-/// <summary>What a training run produced: the training loss curve (step, mean loss since the last point) and held-out losses.</summary>
+/// <summary>What a training run produced: the training loss curve (step, mean loss since the last point), the held-out
+/// teacher-forced loss at evenly spaced evaluations (<see cref="HeldOutCurve"/>, for the plateau test) and the final held-out losses.</summary>
 public sealed record TrainingRun(string Architecture, long Parameters, IReadOnlyList<(int Step, double Loss)> Curve,
-    NextTokenEvaluation HeldOut, double Seconds);
+    NextTokenEvaluation HeldOut, double Seconds, IReadOnlyList<(int Step, double Loss)>? HeldOutCurve = null);
 
 /// <summary>Trains a <see cref="LanguageModel"/> on a <see cref="TextCorpus"/> to predict the next token (teacher forcing, as RustGPT trains).</summary>
 public static class LanguageModelTrainer
@@ -30,6 +31,10 @@ public static class LanguageModelTrainer
         var rng = new Random(options.Seed);
         var optimizer = optim.Adam(model.parameters(), lr: options.LearningRate);
         var curve = new List<(int, double)>();
+        var heldOutCurve = new List<(int, double)>();
+        // Ten evenly spaced evaluations on a fixed held-out slice (teacher-forced), the trace the ledger's plateau test reads.
+        int evalEvery = Math.Max(1, options.Steps / HeldOutEvaluations);
+        var evalSlice = corpus.HeldOut.Take(HeldOutSlice).ToList();
         double window = 0;
         int inWindow = 0, step = 0;
         model.train();
@@ -56,12 +61,38 @@ public static class LanguageModelTrainer
                     window = 0;
                     inWindow = 0;
                 }
+                if (evalSlice.Count > 0 && (step % evalEvery == 0 || step == options.Steps) && (heldOutCurve.Count == 0 || heldOutCurve[^1].Item1 != step))
+                {
+                    model.eval();
+                    heldOutCurve.Add((step, TeacherForced(model, evalSlice)));
+                    model.train();
+                }
                 if (step == options.Steps) break;
             }
         }
         model.eval();
         var heldOut = Evaluate(model, options.EvaluateOn is int k ? corpus.HeldOut.Take(k).ToList() : corpus.HeldOut);
-        return new TrainingRun(model.Architecture, model.ParameterCount, curve, heldOut, clock.Elapsed.TotalSeconds);
+        return new TrainingRun(model.Architecture, model.ParameterCount, curve, heldOut, clock.Elapsed.TotalSeconds, heldOutCurve);
+    }
+
+    /// <summary>Evaluations of the held-out slice over a run, and the slice's size.</summary>
+    public const int HeldOutEvaluations = 10, HeldOutSlice = 64;
+
+    /// <summary>Token-weighted teacher-forced loss over <paramref name="examples"/>.</summary>
+    static double TeacherForced(LanguageModel model, IReadOnlyList<long[]> examples)
+    {
+        double forced = 0;
+        long tokens = 0;
+        using var noGrad = no_grad();
+        foreach (var batch in TextCorpus.Batches(examples, 64, new Random(0)))
+        {
+            using var scope = NewDisposeScope();
+            long n = batch.shape[0] * (batch.shape[1] - 1);
+            forced += NextToken.TeacherForcedLoss(model, batch).item<float>() * n;
+            tokens += n;
+            batch.Dispose();
+        }
+        return forced / tokens;
     }
 
     /// <summary>Token-weighted mean losses over <paramref name="examples"/>, teacher-forced and prefix by prefix.</summary>

@@ -268,6 +268,8 @@ public static class PaperWriteUp
         (Verdict.Inconsistent, false) => "are inconsistent",
         (Verdict.NotTestableHere, true) => "is not testable here",
         (Verdict.NotTestableHere, false) => "are not testable here",
+        (Verdict.Reported, true) => "is reported (the document left it blank)",
+        (Verdict.Reported, false) => "are reported (the document left them blank)",
         _ => "not run",
     };
 

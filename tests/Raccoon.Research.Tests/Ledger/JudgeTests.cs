@@ -1,0 +1,193 @@
+using System.Text.RegularExpressions;
+using Raccoon.Research.Ledger;
+using Raccoon.Research.Tests.Support;
+
+namespace Raccoon.Research.Tests.Ledger;
+
+/// <summary>The one judge: experiments return figures, the ledger decides from claims.json, at the edges of each rule.</summary>
+public class JudgeTests
+{
+    static readonly HeldOutTrace Converged = new("converged", "loss", false, [1, 2, 3, 4, 5, 6, 7, 8], [3, 2, 1.5, 1.2, 1.2, 1.2, 1.2, 1.2], "early stopping");
+    static readonly HeldOutTrace StillFalling = new("falling", "loss", false, [1, 2, 3, 4, 5, 6, 7, 8], [3, 2.8, 2.6, 2.4, 2.2, 2.0, 1.8, 1.6], "step cap 8");
+
+    static LedgerRow Row(Measurement m) => Judge.Row(ClaimCatalog.Get(m.ClaimId), m, "test", "standard", 1, DateTimeOffset.UnixEpoch);
+
+    [Fact]
+    public void No_file_under_Experiments_names_a_verdict_a_threshold_or_a_tally()
+    {
+        string dir = Path.Combine(Repo.Root, "lib", "Raccoon.Research", "Experiments");
+        var banned = new Regex(@"\bVerdict\b|\bVerdictRules\b|Threshold\(|\.Tally\(|\bJudged\(|Measurement\.Check\(|\.Rule\b|\bJudge\.", RegexOptions.Compiled);
+        var hits = Directory.EnumerateFiles(dir, "*.cs", SearchOption.AllDirectories)
+            .SelectMany(f => File.ReadLines(f).Select((line, i) => (f, i, line)))
+            .Where(x => banned.IsMatch(x.line) && !x.line.TrimStart().StartsWith("//", StringComparison.Ordinal))
+            .Select(x => $"{Path.GetRelativePath(dir, x.f)}:{x.i + 1}: {x.line.Trim()}").ToList();
+        Assert.True(hits.Count == 0, "experiments must return figures only; the ledger judges:\n" + string.Join("\n", hits));
+    }
+
+    [Fact]
+    public void A_claimed_range_is_judged_at_both_ends()
+    {
+        // V2-05: "2-10x" with a factor 1.5: 5x lies inside the range and holds; 20x lies past its upper end.
+        Assert.Equal(Verdict.Holds, Row(Measurement.Number("V2-05", 5, "5x")).Verdict);
+        Assert.Equal(Verdict.Holds, Row(Measurement.Number("V2-05", 14, "14x")).Verdict);
+        Assert.Equal(Verdict.Partly, Row(Measurement.Number("V2-05", 20, "20x")).Verdict);
+        Assert.Equal(Verdict.Fails, Row(Measurement.Number("V2-05", 1.05, "1.05x")).Verdict);
+        var v202 = Row(Measurement.Number("V2-02", 500, "500x"));
+        Assert.Equal(Verdict.Holds, v202.Verdict);
+        Assert.Contains("within the claimed range", v202.OffBy);
+    }
+
+    [Fact]
+    public void Past_the_claim_in_its_direction_is_never_fails()
+    {
+        // T1-09: "30% less memory": 80% less is past the claim, and holds.
+        Assert.Equal(Verdict.Holds, Row(Measurement.Number("T1-09", 80, "80% less")).Verdict);
+        Assert.Equal(Verdict.Holds, Row(Measurement.Number("T1-09", 25, "25% less")).Verdict);
+        Assert.Equal(Verdict.Partly, Row(Measurement.Number("T1-09", 15, "15% less")).Verdict);
+        Assert.Equal(Verdict.Fails, Row(Measurement.Number("T1-09", 5, "5% less")).Verdict);
+    }
+
+    [Fact]
+    public void A_censored_figure_is_inconclusive_unless_every_value_it_allows_agrees()
+    {
+        // T1-10: no depth tried destabilised either stack: nothing is known of the ratio.
+        var both = new Measurement("T1-10", "both stable at every depth", 1, Censored: Censor.Unbounded);
+        var row = Row(both);
+        Assert.Equal(Verdict.Inconclusive, row.Verdict);
+        Assert.Contains("censored", row.Reason);
+        // Post-norm broke at 12 but pre-norm held to the deepest tried (48): the ratio is at least 4, which holds whatever lies beyond.
+        Assert.Equal(Verdict.Holds, Row(new Measurement("T1-10", "pre >= 48, post 12", 4, Censored: Censor.Above)).Verdict);
+        // At least 1.5: could still be 4 (holds) or 1.5 (partly).
+        Assert.Equal(Verdict.Inconclusive, Row(new Measurement("T1-10", "pre >= 18, post 12", 1.5, Censored: Censor.Above)).Verdict);
+        // At most 1.05 (pre-norm broke first): fails whatever it is.
+        Assert.Equal(Verdict.Fails, Row(new Measurement("T1-10", "pre 12, post >= 12", 1.0, Censored: Censor.Below)).Verdict);
+    }
+
+    [Fact]
+    public void The_review_claims_read_as_the_review_states_them()
+    {
+        // V2-07: the review says "single-pass inference" is misleading; three flow passes confirm the review.
+        Assert.Equal(Verdict.Holds, Row(Measurement.Of("V2-07", "3 passes", [new Quantity("flowPasses", 3)])).Verdict);
+        Assert.Equal(Verdict.Fails, Row(Measurement.Of("V2-07", "1 pass", [new Quantity("flowPasses", 1)])).Verdict);
+    }
+
+    [Fact]
+    public void A_blank_the_document_left_is_reported_never_judged()
+    {
+        var row = Row(new Measurement("H4-06", "0.7 ms vs 0.8 ms", 1.1, Interval: new MeasuredInterval(0.9, 1.3),
+            Figures: [new Quantity("transformerMs", 0.7, "ms"), new Quantity("hyperMixerMs", 0.8, "ms")]));
+        Assert.Equal(Verdict.Reported, row.Verdict);
+        Assert.Equal("reported", row.Verdict.Name());
+    }
+
+    [Fact]
+    public void A_model_that_did_not_converge_gets_no_verdict_and_the_row_says_how_far_it_got()
+    {
+        Measurement G304(HeldOutTrace t) => new("G3-04", "95% top-1", 95, Traces: [t with { HigherIsBetter = false }]);
+        var open = Row(G304(StillFalling));
+        Assert.Equal(Verdict.Inconclusive, open.Verdict);
+        Assert.False(open.Converged);
+        Assert.Contains("not converged at this size", open.Reason);
+        Assert.Contains("step 8", open.Reason);
+        var done = Row(G304(Converged));
+        Assert.Equal(Verdict.Holds, done.Verdict);
+        Assert.True(done.Converged);
+        // A figure from training without its trace is an error of the experiment, not a verdict.
+        Assert.Throws<ArgumentException>(() => Row(new Measurement("G3-04", "95%", 95)));
+        // Too few evaluations to see a plateau is not convergence either.
+        Assert.Equal(Verdict.Inconclusive, Row(G304(new HeldOutTrace("short", "loss", false, [1, 2], [1, 1], "step cap 2"))).Verdict);
+    }
+
+    [Fact]
+    public void Conditions_decide_on_the_whole_interval_and_an_interval_across_a_threshold_is_inconclusive()
+    {
+        Measurement T105(double lo, double hi) => Measurement.Of("T1-05", "qkv", [new Quantity("qkvSpeedup", (lo + hi) / 2, "x", new MeasuredInterval(lo, hi))]);
+        Assert.Equal(Verdict.Holds, Row(T105(1.1, 1.3)).Verdict);
+        Assert.Equal(Verdict.Fails, Row(T105(0.8, 0.95)).Verdict);
+        Assert.Equal(Verdict.Inconclusive, Row(T105(0.9, 1.2)).Verdict);
+        // A figure the rule reads but the measurement lacks is an error naming it.
+        Assert.Contains("qkvSpeedup", Assert.Throws<ArgumentException>(() => Row(Measurement.Of("T1-05", "qkv", [new Quantity("other", 1)]))).Message);
+    }
+
+    [Fact]
+    public void A_claim_that_cannot_be_tested_by_this_measurement_is_inconclusive()
+    {
+        // G3-07 with Tiny barely behind Full: no gap to recover, so distillation can show nothing.
+        var m = Measurement.Of("G3-07", "no gap", [new Quantity("tinyGapPoints", 0.4), new Quantity("recoveredFraction", 0.9)], traces: [Converged]);
+        var row = Row(m);
+        Assert.Equal(Verdict.Inconclusive, row.Verdict);
+        Assert.Contains("tinyGapPoints", row.Reason);
+        Assert.Equal(Verdict.Holds, Row(m with { Figures = [new Quantity("tinyGapPoints", 5), new Quantity("recoveredFraction", 0.9)] }).Verdict);
+    }
+
+    [Fact]
+    public void Requirements_lower_a_verdict_and_how_far_off_is_a_factor()
+    {
+        // R0-09: four accuracy points hold, but only with the Original slower beyond the no-effect band.
+        Measurement R09(double latency) => Measurement.PerBuild("R0-09", "frontier",
+            [new BuildMeasurement("upstream Original", "4 points", 4, Upstream: true, Traces: [Converged], Figures: [new Quantity("latencyRatio", latency)])]);
+        Assert.Equal(Verdict.Holds, Row(R09(50)).Verdict);
+        Assert.Equal(Verdict.Partly, Row(R09(1.0)).Verdict);
+        var r01 = Row(Measurement.Number("R0-01", 6.2, "6.2x fewer"));
+        Assert.Equal(6.2 / 31, r01.Factor!.Value, 6);
+        Assert.Contains("5.0x short of the claim", r01.OffBy);
+    }
+
+    [Fact]
+    public void A_tolerance_band_reaching_into_the_no_effect_band_is_refused_when_the_claims_load()
+    {
+        const string json = """
+            [{"id": "Z1-01", "document": "999", "source": "s", "title": "t", "claim": "c", "notebook": "n",
+              "claimed": {"text": "1.6x", "value": 1.6}, "rule": {"kind": "ratio", "tolerance": 2, "reason": "r"}}]
+            """;
+        Assert.Contains("no-effect band", Assert.Throws<InvalidDataException>(() => ClaimCatalog.Parse(json)).Message);
+        Assert.Single(ClaimCatalog.Parse(json.Replace("\"tolerance\": 2", "\"tolerance\": 1.25")));
+    }
+
+    [Theory]
+    [InlineData(Sampling.Interleaved)]
+    [InlineData(Sampling.Independent)]
+    public void Ratio_intervals_cover_a_known_ratio_at_least_nine_times_in_ten(Sampling design)
+    {
+        // 200 simulated timing comparisons with a true ratio of medians of 2: log-normal noise, and for interleaved
+        // pairs a drift of the machine shared by both sides of a round.
+        var rng = new Random(42);
+        double Normal() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+        int covered = 0;
+        for (int trial = 0; trial < 200; trial++)
+        {
+            var a = new double[21]; var b = new double[21];
+            for (int i = 0; i < a.Length; i++)
+            {
+                double drift = design == Sampling.Interleaved ? Math.Exp(0.3 * Normal()) : 1;
+                a[i] = 2 * drift * Math.Exp(0.1 * Normal());
+                b[i] = 1 * drift * Math.Exp(0.1 * Normal());
+            }
+            var (_, interval) = Intervals.RatioOfMedians(a, b, design, seed: trial);
+            if (interval.Low <= 2 && interval.High >= 2) covered++;
+        }
+        Assert.True(covered >= 180, $"{design}: {covered} of 200 intervals contain the true ratio");
+    }
+
+    [Fact]
+    public void Interleaved_samples_must_come_in_pairs()
+    {
+        Assert.Contains("pairs", Assert.Throws<ArgumentException>(() => Intervals.RatioOfMedians([1, 2, 3], [1, 2], Sampling.Interleaved)).Message);
+    }
+
+    [Fact]
+    public void A_row_carried_over_from_an_earlier_ledger_is_judged_again_under_todays_rules()
+    {
+        // An earlier ledger read V2-05's 5x as partly (its rule then had no upper end); today's range rule holds it.
+        var m = Measurement.Number("V2-05", 5, "5x");
+        var old = Row(m) with { Verdict = Verdict.Partly, Reason = "old rule" };
+        var none = new Dictionary<string, LedgerRow>();
+        var again = LedgerAssembly.Assemble(ClaimCatalog.Select(["H4"]), none, [old], _ => m).Single(r => r.Id == "V2-05");
+        Assert.Equal(Verdict.Holds, again.Verdict);
+        // Without its stored measurement the old verdict is not repeated.
+        var gone = LedgerAssembly.Assemble(ClaimCatalog.Select(["H4"]), none, [old], _ => null).Single(r => r.Id == "V2-05");
+        Assert.Equal(Verdict.Inconclusive, gone.Verdict);
+        Assert.Contains("could not judge it again", gone.Reason);
+        Assert.Equal("5x", gone.Measured);
+    }
+}
