@@ -74,7 +74,7 @@ public static class ExperimentRunner
         CheckNames(name, "table", result.TablesOrEmpty.Select(t => (t.Key, t.Title)));
     }
 
-    static void CheckFigure(string experiment, Claim claim, string what, double? value, Ledger.MeasuredInterval? interval,
+    static void CheckFigure(string experiment, Claim claim, string what, double? value, MeasuredInterval? interval,
         IReadOnlyList<Quantity>? figures, bool mayBeEmpty)
     {
         string where = $"experiment '{experiment}' measured {claim.Id} ({what})";

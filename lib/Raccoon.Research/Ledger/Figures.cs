@@ -1,4 +1,5 @@
 using System.Globalization;
+using Raccoon.Research.Measurements;
 
 namespace Raccoon.Research.Ledger;
 
@@ -6,10 +7,6 @@ namespace Raccoon.Research.Ledger;
 /// reported (a search that hit its largest size without the event it looked for), <see cref="Below"/> at most,
 /// <see cref="Unbounded"/> that nothing was learnt about it (both sides of a ratio censored).</summary>
 public enum Censor { None, Above, Below, Unbounded }
-
-/// <summary>How the samples behind an interval were taken: <see cref="Interleaved"/> (A B, B A, ... in one loop,
-/// resampled in pairs) or <see cref="Independent"/> (two series timed apart, resampled apart).</summary>
-public enum Sampling { Interleaved, Independent }
 
 /// <summary>
 /// One named figure an experiment measured for a claim: its value, unit, interval (with the sampling design that
@@ -166,7 +163,7 @@ public sealed record Condition(string Figure, string Op, double? Value = null, I
         ? $"{Figure} in [{Num(Between![0])}, {Num(Between[1])}]"
         : $"{Figure} {Op} {(Than is null ? Num(Value!.Value) : (Factor is double f && f != 1 ? Num(f) + " x " : "") + Than)}";
 
-    static string Num(double x) => x.ToString("G4", CultureInfo.InvariantCulture);
+    static string Num(double x) => x.ToString("G6", CultureInfo.InvariantCulture);
 
     static Quantity Get(IReadOnlyDictionary<string, Quantity> figures, string name, string claimId) =>
         figures.TryGetValue(name, out var q) ? q

@@ -1,3 +1,4 @@
+using Raccoon.Research.Measurements;
 using System.Globalization;
 
 namespace Raccoon.Research.Ledger;
@@ -143,7 +144,7 @@ public static class Judge
         if (!VerdictRules.IsNumeric(rule.Kind) || claim.Claimed.Value is not double c) return (null, null);
         double? measured = rule.Figure is { } name ? m.Figures?.FirstOrDefault(f => f.Name == name)?.Value : m.Value;
         if (measured is not double x) return (null, null);
-        string Num(double y) => y.ToString(Math.Abs(y) >= 100 ? "0" : Math.Abs(y) >= 10 ? "0.0" : "0.0##", CultureInfo.InvariantCulture);
+        string Num(double y) => y.ToString(Math.Abs(y) >= 100 ? "0" : Math.Abs(y) >= 10 ? "0.0" : Math.Abs(y) >= 0.1 ? "0.0#" : "G2", CultureInfo.InvariantCulture);
         string unit = claim.Claimed.Unit is { } u ? " " + u : "";
         string claimed = claim.Claimed.Upper is double up ? $"{Num(c)}-{Num(up)}" : Num(c);
         string head = $"claimed {claimed}{unit}, measured {Num(x)}";
@@ -154,8 +155,9 @@ public static class Judge
         }
         if (c == 0 || Math.Sign(x) != Math.Sign(c)) return ($"{head}: of the opposite sign", null);
         double hi = claim.Claimed.Upper ?? c;
-        if (x >= c && x <= hi) return ($"{head}: within the claimed range", x / c);
+        if (x >= c && x <= hi) return ($"{head}: {(claim.Claimed.Upper is null ? "equal to the claim" : "within the claimed range")}", x / c);
         double f = x < c ? c / x : x / hi;
+        if (f < 1.005) return ($"{head}: equal to the claim within 0.5%", x / c);
         return ($"{head}: {Num(f)}x {(x < c ? "short of" : "past")} the claim", x / c);
     }
 

@@ -36,7 +36,7 @@ public static class LedgerFiles
     public static string ToCsv(IEnumerable<LedgerRow> rows)
     {
         var sb = new StringBuilder();
-        sb.AppendLine("id,document,claim,claimed,measured,verdict,notebook,evidence,reason,measured_value,measured_low,measured_high," +
+        sb.AppendLine("id,document,claim,claimed,measured,verdict,notebook,evidence,reason,measured_value,measured_low,measured_high,off_by,factor,converged," +
             "builds,provisional,min_profile,experiment,profile,seed,threads,measured_at,figure_kind,build");
         foreach (var r in rows)
         {
@@ -44,6 +44,7 @@ public static class LedgerFiles
             [
                 r.Id, r.Document, r.Claim, r.Claimed, r.Measured, r.Verdict.Name(), r.Notebook, r.Evidence ?? "",
                 r.Reason ?? "", Number(r.MeasuredValue), Number(r.Interval?.Low), Number(r.Interval?.High),
+                r.OffBy ?? "", Number(r.Factor), r.Converged switch { true => "true", false => "false", null => "" },
                 BuildsText(r.Builds), r.Provisional ? "true" : "false", r.MinProfile ?? "", r.Experiment ?? "",
                 r.Profile ?? "", r.Seed?.ToString(CultureInfo.InvariantCulture) ?? "", r.Threads?.ToString(CultureInfo.InvariantCulture) ?? "",
                 r.MeasuredAt?.ToString("O") ?? "",

@@ -1,34 +1,7 @@
+using Raccoon.Research.Measurements;
 using System.Globalization;
 
 namespace Raccoon.Research.Ledger;
-
-/// <summary>Where a measured figure lies, from the spread of its repetitions (for a timing ratio: the
-/// ratio of medians, bootstrapped over the repetitions, see <see cref="Intervals"/>).</summary>
-public sealed record MeasuredInterval(double Low, double High)
-{
-    public void Validate(double value)
-    {
-        if (!double.IsFinite(Low) || !double.IsFinite(High))
-            throw new ArgumentException($"interval [{Low}, {High}] is not finite");
-        if (Low > High) throw new ArgumentException($"interval [{Low}, {High}] has its low end above its high end");
-        if (value < Low || value > High) throw new ArgumentException($"measured figure {value} lies outside its interval [{Low}, {High}]");
-    }
-
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"[{Format(Low)}, {Format(High)}]");
-
-    /// <summary>Whether the figure lies in [<paramref name="low"/>, <paramref name="high"/>] beyond its spread: true when the
-    /// whole interval is inside, false when the whole interval is outside, null (undecided) when it crosses an end.</summary>
-    public bool? Within(double low, double high)
-    {
-        if (double.IsNaN(low) || double.IsNaN(high) || low > high) throw new ArgumentException($"band [{low}, {high}] is not a band");
-        if (Low >= low && High <= high) return true;
-        if (High < low || Low > high) return false;
-        return null;
-    }
-
-    static string Format(double x) => Math.Abs(x) >= 100 ? x.ToString("0", CultureInfo.InvariantCulture)
-        : Math.Abs(x) >= 10 ? x.ToString("0.0", CultureInfo.InvariantCulture) : x.ToString("0.00", CultureInfo.InvariantCulture);
-}
 
 /// <summary>One build's answer to a claim that names several (as the document describes it, as upstream
 /// defines it): its headline figure for the claim's rule and its named figures and training traces, and whether it

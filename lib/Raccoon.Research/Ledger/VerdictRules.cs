@@ -1,3 +1,4 @@
+using Raccoon.Research.Measurements;
 using System.Globalization;
 
 namespace Raccoon.Research.Ledger;

@@ -62,7 +62,10 @@ public sealed record TimingResult(string Name, IReadOnlyList<double> Seconds, lo
 
 /// <summary>Two callables timed in the same run, their repeats interleaved (A B, B A, A B...) so that drift
 /// of the machine falls on both alike. <see cref="Speedup"/> &gt; 1 means the candidate is faster.</summary>
-public sealed record TimingComparison(TimingResult Baseline, TimingResult Candidate, IReadOnlyList<double> PairedRatios) : IMeasurementView
+/// <summary>Two things timed interleaved. <see cref="BlockRatios"/>: where the rounds were taken in blocks spread over the
+/// experiment (<see cref="Timing.CompareInBlocks"/>), each block's ratio of medians, so the interval can cover the drift between them.</summary>
+public sealed record TimingComparison(TimingResult Baseline, TimingResult Candidate, IReadOnlyList<double> PairedRatios,
+    IReadOnlyList<double>? BlockRatios = null) : IMeasurementView
 {
     /// <summary>Baseline median over candidate median.</summary>
     public double Speedup => Baseline.Median / Candidate.Median;
@@ -139,6 +142,51 @@ public static class Timing
             new TimingResult(baselineName, a, itemsPerCall, o.Warmup, leaked, machine),
             new TimingResult(candidateName, b, itemsPerCall, o.Warmup, leaked, machine),
             a.Zip(b, (x, y) => x / y).ToArray());
+    }
+
+    /// <summary>One comparison of <see cref="CompareInBlocks"/>: two calls timed interleaved, with their own options.</summary>
+    public sealed record Pair(string BaselineName, Action Baseline, string CandidateName, Action Candidate, TimingOptions? Options = null, long ItemsPerCall = 1);
+
+    /// <summary>
+    /// Several interleaved comparisons, each split into <paramref name="blocks"/> blocks of rounds taken in turn (block 1 of
+    /// every comparison, then block 2 of every one, ...), so each comparison's samples are spread over the whole span of the
+    /// experiment rather than one stretch of it. Each comparison keeps its block ratios; <see cref="Intervals.Speedup"/> widens
+    /// its interval to cover them, so a drift of the machine between blocks shows as a wider interval, not a narrow wrong one.
+    /// </summary>
+    public static IReadOnlyList<TimingComparison> CompareInBlocks(IReadOnlyList<Pair> pairs, int blocks = 3)
+    {
+        if (blocks < 1) throw new ArgumentOutOfRangeException(nameof(blocks), blocks, "at least one block");
+        var prepared = pairs.Select(p => Prepare(p.Options)).ToList();
+        for (int k = 0; k < pairs.Count; k++)
+            if (prepared[k].Repeats < blocks)
+                throw new ArgumentException($"'{pairs[k].CandidateName}' vs '{pairs[k].BaselineName}': {prepared[k].Repeats} repeats cannot fill {blocks} blocks");
+        var a = pairs.Select(_ => new List<double>()).ToList();
+        var b = pairs.Select(_ => new List<double>()).ToList();
+        var blockRatios = pairs.Select(_ => new List<double>()).ToList();
+        var leaked = new long[pairs.Count];
+        for (int block = 0; block < blocks; block++)
+            for (int k = 0; k < pairs.Count; k++)
+            {
+                var (p, o) = (pairs[k], prepared[k]);
+                if (block == 0) for (int i = 0; i < o.Warmup; i++) { Scoped(p.Baseline); Scoped(p.Candidate); }
+                SettleGarbageCollector();
+                long live = LiveTensors.Count;
+                int from = o.Repeats * block / blocks, to = o.Repeats * (block + 1) / blocks;
+                var ba = new List<double>(); var bb = new List<double>();
+                for (int r = from; r < to; r++)
+                {
+                    if (r % 2 == 0) { ba.Add(Sample(p.Baseline, o.CallsPerSample)); bb.Add(Sample(p.Candidate, o.CallsPerSample)); }
+                    else { bb.Add(Sample(p.Candidate, o.CallsPerSample)); ba.Add(Sample(p.Baseline, o.CallsPerSample)); }
+                }
+                leaked[k] += LiveTensors.Count - live;
+                a[k].AddRange(ba); b[k].AddRange(bb);
+                blockRatios[k].Add(SampleStatistics.Of(ba).Median / SampleStatistics.Of(bb).Median);
+            }
+        var machine = MachineContext.Current();
+        return pairs.Select((p, k) => new TimingComparison(
+            new TimingResult(p.BaselineName, a[k], p.ItemsPerCall, prepared[k].Warmup, leaked[k], machine),
+            new TimingResult(p.CandidateName, b[k], p.ItemsPerCall, prepared[k].Warmup, leaked[k], machine),
+            a[k].Zip(b[k], (x, y) => x / y).ToArray(), blockRatios[k])).ToList();
     }
 
     /// <summary>Times zero_grad + forward (<paramref name="loss"/>) + backward + optimizer step, each phase apart.</summary>

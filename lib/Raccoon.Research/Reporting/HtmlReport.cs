@@ -167,7 +167,7 @@ public static class HtmlReport
               .Append(Html.Escape(r.Claim)).Append("\">").Append(Html.Escape(LedgerDigest.ShortClaim(r.Claim)))
               .Append("</td><td>").Append(Html.Escape(r.Claimed)).Append("</td><td class=\"measured\">").Append(Html.Escape(LedgerDigest.ShortMeasured(r))).Append(KindNote(r))
               .Append("</td><td>").Append(VerdictBadge(r.Verdict)).Append("</td><td>")
-              .Append(r.Provisional ? $"<span class=\"provisional\">{Html.Escape(LedgerDigest.Status(r))}</span>" : Html.Escape(LedgerDigest.Status(r)))
+              .Append(r.Provisional || r.Converged == false ? $"<span class=\"provisional\">{Html.Escape(LedgerDigest.Status(r))}</span>" : Html.Escape(LedgerDigest.Status(r)))
               .Append("</td><td class=\"links\">");
             if (r.Experiment is not null && result is not null)
                 sb.Append("<a href=\"#").Append(Html.Escape(SectionId(r.Experiment))).Append("\">section</a> ");

@@ -33,14 +33,18 @@ public static class LedgerDigest
         {
             string unit = Unit(row.Id);
             string text = Number(v) + (unit.Length > 0 ? " " + unit : "");
-            return row.Interval is { } i ? $"{text} {i}" : text;
+            text = row.Interval is { } i ? $"{text} {i}" : text;
+            return row.Factor is double f && f > 0 && row.OffBy is { } off && (off.Contains("short of") || off.Contains("past the claim"))
+                ? $"{text} ({off[(off.LastIndexOf(':') + 1)..].Trim()})" : text;
         }
         return Clip(row.Measured, max);
     }
 
-    /// <summary>"final", or "provisional (needs standard)" for a row measured below its rule's minimum profile.</summary>
+    /// <summary>"final"; "not converged at this size" for a row whose models did not reach the plateau its rule tests;
+    /// or "provisional (needs standard)" for a row measured below its rule's minimum profile.</summary>
     public static string Status(LedgerRow row) =>
         row.Verdict == Verdict.NotRun ? "not run"
+        : row.Converged == false ? "not converged at this size" + (row.Provisional ? $"; provisional (needs {row.MinProfile})" : "")
         : row.Provisional ? $"provisional (needs {row.MinProfile})" : "final";
 
     /// <summary>The document's name in this project ("004 LanguageModels").</summary>

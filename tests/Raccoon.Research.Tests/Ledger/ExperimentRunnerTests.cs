@@ -1,3 +1,4 @@
+using Raccoon.Research.Measurements;
 using Raccoon.Research.Experiments;
 using Raccoon.Research.Experiments.LogClassifiers;
 using Raccoon.Research.Ledger;

@@ -1,3 +1,4 @@
+using Raccoon.Research.Measurements;
 using System.Text.RegularExpressions;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Tests.Support;

@@ -1,3 +1,4 @@
+using Raccoon.Research.Measurements;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Raccoon.Research.Experiments;

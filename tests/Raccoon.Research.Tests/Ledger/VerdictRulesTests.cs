@@ -1,3 +1,4 @@
+using Raccoon.Research.Measurements;
 using Raccoon.Research.Ledger;
 
 namespace Raccoon.Research.Tests.Ledger;

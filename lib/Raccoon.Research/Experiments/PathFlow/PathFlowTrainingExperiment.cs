@@ -1,3 +1,4 @@
+using Raccoon.Research.Measurements;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Models.PathFlow;
 using Raccoon.Research.Reporting;

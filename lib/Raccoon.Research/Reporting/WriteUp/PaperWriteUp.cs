@@ -198,7 +198,8 @@ public static class PaperWriteUp
                 sb.Append("<div class=\"claim\" id=\"claim-").Append(r.Id).Append("\"><h3>").Append(r.Id).Append(". ").Append(Html.Escape(LedgerDigest.ShortClaim(r.Claim))).Append("</h3>")
                   .Append("<p class=\"claimtext\">").Append(Html.Escape(r.Claim)).Append("</p><p><b>The document says</b> ").Append(Html.Escape(r.Claimed))
                   .Append(". <b>Measured:</b> ").Append(Html.Escape(r.Measured)).Append("</p><p><b>Verdict:</b> ").Append(HtmlReport.VerdictBadge(r.Verdict)).Append(' ')
-                  .Append(r.Provisional ? $"<span class=\"provisional\">{Html.Escape(LedgerDigest.Status(r))}</span>" : Html.Escape(LedgerDigest.Status(r)));
+                  .Append(r.Provisional || r.Converged == false ? $"<span class=\"provisional\">{Html.Escape(LedgerDigest.Status(r))}</span>" : Html.Escape(LedgerDigest.Status(r)));
+                if (r.OffBy is { } off) sb.Append("; ").Append(Html.Escape(off));
                 string builds = LedgerFiles.BuildsText(r.Builds);
                 if (builds.Length > 0 && !(r.Reason ?? "").Contains(builds, StringComparison.Ordinal)) sb.Append("; per build: ").Append(Html.Escape(builds));
                 sb.Append(". ").Append(Html.Escape(r.Reason ?? "")).Append("</p><p class=\"evidence\">Evidence: ").Append(Html.Escape(r.Evidence));

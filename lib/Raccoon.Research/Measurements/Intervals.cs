@@ -1,6 +1,39 @@
-using Raccoon.Research.Measurements;
+using System.Globalization;
 
-namespace Raccoon.Research.Ledger;
+namespace Raccoon.Research.Measurements;
+
+/// <summary>How the samples behind an interval were taken: <see cref="Interleaved"/> (A B, B A, ... in one loop,
+/// resampled in pairs) or <see cref="Independent"/> (two series timed apart, resampled apart).</summary>
+public enum Sampling { Interleaved, Independent }
+
+/// <summary>Where a measured figure lies, from the spread of its repetitions (for a timing ratio: the
+/// ratio of medians, bootstrapped over the repetitions, see <see cref="Intervals"/>).</summary>
+public sealed record MeasuredInterval(double Low, double High)
+{
+    public void Validate(double value)
+    {
+        if (!double.IsFinite(Low) || !double.IsFinite(High))
+            throw new ArgumentException($"interval [{Low}, {High}] is not finite");
+        if (Low > High) throw new ArgumentException($"interval [{Low}, {High}] has its low end above its high end");
+        if (value < Low || value > High) throw new ArgumentException($"measured figure {value} lies outside its interval [{Low}, {High}]");
+    }
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"[{Format(Low)}, {Format(High)}]");
+
+    /// <summary>Whether the figure lies in [<paramref name="low"/>, <paramref name="high"/>] beyond its spread: true when the
+    /// whole interval is inside, false when the whole interval is outside, null (undecided) when it crosses an end.</summary>
+    public bool? Within(double low, double high)
+    {
+        if (double.IsNaN(low) || double.IsNaN(high) || low > high) throw new ArgumentException($"band [{low}, {high}] is not a band");
+        if (Low >= low && High <= high) return true;
+        if (High < low || Low > high) return false;
+        return null;
+    }
+
+    static string Format(double x) => Math.Abs(x) >= 100 ? x.ToString("0", CultureInfo.InvariantCulture)
+        : Math.Abs(x) >= 10 ? x.ToString("0.0", CultureInfo.InvariantCulture) : x.ToString("0.00", CultureInfo.InvariantCulture);
+}
+
 
 /// <summary>
 /// Intervals for measured figures, from the spread of their repetitions: the one helper the timing
@@ -50,9 +83,14 @@ public static class Intervals
         return (ratio, new MeasuredInterval(lo, hi));
     }
 
-    /// <summary>The speedup of an interleaved comparison (baseline median over candidate median) with its interval.</summary>
-    public static (double Ratio, MeasuredInterval Interval) Speedup(TimingComparison comparison) =>
-        RatioOfMedians(comparison.Baseline.Seconds, comparison.Candidate.Seconds, Sampling.Interleaved);
+    /// <summary>The speedup of an interleaved comparison (baseline median over candidate median) with its interval; a
+    /// comparison taken in blocks spread over the experiment has its interval widened to cover every block's ratio.</summary>
+    public static (double Ratio, MeasuredInterval Interval) Speedup(TimingComparison comparison)
+    {
+        var (ratio, interval) = RatioOfMedians(comparison.Baseline.Seconds, comparison.Candidate.Seconds, Sampling.Interleaved);
+        if (comparison.BlockRatios is not { Count: > 1 } blocks) return (ratio, interval);
+        return (ratio, new MeasuredInterval(Math.Min(interval.Low, blocks.Min()), Math.Max(interval.High, blocks.Max())));
+    }
 
     /// <summary>An interval that is the measured range of a figure over repeated runs (min, max).</summary>
     public static MeasuredInterval Range(IReadOnlyCollection<double> values)
