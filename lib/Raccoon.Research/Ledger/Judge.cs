@@ -120,7 +120,11 @@ public static class Judge
                 if (v == Verdict.Inconclusive && q.Censored != Censor.None)
                     why.Add($"censored: the measurement only bounds the figure ({q}), and the values it allows give different verdicts");
                 else if (v == Verdict.Inconclusive && q.Interval is { } i)
-                    why.Add($"the measured interval {i} straddles a boundary of the rule");
+                {
+                    // name the verdicts the interval's two ends would give, so a reader sees which question is open
+                    string Word(double end) => VerdictRules.Decide(rule, claim.Claimed, end, null, Censor.None).Name();
+                    why.Add($"the measured interval {i} straddles a boundary of the rule (its low end reads {Word(i.Low)}, its high end {Word(i.High)})");
+                }
                 if (rule.Requires is { } req)
                 {
                     var parts = req.Select(c => (c, d: c.Decide(figures, claim.Id))).ToList();

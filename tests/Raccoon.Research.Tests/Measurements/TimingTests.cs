@@ -26,6 +26,38 @@ public sealed class TimingTests(TorchFixture _) : IClassFixture<TorchFixture>
     }
 
     [Fact]
+    public void Comparisons_in_blocks_keep_every_round_take_blocks_in_turn_and_widen_the_interval_to_the_block_ratios()
+    {
+        var order = new List<string>();
+        using var a = randn(32, 32);
+        Action Call(string name) => () => { order.Add(name); a.matmul(a); };
+        var options = new TimingOptions(Warmup: 1, Repeats: 7);
+        var compared = Timing.CompareInBlocks(
+        [
+            new Timing.Pair("a", Call("a"), "b", Call("b"), options),
+            new Timing.Pair("c", Call("c"), "d", Call("d"), options with { Repeats = 6 }),
+        ], blocks: 3);
+
+        Assert.Equal(2, compared.Count);
+        Assert.Equal(7, compared[0].Baseline.Seconds.Count);
+        Assert.Equal(7, compared[0].PairedRatios.Count);
+        Assert.Equal(6, compared[1].Candidate.Seconds.Count);
+        Assert.All(compared, c => Assert.Equal(3, c.BlockRatios!.Count));
+        // block 1 of the first pair (after its warm-up), then block 1 of the second, then block 2 of the first ...
+        var timed = order.Where((_, i) => i >= 2).ToList(); // the first pair's warm-up round
+        int firstC = timed.IndexOf("c"), secondBlockOfA = timed.FindIndex(firstC, n => n == "a");
+        Assert.True(firstC > 0 && secondBlockOfA > firstC);
+        Assert.Equal(7 * 2 + 6 * 2 + 2 * 2, order.Count);
+        foreach (var c in compared)
+        {
+            var (ratio, interval) = Intervals.Speedup(c);
+            Assert.Equal(c.Speedup, ratio, 12);
+            Assert.True(interval.Low <= c.BlockRatios!.Min() && c.BlockRatios!.Max() <= interval.High);
+        }
+        Assert.Throws<ArgumentException>(() => Timing.CompareInBlocks([new Timing.Pair("a", Call("a"), "b", Call("b"), options with { Repeats = 2 })], blocks: 3));
+    }
+
+    [Fact]
     public void Latency_has_repeats_order_statistics_throughput_and_machine()
     {
         using var a = randn(64, 64);
