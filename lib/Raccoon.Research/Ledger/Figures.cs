@@ -81,6 +81,16 @@ public sealed record ConvergenceRule(int Window, double MaxChange, bool Relative
     public int Needed => MinEvaluations ?? 2 * Window;
 
     /// <summary>Null when <paramref name="trace"/> converged; else why not, in words.</summary>
+    /// <summary>The step of the first evaluation at which the plateau test passes on the trace so far (the epochs or
+    /// steps to the plateau), or null where it never does.</summary>
+    public double? PlateauAt(HeldOutTrace trace)
+    {
+        for (int k = Math.Max(Needed, Window + 1); k <= trace.Values.Count; k++)
+            if (NotConverged(trace with { Steps = trace.Steps.Take(k).ToList(), Values = trace.Values.Take(k).ToList() }) is null)
+                return trace.Steps[k - 1];
+        return null;
+    }
+
     public string? NotConverged(HeldOutTrace trace)
     {
         int n = trace.Values.Count;

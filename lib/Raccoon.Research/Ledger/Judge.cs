@@ -84,7 +84,8 @@ public static class Judge
             converged = open.Count == 0;
             if (open.Count > 0)
                 return new Outcome(Verdict.Inconclusive, "not converged at this size: " + string.Join("; ", open), false);
-            why.Add($"converged: every trace's held-out metric moved at most {Plateau(cv)} over its last {cv.Window} evaluations");
+            why.Add($"converged: every trace's held-out metric moved at most {Plateau(cv)} over its last {cv.Window} evaluations; plateau first reached at " +
+                string.Join(", ", traces.Select(t => $"{t.Name} step {cv.PlateauAt(t)!.Value.ToString("0.##", CultureInfo.InvariantCulture)} of {t.Steps[^1].ToString("0.##", CultureInfo.InvariantCulture)}")));
         }
         if (rule.Given is { } given)
         {

@@ -100,6 +100,20 @@ public class JudgeTests
     }
 
     [Fact]
+    public void The_plateau_is_dated_at_the_first_evaluation_where_the_test_passes()
+    {
+        var rule = new ConvergenceRule(Window: 2, MaxChange: 0.01, Relative: false, MinEvaluations: 4);
+        // held-out loss falls by 0.5, 0.3, 0.2, then moves by at most 0.005 per evaluation
+        var t = new HeldOutTrace("model", "held-out loss", false, [10, 20, 30, 40, 50, 60, 70], [2.0, 1.5, 1.2, 1.0, 0.995, 0.992, 0.992], "step cap 70");
+        // at 50 the last two (1.0, 0.995) improved 0.2 on the best before (1.2): open; at 60 (0.995, 0.992) against 1.0: 0.008, closed
+        Assert.Equal(60, rule.PlateauAt(t));
+        Assert.Null(rule.NotConverged(t));
+        Assert.Null(rule.PlateauAt(t with { Values = [2.0, 1.5, 1.2, 1.0, 0.9, 0.8, 0.7] }));
+        var judged = Row(new Measurement("G3-04", "95% top-1", 95, Traces: [Converged with { HigherIsBetter = false }]));
+        Assert.Contains("plateau first reached at", judged.Reason);
+    }
+
+    [Fact]
     public void Conditions_decide_on_the_whole_interval_and_an_interval_across_a_threshold_is_inconclusive()
     {
         Measurement T105(double lo, double hi) => Measurement.Of("T1-05", "qkv", [new Quantity("qkvSpeedup", (lo + hi) / 2, "x", new MeasuredInterval(lo, hi))]);
