@@ -57,6 +57,11 @@ public class TransformerSwitchTests : IClassFixture<TorchFixture>
         using var x = randn(3, 5, 64);
         using var _ = no_grad();
         Assert.True(separate.forward(x).allclose(fused.forward(x), 1e-5, 1e-5));
+        // the projections alone (what T1-05 times) give the same per-head queries, keys and values
+        var (qs, ks, vs) = separate.Project(x);
+        var (qf, kf, vf) = fused.Project(x);
+        Assert.Equal([3L, 4, 5, 16], qf.shape);
+        Assert.True(qs.allclose(qf, 1e-5, 1e-5) && ks.allclose(kf, 1e-5, 1e-5) && vs.allclose(vf, 1e-5, 1e-5));
     }
 
     [Fact]

@@ -116,12 +116,12 @@ public class JudgeTests
     [Fact]
     public void Conditions_decide_on_the_whole_interval_and_an_interval_across_a_threshold_is_inconclusive()
     {
-        Measurement T105(double lo, double hi) => Measurement.Of("T1-05", "qkv", [new Quantity("qkvSpeedup", (lo + hi) / 2, "x", new MeasuredInterval(lo, hi))]);
+        Measurement T105(double lo, double hi) => Measurement.Of("T1-05", "qkv", [new Quantity("projectionSpeedup", (lo + hi) / 2, "x", new MeasuredInterval(lo, hi))]);
         Assert.Equal(Verdict.Holds, Row(T105(1.1, 1.3)).Verdict);
         Assert.Equal(Verdict.Fails, Row(T105(0.8, 0.95)).Verdict);
         Assert.Equal(Verdict.Inconclusive, Row(T105(0.9, 1.2)).Verdict);
         // A figure the rule reads but the measurement lacks is an error naming it.
-        Assert.Contains("qkvSpeedup", Assert.Throws<ArgumentException>(() => Row(Measurement.Of("T1-05", "qkv", [new Quantity("other", 1)]))).Message);
+        Assert.Contains("projectionSpeedup", Assert.Throws<ArgumentException>(() => Row(Measurement.Of("T1-05", "qkv", [new Quantity("other", 1)]))).Message);
     }
 
     [Fact]

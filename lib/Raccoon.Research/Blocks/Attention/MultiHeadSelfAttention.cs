@@ -75,6 +75,22 @@ public sealed class MultiHeadSelfAttention : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x) => Forward(x, null); // (B, T, D) -> (B, T, D)
 
+    /// <summary>The query, key and value projections alone, per head: x (B, t, D) -> three (B, h, t, hd), by one fused
+    /// matrix or three separate ones as the layout says (T1-05 times this step on its own).</summary>
+    public (Tensor Q, Tensor K, Tensor V) Project(Tensor x)
+    {
+        long b = x.shape[0], t = x.shape[1];
+        int h = Config.Heads, hd = Config.HeadDim;
+        if (wqkv is not null)
+        {
+            var qkv = wqkv.forward(x).view(b, t, 3, h, hd).permute(2, 0, 3, 1, 4); // (3, B, h, t, hd)
+            return (qkv[0], qkv[1], qkv[2]);
+        }
+        return (wq!.forward(x).view(b, t, h, hd).transpose(1, 2), // (B, h, t, hd)
+                wk!.forward(x).view(b, t, h, hd).transpose(1, 2),
+                wv!.forward(x).view(b, t, h, hd).transpose(1, 2));
+    }
+
     /// <summary>x (B, t, D): the next t positions. With a cache, keys and values of earlier positions come
     /// from it and these positions' are appended; positions are numbered from the cache's length.</summary>
     public Tensor Forward(Tensor x, KvCache? cache)
@@ -85,18 +101,7 @@ public sealed class MultiHeadSelfAttention : nn.Module<Tensor, Tensor>
         long b = x.shape[0], t = x.shape[1];
         int h = Config.Heads, hd = Config.HeadDim;
         long offset = cache?.Length ?? 0;
-        Tensor q, k, v;
-        if (wqkv is not null)
-        {
-            var qkv = wqkv.forward(x).view(b, t, 3, h, hd).permute(2, 0, 3, 1, 4); // (3, B, h, t, hd)
-            q = qkv[0]; k = qkv[1]; v = qkv[2];
-        }
-        else
-        {
-            q = wq!.forward(x).view(b, t, h, hd).transpose(1, 2); // (B, h, t, hd)
-            k = wk!.forward(x).view(b, t, h, hd).transpose(1, 2);
-            v = wv!.forward(x).view(b, t, h, hd).transpose(1, 2);
-        }
+        var (q, k, v) = Project(x);
         if (rope is not null) { q = rope.forward(q, offset); k = rope.forward(k, offset); }
         if (cache is not null) (k, v) = cache.Append(k, v); // (B, h, T, hd), T = offset + t
         long keys = k.shape[2];
