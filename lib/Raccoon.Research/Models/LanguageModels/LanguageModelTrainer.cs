@@ -78,25 +78,13 @@ public static class LanguageModelTrainer
     /// <summary>Evaluations of the held-out slice over a run, and the slice's size.</summary>
     public const int HeldOutEvaluations = 10, HeldOutSlice = 64;
 
-    /// <summary>Token-weighted teacher-forced loss over <paramref name="examples"/>.</summary>
-    static double TeacherForced(LanguageModel model, IReadOnlyList<long[]> examples)
-    {
-        double forced = 0;
-        long tokens = 0;
-        using var noGrad = no_grad();
-        foreach (var batch in TextCorpus.Batches(examples, 64, new Random(0)))
-        {
-            using var scope = NewDisposeScope();
-            long n = batch.shape[0] * (batch.shape[1] - 1);
-            forced += NextToken.TeacherForcedLoss(model, batch).item<float>() * n;
-            tokens += n;
-            batch.Dispose();
-        }
-        return forced / tokens;
-    }
+    /// <summary>Token-weighted teacher-forced loss over <paramref name="examples"/> (the held-out curve's metric).</summary>
+    static double TeacherForced(LanguageModel model, IReadOnlyList<long[]> examples) => Losses(model, examples, prefixToo: false).TeacherForced;
 
     /// <summary>Token-weighted mean losses over <paramref name="examples"/>, teacher-forced and prefix by prefix.</summary>
-    public static NextTokenEvaluation Evaluate(LanguageModel model, IReadOnlyList<long[]> examples)
+    public static NextTokenEvaluation Evaluate(LanguageModel model, IReadOnlyList<long[]> examples) => Losses(model, examples, prefixToo: true);
+
+    static NextTokenEvaluation Losses(LanguageModel model, IReadOnlyList<long[]> examples, bool prefixToo)
     {
         double forced = 0, prefix = 0;
         long tokens = 0;
@@ -106,10 +94,10 @@ public static class LanguageModelTrainer
             using var scope = NewDisposeScope();
             long n = batch.shape[0] * (batch.shape[1] - 1);
             forced += NextToken.TeacherForcedLoss(model, batch).item<float>() * n;
-            prefix += NextToken.PrefixLoss(model, batch) * n;
+            if (prefixToo) prefix += NextToken.PrefixLoss(model, batch) * n;
             tokens += n;
             batch.Dispose();
         }
-        return new NextTokenEvaluation(forced / tokens, prefix / tokens);
+        return new NextTokenEvaluation(forced / tokens, prefixToo ? prefix / tokens : double.NaN);
     }
 }
