@@ -42,13 +42,12 @@ public static class Trainer
         Dictionary<string, Tensor>? best = null;
         if (resume is not null && File.Exists(resume.Path))
         {
-            state = TrainerState.Read(resume.Path, phase);
             // The plateau schedule is replayed on the recorded validation losses (it holds no state a file keeps);
             // the optimizer state loaded after it holds the same learning rate.
-            foreach (var e in state.Epochs) if (e.ValidationLoss is double v) plateau?.step(v);
-            Checkpoint.Load(resume.Path, module, TrainerState.Kind, optimizer);
+            foreach (var e in PhaseCheckpoint.Read<TrainerState>(resume.Path, phase, out _).Epochs)
+                if (e.ValidationLoss is double v) plateau?.step(v);
+            state = PhaseCheckpoint.Resume<TrainerState>(resume, module, optimizer, phase)!;
             best = state.ReadBest(resume, module);
-            state.RestoreGenerator();
             // The batch order of the epochs already run is drawn again, so the rest of the run draws as uninterrupted.
             for (int e = 1; e < state.Epoch; e++)
                 using (var order = BatchPlan.Shuffled(train.Count, options.BatchSize, rng, options.DropLast).GetEnumerator()) order.MoveNext();

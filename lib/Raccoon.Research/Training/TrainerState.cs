@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Raccoon.Research.IO;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -9,7 +7,7 @@ namespace Raccoon.Research.Training;
 /// <summary>
 /// Everything of a supervised phase in progress besides the weights and the optimizer state: where it is
 /// (epoch, batch within the epoch), what it has recorded, the early-stopping bookkeeping and torch's
-/// generator. Saved with the weights into one <see cref="Checkpoint"/> file, so a resumed phase goes on
+/// generator. Saved with the weights into one <see cref="PhaseCheckpoint"/> file, so a resumed phase goes on
 /// exactly where the stopped one left off.
 /// </summary>
 internal sealed class TrainerState
@@ -36,44 +34,19 @@ internal sealed class TrainerState
     public bool Restored { get; set; }
     public bool Finished { get; set; }
     public double Seconds { get; set; }
-    /// <summary>torch's CPU generator state (base64): dropout and sampled noise go on as uninterrupted.</summary>
-    public string? TorchGenerator { get; set; }
     /// <summary>The file holding the best epoch's weights, beside the resume file; null when none is kept.</summary>
     public string? BestWeightsFile { get; set; }
     /// <summary>The options (without the resume file) and data sizes that wrote this state: a resume under others is refused.</summary>
     public string Phase { get; set; } = "";
 
-    internal static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
     /// <summary>What identifies a phase: its options without the resume file, and the sizes of its data.</summary>
     public static string PhaseOf(TrainingOptions options, int trainCount, int? validationCount) =>
-        JsonSerializer.Serialize(new { options = options with { Resume = null }, trainCount, validationCount }, Json);
-
-    public const string Kind = "trainer-state";
-
-    public void CaptureGenerator()
-    {
-        using var state = torch.random.get_rng_state();
-        TorchGenerator = Convert.ToBase64String(state.bytes.ToArray());
-    }
-
-    public void RestoreGenerator()
-    {
-        if (TorchGenerator is null) return;
-        using var state = torch.tensor(Convert.FromBase64String(TorchGenerator), ScalarType.Byte);
-        torch.random.set_rng_state(state);
-    }
+        PhaseCheckpoint.PhaseOf(new { options = options with { Resume = null }, trainCount, validationCount });
 
     /// <summary>Writes weights, optimizer state and this state into one file, whole or not at all; the best weights
     /// (when kept) go first into their own file named by epoch, so the state never points at a file not yet written.</summary>
     public void Save(ResumeFile resume, nn.Module module, optim.Optimizer optimizer, IReadOnlyDictionary<string, Tensor>? best)
     {
-        CaptureGenerator();
-        string? previousBest = BestWeightsFile;
         if (best is not null && BestEpoch is int be)
         {
             string name = $"{Path.GetFileName(resume.Path)}.best-epoch{be}";
@@ -82,26 +55,11 @@ internal sealed class TrainerState
             BestWeightsFile = name;
         }
         else BestWeightsFile = null;
-        var config = JsonSerializer.SerializeToElement(this, Json);
-        Checkpoint.Save(resume.Path, module, new CheckpointMeta(Kind, config, StepLosses.Count), (TorchSharp.Modules.OptimizerHelper)optimizer);
+        PhaseCheckpoint.Save(resume, module, optimizer, Phase, this, StepLosses.Count);
         // Older best-weight files are no longer named by the state just written.
         string dir = Path.GetDirectoryName(Path.GetFullPath(resume.Path))!;
         foreach (var f in Directory.GetFiles(dir, $"{Path.GetFileName(resume.Path)}.best-epoch*"))
             if (Path.GetFileName(f) != BestWeightsFile) File.Delete(f);
-    }
-
-    /// <summary>The state recorded in a resume file, checked to belong to this phase.</summary>
-    public static TrainerState Read(string path, string phase)
-    {
-        var header = Checkpoint.ReadHeader(path);
-        if (header.Meta.ModelKind != Kind)
-            throw new InvalidDataException($"resume file '{path}' holds a '{header.Meta.ModelKind}' checkpoint, not a training phase's state");
-        var state = header.Meta.Config.Deserialize<TrainerState>(Json)
-            ?? throw new InvalidDataException($"resume file '{path}' has an empty training state");
-        if (state.Phase != phase)
-            throw new InvalidDataException(
-                $"resume file '{path}' was written by another training phase (options or data sizes differ): it holds {state.Phase}, this phase is {phase}; delete it to start again");
-        return state;
     }
 
     /// <summary>The best epoch's weights saved beside the resume file, as detached tensors shaped like the module's.</summary>
