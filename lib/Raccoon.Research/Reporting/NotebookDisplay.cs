@@ -45,6 +45,7 @@ public static class NotebookHtml
             Figure f => f.ToNotebookHtml(),
             Table t => Style + "<div class=\"raccoon\">" + t.ToHtml() + "</div>",
             LedgerView l => l.ToHtml(),
+            ClaimCard c => c.ToHtml(),
             HtmlContent h => h.Html,
             _ => null,
         };
@@ -60,6 +61,7 @@ public static class NotebookHtml
             Figure f => $"Figure: {f.Title}",
             Table t => $"{t.Title}: {t.Rows.Count} rows x {t.Columns.Count} columns ({string.Join(", ", t.Columns)})",
             LedgerView l => string.Join("\n", l.Rows.Select(r => $"{r.Id}  {r.Verdict.Name() + (r.Provisional ? " (provisional)" : ""),-31}  {r.Measured}")),
+            ClaimCard c => c.ToText(),
             HtmlContent h => h.Html,
             _ => null,
         };
@@ -87,6 +89,11 @@ public sealed record HtmlContent(string Html)
 public sealed record LedgerView(IReadOnlyList<LedgerRow> Rows, string? OutDir = null)
 {
     public string ToHtml() => NotebookHtml.Style + "<div class=\"raccoon\">" + HtmlReport.LedgerTable(Rows, OutDir) + "</div>";
+
+    /// <summary>The rows of every claim <paramref name="results"/> measure, judged from them (not read from the last
+    /// `reproduce`), in the catalog's order: a notebook's closing table of what it just computed.</summary>
+    public static LedgerView Of(params StoredResult[] results) =>
+        new(results.SelectMany(r => r.Rows()).OrderBy(r => ResultViews.CatalogIndex(r.Id)).ToList());
 
     /// <summary>How many claims got each verdict, per document: the ledger at a glance.</summary>
     public Table Summary()
