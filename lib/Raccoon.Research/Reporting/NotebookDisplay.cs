@@ -95,6 +95,35 @@ public sealed record LedgerView(IReadOnlyList<LedgerRow> Rows, string? OutDir = 
     public static LedgerView Of(params StoredResult[] results) =>
         new(results.SelectMany(r => r.Rows()).OrderBy(r => ResultViews.CatalogIndex(r.Id)).ToList());
 
+    /// <summary>
+    /// The rows as a DataFrame with one quantity per column, numbers as numbers: id, document, verdict, status,
+    /// claimed (the document's number), value, low, high (the figure the rule compares and its interval), unit,
+    /// factor (measured / claimed), provisional, converged, profile, experiment. A figure that is missing is null.
+    /// Sort on it: <c>view.ToDataFrame().OrderBy("factor")</c>.
+    /// </summary>
+    public DataFrame ToDataFrame()
+    {
+        var cards = Rows.Select(r => new ClaimCard(r)).ToList();
+        return new DataFrame(
+            new StringDataFrameColumn("id", cards.Select(c => c.Id)),
+            new StringDataFrameColumn("document", Rows.Select(r => r.Document)),
+            new StringDataFrameColumn("verdict", cards.Select(c => c.Verdict.Name())),
+            new StringDataFrameColumn("status", cards.Select(c => c.Status)),
+            new DoubleDataFrameColumn("claimed", cards.Select(c => c.Claimed)),
+            new DoubleDataFrameColumn("value", cards.Select(c => c.Measured?.Value)),
+            new DoubleDataFrameColumn("low", cards.Select(c => Bounded(c.Measured) ? c.Measured!.Range.Low : (double?)null)),
+            new DoubleDataFrameColumn("high", cards.Select(c => Bounded(c.Measured) ? c.Measured!.Range.High : (double?)null)),
+            new StringDataFrameColumn("unit", cards.Select(c => c.Measured?.Unit ?? "")),
+            new DoubleDataFrameColumn("factor", cards.Select(c => c.Factor)),
+            new BooleanDataFrameColumn("provisional", Rows.Select(r => r.Provisional)),
+            new BooleanDataFrameColumn("converged", Rows.Select(r => r.Converged)),
+            new StringDataFrameColumn("profile", Rows.Select(r => r.Profile ?? "")),
+            new StringDataFrameColumn("experiment", Rows.Select(r => r.Experiment ?? "")));
+    }
+
+    /// <summary>Whether the figure has an interval or a censored side, so low and high say more than the value.</summary>
+    static bool Bounded(Quantity? q) => q is not null && (q.Interval is not null || q.Censored != Censor.None);
+
     /// <summary>How many claims got each verdict, per document: the ledger at a glance.</summary>
     public Table Summary()
     {

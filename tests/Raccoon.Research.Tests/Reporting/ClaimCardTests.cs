@@ -149,3 +149,52 @@ public class ClaimCardTests
         Assert.Equal(["log-classifiers-structure", "log-classifiers-training"], view.Rows.Select(r => r.Experiment));
     }
 }
+
+/// <summary>Tables and the ledger as DataFrames a researcher can sort and compute on: numbers as numeric columns.</summary>
+public class DataFrameColumnTests
+{
+    [Fact]
+    public void A_table_column_of_numbers_becomes_numeric_and_any_other_stays_text()
+    {
+        var table = new Table("t", ["model", "parameters", "loss", "memory", "note"], [
+            ["Transformer", "355532", "1.25", "355.5328M / 728.9856M", ""],
+            ["HyperMixer", "-12", "NaN", "12M / 3M", "x"],
+            ["empty", "", "3e-2", "", ""],
+        ]);
+        var frame = table.ToDataFrame();
+        Assert.IsType<Microsoft.Data.Analysis.StringDataFrameColumn>(frame.Columns["model"]);
+        var parameters = Assert.IsType<Microsoft.Data.Analysis.Int64DataFrameColumn>(frame.Columns["parameters"]);
+        Assert.Equal([355532L, -12L, null], parameters.ToList());
+        var loss = Assert.IsType<Microsoft.Data.Analysis.DoubleDataFrameColumn>(frame.Columns["loss"]);
+        Assert.Equal(1.25, loss[0]);
+        Assert.True(double.IsNaN(loss[1]!.Value));
+        Assert.Equal(0.03, loss[2]);
+        Assert.IsType<Microsoft.Data.Analysis.StringDataFrameColumn>(frame.Columns["memory"]); // two quantities in a cell stay text
+        Assert.IsType<Microsoft.Data.Analysis.StringDataFrameColumn>(frame.Columns["note"]);
+        var sorted = frame.OrderBy("parameters");
+        Assert.Equal(["HyperMixer", "Transformer"], sorted.Columns["model"].Cast<string>().Take(2));
+    }
+
+    [Fact]
+    public void The_ledgers_frame_has_numeric_value_interval_and_factor_columns_that_sort()
+    {
+        var rows = new[]
+        {
+            Judge.Row(ClaimCatalog.Get("T1-06"), Measurement.Number("T1-06", 3.2, "3.2x", interval: new MeasuredInterval(3.0, 3.4)), "e", "standard", 1, DateTimeOffset.UnixEpoch),
+            Judge.Row(ClaimCatalog.Get("T1-09"), Measurement.Number("T1-09", 45, "45% less"), "e", "standard", 1, DateTimeOffset.UnixEpoch),
+            LedgerRow.NotRun(ClaimCatalog.Get("T1-01")),
+        };
+        var frame = new LedgerView(rows).ToDataFrame();
+        Assert.Equal(["id", "document", "verdict", "status", "claimed", "value", "low", "high", "unit", "factor", "provisional", "converged", "profile", "experiment"],
+            frame.Columns.Select(c => c.Name));
+        foreach (var name in new[] { "claimed", "value", "low", "high", "factor" })
+            Assert.IsType<Microsoft.Data.Analysis.DoubleDataFrameColumn>(frame.Columns[name]);
+        Assert.Equal([3.2, 45.0, null], frame.Columns["value"].Cast<double?>());
+        Assert.Equal([3.0, null, null], frame.Columns["low"].Cast<double?>());
+        Assert.Equal([3.4, null, null], frame.Columns["high"].Cast<double?>());
+        Assert.Equal([0.8, 1.5, null], frame.Columns["factor"].Cast<double?>().Select(f => f is double x ? Math.Round(x, 12) : (double?)null));
+        Assert.Equal(["holds", "holds", "not-run"], frame.Columns["verdict"].Cast<string>());
+        var sorted = frame.OrderByDescending("factor");
+        Assert.Equal("T1-09", sorted.Columns["id"][0]);
+    }
+}
