@@ -61,6 +61,9 @@ public sealed record ClaimCard(LedgerRow Row, string? Finding = null)
         return bound + LedgerDigest.Number(q.Value) + (string.IsNullOrEmpty(q.Unit) ? "" : " " + q.Unit) + (q.Interval is { } i ? " " + i : "");
     }
 
+    /// <summary>The named figures a conditions rule reads, with unit and interval, where the claim has no single number.</summary>
+    public string FiguresLine() => Measured is null && Row.Figures is { Count: > 0 } fs ? string.Join("; ", fs.Select(f => f.ToString())) : "";
+
     /// <summary>"measured / claimed = 0.53: claimed 3.5x, measured 1.87: 1.9x short of the claim" (or the ledger's points).</summary>
     public string OffLine()
     {
@@ -92,6 +95,7 @@ public sealed record ClaimCard(LedgerRow Row, string? Finding = null)
         void Line(string head, string html) { if (html.Length > 0) sb.Append("<tr><th>").Append(head).Append("</th><td>").Append(html).Append("</td></tr>"); }
         Line("document", Html.Escape(Row.Claimed));
         Line("measured", (MeasuredLine() is { Length: > 0 } n ? "<b>" + Html.Escape(n) + "</b><br>" : "") + Html.Escape(Row.Measured));
+        Line("figures", Html.Escape(FiguresLine()));
         Line("how far off", Html.Escape(OffLine()));
         Line("builds", string.Join("<br>", (Row.Builds ?? []).Select(b =>
             $"{Html.Escape(b.Build)}{(b.Upstream ? " (upstream)" : "")}: {HtmlReport.VerdictBadge(b.Verdict)} {Html.Escape(b.Measured)}")));
@@ -114,6 +118,7 @@ public sealed record ClaimCard(LedgerRow Row, string? Finding = null)
         Line("claim", Row.Claim);
         Line("document", Row.Claimed);
         Line("measured", MeasuredLine() is { Length: > 0 } n ? $"{n} ({Row.Measured})" : Row.Measured);
+        Line("figures", FiguresLine());
         Line("how far off", OffLine());
         foreach (var b in Row.Builds ?? []) Line("build " + b.Build + (b.Upstream ? " (upstream)" : ""), $"{b.Verdict.Name()}: {b.Measured}");
         Line("models", ConvergedLine);

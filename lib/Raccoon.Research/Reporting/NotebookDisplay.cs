@@ -156,8 +156,16 @@ public static class DataFrameDisplay
         var columns = frame.Columns.Select(c => c.Name).ToList();
         var rows = new List<IReadOnlyList<string>>();
         for (long i = 0; i < Math.Min(frame.Rows.Count, maxRows); i++)
-            rows.Add(frame.Columns.Select(c => Convert.ToString(c[i], System.Globalization.CultureInfo.InvariantCulture) ?? "").ToList());
+            rows.Add(frame.Columns.Select(c => Cell(c[i])).ToList());
         if (frame.Rows.Count > maxRows) title = $"{title} (first {maxRows} of {frame.Rows.Count} rows)".Trim();
         return new Table(title, columns, rows);
     }
+
+    /// <summary>A cell as shown: a real number to 6 significant digits (the frame keeps every digit), others as they are.</summary>
+    static string Cell(object? value) => value switch
+    {
+        double d => d.ToString("G6", System.Globalization.CultureInfo.InvariantCulture),
+        float f => f.ToString("G6", System.Globalization.CultureInfo.InvariantCulture),
+        _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "",
+    };
 }

@@ -130,6 +130,21 @@ public class ClaimCardTests
     }
 
     [Fact]
+    public void A_claim_judged_on_named_figures_lists_them_with_unit_and_interval()
+    {
+        var r = Result("latent-ode-structure", Profile.Standard, [Measurement.Of("T1-02", "the block is pre-norm", [
+            new Quantity("postNormDistance", 0.5, "relative L2", new MeasuredInterval(0.4, 0.6)),
+            new Quantity("preNormDistance", 0, "relative L2"),
+        ])]);
+        var card = r.Claim("T1-02");
+        Assert.Equal(Verdict.Fails, card.Verdict);
+        Assert.Null(card.Measured);
+        Assert.Equal("postNormDistance 0.5 relative L2 [0.40, 0.60]; preNormDistance 0 relative L2", card.FiguresLine());
+        Assert.Contains("\nfigures: postNormDistance 0.5 relative L2 [0.40, 0.60]; preNormDistance 0 relative L2\n", card.ToText());
+        Assert.Contains("<tr><th>figures</th><td>postNormDistance 0.5 relative L2 [0.40, 0.60]; preNormDistance 0 relative L2</td></tr>", card.ToHtml());
+    }
+
+    [Fact]
     public void An_unknown_claim_names_the_claims_the_result_measures()
     {
         var r = Result("latent-ode-cost", Profile.Quick, [Measurement.Number("T1-09", 20, "20% less")]);
@@ -196,5 +211,9 @@ public class DataFrameColumnTests
         Assert.Equal(["holds", "holds", "not-run"], frame.Columns["verdict"].Cast<string>());
         var sorted = frame.OrderByDescending("factor");
         Assert.Equal("T1-09", sorted.Columns["id"][0]);
+        // Shown as a table: numbers to 6 significant digits, a missing one empty.
+        var shown = sorted.AsTable("by factor");
+        Assert.Equal(["T1-09", "1.5", "45"], new[] { shown.Rows[0][0], shown.Rows[0][9], shown.Rows[0][5] });
+        Assert.Equal(["0.8", "3", "3.4"], new[] { shown.Rows[1][9], shown.Rows[1][6], shown.Rows[1][7] });
     }
 }
