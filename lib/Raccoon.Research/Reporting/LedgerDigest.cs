@@ -15,16 +15,13 @@ public static class LedgerDigest
     public static readonly IReadOnlyList<Verdict> Order =
         [Verdict.Holds, Verdict.Partly, Verdict.Fails, Verdict.Inconclusive, Verdict.Inconsistent, Verdict.Reported, Verdict.NotTestableHere, Verdict.NotRun];
 
-    /// <summary>The claim in a few words: the text before its first colon where that is short, else its first words.</summary>
-    public static string ShortClaim(string claim, int max = 60)
-    {
-        string text = claim.Trim();
-        int colon = text.IndexOf(':');
-        if (colon > 0 && colon <= max) return text[..colon];
-        int stop = text.IndexOfAny(['.', ';', '(']);
-        if (stop > 0 && stop <= max) return text[..stop].TrimEnd();
-        return Clip(text, max);
-    }
+    /// <summary>The claim's short title from claims.json ("Gradient computation speed-up"); for a row of a claim the
+    /// catalog no longer lists (an old ledger), the claim's words clipped at a word.</summary>
+    public static string ShortTitle(LedgerRow row) =>
+        ClaimCatalog.All.FirstOrDefault(c => c.Id == row.Id)?.Short ?? Clip(row.Claim, 60);
+
+    /// <summary>How the claim was to be tested, where claims.json keeps it apart from the claim; else null.</summary>
+    public static string? Method(string claimId) => ClaimCatalog.All.FirstOrDefault(c => c.Id == claimId)?.Method;
 
     /// <summary>The measured figure in one short line: the number the rule compared (with its interval), else the words clipped.</summary>
     public static string ShortMeasured(LedgerRow row, int max = 70)

@@ -118,7 +118,7 @@ public static class PaperWriteUp
     static string Profile(StoredResult r) => r.Profile.ToString().ToLowerInvariant();
 
     static Table ClaimsTable(IReadOnlyList<LedgerRow> rows) => new("Claims", ["ID", "claim", "document says", "measured", "verdict", "status"],
-        [.. rows.Select(r => (IReadOnlyList<string>)[r.Id, LedgerDigest.ShortClaim(r.Claim), r.Claimed, LedgerDigest.ShortMeasured(r), r.Verdict.Name(), LedgerDigest.Status(r)])]);
+        [.. rows.Select(r => (IReadOnlyList<string>)[r.Id, LedgerDigest.ShortTitle(r), r.Claimed, LedgerDigest.ShortMeasured(r), r.Verdict.Name(), LedgerDigest.Status(r)])]);
 
     static Table RunTable(IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results, MachineContext? machine)
     {
@@ -195,7 +195,7 @@ public static class PaperWriteUp
             foreach (var r in done)
             {
                 var own = figures.Where(f => f.Document == doc.Key && r.Experiment is not null && f.Name.Contains(Slug(r.Experiment), StringComparison.Ordinal)).ToList();
-                sb.Append("<div class=\"claim\" id=\"claim-").Append(r.Id).Append("\"><h3>").Append(r.Id).Append(". ").Append(Html.Escape(LedgerDigest.ShortClaim(r.Claim))).Append("</h3>")
+                sb.Append("<div class=\"claim\" id=\"claim-").Append(r.Id).Append("\"><h3>").Append(r.Id).Append(". ").Append(Html.Escape(LedgerDigest.ShortTitle(r))).Append("</h3>")
                   .Append("<p class=\"claimtext\">").Append(Html.Escape(r.Claim)).Append("</p><p><b>The document says</b> ").Append(Html.Escape(r.Claimed))
                   .Append(". <b>Measured:</b> ").Append(Html.Escape(r.Measured)).Append("</p><p><b>Verdict:</b> ").Append(HtmlReport.VerdictBadge(r.Verdict)).Append(' ')
                   .Append(r.Provisional || r.Converged == false ? $"<span class=\"provisional\">{Html.Escape(LedgerDigest.Status(r))}</span>" : Html.Escape(LedgerDigest.Status(r)));
@@ -285,11 +285,11 @@ public static class PaperWriteUp
             return "<p>None among the claims measured in this run: no row is inconsistent, and where a claim was measured on several builds they agree.</p>";
         var sb = new StringBuilder("<ul class=\"contradictions\">");
         foreach (var r in inconsistent)
-            sb.Append("<li><a href=\"#claim-").Append(r.Id).Append("\">").Append(r.Id).Append("</a> (").Append(Html.Escape(LedgerDigest.ShortClaim(r.Claim)))
+            sb.Append("<li><a href=\"#claim-").Append(r.Id).Append("\">").Append(r.Id).Append("</a> (").Append(Html.Escape(LedgerDigest.ShortTitle(r)))
               .Append("): the document says ").Append(Html.Escape(r.Claimed)).Append("; measured: ").Append(Html.Escape(r.Measured)).Append(". ")
               .Append(Html.Escape(r.Reason ?? "")).Append("</li>");
         foreach (var r in builds)
-            sb.Append("<li><a href=\"#claim-").Append(r.Id).Append("\">").Append(r.Id).Append("</a> (").Append(Html.Escape(LedgerDigest.ShortClaim(r.Claim)))
+            sb.Append("<li><a href=\"#claim-").Append(r.Id).Append("\">").Append(r.Id).Append("</a> (").Append(Html.Escape(LedgerDigest.ShortTitle(r)))
               .Append("): the build the document describes and the build its upstream code defines get different verdicts: ")
               .Append(Html.Escape(LedgerFiles.BuildsText(r.Builds))).Append(".</li>");
         return sb.Append("</ul>").ToString();
