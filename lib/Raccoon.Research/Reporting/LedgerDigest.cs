@@ -86,6 +86,33 @@ public static class LedgerDigest
         return (figure with { PlotlyJson = json.ToJsonString() }).Named("verdicts-per-document");
     }
 
+    /// <summary>Every numeric claim at once: measured / claimed on a log axis, with the interval of the figure the rule read
+    /// and the band where the rule says holds (from the rule itself, <see cref="VerdictRules.HoldsBand"/>), a point in the
+    /// verdict's colour; null where no row has a factor.</summary>
+    public static Figure? ForestChart(IReadOnlyList<LedgerRow> ledger)
+    {
+        var rows = new List<ForestRow>();
+        foreach (var r in ledger)
+        {
+            if (r.Factor is not double f || !(f > 0) || !double.IsFinite(f)) continue;
+            var claim = ClaimCatalog.All.FirstOrDefault(c => c.Id == r.Id);
+            if (claim?.Claimed.Value is not double claimed || claimed == 0) continue;
+            var interval = claim.Rule.Figure is { } name ? r.Figures?.FirstOrDefault(q => q.Name == name)?.Interval : r.Interval;
+            double? lo = null, hi = null;
+            if (interval is { } i && i.Low / claimed > 0 && i.High / claimed > 0)
+            {
+                lo = Math.Min(i.Low, i.High) / claimed;
+                hi = Math.Max(i.Low, i.High) / claimed;
+                if (claimed < 0) (lo, hi) = (Math.Min(i.High / claimed, i.Low / claimed), Math.Max(i.High / claimed, i.Low / claimed));
+            }
+            var band = VerdictRules.HoldsBand(claim);
+            rows.Add(new ForestRow($"{r.Id} {Clip(ShortTitle(r), 50)}{(r.Provisional ? " (prov.)" : "")}", f, lo, hi,
+                band is { } b ? Math.Max(b.Low, 1e-3) : null, band is { } b2 ? Math.Min(b2.High, 1e3) : null, HtmlReport.Colour(r.Verdict)));
+        }
+        return rows.Count == 0 ? null : Charts.Forest("Measured against claimed, every numeric claim", "measured / claimed (log scale); shaded: where the rule says holds",
+            true, 1, rows).Named("forest");
+    }
+
     /// <summary>The unit of the claim's figure, from the catalog ("" where it has none).</summary>
     public static string Unit(string claimId) =>
         ClaimCatalog.All.FirstOrDefault(c => c.Id == claimId)?.Claimed.Unit ?? "";
