@@ -125,6 +125,41 @@ public sealed class WriteUpTests
     }
 
     [Fact]
+    public void Every_chart_kind_draws_as_svg_png_and_pdf_without_a_browser()
+    {
+        var line = new LineSeries("loss", [1, 10, 100], [0.9, 0.3, 0.1]);
+        var figures = new[]
+        {
+            Charts.Lines("lines, log axes", "step", "loss", true, true, line),
+            Charts.Bars("bars", "ms", true, ["a", "b"], new BarSeries("x", [1, 100]), new BarSeries("y", [10, 20])),
+            Charts.Points("labelled points", "ms", "accuracy", true, false, new PointSeries("models", [1, 10], [0.8, 0.9], ["tiny", "full"])),
+            Charts.Boxes("boxes", "ms", false, new BoxSeries("a", [1, 2, 3, 2.5, 9]), new BoxSeries("b", [2, 3, 4])),
+            Charts.Sunburst("sunburst", ["all", "enc", "dec"], ["model", "encoder", "decoder"], ["", "all", "all"], [10, 6, 4]),
+            Charts.Grid("grid", 1, 2, Charts.Lines("l", "x", "y", false, false, line), Charts.Bars("b", "y", false, ["p", "q"], new BarSeries("s", [1, 2]))),
+            Charts.Forest("forest", "ratio", true, 1, [new ForestRow("R0-01 x", 0.2, 0.1, 0.4, 0.5, 2, "#c62828"), new ForestRow("R0-02 y", 1.1, null, null, null, null, "#2e7d32")]),
+        };
+        foreach (var f in figures)
+        {
+            string svg = System.Text.Encoding.UTF8.GetString(StaticFigure.Svg(f));
+            Assert.Contains("<svg", svg);
+            Assert.True(System.Text.RegularExpressions.Regex.Matches(svg, "<path|<rect|<polyline|<line").Count > 5, $"{f.Title}: the SVG draws almost nothing");
+            var png = StaticFigure.Png(f, 300, 1);
+            using (var bitmap = SkiaSharp.SKBitmap.Decode(png))
+            {
+                Assert.Equal(300, bitmap.Width);
+                Assert.Equal(f.Height(), bitmap.Height);
+                // Something besides the white background is drawn.
+                int inked = 0;
+                for (int y = 0; y < bitmap.Height; y += 3)
+                    for (int x = 0; x < bitmap.Width; x += 3)
+                        if (bitmap.GetPixel(x, y) != SkiaSharp.SKColors.White) inked++;
+                Assert.True(inked > 50, $"{f.Title}: only {inked} inked samples");
+            }
+            Assert.Equal("%PDF-"u8.ToArray(), StaticFigure.Pdf(f)[..5]);
+        }
+    }
+
+    [Fact]
     public void The_forest_plot_puts_each_numeric_row_on_its_rule_band()
     {
         var (rows, _) = Sample();
