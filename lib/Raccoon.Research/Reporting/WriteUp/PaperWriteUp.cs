@@ -240,7 +240,7 @@ public static class PaperWriteUp
         items.Add([new Run("Machine. ", RunStyle.Bold), machine is null
             ? $"One CPU machine ({threads} torch threads); no GPU."
             : $"One machine, CPU only: {machine.CpuModel}, {machine.LogicalCores} logical cores, {threads} torch threads; TorchSharp {machine.TorchSharpVersion} with libtorch {machine.LibTorchVersion}. No GPU was used, so every timing is a CPU timing and ratios may differ on other hardware."]);
-        items.Add([new Run("Sizes. ", RunStyle.Bold), $"Measured at profile {(profiles.Length == 0 ? "none" : profiles)}: the quick and standard profiles train smaller models for fewer steps than the documents did (the full profile uses the documents' own sizes); every figure is for the sizes stated in its caption."]);
+        items.Add([new Run("Sizes. ", RunStyle.Bold), $"Measured at profile {(profiles.Length == 0 ? "none" : profiles)}: the quick and standard profiles train smaller models for fewer steps than the documents did (the full profile uses the documents' own sizes); each figure's caption names the experiment and profile it comes from."]);
         var provisional = measured.Where(r => r.Provisional).Select(r => r.Id).ToList();
         items.Add([new Run("Provisional rows. ", RunStyle.Bold), provisional.Count == 0
             ? "None: every measured row was measured at or above the profile its rule needs."
@@ -253,7 +253,7 @@ public static class PaperWriteUp
         items.Add([new Run("Timings and memory. ", RunStyle.Bold), $"{timing.Count} rows rest on a clock or on measured process memory, which vary from run to run and with load; two back-to-back runs can differ within their intervals."]);
         items.Add([new Run("Speed against PyTorch. ", RunStyle.Bold), "The parity comparison (raccoon parity) is made against Debian 12's PyTorch 1.13 with OpenBLAS, an older and slower PyTorch than current releases, which this machine cannot install; it says how this library compares with that build, not with PyTorch at large."]);
         var needs = measured.Where(r => r.Verdict == Verdict.NotTestableHere).Select(r => r.Id).ToList();
-        if (needs.Count > 0) items.Add([new Run("Not testable here. ", RunStyle.Bold), $"{string.Join(", ", needs)} need hardware this machine lacks; they are reported, not judged."]);
+        if (needs.Count > 0) items.Add([new Run("Not testable here. ", RunStyle.Bold), $"{string.Join(", ", needs)} need{(needs.Count == 1 ? "s" : "")} hardware this machine lacks; {(needs.Count == 1 ? "it is" : "they are")} reported, not judged."]);
         var notRun = ledger.Where(r => r.Verdict == Verdict.NotRun).Select(r => r.Id).ToList();
         if (notRun.Count > 0) items.Add([new Run("Not run. ", RunStyle.Bold), $"{notRun.Count} claims were not measured in this run ({string.Join(", ", notRun.Take(12))}{(notRun.Count > 12 ? ", ..." : "")})."]);
         return items;
