@@ -208,6 +208,37 @@ public sealed class WriteUpTests
     }
 
     [Fact]
+    public void The_latex_write_up_inputs_every_table_includes_every_figure_and_compiles()
+    {
+        var (rows, result) = Sample();
+        string dir = Repo.TempDir("writeup-tex");
+        var files = PaperWriteUp.Write(dir, rows, [result], [], Machine, "reproduce");
+        string latex = Path.Combine(dir, "report", "latex");
+        string tex = File.ReadAllText(Path.Combine(latex, "writeup.tex"));
+        var (figures, tables) = PaperWriteUp.Number(rows, [result], Machine);
+        var blocks = PaperWriteUp.Compose(rows, [result], [], Machine, "reproduce", figures, tables);
+        var shown = blocks.OfType<TableBlock>().Select(b => b.Table.Name).ToList();
+        Assert.Equal(shown, System.Text.RegularExpressions.Regex.Matches(tex, @"\\input\{\.\./tables/([^}]+)\.tex\}").Select(m => m.Groups[1].Value));
+        Assert.All(shown, t => Assert.True(File.Exists(Path.Combine(latex, "..", "tables", t + ".tex"))));
+        Assert.All(figures, f => Assert.Contains($"{{../figures/{f.Name}.pdf}}", tex));
+        Assert.All(figures, f => Assert.True(File.Exists(Path.Combine(latex, "..", "figures", f.Name + ".pdf"))));
+        Assert.Contains("\\begin{abstract}", tex);
+        Assert.Matches(@"\\section\*\{\d+\. References\}", tex);
+        Assert.Matches(@"\\section\*\{\d+\. Limitations\}", tex);
+
+        ExternalTools.Require(ExternalTools.Latex);
+        var psi = new ProcessStartInfo("/usr/bin/pdflatex") { WorkingDirectory = latex, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "-interaction=nonstopmode", "-halt-on-error", "writeup.tex" }) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        string log = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, "pdflatex failed: " + string.Join("\n", log.Split('\n').Where(l => l.StartsWith('!')).Take(5)) + err.Result);
+        Assert.Equal("%PDF-"u8.ToArray(), File.ReadAllBytes(Path.Combine(latex, "writeup.pdf"))[..5]);
+        Assert.True(File.Exists(files.Pdf), "compiling the LaTeX must leave the write-up's own PDF in place");
+    }
+
+    [Fact]
     public void The_pdf_reads_back_as_text_with_its_sections_in_order()
     {
         ExternalTools.Require(ExternalTools.Poppler);

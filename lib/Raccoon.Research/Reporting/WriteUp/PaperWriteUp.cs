@@ -65,6 +65,9 @@ public static class PaperWriteUp
         var blocks = Compose(ledger, results, failures, machine, command, figures, tables);
         string html = Path.Combine(reportDir, HtmlName);
         AtomicFile.WriteAllText(html, Page(blocks));
+        Directory.CreateDirectory(Path.Combine(reportDir, TexWriteUp.Folder));
+        AtomicFile.WriteAllText(Path.Combine(reportDir, TexWriteUp.Folder, TexWriteUp.FileName),
+            TexWriteUp.Write(Title, blocks, tableFiles.Where(f => f.EndsWith(".tex", StringComparison.Ordinal)).Select(File.ReadAllText)));
         string pdf = Path.Combine(reportDir, PdfName);
         int pages = PdfLayout.Write(pdf, Title, blocks);
         return new WriteUpFiles(html, pdf, figureFiles, tableFiles, null, pages);
