@@ -243,6 +243,45 @@ public static class StaticFigure
         foreach (var t in traces.Where(t => t["type"]?.GetValue<string>() == "sunburst"))
             AddSunburstRing(plot, t);
 
+        foreach (var t in traces.Where(t => t["type"]?.GetValue<string>() == "heatmap"))
+        {
+            // z is rows of cells, the first row on top (the library's heatmaps reverse the y axis, as images do).
+            var rows = (t["z"] as JsonArray ?? []).Select(Numbers).ToList();
+            int width = rows.Count == 0 ? 0 : rows.Max(r => r.Count);
+            var z = new double[rows.Count, width];
+            for (int i = 0; i < rows.Count; i++)
+                for (int j = 0; j < width; j++)
+                    z[i, j] = j < rows[i].Count && double.IsFinite(rows[i][j]) ? rows[i][j] : double.NaN;
+            var map = plot.Add.Heatmap(z);
+            map.Colormap = t["colorscale"]?.GetValue<string>() == "Greys" ? new ScottPlot.Colormaps.Grayscale() : new ScottPlot.Colormaps.Viridis();
+            plot.Axes.SquareUnits();
+            plot.Axes.Bottom.TickLabelStyle.IsVisible = false;
+            plot.Axes.Left.TickLabelStyle.IsVisible = false;
+            plot.HideGrid();
+        }
+
+        // A 3-D line (scatter3d) drawn in an oblique projection: x to the right, z up, y receding to the upper right.
+        var lines3d = traces.Where(t => t["type"]?.GetValue<string>() == "scatter3d").ToList();
+        foreach (var t in lines3d)
+        {
+            var xs = Numbers(t["x"]);
+            var ys = Numbers(t["y"]);
+            var zs = Numbers(t["z"]);
+            int n = new[] { xs.Count, ys.Count, zs.Count }.Min();
+            var keep = Enumerable.Range(0, n).Where(k => double.IsFinite(xs[k]) && double.IsFinite(ys[k]) && double.IsFinite(zs[k])).ToList();
+            if (keep.Count == 0) continue;
+            double[] u = keep.Select(k => xs[k] + 0.45 * ys[k]).ToArray(), v = keep.Select(k => zs[k] + 0.3 * ys[k]).ToArray();
+            var s3 = plot.Add.Scatter(u, v, NextColour());
+            s3.MarkerSize = 0;
+            s3.LineWidth = 1.5f;
+            if (t["name"]?.GetValue<string>() is { Length: > 0 } name) { s3.LegendText = name; legend = true; }
+        }
+        if (lines3d.Count > 0)
+        {
+            plot.XLabel("x + 0.45 y (oblique projection of x, y, z)");
+            plot.YLabel("z + 0.3 y");
+        }
+
         if (categories.Count > 0)
         {
             var ticks = categories.Select((c, k) => new ScottPlot.Tick(k, c)).ToArray();

@@ -138,6 +138,9 @@ public sealed class WriteUpTests
             Charts.Sunburst("sunburst", ["all", "enc", "dec"], ["model", "encoder", "decoder"], ["", "all", "all"], [10, 6, 4]),
             Charts.Grid("grid", 1, 2, Charts.Lines("l", "x", "y", false, false, line), Charts.Bars("b", "y", false, ["p", "q"], new BarSeries("s", [1, 2]))),
             Charts.Forest("forest", "ratio", true, 1, [new ForestRow("R0-01 x", 0.2, 0.1, 0.4, 0.5, 2, "#c62828"), new ForestRow("R0-02 y", 1.1, null, null, null, null, "#2e7d32")]),
+            // Kinds experiments write as Plotly JSON themselves: a heatmap (rendered glyphs) and 3-D lines (Lorenz paths).
+            new Figure("heatmap", """{"data":[{"type":"heatmap","z":[[0,1,0],[1,1,1],[0,1,0]],"colorscale":"Greys"}],"layout":{"yaxis":{"autorange":"reversed"}}}"""),
+            new Figure("3-D lines", """{"data":[{"type":"scatter3d","mode":"lines","name":"a","x":[0,1,2],"y":[0,1,0],"z":[0,2,1]},{"type":"scatter3d","mode":"lines","name":"b","x":[1,2,3],"y":[1,0,1],"z":[2,0,1]}],"layout":{}}"""),
         };
         foreach (var f in figures)
         {
