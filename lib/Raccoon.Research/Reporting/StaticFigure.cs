@@ -105,6 +105,9 @@ public static class StaticFigure
         return stream.ToArray();
     }
 
+    /// <summary>The Plotly trace kinds drawn here.</summary>
+    public static readonly IReadOnlySet<string> Known = new HashSet<string> { "scatter", "bar", "box", "sunburst", "heatmap", "scatter3d" };
+
     static int Suffix(string? axis) => axis is null || axis.Length <= 1 ? 1 : int.Parse(axis[1..], CultureInfo.InvariantCulture);
 
     static ScottPlot.Plot Build(IReadOnlyList<JsonObject> traces, JsonObject? xAxis, JsonObject? yAxis, JsonObject layout, float fontScale)
@@ -281,6 +284,11 @@ public static class StaticFigure
             plot.XLabel("x + 0.45 y (oblique projection of x, y, z)");
             plot.YLabel("z + 0.3 y");
         }
+
+        // A trace kind this drawing does not know is named on the figure, never silently left out.
+        var unknown = traces.Select(t => t["type"]?.GetValue<string>() ?? "?").Where(k => !Known.Contains(k)).Distinct().ToList();
+        if (unknown.Count > 0)
+            plot.Add.Annotation($"not drawn here ({string.Join(", ", unknown)}): see the HTML write-up", ScottPlot.Alignment.UpperCenter);
 
         if (categories.Count > 0)
         {

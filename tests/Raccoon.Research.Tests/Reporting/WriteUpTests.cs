@@ -161,6 +161,15 @@ public sealed class WriteUpTests
             }
             Assert.Equal("%PDF-"u8.ToArray(), StaticFigure.Pdf(f)[..5]);
         }
+        // Every trace kind the library writes (Charts, and experiments that write Plotly JSON themselves) is one the
+        // static drawing knows; axis types and shapes are not traces.
+        var written = Directory.EnumerateFiles(Path.Combine(Repo.Root, "lib", "Raccoon.Research"), "*.cs", SearchOption.AllDirectories)
+            .SelectMany(f => System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(f), @"\[""type""\] = ""([a-z0-9]+)""").Select(m => m.Groups[1].Value))
+            .Where(k => k is not ("log" or "linear" or "category" or "rect" or "line" or "data")).Distinct().ToList();
+        Assert.Contains("heatmap", written);
+        Assert.All(written, k => Assert.Contains(k, StaticFigure.Known));
+        string unknown = System.Text.Encoding.UTF8.GetString(StaticFigure.Svg(new Figure("pie", """{"data":[{"type":"pie","values":[1,2]}],"layout":{}}""")));
+        Assert.Contains("not drawn here (pie)", unknown);
     }
 
     [Fact]
