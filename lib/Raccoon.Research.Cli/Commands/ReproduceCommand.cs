@@ -52,8 +52,14 @@ static class ReproduceCommand
             // The notebooks run after the ledger is written (they show it) and before the report (it links them).
             var notebooks = parse.GetValue(noNotebooks) || options.Shard is not null ? [] : RepositoryNotebooks();
             IReadOnlyList<NotebookOutcome> notebookOutcomes = [];
+            int nnpackSaid = 0;
             var progress = new Progress<ExperimentProgress>(p =>
-                Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {p.Experiment}: {p.Status}{(p.Fraction is double f && f is > 0 and < 1 ? $" ({f:P0})" : "")}"));
+            {
+                // Once, in place of the warning libtorch would print on every convolution (Runtime/Nnpack.cs).
+                if (TorchRuntime.NnpackNote is { } note && Interlocked.Exchange(ref nnpackSaid, 1) == 0)
+                    Console.Error.WriteLine($"reproduce: {note}.");
+                Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {p.Experiment}: {p.Status}{(p.Fraction is double f && f is > 0 and < 1 ? $" ({f:P0})" : "")}");
+            });
             Action<IReadOnlyList<LedgerRow>> afterLedger = _ =>
             {
                 if (notebooks.Count > 0)

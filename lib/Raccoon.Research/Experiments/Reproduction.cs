@@ -71,7 +71,7 @@ public static class Reproduction
         var machine = MachineContext.Current();
         string report = HtmlReport.Write(options.OutDir, ledger, all, failures, machine);
         var writeUp = PaperWriteUp.Write(options.OutDir, ledger, all, failures, machine, CommandLine(options));
-        progress?.Report(new ExperimentProgress("write-up", writeUp.Warning ?? $"{writeUp.Html}, {writeUp.Pdf}; {writeUp.Figures.Count} figure files, {writeUp.Tables.Count} table files under report/", 1));
+        progress?.Report(new ExperimentProgress("write-up", writeUp.Warning ?? $"{writeUp.Html}, {writeUp.Pdf} ({writeUp.Pages} pages); {writeUp.Figures.Count} figure files, {writeUp.Tables.Count} table files under report/", 1));
         return new ReproductionOutcome(ledger, results, failures, report);
     }
 

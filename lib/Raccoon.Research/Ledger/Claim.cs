@@ -51,10 +51,12 @@ public sealed record VerdictRule(string Kind, double? Tolerance = null, string? 
     }
 }
 
-/// <summary>One claim of one document, as kept in Ledger/claims.json.</summary>
+/// <summary>One claim of one document, as kept in Ledger/claims.json: <paramref name="Short"/> is its title in a few
+/// words (tables, headings), <paramref name="Text"/> what the document claims, <paramref name="Method"/> how this
+/// project was asked to test it (kept apart from the claim, null where the claim says it all).</summary>
 public sealed record Claim(
     string Id, string Document, string Source, string Title, string Text,
-    ClaimedFigure Claimed, VerdictRule Rule, string Notebook)
+    ClaimedFigure Claimed, VerdictRule Rule, string Notebook, string? Short = null, string? Method = null)
 {
     /// <summary>"R0" for "R0-01": the document's prefix.</summary>
     public string Prefix => Id[..Id.IndexOf('-')];
@@ -83,7 +85,7 @@ public static class ClaimCatalog
     }
 
     sealed record Row(string Id, string Document, string Source, string Title, string Claim,
-        ClaimedFigure Claimed, VerdictRule Rule, string Notebook);
+        ClaimedFigure Claimed, VerdictRule Rule, string Notebook, string? Short, string? Method);
 
     static IReadOnlyList<Claim> Load()
     {
@@ -99,7 +101,9 @@ public static class ClaimCatalog
     {
         var rows = JsonSerializer.Deserialize<List<Row>>(json, Json.Options) ?? throw new InvalidDataException("claims.json is empty");
         var claims = rows.Select(r => new Claim(r.Id, r.Document, r.Source, r.Title, r.Claim, r.Claimed,
-            r.Rule ?? throw new InvalidDataException($"claim {r.Id} has no rule"), r.Notebook)).ToList();
+            r.Rule ?? throw new InvalidDataException($"claim {r.Id} has no rule"), r.Notebook,
+            string.IsNullOrWhiteSpace(r.Short) ? throw new InvalidDataException($"claim {r.Id} has no short title") : r.Short.Trim(),
+            string.IsNullOrWhiteSpace(r.Method) ? null : r.Method.Trim())).ToList();
         var duplicate = claims.GroupBy(c => c.Id).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new InvalidDataException($"claims.json lists claim {duplicate.Key} twice");
         foreach (var c in claims) VerdictRules.Validate(c);

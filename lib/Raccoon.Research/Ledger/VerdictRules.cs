@@ -44,6 +44,24 @@ public static class VerdictRules
 
     public const double DefaultNoEffect = 1.1;
 
+    /// <summary>Where the claim's rule says holds, as factors of the claimed figure (measured / claimed), read off the
+    /// rule itself on a fine logarithmic grid from 1/1000 to 1000: the tolerance band a forest plot draws. Null for a
+    /// rule that compares no factor (accuracy and points rules compare points; conditions compare named figures).</summary>
+    public static (double Low, double High)? HoldsBand(Claim claim)
+    {
+        if (claim.Rule.Kind is not ("ratio" or "count" or "value") || claim.Claimed.Value is not double c || c == 0) return null;
+        double lo = double.NaN, hi = double.NaN;
+        for (int i = -3000; i <= 3000; i++)
+        {
+            double f = Math.Pow(10, i / 1000.0);
+            if (Decide(claim.Rule, claim.Claimed, c * f) != Verdict.Holds) continue;
+            if (double.IsNaN(lo)) lo = f;
+            hi = f;
+        }
+        return double.IsNaN(lo) ? null : (lo, hi);
+    }
+
+
     /// <summary>A judged verdict made of several parts, each decided yes (true), no (false) or undecided (null, its
     /// interval crosses its boundary): holds when all parts hold, partly when some do, fails when none does; where
     /// deciding the undecided parts either way would change that verdict, inconclusive.</summary>

@@ -14,6 +14,10 @@ public sealed record PointSeries(string Name, IReadOnlyList<double> X, IReadOnly
 /// <summary>A named sample drawn as one box (median, quartiles, whiskers, outliers).</summary>
 public sealed record BoxSeries(string Name, IReadOnlyList<double> Values);
 
+/// <summary>One row of a forest plot: a labelled estimate with its interval (optional) and the band where it counts
+/// as agreeing (optional), drawn in <paramref name="Colour"/>.</summary>
+public sealed record ForestRow(string Label, double Value, double? Low, double? High, double? BandLow, double? BandHigh, string Colour);
+
 /// <summary>
 /// The library's charts, written as Plotly figure JSON (data and layout) by hand. No Plotly.NET: the
 /// .NET Interactive kernel cannot load Plotly.NET 6 (it ships an older FSharp.Core), and plotly.js draws
@@ -99,6 +103,51 @@ public static class Charts
             data.Add(new JsonObject { ["type"] = "box", ["name"] = s.Name, ["y"] = Numbers(s.Values), ["boxpoints"] = "outliers" });
         }
         return Make(title, data, Layout(CategoryAxis(), Axis(yTitle, logY)));
+    }
+
+    /// <summary>A forest plot: one row per estimate, top to bottom, its point and interval on a shared x axis (logarithmic
+    /// where <paramref name="logX"/>), each row's band shaded behind it and a dashed line at <paramref name="reference"/>.</summary>
+    public static Figure Forest(string title, string xTitle, bool logX, double reference, IReadOnlyList<ForestRow> rows)
+    {
+        Require(rows.Count > 0, "a forest plot needs at least one row");
+        foreach (var r in rows) Require(!logX || r.Value > 0, $"forest row '{r.Label}' has a value of {r.Value} on a log axis");
+        var indices = Enumerable.Range(0, rows.Count).Select(i => (double)i).ToList();
+        var trace = new JsonObject
+        {
+            ["type"] = "scatter", ["mode"] = "markers", ["name"] = title, ["x"] = Numbers(rows.Select(r => r.Value)), ["y"] = Numbers(indices),
+            ["marker"] = new JsonObject { ["color"] = Strings(rows.Select(r => r.Colour)), ["size"] = 9 },
+            ["error_x"] = new JsonObject
+            {
+                ["type"] = "data", ["symmetric"] = false,
+                ["array"] = Numbers(rows.Select(r => r.High is double h ? h - r.Value : double.NaN)),
+                ["arrayminus"] = Numbers(rows.Select(r => r.Low is double l ? r.Value - l : double.NaN)),
+                ["thickness"] = 2, ["width"] = 0,
+            },
+        };
+        var shapes = new JsonArray();
+        for (int i = 0; i < rows.Count; i++)
+            if (rows[i].BandLow is double bl && rows[i].BandHigh is double bh)
+                shapes.Add(new JsonObject
+                {
+                    ["type"] = "rect", ["xref"] = "x", ["yref"] = "y", ["x0"] = bl, ["x1"] = bh, ["y0"] = i - 0.4, ["y1"] = i + 0.4,
+                    ["fillcolor"] = "#2e7d32", ["opacity"] = 0.15, ["line"] = new JsonObject { ["width"] = 0 }, ["layer"] = "below",
+                });
+        shapes.Add(new JsonObject
+        {
+            ["type"] = "line", ["xref"] = "x", ["yref"] = "y", ["x0"] = reference, ["x1"] = reference, ["y0"] = -0.5, ["y1"] = rows.Count - 0.5,
+            ["line"] = new JsonObject { ["color"] = "#444444", ["dash"] = "dash", ["width"] = 1 },
+        });
+        var y = new JsonObject
+        {
+            ["type"] = "linear", ["tickvals"] = Numbers(indices), ["ticktext"] = Strings(rows.Select(r => r.Label)),
+            ["autorange"] = "reversed", ["tickfont"] = new JsonObject { ["size"] = 10 },
+        };
+        var layout = Layout(Axis(xTitle, logX), y);
+        layout["height"] = 22 * rows.Count + 110;
+        layout["margin"] = new JsonObject { ["l"] = 290, ["r"] = 20, ["t"] = 20, ["b"] = 60 };
+        layout["shapes"] = shapes;
+        layout["showlegend"] = false;
+        return Make(title, [trace], layout);
     }
 
     /// <summary>A sunburst of a tree: each node names its parent by id ("" for the root); with

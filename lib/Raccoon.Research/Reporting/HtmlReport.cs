@@ -164,7 +164,7 @@ public static class HtmlReport
             string href = outDir is not null && File.Exists(Path.Combine(outDir, "notebooks", nb)) ? $"../notebooks/{nb}" : $"../../{r.Notebook}";
             var result = results?.FirstOrDefault(x => x.Experiment == r.Experiment);
             sb.Append("<tr id=\"").Append(r.Id).Append("\" class=\"claim\"><td><a href=\"#").Append(r.Id).Append("\">").Append(r.Id).Append("</a></td><td title=\"")
-              .Append(Html.Escape(r.Claim)).Append("\">").Append(Html.Escape(LedgerDigest.ShortClaim(r.Claim)))
+              .Append(Html.Escape(r.Claim)).Append("\">").Append(Html.Escape(LedgerDigest.ShortTitle(r)))
               .Append("</td><td>").Append(Html.Escape(r.Claimed)).Append("</td><td class=\"measured\">").Append(Html.Escape(LedgerDigest.ShortMeasured(r))).Append(KindNote(r))
               .Append("</td><td>").Append(VerdictBadge(r.Verdict)).Append("</td><td>")
               .Append(r.Provisional || r.Converged == false ? $"<span class=\"provisional\">{Html.Escape(LedgerDigest.Status(r))}</span>" : Html.Escape(LedgerDigest.Status(r)))

@@ -15,16 +15,13 @@ public static class LedgerDigest
     public static readonly IReadOnlyList<Verdict> Order =
         [Verdict.Holds, Verdict.Partly, Verdict.Fails, Verdict.Inconclusive, Verdict.Inconsistent, Verdict.Reported, Verdict.NotTestableHere, Verdict.NotRun];
 
-    /// <summary>The claim in a few words: the text before its first colon where that is short, else its first words.</summary>
-    public static string ShortClaim(string claim, int max = 60)
-    {
-        string text = claim.Trim();
-        int colon = text.IndexOf(':');
-        if (colon > 0 && colon <= max) return text[..colon];
-        int stop = text.IndexOfAny(['.', ';', '(']);
-        if (stop > 0 && stop <= max) return text[..stop].TrimEnd();
-        return Clip(text, max);
-    }
+    /// <summary>The claim's short title from claims.json ("Gradient computation speed-up"); for a row of a claim the
+    /// catalog no longer lists (an old ledger), the claim's words clipped at a word.</summary>
+    public static string ShortTitle(LedgerRow row) =>
+        ClaimCatalog.All.FirstOrDefault(c => c.Id == row.Id)?.Short ?? Clip(row.Claim, 60);
+
+    /// <summary>How the claim was to be tested, where claims.json keeps it apart from the claim; else null.</summary>
+    public static string? Method(string claimId) => ClaimCatalog.All.FirstOrDefault(c => c.Id == claimId)?.Method;
 
     /// <summary>The measured figure in one short line: the number the rule compared (with its interval), else the words clipped.</summary>
     public static string ShortMeasured(LedgerRow row, int max = 70)
@@ -87,6 +84,33 @@ public static class LedgerDigest
         json["layout"]!["barmode"] = "stack";
         json["layout"]!["margin"]!["b"] = 110; // room for the documents' names, drawn slanted under narrow bars
         return (figure with { PlotlyJson = json.ToJsonString() }).Named("verdicts-per-document");
+    }
+
+    /// <summary>Every numeric claim at once: measured / claimed on a log axis, with the interval of the figure the rule read
+    /// and the band where the rule says holds (from the rule itself, <see cref="VerdictRules.HoldsBand"/>), a point in the
+    /// verdict's colour; null where no row has a factor.</summary>
+    public static Figure? ForestChart(IReadOnlyList<LedgerRow> ledger)
+    {
+        var rows = new List<ForestRow>();
+        foreach (var r in ledger)
+        {
+            if (r.Factor is not double f || !(f > 0) || !double.IsFinite(f)) continue;
+            var claim = ClaimCatalog.All.FirstOrDefault(c => c.Id == r.Id);
+            if (claim?.Claimed.Value is not double claimed || claimed == 0) continue;
+            var interval = claim.Rule.Figure is { } name ? r.Figures?.FirstOrDefault(q => q.Name == name)?.Interval : r.Interval;
+            double? lo = null, hi = null;
+            if (interval is { } i && i.Low / claimed > 0 && i.High / claimed > 0)
+            {
+                lo = Math.Min(i.Low, i.High) / claimed;
+                hi = Math.Max(i.Low, i.High) / claimed;
+                if (claimed < 0) (lo, hi) = (Math.Min(i.High / claimed, i.Low / claimed), Math.Max(i.High / claimed, i.Low / claimed));
+            }
+            var band = VerdictRules.HoldsBand(claim);
+            rows.Add(new ForestRow($"{r.Id} {Clip(ShortTitle(r), 50)}{(r.Provisional ? " (prov.)" : "")}", f, lo, hi,
+                band is { } b ? Math.Max(b.Low, 1e-3) : null, band is { } b2 ? Math.Min(b2.High, 1e3) : null, HtmlReport.Colour(r.Verdict)));
+        }
+        return rows.Count == 0 ? null : Charts.Forest("Measured against claimed, every numeric claim", "measured / claimed (log scale); shaded: where the rule says holds",
+            true, 1, rows).Named("forest");
     }
 
     /// <summary>The unit of the claim's figure, from the catalog ("" where it has none).</summary>

@@ -28,6 +28,7 @@ public static class TorchRuntime
             {
                 Preload();
                 torch.InitializeDeviceType(DeviceType.CPU);
+                Nnpack.SwitchOffWhereUnsupported(NativeFolder());
                 _loaded = true;
             }
             int n = threads ?? Environment.ProcessorCount;
@@ -68,6 +69,10 @@ public static class TorchRuntime
         }
         return null;
     }
+
+    /// <summary>Where libtorch's NNPACK cannot run on this CPU and was switched off (see <see cref="Nnpack"/>): one line
+    /// saying so, for a command to print once instead of libtorch's warning on every convolution; null otherwise.</summary>
+    public static string? NnpackNote => Nnpack.Note;
 
     /// <summary>TorchSharp's package version (informational version of its assembly).</summary>
     public static string TorchSharpVersion =>

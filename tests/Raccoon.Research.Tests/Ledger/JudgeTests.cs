@@ -152,7 +152,7 @@ public class JudgeTests
     public void A_tolerance_band_reaching_into_the_no_effect_band_is_refused_when_the_claims_load()
     {
         const string json = """
-            [{"id": "Z1-01", "document": "999", "source": "s", "title": "t", "claim": "c", "notebook": "n",
+            [{"id": "Z1-01", "document": "999", "source": "s", "title": "t", "short": "s", "claim": "c", "notebook": "n",
               "claimed": {"text": "1.6x", "value": 1.6}, "rule": {"kind": "ratio", "tolerance": 2, "reason": "r"}}]
             """;
         Assert.Contains("no-effect band", Assert.Throws<InvalidDataException>(() => ClaimCatalog.Parse(json)).Message);

@@ -69,7 +69,7 @@ public class RuleValidationTests
     public void Loading_a_catalog_with_an_impossible_rule_fails_naming_the_claim()
     {
         const string json = """
-            [{"id": "Z1-01", "document": "009", "source": "s", "title": "t", "claim": "c", "notebook": "notebooks/z.ipynb",
+            [{"id": "Z1-01", "document": "009", "source": "s", "title": "t", "short": "s", "claim": "c", "notebook": "notebooks/z.ipynb",
               "claimed": {"text": "~50%", "value": 50}, "rule": {"kind": "value", "tolerance": 0.01, "reason": "r"}}]
             """;
         Assert.Contains("Z1-01", Assert.Throws<InvalidDataException>(() => ClaimCatalog.Parse(json)).Message);

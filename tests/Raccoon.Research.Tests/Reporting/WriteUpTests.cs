@@ -10,9 +10,11 @@ using Raccoon.Research.Tests.Support;
 namespace Raccoon.Research.Tests.Reporting;
 
 /// <summary>
-/// The report and the paper-style write-up as a reader sees them: rendered in headless chromium (no chart
-/// box overlaps another element, every chart draws its traces) and the PDF read back with poppler-utils
-/// (its sections and pages). The ledger and results are made by hand, so no torch runs here.
+/// The report and the paper-style write-up as a reader sees them: the PDF and the figure files made in process, the
+/// PDF read back with poppler-utils (its sections and pages), and the HTML pages rendered in headless chromium (no
+/// chart box overlaps another element, every chart draws its traces). The poppler and chromium checks are skipped,
+/// saying so, where those Debian packages are missing (.ci/run installs them). The ledger and results are made by
+/// hand, so no torch runs here.
 /// </summary>
 public sealed class WriteUpTests
 {
@@ -69,6 +71,11 @@ public sealed class WriteUpTests
         Assert.Contains(PaperWriteUp.TallyWords([.. rows.Where(r => r.Verdict != Verdict.NotRun)]), text);
         Assert.Contains("1 is inconsistent", text);
         Assert.Contains("provisional", text);
+        // The findings, not only the tallies: the largest discrepancy with how far off it is, and the contradiction by name.
+        Assert.Contains("The largest discrepancies: R0-02 (Inference latency per batch), claimed 50.0 x faster inference, measured 1.3: 38.5x short of the claim (partly); " +
+            "R0-01 (Parameter counts, Original vs Alternative), claimed 31.0 x fewer parameters, measured 6.2: 5.0x short of the claim (partly).", text);
+        Assert.Contains("The document and its upstream code lead to different verdicts in R0-01", text);
+        Assert.Contains("The document contradicts itself in R0-12 (Summary table, and the document against itself)", text);
         var tally = LedgerDigest.Tally(rows);
         Assert.Equal("all", tally.Rows[^1][0]);
         Assert.Equal("1", tally.Rows[^1][tally.Columns.ToList().IndexOf("inconsistent")]);
@@ -80,17 +87,192 @@ public sealed class WriteUpTests
     }
 
     [Fact]
-    public void Without_chromium_the_write_up_still_writes_html_and_tables_and_says_what_is_missing()
+    public void The_write_up_its_pdf_and_every_figure_file_are_made_in_process()
     {
         var (rows, result) = Sample();
-        string dir = Repo.TempDir("writeup-nochromium");
-        var files = PaperWriteUp.Write(dir, rows, [result], [], Machine, "reproduce", useChromium: false);
-        Assert.Null(files.Pdf);
-        Assert.Empty(files.Figures);
-        Assert.Contains("chromium", files.Warning);
-        Assert.Contains(Html.Escape("need Debian's chromium"), File.ReadAllText(files.Html));
-        Assert.All(files.Tables, f => Assert.True(File.Exists(f), f));
+        string dir = Repo.TempDir("writeup-inprocess");
+        var files = PaperWriteUp.Write(dir, rows, [result], [], Machine, "reproduce");
+        Assert.Null(files.Warning);
+        Assert.NotNull(files.Pdf);
+        Assert.True(files.Pages > 0, "the PDF has no page");
+        Assert.Equal("%PDF-"u8.ToArray(), File.ReadAllBytes(files.Pdf!)[..5]);
+        var (figures, tables) = PaperWriteUp.Number(rows, [result], Machine);
+        // Every numbered figure as SVG, PNG and PDF; the tally, the forest plot and the experiment's four.
+        Assert.Equal(2 + result.Figures.Count, figures.Count);
+        Assert.Contains(figures, f => f.Name == "figure-02-forest");
+        Assert.Equal(3 * figures.Count, files.Figures.Count);
+        foreach (var f in files.Figures)
+        {
+            byte[] bytes = File.ReadAllBytes(f);
+            Assert.True(bytes.Length > 500, $"{f} is only {bytes.Length} bytes");
+            switch (Path.GetExtension(f))
+            {
+                case ".svg": Assert.Contains("<svg", System.Text.Encoding.UTF8.GetString(bytes)); break;
+                case ".png": Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]); break;
+                case ".pdf": Assert.Equal("%PDF-"u8.ToArray(), bytes[..5]); break;
+                default: Assert.Fail($"unexpected figure file {f}"); break;
+            }
+        }
+        Assert.Equal(3 * tables.Count, files.Tables.Count);
         Assert.Contains(files.Tables, f => f.EndsWith("-write-up-check-counts.tex", StringComparison.Ordinal));
+
+        string html = File.ReadAllText(files.Html);
+        foreach (var part in new[] { "id=\"abstract\"", "id=\"limitations\"", "id=\"references\"", "id=\"figure-02-forest\"",
+                     "R0-01. Parameter counts, Original vs Alternative", "how far off: claimed 31.0 x fewer parameters, measured 6.2: 5.0x short of the claim",
+                     "boomertechnodev/latent_trajectory_transformer", "69aa104b76e1",
+                     "2 of 3 measured rows are provisional, measured below the profile their rule needs (R0-02, R0-12)", "000_d1aa5fd3e7c7b882.txt", "Debian 12&#39;s PyTorch 1.13" })
+            Assert.Contains(part, html);
+        Assert.DoesNotContain("chromium", html);
+    }
+
+    [Fact]
+    public void Every_chart_kind_draws_as_svg_png_and_pdf_without_a_browser()
+    {
+        var line = new LineSeries("loss", [1, 10, 100], [0.9, 0.3, 0.1]);
+        var figures = new[]
+        {
+            Charts.Lines("lines, log axes", "step", "loss", true, true, line),
+            Charts.Bars("bars", "ms", true, ["a", "b"], new BarSeries("x", [1, 100]), new BarSeries("y", [10, 20])),
+            Charts.Points("labelled points", "ms", "accuracy", true, false, new PointSeries("models", [1, 10], [0.8, 0.9], ["tiny", "full"])),
+            Charts.Boxes("boxes", "ms", false, new BoxSeries("a", [1, 2, 3, 2.5, 9]), new BoxSeries("b", [2, 3, 4])),
+            Charts.Sunburst("sunburst", ["all", "enc", "dec"], ["model", "encoder", "decoder"], ["", "all", "all"], [10, 6, 4]),
+            Charts.Grid("grid", 1, 2, Charts.Lines("l", "x", "y", false, false, line), Charts.Bars("b", "y", false, ["p", "q"], new BarSeries("s", [1, 2]))),
+            Charts.Forest("forest", "ratio", true, 1, [new ForestRow("R0-01 x", 0.2, 0.1, 0.4, 0.5, 2, "#c62828"), new ForestRow("R0-02 y", 1.1, null, null, null, null, "#2e7d32")]),
+            // Kinds experiments write as Plotly JSON themselves: a heatmap (rendered glyphs) and 3-D lines (Lorenz paths).
+            new Figure("heatmap", """{"data":[{"type":"heatmap","z":[[0,1,0],[1,1,1],[0,1,0]],"colorscale":"Greys"}],"layout":{"yaxis":{"autorange":"reversed"}}}"""),
+            new Figure("3-D lines", """{"data":[{"type":"scatter3d","mode":"lines","name":"a","x":[0,1,2],"y":[0,1,0],"z":[0,2,1]},{"type":"scatter3d","mode":"lines","name":"b","x":[1,2,3],"y":[1,0,1],"z":[2,0,1]}],"layout":{}}"""),
+        };
+        foreach (var f in figures)
+        {
+            string svg = System.Text.Encoding.UTF8.GetString(StaticFigure.Svg(f));
+            Assert.Contains("<svg", svg);
+            Assert.True(System.Text.RegularExpressions.Regex.Matches(svg, "<path|<rect|<polyline|<line").Count > 5, $"{f.Title}: the SVG draws almost nothing");
+            var png = StaticFigure.Png(f, 300, 1);
+            using (var bitmap = SkiaSharp.SKBitmap.Decode(png))
+            {
+                Assert.Equal(300, bitmap.Width);
+                Assert.Equal(f.Height(), bitmap.Height);
+                // Something besides the white background is drawn.
+                int inked = 0;
+                for (int y = 0; y < bitmap.Height; y += 3)
+                    for (int x = 0; x < bitmap.Width; x += 3)
+                        if (bitmap.GetPixel(x, y) != SkiaSharp.SKColors.White) inked++;
+                Assert.True(inked > 50, $"{f.Title}: only {inked} inked samples");
+            }
+            Assert.Equal("%PDF-"u8.ToArray(), StaticFigure.Pdf(f)[..5]);
+        }
+        // Every trace kind the library writes (Charts, and experiments that write Plotly JSON themselves) is one the
+        // static drawing knows; axis types and shapes are not traces.
+        var written = Directory.EnumerateFiles(Path.Combine(Repo.Root, "lib", "Raccoon.Research"), "*.cs", SearchOption.AllDirectories)
+            .SelectMany(f => System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(f), @"\[""type""\] = ""([a-z0-9]+)""").Select(m => m.Groups[1].Value))
+            .Where(k => k is not ("log" or "linear" or "category" or "rect" or "line" or "data")).Distinct().ToList();
+        Assert.Contains("heatmap", written);
+        Assert.All(written, k => Assert.Contains(k, StaticFigure.Known));
+        string unknown = System.Text.Encoding.UTF8.GetString(StaticFigure.Svg(new Figure("pie", """{"data":[{"type":"pie","values":[1,2]}],"layout":{}}""")));
+        Assert.Contains("not drawn here (pie)", unknown);
+    }
+
+    [Fact]
+    public void The_forest_plot_puts_each_numeric_row_on_its_rule_band()
+    {
+        var (rows, _) = Sample();
+        // R0-01: ratio, claimed 31x, tolerance 2: holds from 15.5x to 62x, a band of [0.5, 2] around the claim.
+        var band = VerdictRules.HoldsBand(ClaimCatalog.Get("R0-01"))!.Value;
+        Assert.Equal(0.5, band.Low, 2);
+        Assert.Equal(2.0, band.High, 2);
+        Assert.Null(VerdictRules.HoldsBand(ClaimCatalog.Get("R0-12"))); // a conditions rule compares no factor
+        var forest = JsonNode.Parse(LedgerDigest.ForestChart(rows)!.PlotlyJson)!;
+        var labels = forest["layout"]!["yaxis"]!["ticktext"]!.AsArray().Select(l => l!.GetValue<string>()).ToList();
+        Assert.Equal(rows.Count(r => r.Factor is > 0), labels.Count);
+        Assert.Contains("R0-01 Parameter counts, Original vs Alternative", labels);
+        int i = labels.IndexOf("R0-01 Parameter counts, Original vs Alternative");
+        Assert.Equal(6.2 / 31, forest["data"]![0]!["x"]![i]!.GetValue<double>(), 6);
+        var shape = forest["layout"]!["shapes"]!.AsArray().First(s => s!["type"]!.GetValue<string>() == "rect" && s["y0"]!.GetValue<double>() == i - 0.4)!;
+        Assert.Equal(0.5, shape["x0"]!.GetValue<double>(), 2);
+    }
+
+    [Fact]
+    public void Every_claim_has_its_own_short_title_and_the_tables_show_it_whole()
+    {
+        Assert.All(ClaimCatalog.All, c =>
+        {
+            Assert.False(string.IsNullOrWhiteSpace(c.Short), c.Id);
+            Assert.InRange(c.Short!.Length, 8, 55);
+            // Not what a cut of the claim at its first full stop or bracket left ("Gradient computation 45" of "45.6 ms",
+            // "Activation memory O" of "O(n^2 + nd)"): the claim's own start, stopped inside a number or a formula.
+            bool cut = c.Text.StartsWith(c.Short, StringComparison.Ordinal) && c.Text.Length > c.Short.Length + 1
+                && c.Text[c.Short.Length] is '.' or '(' && c.Text[c.Short.Length + 1] != ' ';
+            Assert.False(cut, $"{c.Id}'s short title '{c.Short}' is its claim cut short");
+            Assert.DoesNotContain("…", c.Short);
+        });
+        Assert.Equal(ClaimCatalog.All.Count, ClaimCatalog.All.Select(c => c.Short).Distinct().Count());
+        Assert.Equal("Gradient computation speed-up", ClaimCatalog.Get("T1-08").Short);
+        Assert.Equal("Model size on disk", ClaimCatalog.Get("G3-05").Short);
+        // The implementer's instructions are kept apart from the claim.
+        Assert.Equal("Try it.", ClaimCatalog.Get("G3-07").Method);
+        Assert.DoesNotContain("Try it", ClaimCatalog.Get("G3-07").Text);
+
+        var (rows, result) = Sample();
+        var (_, tables) = PaperWriteUp.Number(rows, [result], Machine);
+        var claims = tables.Where(t => t.Name.EndsWith("-claims", StringComparison.Ordinal)).SelectMany(t => t.Table.Rows).ToList();
+        Assert.All(claims, r => Assert.Equal(ClaimCatalog.Get(r[0]).Short, r[1]));
+        Assert.Contains("<td title=\"" + Html.Escape(ClaimCatalog.Get("T1-08").Text) + "\">Gradient computation speed-up</td>", HtmlReport.LedgerTable(rows));
+    }
+
+    [Fact]
+    public void The_latex_write_up_inputs_every_table_includes_every_figure_and_compiles()
+    {
+        var (rows, result) = Sample();
+        string dir = Repo.TempDir("writeup-tex");
+        var files = PaperWriteUp.Write(dir, rows, [result], [], Machine, "reproduce");
+        string latex = Path.Combine(dir, "report", "latex");
+        string tex = File.ReadAllText(Path.Combine(latex, "writeup.tex"));
+        var (figures, tables) = PaperWriteUp.Number(rows, [result], Machine);
+        var blocks = PaperWriteUp.Compose(rows, [result], [], Machine, "reproduce", figures, tables);
+        var shown = blocks.OfType<TableBlock>().Select(b => b.Table.Name).ToList();
+        Assert.Equal(shown, System.Text.RegularExpressions.Regex.Matches(tex, @"\\input\{\.\./tables/([^}]+)\.tex\}").Select(m => m.Groups[1].Value));
+        Assert.All(shown, t => Assert.True(File.Exists(Path.Combine(latex, "..", "tables", t + ".tex"))));
+        Assert.All(figures, f => Assert.Contains($"{{../figures/{f.Name}.pdf}}", tex));
+        Assert.All(figures, f => Assert.True(File.Exists(Path.Combine(latex, "..", "figures", f.Name + ".pdf"))));
+        Assert.Contains("\\begin{abstract}", tex);
+        Assert.Matches(@"\\section\*\{\d+\. References\}", tex);
+        Assert.Matches(@"\\section\*\{\d+\. Limitations\}", tex);
+
+        ExternalTools.Require(ExternalTools.Latex);
+        var psi = new ProcessStartInfo("/usr/bin/pdflatex") { WorkingDirectory = latex, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "-interaction=nonstopmode", "-halt-on-error", "writeup.tex" }) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        string log = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, "pdflatex failed: " + string.Join("\n", log.Split('\n').Where(l => l.StartsWith('!')).Take(5)) + err.Result);
+        Assert.Equal("%PDF-"u8.ToArray(), File.ReadAllBytes(Path.Combine(latex, "writeup.pdf"))[..5]);
+        Assert.True(File.Exists(files.Pdf), "compiling the LaTeX must leave the write-up's own PDF in place");
+    }
+
+    [Fact]
+    public void The_pdf_reads_back_as_text_with_its_sections_in_order()
+    {
+        ExternalTools.Require(ExternalTools.Poppler);
+        var (rows, result) = Sample();
+        string dir = Repo.TempDir("writeup-pdf");
+        var files = PaperWriteUp.Write(dir, rows, [result], [], Machine, "dotnet run --project lib/Raccoon.Research.Cli -- reproduce --profile quick");
+        string text = Poppler("pdftotext", files.Pdf!, "-");
+        string flat = System.Text.RegularExpressions.Regex.Replace(text, @"\s+", " ");
+        int at = 0;
+        foreach (var heading in new[] { PaperWriteUp.Title, "Abstract", "1. Methods", "Table 1.", "2. Results at a glance", "Figure 1.", "Figure 2.", "3. Document 000",
+                     "R0-01. Parameter counts, Original vs Alternative", "Document 004", "Contradictions found", "Limitations", "References", "Files" })
+        {
+            int next = flat.IndexOf(heading, at, StringComparison.Ordinal);
+            Assert.True(next >= 0, $"'{heading}' is not in the PDF's text after position {at}");
+            at = next;
+        }
+        foreach (var part in new[] { "provisional (needs standard)", "inconsistent", "H4-02", "5.0x short of the claim", "4c5ff21af7d9" })
+            Assert.Contains(part, flat);
+        var info = Poppler("pdfinfo", files.Pdf!);
+        int pages = int.Parse(System.Text.RegularExpressions.Regex.Match(info, @"Pages:\s+(\d+)").Groups[1].Value);
+        Assert.Equal(files.Pages, pages);
+        Assert.InRange(pages, 3, 40);
     }
 
     // For every chart: its drawn SVG lies inside its box, its box overlaps none of the siblings of it or of any
@@ -143,7 +325,6 @@ public sealed class WriteUpTests
     static string Poppler(string tool, params string[] args)
     {
         string exe = "/usr/bin/" + tool;
-        if (!File.Exists(exe)) throw new InvalidOperationException($"{exe} is missing: install Debian's poppler-utils (.ci/run does)");
         var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
@@ -157,6 +338,7 @@ public sealed class WriteUpTests
     [Fact]
     public async Task The_layout_check_sees_a_chart_drawn_taller_than_its_box()
     {
+        ExternalTools.Require(ExternalTools.Chromium);
         // The report's old fault: a 600 x 600 layout in a 420 px container, covering the heading below it.
         string dir = Repo.TempDir("writeup-overflow");
         string html = Path.Combine(dir, "overflow.html");
@@ -170,8 +352,9 @@ public sealed class WriteUpTests
     }
 
     [Fact]
-    public async Task The_report_and_the_write_up_draw_every_chart_inside_its_box_and_the_pdf_has_its_sections()
+    public async Task The_report_and_the_write_up_draw_every_chart_inside_its_box()
     {
+        ExternalTools.Require(ExternalTools.Chromium);
         var (rows, result) = Sample();
         string dir = Repo.TempDir("writeup");
         string report = HtmlReport.Write(dir, rows, [result], [], Machine);
@@ -193,25 +376,10 @@ public sealed class WriteUpTests
         Assert.Contains("provisional (needs standard)", page);
         Assert.Single(System.Text.RegularExpressions.Regex.Matches(page, "Test CPU")); // the machine once, not in every row
 
-        // The write-up: every chart drawn in its box; every figure as SVG and PNG, every table as CSV, TeX and Markdown.
+        // The write-up: every chart drawn in its box, one per numbered figure.
         var (wCharts, wDrawn, wProblems) = await Layout(files.Html, 1000);
         Assert.Empty(wProblems);
         Assert.Equal(wCharts, wDrawn);
-        Assert.Equal(2 * wCharts, files.Figures.Count);
-        Assert.All(files.Figures.Where(f => f.EndsWith(".svg", StringComparison.Ordinal)), f => Assert.StartsWith("<svg", File.ReadAllText(f)));
-        Assert.All(files.Figures.Where(f => f.EndsWith(".png", StringComparison.Ordinal)), f => Assert.Equal(0x89, File.ReadAllBytes(f)[0]));
-
-        // The PDF as text and as pages.
-        Assert.NotNull(files.Pdf);
-        string text = Poppler("pdftotext", "-layout", files.Pdf!, "-");
-        foreach (var heading in new[] { "Abstract", "1. Methods", "2. Results at a glance", "Document 000", "Document 004", "Contradictions found", "Files",
-                     "Figure 1.", $"Figure {wCharts}.", "Table 1.", "provisional (needs standard)", "inconsistent", "R0-01", "H4-02" })
-            Assert.Contains(heading, text);
-        var info = Poppler("pdfinfo", files.Pdf!);
-        int pages = int.Parse(System.Text.RegularExpressions.Regex.Match(info, @"Pages:\s+(\d+)").Groups[1].Value);
-        Assert.InRange(pages, 3, 40);
-        string png = Path.Combine(dir, "page");
-        Poppler("pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", files.Pdf!, png);
-        Assert.Single(Directory.GetFiles(dir, "page*.png"));
+        Assert.Equal(3 * wCharts, files.Figures.Count);
     }
 }

@@ -43,3 +43,21 @@ public class TorchRuntimeTests : IClassFixture<TorchFixture>
         Assert.Equal(2, torch.get_num_threads());
     }
 }
+
+public class NnpackTests : IClassFixture<TorchFixture>
+{
+    [Fact]
+    public void Nnpack_is_switched_off_exactly_where_it_cannot_start_and_convolutions_still_run()
+    {
+        // Linux x64 (this machine and CI): libtorch's symbols were found and probed.
+        Assert.NotNull(Nnpack.Available);
+        Assert.Equal(Nnpack.Available, Nnpack.Enabled());
+        Assert.Equal(Nnpack.Available == false, TorchRuntime.NnpackNote is not null);
+        // A convolution large enough for NNPACK's path (batch >= 16, 3x3) runs either way.
+        using var scope = NewDisposeScope();
+        manual_seed(1);
+        var conv = nn.Conv2d(3, 8, 3, padding: 1);
+        var y = conv.forward(randn(16, 3, 16, 16));
+        Assert.Equal(new long[] { 16, 8, 16, 16 }, y.shape);
+    }
+}

@@ -194,25 +194,3 @@ public static class NotebookPage
         return (path, charts);
     }
 }
-
-/// <summary>The nbformat validator of Debian's python3-nbformat, run on a notebook file.</summary>
-public static class NbFormat
-{
-    public static string Python => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-
-    /// <summary>Null when <paramref name="path"/> is a valid nbformat 4 notebook; the validator's message otherwise.</summary>
-    public static string? Validate(string path)
-    {
-        var psi = new ProcessStartInfo(Python) { RedirectStandardError = true, RedirectStandardOutput = true };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("import nbformat,sys; nbformat.validate(nbformat.read(sys.argv[1], as_version=4))");
-        psi.ArgumentList.Add(path);
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
-        p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        if (err.Result.Contains("No module named 'nbformat'"))
-            throw new InvalidOperationException($"{Python} has no nbformat: install Debian's python3-nbformat (.ci/run does)");
-        return p.ExitCode == 0 ? null : err.Result;
-    }
-}

@@ -7,8 +7,8 @@ using Raccoon.Research.Measurements;
 
 namespace Raccoon.Research.Reporting.WriteUp;
 
-/// <summary>What the write-up wrote, and what it could not (the PDF and images need chromium).</summary>
-public sealed record WriteUpFiles(string Html, string? Pdf, IReadOnlyList<string> Figures, IReadOnlyList<string> Tables, string? Warning);
+/// <summary>What the write-up wrote: the HTML, the PDF and its page count, every figure file (SVG, PNG, PDF) and table file.</summary>
+public sealed record WriteUpFiles(string Html, string? Pdf, IReadOnlyList<string> Figures, IReadOnlyList<string> Tables, string? Warning, int Pages = 0);
 
 /// <summary>A numbered figure of the write-up: its number, file name (no extension), caption and the figure.</summary>
 public sealed record NumberedFigure(int Number, string Name, string Caption, Figure Figure, string? Document);
@@ -18,12 +18,13 @@ public sealed record NumberedTable(int Number, string Name, string Caption, Tabl
 
 /// <summary>
 /// A paper-style write-up of one run, generated from the stored results and the ledger (no figure typed in):
-/// title, an abstract from the tallies, a methods section (machine, threads, library versions, profile,
-/// seeds, the commands to reproduce), the results per document with numbered tables and figures and their
-/// captions, the contradictions the rows' evidence shows, and the experiments that crashed. Writes under
-/// DIR/report/: writeup.html (self-contained: plotly.js inlined), writeup.pdf (printed by headless chromium
-/// once the charts have drawn), figures/*.svg and *.png (plotly.js's toImage in chromium) and tables/*.csv,
-/// *.tex (booktabs) and *.md. Without chromium it writes the HTML and the tables and says what is missing.
+/// title, an abstract that states the findings (the largest discrepancies, the contradictions), a methods section
+/// (machine, threads, library versions, profile, seeds, the commands to reproduce), the results per document with
+/// numbered tables and figures and their captions, a forest plot of every numeric claim, the contradictions, the
+/// limitations of this run, and references. Composed once as blocks (<see cref="Compose"/>) and set as
+/// DIR/report/writeup.html (self-contained: plotly.js inlined) and DIR/report/writeup.pdf (SkiaSharp's PDF back end,
+/// <see cref="PdfLayout"/>), with figures/*.svg, *.png, *.pdf (<see cref="StaticFigure"/>) and tables/*.csv, *.tex
+/// (booktabs), *.md. Everything is made in process: no browser or other program is needed.
 /// </summary>
 public static class PaperWriteUp
 {
@@ -33,7 +34,7 @@ public static class PaperWriteUp
     public const string Title = "Which claims of five architecture documents hold: a measured reproduction";
 
     public static WriteUpFiles Write(string outDir, IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results,
-        IReadOnlyList<ExperimentFailure> failures, MachineContext? machine = null, string? command = null, bool useChromium = true)
+        IReadOnlyList<ExperimentFailure> failures, MachineContext? machine = null, string? command = null)
     {
         string reportDir = Path.Combine(outDir, "report");
         string figuresDir = Path.Combine(reportDir, "figures"), tablesDir = Path.Combine(reportDir, "tables");
@@ -51,30 +52,25 @@ public static class PaperWriteUp
             tableFiles.AddRange([stem + ".csv", stem + ".tex", stem + ".md"]);
         }
 
-        string? chromium = useChromium ? HeadlessPrinter.Find() : null;
-        string? warning = chromium is null
-            ? "writeup.pdf and the figure images (figures/*.svg, *.png) need Debian's chromium (apt-get install chromium), which this machine lacks; the HTML and the tables are written"
-            : null;
-        string html = Path.Combine(reportDir, HtmlName);
-        AtomicFile.WriteAllText(html, Render(ledger, results, failures, machine, command, figures, tables, warning));
-
         var figureFiles = new List<string>();
-        string? pdf = null;
-        if (chromium is not null)
+        foreach (var f in figures)
         {
-            try
-            {
-                figureFiles.AddRange(HeadlessPrinter.ExportImages(chromium, [.. figures.Select(f => (f.Figure, f.Name))], figuresDir));
-                pdf = Path.Combine(reportDir, PdfName);
-                HeadlessPrinter.PrintPdf(chromium, html, pdf);
-            }
-            catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or FormatException or System.ComponentModel.Win32Exception)
-            {
-                warning = $"chromium ({chromium}) failed, so {(pdf is null ? "the figure images and " : "")}writeup.pdf are missing: {e.Message}";
-                pdf = null;
-            }
+            string stem = Path.Combine(figuresDir, f.Name);
+            AtomicFile.WriteAllBytes(stem + ".svg", StaticFigure.Svg(f.Figure));
+            AtomicFile.WriteAllBytes(stem + ".png", StaticFigure.Png(f.Figure));
+            AtomicFile.WriteAllBytes(stem + ".pdf", StaticFigure.Pdf(f.Figure));
+            figureFiles.AddRange([stem + ".svg", stem + ".png", stem + ".pdf"]);
         }
-        return new WriteUpFiles(html, pdf, figureFiles, tableFiles, warning);
+
+        var blocks = Compose(ledger, results, failures, machine, command, figures, tables);
+        string html = Path.Combine(reportDir, HtmlName);
+        AtomicFile.WriteAllText(html, Page(blocks));
+        Directory.CreateDirectory(Path.Combine(reportDir, TexWriteUp.Folder));
+        AtomicFile.WriteAllText(Path.Combine(reportDir, TexWriteUp.Folder, TexWriteUp.FileName),
+            TexWriteUp.Write(Title, blocks, tableFiles.Where(f => f.EndsWith(".tex", StringComparison.Ordinal)).Select(File.ReadAllText)));
+        string pdf = Path.Combine(reportDir, PdfName);
+        int pages = PdfLayout.Write(pdf, Title, blocks);
+        return new WriteUpFiles(html, pdf, figureFiles, tableFiles, null, pages);
     }
 
     /// <summary>The documents in order, each with the rows of its claims.</summary>
@@ -99,6 +95,9 @@ public static class PaperWriteUp
         AddTable("run", "The run: profiles, seeds, threads, machine and library versions.", RunTable(ledger, results, machine), null);
         AddTable("verdicts-per-document", "Verdicts per document in this run (provisional: measured below the profile the claim's rule needs).", LedgerDigest.Tally(ledger), null);
         AddFigure("verdicts-per-document", "Verdicts per document, stacked, in the verdicts' colours.", LedgerDigest.TallyChart(ledger), null);
+        if (LedgerDigest.ForestChart(ledger) is { } forest)
+            AddFigure("forest", "Every numeric claim at once: the measured figure divided by the document's (log scale), with the interval of the measurement where it has one; " +
+                "the shaded band is where the claim's rule says holds, the dashed line is equality; points in the verdicts' colours, (prov.) marks a provisional row.", forest, null);
         foreach (var doc in Documents(ledger))
         {
             AddTable($"{doc.Key}-claims", $"The claims of document {doc.Key} ({LedgerDigest.DocumentName(doc.Key)}): the document's figure, the measured figure, the verdict and whether it is final.",
@@ -118,7 +117,7 @@ public static class PaperWriteUp
     static string Profile(StoredResult r) => r.Profile.ToString().ToLowerInvariant();
 
     static Table ClaimsTable(IReadOnlyList<LedgerRow> rows) => new("Claims", ["ID", "claim", "document says", "measured", "verdict", "status"],
-        [.. rows.Select(r => (IReadOnlyList<string>)[r.Id, LedgerDigest.ShortClaim(r.Claim), r.Claimed, LedgerDigest.ShortMeasured(r), r.Verdict.Name(), LedgerDigest.Status(r)])]);
+        [.. rows.Select(r => (IReadOnlyList<string>)[r.Id, LedgerDigest.ShortTitle(r), r.Claimed, LedgerDigest.ShortMeasured(r), r.Verdict.Name(), LedgerDigest.Status(r)])]);
 
     static Table RunTable(IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results, MachineContext? machine)
     {
@@ -141,89 +140,126 @@ public static class PaperWriteUp
         return new Table("Run", ["property", "value"], rows).Named("run");
     }
 
-    static string Render(IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results, IReadOnlyList<ExperimentFailure> failures,
-        MachineContext? machine, string? command, IReadOnlyList<NumberedFigure> figures, IReadOnlyList<NumberedTable> tables, string? warning)
-    {
-        var sb = new StringBuilder();
-        sb.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>").Append(Html.Escape(Title)).Append("</title><style>")
-          .Append(Css).Append("</style><script>").Append(PlotlyJs.Source).Append("</script></head><body>");
-        var measured = ledger.Where(r => r.Verdict != Verdict.NotRun).ToList();
-        sb.Append("<header><h1>").Append(Html.Escape(Title)).Append("</h1><p class=\"byline\">Raccoon.Research, generated ")
-          .Append(measured.Count == 0 ? "from an empty ledger" : $"from the run of {measured.Max(r => r.MeasuredAt):yyyy-MM-dd}")
-          .Append("; profile ").Append(Html.Escape(string.Join(", ", measured.Select(r => r.Profile).Distinct()))).Append("</p></header>");
-        if (warning is not null) sb.Append("<p class=\"warning\">").Append(Html.Escape(warning)).Append("</p>");
+    /// <summary>The HTML page of the write-up: its stylesheet, plotly.js inlined, the title and the blocks.</summary>
+    static string Page(IReadOnlyList<Block> blocks) =>
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + Html.Escape(Title) + "</title><style>" + Css + "</style><script>" +
+        PlotlyJs.Source + "</script></head><body><header><h1>" + Html.Escape(Title) + "</h1></header>" + BlockHtml.Write(blocks) + "</body></html>";
 
-        sb.Append("<section id=\"abstract\" class=\"abstract\"><h2>Abstract</h2><p>").Append(Html.Escape(Abstract(ledger, results))).Append("</p></section>");
+    /// <summary>The write-up's content, once, in reading order; the HTML and the PDF are both set from it.</summary>
+    public static IReadOnlyList<Block> Compose(IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results, IReadOnlyList<ExperimentFailure> failures,
+        MachineContext? machine, string? command, IReadOnlyList<NumberedFigure> figures, IReadOnlyList<NumberedTable> tables)
+    {
+        var b = new List<Block>();
+        var measured = ledger.Where(r => r.Verdict != Verdict.NotRun).ToList();
+        b.Add(new Paragraph("Raccoon.Research, generated " + (measured.Count == 0 ? "from an empty ledger" : $"from the run of {measured.Max(r => r.MeasuredAt):yyyy-MM-dd}") +
+            "; profile " + string.Join(", ", measured.Select(r => r.Profile).Distinct()), "byline"));
+        b.Add(new Heading(2, "Abstract", "abstract"));
+        b.Add(new Paragraph(Abstract(ledger, results), "abstract"));
 
         int section = 0;
-        string Ref(NumberedTable t) => $"<a href=\"#{t.Name}\">Table {t.Number}</a>";
-        string FigRef(NumberedFigure f) => $"<a href=\"#{f.Name}\">Figure {f.Number}</a>";
+        string T(NumberedTable t) => $"Table {t.Number}";
+        string F(NumberedFigure f) => $"Figure {f.Number}";
+        var forest = figures.FirstOrDefault(f => f.Name.EndsWith("-forest", StringComparison.Ordinal));
 
-        sb.Append("<section id=\"methods\"><h2>").Append(++section).Append(". Methods</h2>");
-        sb.Append("<p>Each claim of the five documents is kept as data (its words, the document's figure, and a verdict rule with a tolerance and a one-line reason, fixed before any run). ")
-          .Append("An experiment builds the models the document describes, and where the upstream code differs the models it defines, measures them on this machine, and returns the measured figure; the claim's rule turns it into a verdict. ")
-          .Append("A rule may name the smallest profile at which its verdict is final; a row measured below it is marked provisional. Timings are medians of interleaved repetitions; where a timing's interval straddles a boundary of the rule the verdict is inconclusive. ")
-          .Append($"{Ref(tables[0])} gives the machine, the threads, the library versions, the profile and the seeds of this run.</p>");
-        sb.Append(TableHtml(tables[0]));
-        sb.Append("<p>To reproduce this run and this write-up, from the repository root:</p><pre>")
-          .Append(Html.Escape(command ?? "dotnet run --project lib/Raccoon.Research.Cli -- reproduce")).Append("</pre>")
-          .Append("<p>which writes the ledger (claims.json, claims.csv), the report (report/index.html) and this write-up (report/writeup.html, report/writeup.pdf, report/figures/, report/tables/). ")
-          .Append("The same seed gives the same non-timing figures; timings depend on the machine and its load.</p></section>");
+        b.Add(new Heading(2, $"{++section}. Methods", "methods"));
+        b.Add(new Paragraph("Each claim of the five documents is kept as data (its words, the document's figure, and a verdict rule with a tolerance and a one-line reason, fixed before any run). " +
+            "An experiment builds the models the document describes, and where the upstream code differs the models it defines, measures them on this machine, and returns the measured figure; the claim's rule turns it into a verdict. " +
+            "A rule may name the smallest profile at which its verdict is final; a row measured below it is marked provisional. A model trained for a claim must reach its rule's plateau, else the row is inconclusive (not converged at this size). " +
+            $"Timings are medians of interleaved repetitions; where a timing's interval straddles a boundary of the rule the verdict is inconclusive. {T(tables[0])} gives the machine, the threads, the library versions, the profile and the seeds of this run."));
+        b.Add(new TableBlock(tables[0]));
+        b.Add(new Paragraph("To reproduce this run and this write-up, from the repository root:"));
+        b.Add(new Preformatted(command ?? "dotnet run --project lib/Raccoon.Research.Cli -- reproduce"));
+        b.Add(new Paragraph("which writes the ledger (claims.json, claims.csv), the report (report/index.html) and this write-up (report/writeup.html, report/writeup.pdf, report/figures/, report/tables/). " +
+            "The same seed gives the same non-timing figures; timings depend on the machine and its load."));
 
-        sb.Append("<section id=\"overview\"><h2>").Append(++section).Append(". Results at a glance</h2><p>")
-          .Append($"{Ref(tables[1])} counts the verdicts per document and {FigRef(figures[0])} draws them.</p>")
-          .Append(TableHtml(tables[1])).Append(FigureHtml(figures[0])).Append("</section>");
+        b.Add(new Heading(2, $"{++section}. Results at a glance", "overview"));
+        b.Add(new Paragraph($"{T(tables[1])} counts the verdicts per document and {F(figures[0])} draws them." +
+            (forest is null ? "" : $" {F(forest)} puts every numeric claim on one axis: how far the measured figure lies from the document's, and where the claim's rule would accept it.")));
+        b.Add(new TableBlock(tables[1]));
+        b.Add(new FigureBlock(figures[0]));
+        if (forest is not null) b.Add(new FigureBlock(forest));
 
         foreach (var doc in Documents(ledger))
         {
             var rows = doc.ToList();
             var done = rows.Where(r => r.Verdict != Verdict.NotRun).ToList();
-            sb.Append("<section id=\"doc-").Append(doc.Key).Append("\" class=\"document\"><h2>").Append(++section).Append(". Document ").Append(doc.Key).Append(": ")
-              .Append(Html.Escape(LedgerDigest.DocumentTitle(doc.Key))).Append(" (").Append(LedgerDigest.DocumentName(doc.Key)).Append(")</h2>");
+            b.Add(new Heading(2, $"{++section}. Document {doc.Key}: {LedgerDigest.DocumentTitle(doc.Key)} ({LedgerDigest.DocumentName(doc.Key)})", $"doc-{doc.Key}"));
             var notRun = rows.Where(r => r.Verdict == Verdict.NotRun).Select(r => r.Id).ToList();
             if (done.Count == 0)
             {
-                sb.Append("<p>No claim of this document was measured in this run (").Append(notRun.Count).Append(" claims not run: ")
-                  .Append(Html.Escape(string.Join(", ", notRun))).Append(").</p></section>");
+                b.Add(new Paragraph($"No claim of this document was measured in this run ({notRun.Count} claims not run: {string.Join(", ", notRun)})."));
                 continue;
             }
             var docTable = tables.First(t => t.Document == doc.Key);
-            sb.Append("<p>").Append(done.Count).Append(" of ").Append(rows.Count).Append(" claims were measured: ").Append(Html.Escape(TallyWords(done))).Append(". ")
-              .Append(Ref(docTable)).Append(" lists them")
-              .Append(notRun.Count > 0 ? $"; not run here: {Html.Escape(string.Join(", ", notRun))}" : "").Append(".</p>");
-            sb.Append(TableHtml(docTable));
+            b.Add(new Paragraph($"{done.Count} of {rows.Count} claims were measured: {TallyWords(done)}. {T(docTable)} lists them" +
+                (notRun.Count > 0 ? $"; not run here: {string.Join(", ", notRun)}" : "") + "."));
+            b.Add(new TableBlock(docTable));
             foreach (var r in done)
             {
                 var own = figures.Where(f => f.Document == doc.Key && r.Experiment is not null && f.Name.Contains(Slug(r.Experiment), StringComparison.Ordinal)).ToList();
-                sb.Append("<div class=\"claim\" id=\"claim-").Append(r.Id).Append("\"><h3>").Append(r.Id).Append(". ").Append(Html.Escape(LedgerDigest.ShortClaim(r.Claim))).Append("</h3>")
-                  .Append("<p class=\"claimtext\">").Append(Html.Escape(r.Claim)).Append("</p><p><b>The document says</b> ").Append(Html.Escape(r.Claimed))
-                  .Append(". <b>Measured:</b> ").Append(Html.Escape(r.Measured)).Append("</p><p><b>Verdict:</b> ").Append(HtmlReport.VerdictBadge(r.Verdict)).Append(' ')
-                  .Append(r.Provisional || r.Converged == false ? $"<span class=\"provisional\">{Html.Escape(LedgerDigest.Status(r))}</span>" : Html.Escape(LedgerDigest.Status(r)));
-                if (r.OffBy is { } off) sb.Append("; ").Append(Html.Escape(off));
+                b.Add(new Heading(3, $"{r.Id}. {LedgerDigest.ShortTitle(r)}", $"claim-{r.Id}"));
+                b.Add(new Paragraph(r.Claim, "claimtext"));
+                if (LedgerDigest.Method(r.Id) is { } method) b.Add(new Paragraph([new Run("Tested as asked: ", RunStyle.Bold), method]));
+                b.Add(new Paragraph([new Run("The document says ", RunStyle.Bold), r.Claimed + ". ", new Run("Measured: ", RunStyle.Bold), r.Measured]));
+                var verdict = new List<Run> { new Run("Verdict: ", RunStyle.Bold), new Run(r.Verdict.Name(), Verdict: r.Verdict), " " };
+                verdict.Add(r.Provisional || r.Converged == false ? new Run(LedgerDigest.Status(r), Mark: true) : LedgerDigest.Status(r));
+                if (r.OffBy is { } off) verdict.Add("; how far off: " + off);
                 string builds = LedgerFiles.BuildsText(r.Builds);
-                if (builds.Length > 0 && !(r.Reason ?? "").Contains(builds, StringComparison.Ordinal)) sb.Append("; per build: ").Append(Html.Escape(builds));
-                sb.Append(". ").Append(Html.Escape(r.Reason ?? "")).Append("</p><p class=\"evidence\">Evidence: ").Append(Html.Escape(r.Evidence));
-                if (own.Count > 0) sb.Append("; see ").Append(string.Join(", ", own.Select(FigRef)));
-                sb.Append(".</p></div>");
+                if (builds.Length > 0 && !(r.Reason ?? "").Contains(builds, StringComparison.Ordinal)) verdict.Add("; per build: " + builds);
+                verdict.Add(". " + (r.Reason ?? ""));
+                b.Add(new Paragraph(verdict));
+                b.Add(new Paragraph("Evidence: " + r.Evidence + (own.Count > 0 ? "; see " + string.Join(", ", own.Select(F)) : "") + ".", "evidence"));
             }
-            foreach (var f in figures.Where(f => f.Document == doc.Key)) sb.Append(FigureHtml(f));
-            foreach (var t in tables.Where(t => t.Document == doc.Key && t != docTable)) sb.Append(TableHtml(t));
-            sb.Append("</section>");
+            foreach (var f in figures.Where(f => f.Document == doc.Key)) b.Add(new FigureBlock(f));
+            foreach (var t in tables.Where(t => t.Document == doc.Key && t != docTable)) b.Add(new TableBlock(t));
         }
 
-        sb.Append("<section id=\"contradictions\"><h2>").Append(++section).Append(". Contradictions found</h2>").Append(Contradictions(measured)).Append("</section>");
+        b.Add(new Heading(2, $"{++section}. Contradictions found", "contradictions"));
+        b.AddRange(Contradictions(measured));
         if (failures.Count > 0)
         {
-            sb.Append("<section id=\"failures\"><h2>").Append(++section).Append(". Experiments that crashed</h2><ul>");
-            foreach (var f in failures)
-                sb.Append("<li><b>").Append(Html.Escape(f.Experiment)).Append("</b>: ").Append(Html.Escape(f.Error.Split('\n')[0])).Append("</li>");
-            sb.Append("</ul></section>");
+            b.Add(new Heading(2, $"{++section}. Experiments that crashed", "failures"));
+            b.Add(new Bullets([.. failures.Select(f => (IReadOnlyList<Run>)[new Run(f.Experiment, RunStyle.Bold), ": " + f.Error.Split('\n')[0]])]));
         }
-        sb.Append("<section id=\"files\"><h2>").Append(++section).Append(". Files</h2><p>Every figure of this write-up is in report/figures/ as SVG and PNG, every table in report/tables/ as CSV, LaTeX (booktabs) and Markdown, under the names below.</p><ul class=\"files\">");
-        foreach (var f in figures) sb.Append("<li>Figure ").Append(f.Number).Append(": figures/").Append(f.Name).Append(".svg, .png</li>");
-        foreach (var t in tables) sb.Append("<li>Table ").Append(t.Number).Append(": tables/").Append(t.Name).Append(".csv, .tex, .md</li>");
-        sb.Append("</ul></section>");
-        return sb.Append("</body></html>").ToString();
+        b.Add(new Heading(2, $"{++section}. Limitations", "limitations"));
+        b.Add(new Bullets(Limitations(ledger, results, machine)));
+        b.Add(new Heading(2, $"{++section}. References", "references"));
+        b.Add(new Bullets(References.Items(ledger)));
+        b.Add(new Heading(2, $"{++section}. Files", "files"));
+        b.Add(new Paragraph("Every figure of this write-up is in report/figures/ as SVG, PNG and PDF, every table in report/tables/ as CSV, LaTeX (booktabs) and Markdown, under the names below."));
+        b.Add(new Bullets([.. figures.Select(f => (IReadOnlyList<Run>)[$"Figure {f.Number}: figures/{f.Name}.svg, .png, .pdf"]),
+            .. tables.Select(t => (IReadOnlyList<Run>)[$"Table {t.Number}: tables/{t.Name}.csv, .tex, .md"])], "files"));
+        return b;
+    }
+
+    /// <summary>What this run cannot say, from the run itself: the machine, the sizes, the rows that are provisional or did
+    /// not converge, what the speed comparison was made against, what needs hardware this machine lacks.</summary>
+    public static IReadOnlyList<IReadOnlyList<Run>> Limitations(IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results, MachineContext? machine)
+    {
+        var measured = ledger.Where(r => r.Verdict != Verdict.NotRun).ToList();
+        var items = new List<IReadOnlyList<Run>>();
+        string profiles = string.Join(", ", measured.Select(r => r.Profile).Distinct());
+        string threads = string.Join(", ", results.Select(r => r.Threads).Distinct().Order());
+        items.Add([new Run("Machine. ", RunStyle.Bold), machine is null
+            ? $"One CPU machine ({threads} torch threads); no GPU."
+            : $"One machine, CPU only: {machine.CpuModel}, {machine.LogicalCores} logical cores, {threads} torch threads; TorchSharp {machine.TorchSharpVersion} with libtorch {machine.LibTorchVersion}. No GPU was used, so every timing is a CPU timing and ratios may differ on other hardware."]);
+        items.Add([new Run("Sizes. ", RunStyle.Bold), $"Measured at profile {(profiles.Length == 0 ? "none" : profiles)}: the quick and standard profiles train smaller models for fewer steps than the documents did (the full profile uses the documents' own sizes); each figure's caption names the experiment and profile it comes from."]);
+        var provisional = measured.Where(r => r.Provisional).Select(r => r.Id).ToList();
+        items.Add([new Run("Provisional rows. ", RunStyle.Bold), provisional.Count == 0
+            ? "None: every measured row was measured at or above the profile its rule needs."
+            : $"{provisional.Count} of {measured.Count} measured rows are provisional, measured below the profile their rule needs ({string.Join(", ", provisional)}); their verdicts may change at that profile."]);
+        var open = measured.Where(r => r.Converged == false).Select(r => r.Id).ToList();
+        items.Add([new Run("Convergence. ", RunStyle.Bold), open.Count == 0
+            ? "Every row whose rule tests convergence converged (or none was measured)."
+            : $"{open.Count} rows are inconclusive because their models had not converged at this size ({string.Join(", ", open)})."]);
+        var timing = measured.Where(r => r.FigureKind is FigureKind.Timing or FigureKind.Memory).ToList();
+        items.Add([new Run("Timings and memory. ", RunStyle.Bold), $"{timing.Count} rows rest on a clock or on measured process memory, which vary from run to run and with load; two back-to-back runs can differ within their intervals."]);
+        items.Add([new Run("Speed against PyTorch. ", RunStyle.Bold), "The parity comparison (raccoon parity) is made against Debian 12's PyTorch 1.13 with OpenBLAS, an older and slower PyTorch than current releases, which this machine cannot install; it says how this library compares with that build, not with PyTorch at large."]);
+        var needs = measured.Where(r => r.Verdict == Verdict.NotTestableHere).Select(r => r.Id).ToList();
+        if (needs.Count > 0) items.Add([new Run("Not testable here. ", RunStyle.Bold), $"{string.Join(", ", needs)} need{(needs.Count == 1 ? "s" : "")} hardware this machine lacks; {(needs.Count == 1 ? "it is" : "they are")} reported, not judged."]);
+        var notRun = ledger.Where(r => r.Verdict == Verdict.NotRun).Select(r => r.Id).ToList();
+        if (notRun.Count > 0) items.Add([new Run("Not run. ", RunStyle.Bold), $"{notRun.Count} claims were not measured in this run ({string.Join(", ", notRun.Take(12))}{(notRun.Count > 12 ? ", ..." : "")})."]);
+        return items;
     }
 
     /// <summary>The abstract, from the tallies of the ledger.</summary>
@@ -244,10 +280,24 @@ public static class PaperWriteUp
             sb.Append($"{provisional} of these verdicts {(provisional == 1 ? "is" : "are")} provisional: measured below the profile {(provisional == 1 ? "its" : "their")} rule needs ({string.Join(", ", measured.Where(r => r.Provisional).Select(r => r.Id))}). ");
         foreach (var doc in measured.GroupBy(r => r.Document).OrderBy(g => g.Key))
             sb.Append($"Document {doc.Key} ({LedgerDigest.DocumentName(doc.Key)}): {TallyWords([.. doc])}. ");
-        int inconsistent = measured.Count(r => r.Verdict == Verdict.Inconsistent) + measured.Count(BuildsDisagree);
-        if (inconsistent > 0) sb.Append($"{inconsistent} finding{(inconsistent == 1 ? "" : "s")} show the document contradicting itself or its upstream code (section Contradictions found).");
+        var largest = Discrepancies(measured).Take(3).ToList();
+        if (largest.Count > 0)
+            sb.Append("The largest discrepancies: ").Append(string.Join("; ", largest.Select(r => $"{r.Id} ({LedgerDigest.ShortTitle(r)}), {r.OffBy} ({r.Verdict.Name()})"))).Append(". ");
+        var inconsistent = measured.Where(r => r.Verdict == Verdict.Inconsistent).ToList();
+        var builds = measured.Where(BuildsDisagree).ToList();
+        if (inconsistent.Count > 0)
+            sb.Append("The document contradicts itself in ").Append(string.Join(", ", inconsistent.Select(r => $"{r.Id} ({LedgerDigest.ShortTitle(r)})"))).Append(". ");
+        if (builds.Count > 0)
+            sb.Append("The document and its upstream code lead to different verdicts in ").Append(string.Join(", ", builds.Select(r => $"{r.Id} ({LedgerDigest.ShortTitle(r)})"))).Append(". ");
         return sb.ToString().Trim();
     }
+
+    /// <summary>The rows that fail or hold partly, furthest from the claim first (by how many times off, from the judge's
+    /// factor); rows off in points (accuracy rules) follow.</summary>
+    public static IEnumerable<LedgerRow> Discrepancies(IReadOnlyList<LedgerRow> measured) =>
+        measured.Where(r => r.Verdict is Verdict.Fails or Verdict.Partly && r.OffBy is not null)
+            .OrderByDescending(r => r.Factor is double f && f > 0 ? Math.Abs(Math.Log(f)) : -1)
+            .ThenBy(r => r.Id, StringComparer.Ordinal);
 
     /// <summary>"2 hold, 1 fails, 1 is not testable here": the verdicts of the rows in words.</summary>
     public static string TallyWords(IReadOnlyList<LedgerRow> rows)
@@ -277,47 +327,19 @@ public static class PaperWriteUp
     static bool BuildsDisagree(LedgerRow r) => r.Builds is { Count: > 1 } b && b.Select(x => x.Verdict).Distinct().Count() > 1;
 
     /// <summary>The rows whose evidence shows the document at odds with itself or with its upstream code.</summary>
-    static string Contradictions(IReadOnlyList<LedgerRow> measured)
+    static IReadOnlyList<Block> Contradictions(IReadOnlyList<LedgerRow> measured)
     {
         var inconsistent = measured.Where(r => r.Verdict == Verdict.Inconsistent).ToList();
         var builds = measured.Where(BuildsDisagree).ToList();
         if (inconsistent.Count == 0 && builds.Count == 0)
-            return "<p>None among the claims measured in this run: no row is inconsistent, and where a claim was measured on several builds they agree.</p>";
-        var sb = new StringBuilder("<ul class=\"contradictions\">");
+            return [new Paragraph("None among the claims measured in this run: no row is inconsistent, and where a claim was measured on several builds they agree.")];
+        var items = new List<IReadOnlyList<Run>>();
         foreach (var r in inconsistent)
-            sb.Append("<li><a href=\"#claim-").Append(r.Id).Append("\">").Append(r.Id).Append("</a> (").Append(Html.Escape(LedgerDigest.ShortClaim(r.Claim)))
-              .Append("): the document says ").Append(Html.Escape(r.Claimed)).Append("; measured: ").Append(Html.Escape(r.Measured)).Append(". ")
-              .Append(Html.Escape(r.Reason ?? "")).Append("</li>");
+            items.Add([new Run(r.Id, RunStyle.Bold), $" ({LedgerDigest.ShortTitle(r)}): the document says {r.Claimed}; measured: {r.Measured}. {r.Reason ?? ""}"]);
         foreach (var r in builds)
-            sb.Append("<li><a href=\"#claim-").Append(r.Id).Append("\">").Append(r.Id).Append("</a> (").Append(Html.Escape(LedgerDigest.ShortClaim(r.Claim)))
-              .Append("): the build the document describes and the build its upstream code defines get different verdicts: ")
-              .Append(Html.Escape(LedgerFiles.BuildsText(r.Builds))).Append(".</li>");
-        return sb.Append("</ul>").ToString();
+            items.Add([new Run(r.Id, RunStyle.Bold), $" ({LedgerDigest.ShortTitle(r)}): the build the document describes and the build its upstream code defines get different verdicts: {LedgerFiles.BuildsText(r.Builds)}."]);
+        return [new Bullets(items, "contradictions")];
     }
-
-    static string TableHtml(NumberedTable t)
-    {
-        var sb = new StringBuilder("<div class=\"table\" id=\"").Append(t.Name).Append("\"><table><caption><b>Table ").Append(t.Number).Append(".</b> ")
-            .Append(Html.Escape(t.Caption)).Append("</caption><thead><tr>");
-        foreach (var c in t.Table.Columns) sb.Append("<th>").Append(Html.Escape(c)).Append("</th>");
-        sb.Append("</tr></thead><tbody>");
-        foreach (var row in t.Table.Rows)
-        {
-            sb.Append("<tr>");
-            for (int i = 0; i < t.Table.Columns.Count; i++)
-            {
-                string cell = i < row.Count ? row[i] : "";
-                bool verdict = t.Table.Columns[i] == "verdict";
-                sb.Append("<td>").Append(verdict ? HtmlReport.VerdictBadge(VerdictNames.Parse(cell)) : cell.StartsWith("provisional", StringComparison.Ordinal)
-                    ? $"<span class=\"provisional\">{Html.Escape(cell)}</span>" : Html.Escape(cell)).Append("</td>");
-            }
-            sb.Append("</tr>");
-        }
-        return sb.Append("</tbody></table></div>").ToString();
-    }
-
-    static string FigureHtml(NumberedFigure f) =>
-        $"<figure id=\"{f.Name}\">{f.Figure.ToHtmlFragment("plot-" + f.Name)}<figcaption><b>Figure {f.Number}.</b> {Html.Escape(f.Caption)}</figcaption></figure>";
 
     /// <summary>A file-name-safe lower-case slug.</summary>
     public static string Slug(string s)

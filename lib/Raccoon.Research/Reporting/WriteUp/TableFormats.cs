@@ -20,10 +20,24 @@ public static class TableFormats
     {
         var sb = new StringBuilder();
         sb.Append("% needs \\usepackage{booktabs}\n\\begin{table}[htbp]\n\\centering\n\\caption{").Append(TexEscape(caption ?? t.Title))
-          .Append("}\n\\label{").Append(label).Append("}\n\\begin{tabular}{").Append(new string('l', t.Columns.Count)).Append("}\n\\toprule\n");
+          .Append("}\n\\label{").Append(label).Append("}\n\\small\n\\begin{tabular}{").Append(ColumnSpec(t)).Append("}\n\\toprule\n");
         sb.Append(string.Join(" & ", t.Columns.Select(TexEscape))).Append(" \\\\\n\\midrule\n");
         foreach (var row in t.Rows) sb.Append(string.Join(" & ", Cells(t, row).Select(TexEscape))).Append(" \\\\\n");
         return sb.Append("\\bottomrule\n\\end{tabular}\n\\end{table}\n").ToString();
+    }
+
+    /// <summary>The tabular's columns: 'l' for a column whose cells are short, a wrapping p{} column for one whose
+    /// cells are long, sharing what the short ones leave of the line by their length, so the table fits the page.</summary>
+    static string ColumnSpec(Table t)
+    {
+        var longest = Enumerable.Range(0, t.Columns.Count)
+            .Select(i => t.Rows.Select(r => i < r.Count ? r[i].Length : 0).Append(t.Columns[i].Length).Max()).ToList();
+        const int Short = 24;
+        if (longest.All(n => n <= Short)) return new string('l', t.Columns.Count);
+        double left = 0.95 - longest.Where(n => n <= Short).Sum(n => (n + 2) * 0.0105);
+        double weight = longest.Where(n => n > Short).Sum(n => Math.Min(n, 90));
+        return string.Concat(longest.Select(n => n <= Short ? "l"
+            : $"p{{{Math.Max(0.1, left * Math.Min(n, 90) / weight).ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)}\\linewidth}}"));
     }
 
     public static string Markdown(Table t, string? caption = null)
