@@ -65,6 +65,22 @@ public class JudgeTests
     }
 
     [Fact]
+    public void The_multi_scale_flow_claim_needs_its_speedup_and_its_growth()
+    {
+        // V2-04: "O(D log D), 10-100x": the speedup at the largest D against 10-100x (factor 2), the exponent at most D log D's 1.15.
+        Measurement M(double speedup, double exponent) => Measurement.Of("V2-04", "flows",
+            [new Quantity("flowSpeedup", speedup, Interval: new MeasuredInterval(speedup * 0.95, speedup * 1.05)),
+             new Quantity("multiScaleExponent", exponent, Interval: new MeasuredInterval(exponent - 0.02, exponent + 0.02))], kind: FigureKind.Timing);
+        Assert.Equal(Verdict.Holds, Row(M(20, 1.0)).Verdict);
+        Assert.Equal(Verdict.Partly, Row(M(20, 1.6)).Verdict);   // fast enough, but grows faster than D log D
+        Assert.Equal(Verdict.Partly, Row(M(1.7, 1.0)).Verdict);  // faster and O(D), but far short of 10x
+        Assert.Equal(Verdict.Fails, Row(M(1.7, 1.6)).Verdict);
+        Assert.Equal(Verdict.Fails, Row(M(0.6, 1.0)).Verdict);   // slower than the flat flow
+        Assert.Contains("short of", Row(M(1.7, 1.0)).OffBy);
+        Assert.Equal(Verdict.Inconclusive, Row(M(20, 1.15)).Verdict); // the exponent's interval straddles 1.15
+    }
+
+    [Fact]
     public void The_review_claims_read_as_the_review_states_them()
     {
         // V2-07: the review says "single-pass inference" is misleading; three flow passes confirm the review.

@@ -1,3 +1,5 @@
+using Raccoon.Research.Blocks.Flows;
+using Raccoon.Research.Experiments.PathFlow;
 using Raccoon.Research.Models.PathFlow;
 using Raccoon.Research.Tests.Support;
 using TorchSharp;
@@ -32,17 +34,44 @@ public class PathFlowScalingTests : IClassFixture<TorchFixture>
     }
 
     [Fact]
-    public void Multi_scale_flow_contains_the_flat_flow_and_keeps_the_shape()
+    public void Flow_log_likelihood_is_the_standard_normal_density_of_z_plus_the_log_det()
     {
         using var scope = NewDisposeScope();
-        var flat = MultiScaleFlow.Flat(16, hidden: 8, layers: 2, timeDim: 4);
-        var multi = new MultiScaleFlow(16, hidden: 8, layers: 2, timeDim: 4);
-        long pf = flat.parameters().Sum(p => p.numel());
-        long pm = multi.parameters().Sum(p => p.numel());
-        Assert.Equal(pf + MultiScaleFlow.Flat(4, 8, 2, 4).parameters().Sum(p => p.numel()) + MultiScaleFlow.Flat(8, 8, 2, 4).parameters().Sum(p => p.numel()), pm);
+        // z = 0.5 x + 1 per coordinate: log p(x) = sum_i log N(0.5 x_i + 1; 0, 1) + D log 0.5.
+        var flow = new DiagonalAffine(2);
         using var _ = no_grad();
-        Assert.Equal(new long[] { 5, 16 }, multi.Forward(randn(5, 16), rand(5, 1)).shape);
-        Assert.Throws<ArgumentException>(() => new MultiScaleFlow(10));
+        flow.Scale.fill_(0.5f); flow.Shift.fill_(1f);
+        var x = tensor(new float[,] { { 0f, 2f }, { -2f, 4f } });
+        var ll = PathFlowScalingExperiment.LogLikelihood(flow, x, zeros(2, 1));
+        Assert.Equal(-Math.Log(2 * Math.PI) - 0.5 * (1 + 4) + 2 * Math.Log(0.5 + 1e-8), ll[0].item<float>(), 5);  // z = (1, 2)
+        Assert.Equal(-Math.Log(2 * Math.PI) - 0.5 * (0 + 9) + 2 * Math.Log(0.5 + 1e-8), ll[1].item<float>(), 5);  // z = (0, 3)
+        Assert.Equal((ll[0].item<float>() + ll[1].item<float>()) / 2 / 2, PathFlowScalingExperiment.LogLikelihoodPerDim(flow, x, zeros(2, 1)), 5);
+    }
+
+    [Fact]
+    public void Held_out_lifted_paths_come_from_the_same_draw_as_the_training_paths()
+    {
+        using var scope = NewDisposeScope();
+        var (train, held) = LiftedLorenzPaths.GenerateSplit(100, 6, 4, new Generator(7), observations: 10);
+        var whole = LiftedLorenzPaths.Generate(100, 10, new Generator(7), observations: 10);
+        Assert.Equal(new long[] { 6, 11, 100 }, train.Xs.shape);
+        Assert.Equal(new long[] { 4, 11, 100 }, held.Xs.shape);
+        Assert.Equal(whole.Xs.data<float>().ToArray(), cat([train.Xs, held.Xs], 0).data<float>().ToArray());
+        Assert.Equal(whole.Ts.data<float>().ToArray(), cat([train.Ts, held.Ts], 0).data<float>().ToArray());
+
+        // The data are one 3-dimensional Lorenz state through a fixed linear map, plus 0.05 noise: the same distribution
+        // puts the held-out paths in the training paths' 3-dimensional principal subspace; another draw (its own map, as
+        // a second generator gave before) does not.
+        double Captured(PathData reference, PathData other)
+        {
+            var a = reference.Xs.reshape(-1, 100); var b = other.Xs.reshape(-1, 100);
+            var basis = linalg.svd(a - a.mean([0L]), fullMatrices: false).Item3[..3];  // (3, 100) top right-singular vectors
+            var centred = b - b.mean([0L]);
+            return (matmul(centred, basis.T).square().sum() / centred.square().sum()).item<float>();
+        }
+        Assert.True(Captured(train, held) > 0.9, $"held-out variance in the training subspace: {Captured(train, held)}");
+        var separate = LiftedLorenzPaths.Generate(100, 4, new Generator(8), observations: 10);
+        Assert.True(Captured(train, separate) < 0.5, $"another draw's variance in the training subspace: {Captured(train, separate)}");
     }
 
     [Fact]

@@ -58,6 +58,17 @@ public sealed class FactorisedPathFlow : nn.Module
 /// coordinates are mixed weakly, x + 0.1 x M / sqrt(D), and 0.05 N(0, 1) is added. D = 3 is plain Lorenz.</summary>
 public static class LiftedLorenzPaths
 {
+    /// <summary>One draw of <paramref name="trainPaths"/> + <paramref name="heldOutPaths"/> paths (one set of random maps,
+    /// one standardisation), split into the first <paramref name="trainPaths"/> for training and the rest held out, so
+    /// both come from the same distribution. Two separate calls would draw two different 3 -> d maps and mixings.</summary>
+    public static (PathData Train, PathData HeldOut) GenerateSplit(int dim, int trainPaths, int heldOutPaths, Generator generator, int observations = 30)
+    {
+        if (trainPaths < 1 || heldOutPaths < 1) throw new ArgumentException($"both sides of the split need a path, got {trainPaths} and {heldOutPaths}");
+        var all = Generate(dim, trainPaths + heldOutPaths, generator, observations);
+        PathData Take(Range r) => all with { Xs = all.Xs[r].contiguous(), Ts = all.Ts[r].contiguous() };
+        return (Take(..trainPaths), Take(trainPaths..));
+    }
+
     public static PathData Generate(int dim, int paths, Generator generator, int observations = 30)
     {
         if (dim < 3) throw new ArgumentException($"the lifted data needs at least 3 dimensions, got {dim}");
