@@ -7,34 +7,49 @@ namespace Raccoon.Research.IO;
 
 /// <summary>
 /// How a C# module's state names (parameters and buffers, as <c>state_dict</c> names them) are spelt in the
-/// upstream PyTorch code: ordered rules, the first whose pattern matches a name rewrites it (a regular-expression
-/// replacement); a name no rule matches is the same on both sides.
+/// upstream PyTorch code: optionally every camelCase segment in snake_case (C# fields such as <c>timeEmbedding</c>
+/// against Python's <c>time_embedding</c>), then ordered rules, the first whose pattern matches a name rewrites it
+/// (a regular-expression replacement). A rule whose replacement is null leaves the name out of the file: a constant
+/// buffer the C# keeps in its state and the PyTorch module computes in its constructor.
 /// </summary>
 public sealed class ParameterNames
 {
-    readonly (Regex Pattern, string Replacement)[] rules;
+    readonly bool snakeCase;
+    readonly (Regex Pattern, string? Replacement)[] rules;
 
-    public ParameterNames(params (string Pattern, string Replacement)[] rules) =>
+    public ParameterNames(params (string Pattern, string? Replacement)[] rules) : this(false, rules) { }
+
+    public ParameterNames(bool snakeCase, params (string Pattern, string? Replacement)[] rules)
+    {
+        this.snakeCase = snakeCase;
         this.rules = rules.Select(r => (new Regex(r.Pattern, RegexOptions.CultureInvariant), r.Replacement)).ToArray();
+    }
 
     /// <summary>Names the same on both sides.</summary>
     public static ParameterNames Same { get; } = new();
 
-    public string ToPyTorch(string name)
+    /// <summary>Every camelCase segment in snake_case, nothing else.</summary>
+    public static ParameterNames SnakeCase { get; } = new(true);
+
+    static readonly Regex Hump = new("(?<=[a-z0-9])(?=[A-Z])", RegexOptions.CultureInvariant);
+
+    /// <summary>PyTorch's name of a C# state name, or null where the name is left out.</summary>
+    public string? ToPyTorch(string name)
     {
+        if (snakeCase) name = Hump.Replace(name, "_").ToLowerInvariant();
         foreach (var (pattern, replacement) in rules)
-            if (pattern.IsMatch(name)) return pattern.Replace(name, replacement);
+            if (pattern.IsMatch(name)) return replacement is null ? null : pattern.Replace(name, replacement);
         return name;
     }
 
-    /// <summary>C# name to PyTorch name for each of <paramref name="names"/>; two names mapped to one is an error.</summary>
+    /// <summary>C# name to PyTorch name for each of <paramref name="names"/> not left out; two names mapped to one is an error.</summary>
     public IReadOnlyDictionary<string, string> Map(IEnumerable<string> names)
     {
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var n in names)
         {
-            string p = ToPyTorch(n);
+            if (ToPyTorch(n) is not string p) continue;
             if (seen.TryGetValue(p, out var other))
                 throw new InvalidOperationException($"state names '{other}' and '{n}' both map to PyTorch's '{p}'");
             seen[p] = n;
@@ -56,7 +71,8 @@ public static class ModelWeights
     {
         var state = module.state_dict();
         var map = (names ?? ParameterNames.Same).Map(state.Keys);
-        return state.ToDictionary(kv => map[kv.Key], kv => kv.Value.detach().cpu().contiguous().clone(), StringComparer.Ordinal);
+        return state.Where(kv => map.ContainsKey(kv.Key))
+            .ToDictionary(kv => map[kv.Key], kv => kv.Value.detach().cpu().contiguous().clone(), StringComparer.Ordinal);
     }
 
     public static void Save(nn.Module module, string path, ParameterNames? names = null)
@@ -79,8 +95,9 @@ public static class ModelWeights
         var saved = LoadTensors(path);
         try
         {
-            var state = module.state_dict();
-            var map = (names ?? ParameterNames.Same).Map(state.Keys);
+            var all = module.state_dict();
+            var map = (names ?? ParameterNames.Same).Map(all.Keys);
+            var state = all.Where(kv => map.ContainsKey(kv.Key)).ToList();
             var missing = map.Where(kv => !saved.ContainsKey(kv.Value)).Select(kv => kv.Value).ToList();
             var unexpected = saved.Keys.Except(map.Values).ToList();
             if (missing.Count > 0 || unexpected.Count > 0)

@@ -32,7 +32,7 @@ public static class LogClassifiersParity
             Flops: LogClassifiersCost.Upstream(RaccoonLogClassifierConfig.Upstream, Batch, Length).Flops,
             Check: Check(RaccoonLogClassifierConfig.Upstream.VocabularySize, RaccoonLogClassifierConfig.Upstream.Classes,
                 () => new RaccoonLogClassifier(RaccoonLogClassifierConfig.Upstream)),
-            Names: new ParameterNames((@"^flow\.timeEmbedding\.", "flow.time_embedding."))),
+            Names: ParameterNames.SnakeCase),
         new("log-classifiers/simple-upstream", "000", "Alternative", Size,
             Arguments(SimpleRaccoonConfig.Upstream.VocabularySize, SimpleRaccoonConfig.Upstream.Classes),
             () => Build(new SimpleRaccoonModel(SimpleRaccoonConfig.Upstream), Batch, Length),

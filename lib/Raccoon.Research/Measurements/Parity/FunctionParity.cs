@@ -31,6 +31,9 @@ public sealed record FunctionCheck(
     TensorDifference Output, TensorDifference Loss, IReadOnlyList<TensorDifference> Gradients, TensorDifference Steps,
     IReadOnlyList<double> CSharpLosses, IReadOnlyList<double> PyTorchLosses, double Seconds)
 {
+    /// <summary>The SGD steps' learning rate (<see cref="FunctionParity.StepSize"/> over the first gradient's norm).</summary>
+    public double LearningRate { get; init; }
+
     /// <summary>The gradient furthest from PyTorch's (relative).</summary>
     public TensorDifference WorstGradient => Gradients.MaxBy(g => g.MaxRel)!;
 
@@ -57,14 +60,15 @@ public sealed record FunctionCheck(
 /// writes its state under PyTorch's names and its inputs as safetensors; the PyTorch side loads both into its
 /// definition; then each side, from the same state and the same seed before each random draw (libtorch's CPU
 /// generator gives the same numbers on both sides, so a model that samples draws the same noise), runs the
-/// eval-mode forward pass, the train-mode loss and its backward pass, and <see cref="Steps"/> SGD steps. Plain SGD
-/// rather than Adam: Adam divides each gradient by its own running size, so rounding in a gradient near zero would
-/// become a step of the full learning rate and the loss sequences would part for that reason alone.
+/// eval-mode forward pass, the train-mode loss and its backward pass, and <see cref="Steps"/> SGD steps of a fixed
+/// size. Plain SGD rather than Adam: Adam divides each gradient by its own running size, so rounding in a gradient
+/// near zero would become a step of the full learning rate.
 /// </summary>
 public static class FunctionParity
 {
     public const int Steps = 5;
-    public const double LearningRate = 0.05;
+    /// <summary>How far (in parameter norm) each of the <see cref="Steps"/> SGD steps moves the model.</summary>
+    public const double StepSize = 0.2;
 
     /// <summary>Checks every case of <paramref name="cases"/> that has a check, with one PyTorch process.</summary>
     public static IReadOnlyList<FunctionCheck> Run(IReadOnlyList<ParityCase> cases, PyTorchPeer peer, int threads, int seed = 1, Action<string>? say = null)
@@ -78,7 +82,7 @@ public static class FunctionParity
         return checks;
     }
 
-    public static FunctionCheck Check(ParityCase c, PyTorchPeer peer, int threads, int seed = 1)
+    public static FunctionCheck Check(ParityCase c, PyTorchPeer peer, int threads, int seed = 1, double stepSize = StepSize)
     {
         var check = c.Check ?? throw new ArgumentException($"case {c.Key} has no function check", nameof(c));
         long started = Stopwatch.GetTimestamp();
@@ -86,30 +90,27 @@ public static class FunctionParity
         Directory.CreateDirectory(folder);
         try
         {
+            using var scope = NewDisposeScope();
             torch.manual_seed(seed);
             using var model = check.Build();
-            var module = model.Module;
             var names = c.Names ?? ParameterNames.Same;
-            var initial = ModelWeights.State(module, names);
-            try
-            {
-                ModelWeights.SaveTensors(Path.Combine(folder, "weights.safetensors"), initial);
-                ModelWeights.SaveTensors(Path.Combine(folder, "inputs.safetensors"), model.Inputs);
-                peer.Check(c, folder, seed, threads, Steps, LearningRate);
-                var py = ModelWeights.LoadTensors(Path.Combine(folder, "result.safetensors"));
-                try
-                {
-                    return Compare(c, check, model, names, initial, py, seed, Stopwatch.GetElapsedTime(started).TotalSeconds);
-                }
-                finally
-                {
-                    foreach (var t in py.Values) t.Dispose();
-                }
-            }
-            finally
-            {
-                foreach (var t in initial.Values) t.Dispose();
-            }
+            var initial = ModelWeights.State(model.Module, names);
+            ModelWeights.SaveTensors(Path.Combine(folder, "weights.safetensors"), initial);
+            ModelWeights.SaveTensors(Path.Combine(folder, "inputs.safetensors"), model.Inputs);
+            var cs = RunCSharp(model, names, initial, seed, stepSize);
+            peer.Check(c, folder, seed, threads, Steps, cs.LearningRate);
+            var py = ModelWeights.LoadTensors(Path.Combine(folder, "result.safetensors"));
+            var pyGrads = py.Where(kv => kv.Key.StartsWith("grad.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key["grad.".Length..], kv => kv.Value);
+            if (!cs.Gradients.Keys.Order(StringComparer.Ordinal).SequenceEqual(pyGrads.Keys.Order(StringComparer.Ordinal)))
+                throw new InvalidOperationException($"{c.Key}: parameters with a gradient differ: C# only {string.Join(", ", cs.Gradients.Keys.Except(pyGrads.Keys))}; PyTorch only {string.Join(", ", pyGrads.Keys.Except(cs.Gradients.Keys))}");
+            double largest = pyGrads.Values.Select(g => g.abs().max().item<float>()).DefaultIfEmpty(0).Max();
+            var gradients = cs.Gradients.Keys.Order(StringComparer.Ordinal)
+                .Select(k => Difference(k, cs.Gradients[k], pyGrads[k], FunctionTolerance.Fp32.GradientFloor * largest)).ToList();
+            var pyLosses = py["losses"].to(ScalarType.Float64).data<double>().ToArray();
+            return new FunctionCheck(c.Key, c.Document, c.Model, check.Size, model.Module.parameters().Sum(p => p.numel()),
+                Difference("output", cs.Output, py["output"], 0), Difference("loss", cs.Loss, py["loss"], 0), gradients,
+                Difference($"{Steps}-step losses", tensor(cs.Losses.ToArray()), py["losses"], 0), cs.Losses, pyLosses,
+                Stopwatch.GetElapsedTime(started).TotalSeconds) { LearningRate = cs.LearningRate };
         }
         finally
         {
@@ -117,19 +118,23 @@ public static class FunctionParity
         }
     }
 
-    /// <summary>The C# side of serve.py's check, in the same order with the same seeds, compared with PyTorch's results.</summary>
-    static FunctionCheck Compare(ParityCase c, ParityCheck check, ParityModel model, ParameterNames names,
-        IReadOnlyDictionary<string, Tensor> initial, IReadOnlyDictionary<string, Tensor> py, int seed, double seconds)
+    sealed record CSharpRun(Tensor Output, Tensor Loss, Dictionary<string, Tensor> Gradients, List<double> Losses, double LearningRate);
+
+    /// <summary>The C# side of serve.py's check, in the same order with the same seeds. The steps' learning rate is
+    /// <paramref name="stepSize"/> over the norm of the first gradient, so each step moves the parameters by about
+    /// <paramref name="stepSize"/> whatever the loss's scale (the path flow's ELBO is in the hundreds, a classifier's
+    /// loss near 1); PyTorch is sent the same number.</summary>
+    static CSharpRun RunCSharp(ParityModel model, ParameterNames names, IReadOnlyDictionary<string, Tensor> initial, int seed, double stepSize)
     {
         var module = model.Module;
         var map = names.Map(module.state_dict().Keys);
         void Restore()
         {
             using var _ = no_grad();
-            foreach (var (name, t) in module.state_dict()) t.copy_(initial[map[name]]);
+            foreach (var (name, t) in module.state_dict())
+                if (map.TryGetValue(name, out var p)) t.copy_(initial[p]);
         }
 
-        using var scope = NewDisposeScope();
         module.eval();
         torch.manual_seed(seed);
         Tensor output;
@@ -141,19 +146,12 @@ public static class FunctionParity
         loss.backward();
         var grads = module.named_parameters().Where(p => p.parameter.grad is not null)
             .ToDictionary(p => map[p.name], p => p.parameter.grad!.detach().clone(), StringComparer.Ordinal);
-        var pyGrads = py.Where(kv => kv.Key.StartsWith("grad.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key["grad.".Length..], kv => kv.Value);
-        if (!grads.Keys.Order(StringComparer.Ordinal).SequenceEqual(pyGrads.Keys.Order(StringComparer.Ordinal)))
-            throw new InvalidOperationException($"{c.Key}: parameters with a gradient differ: C# only {string.Join(", ", grads.Keys.Except(pyGrads.Keys))}; PyTorch only {string.Join(", ", pyGrads.Keys.Except(grads.Keys))}");
-        double largest = pyGrads.Values.Select(g => g.abs().max().item<float>()).DefaultIfEmpty(0).Max();
-        var tolerance = FunctionTolerance.Fp32;
-        var gradients = grads.Keys.Order(StringComparer.Ordinal)
-            .Select(k => Difference(k, grads[k], pyGrads[k], tolerance.GradientFloor * largest)).ToList();
-        var outputDiff = Difference("output", output, py["output"], 0);
-        var lossDiff = Difference("loss", loss.detach(), py["loss"], 0);
+        double norm = Math.Sqrt(grads.Values.Sum(g => g.to(ScalarType.Float64).square().sum().item<double>()));
+        double lr = stepSize / Math.Max(norm, 1e-12);
 
         Restore();
         module.zero_grad();
-        var sgd = optim.SGD(module.parameters(), LearningRate);
+        using var sgd = optim.SGD(module.parameters(), lr);
         var losses = new List<double>();
         for (int k = 0; k < Steps; k++)
         {
@@ -165,13 +163,9 @@ public static class FunctionParity
             value.backward();
             sgd.step();
         }
-        sgd.Dispose();
-        var pyLosses = py["losses"].to(ScalarType.Float64).data<double>().ToArray();
-        var stepsDiff = Difference($"{Steps}-step losses", tensor(losses.ToArray()), py["losses"], 0);
         Restore();
         module.zero_grad();
-        return new FunctionCheck(c.Key, c.Document, c.Model, check.Size, module.parameters().Sum(p => p.numel()),
-            outputDiff, lossDiff, gradients, stepsDiff, losses, pyLosses, seconds);
+        return new CSharpRun(output, loss.detach(), grads, losses, lr);
     }
 
     static TensorDifference Difference(string name, Tensor csharp, Tensor pytorch, double floor)
