@@ -32,14 +32,14 @@ public static class LogClassifiersParity
             Flops: LogClassifiersCost.Upstream(RaccoonLogClassifierConfig.Upstream, Batch, Length).Flops,
             Check: Check(RaccoonLogClassifierConfig.Upstream.VocabularySize, RaccoonLogClassifierConfig.Upstream.Classes,
                 () => new RaccoonLogClassifier(RaccoonLogClassifierConfig.Upstream)),
-            Names: ParameterNames.SnakeCase),
+            Names: RaccoonLogClassifier.PyTorchNames),
         new("log-classifiers/simple-upstream", "000", "Alternative", Size,
             Arguments(SimpleRaccoonConfig.Upstream.VocabularySize, SimpleRaccoonConfig.Upstream.Classes),
             () => Build(new SimpleRaccoonModel(SimpleRaccoonConfig.Upstream), Batch, Length),
             Flops: LogClassifiersCost.Alternative(SimpleRaccoonConfig.Upstream, Batch, Length).Flops,
             Check: Check(SimpleRaccoonConfig.Upstream.VocabularySize, SimpleRaccoonConfig.Upstream.Classes,
                 () => new SimpleRaccoonModel(SimpleRaccoonConfig.Upstream)),
-            Names: new ParameterNames((@"^flow\.layers\.", "flow."))), // upstream's flow is a plain ModuleList
+            Names: SimpleRaccoonModel.PyTorchNames),
     ];
 
     static Dictionary<string, object> Arguments(int vocabulary, int classes, int batch = Batch, int length = Length) => new()
