@@ -123,7 +123,7 @@ def build(args):
         dropped = grids.masked_fill(torch.rand(grids.shape) < TOKEN_DROPOUT, 0)
         return F.cross_entropy(model(dropped), labels, weight=weights, label_smoothing=LABEL_SMOOTHING)
 
-    return model, inference, loss
+    return model, inference, loss, {"grids": grids, "labels": labels, "weights": weights}
 
 
 CASES = {f"glyph-cnn/{v}": (lambda args, v=v: build({**args, "variant": args.get("variant", v)})) for v in VARIANTS}

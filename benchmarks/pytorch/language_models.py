@@ -174,7 +174,7 @@ def _build(make):
         train_length = int(args.get("train_length", length))
         tokens = torch.randint(0, vocabulary, (batch, length), dtype=torch.int64)
         train_tokens = torch.randint(0, vocabulary, (batch, train_length), dtype=torch.int64)
-        return model, (lambda: model(tokens)), (lambda: teacher_forced_loss(model, train_tokens))
+        return model, (lambda: model(tokens)), (lambda: teacher_forced_loss(model, train_tokens)), {"tokens": tokens, "train_tokens": train_tokens}
     return build
 
 

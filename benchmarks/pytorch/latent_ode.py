@@ -347,7 +347,7 @@ def build_latent_ode(config, args):
     model = DeterministicLatentOde(config)
     tokens = torch.randint(0, VOCAB, (batch, seq), dtype=torch.int64)
     loss_tokens = torch.randint(0, VOCAB, (loss_batch, loss_seq), dtype=torch.int64)
-    return model, (lambda: model(tokens)), (lambda: model.loss(loss_tokens, ep_weight))
+    return model, (lambda: model(tokens)), (lambda: model.loss(loss_tokens, ep_weight)), {"tokens": tokens, "loss_tokens": loss_tokens}
 
 
 def build_block_stack(positions, args):
@@ -356,7 +356,7 @@ def build_block_stack(positions, args):
     model = BlockStackLanguageModel(VOCAB, int(args.get("depth", 2)), int(args.get("dim", 64)), int(args.get("heads", 4)),
                                     int(args.get("ffn_hidden", 128)), positions)
     tokens = torch.randint(0, VOCAB, (batch, seq), dtype=torch.int64)
-    return model, (lambda: model(tokens)), (lambda: model.loss(tokens, start))
+    return model, (lambda: model(tokens)), (lambda: model.loss(tokens, start)), {"tokens": tokens}
 
 
 CASES = {

@@ -226,14 +226,14 @@ def build_original_upstream(args):
     vocabulary, classes = int(args.get("vocabulary", 40)), int(args.get("classes", 4))
     model = RaccoonLogClassifier(vocabulary, classes)
     tokens, labels = _inputs(args, vocabulary, classes)
-    return model, (lambda: model.logits(tokens)), (lambda: model.objective(tokens, labels))
+    return model, (lambda: model.logits(tokens)), (lambda: model.objective(tokens, labels)), {"tokens": tokens, "labels": labels}
 
 
 def build_simple_upstream(args):
     vocabulary, classes = int(args.get("vocabulary", 43)), int(args.get("classes", 4))
     model = SimpleRaccoonModel(vocabulary, classes)
     tokens, labels = _inputs(args, vocabulary, classes)
-    return model, (lambda: model.logits(tokens)), (lambda: model.objective(tokens, labels))
+    return model, (lambda: model.logits(tokens)), (lambda: model.objective(tokens, labels)), {"tokens": tokens, "labels": labels}
 
 
 CASES = {

@@ -334,7 +334,7 @@ def _build(args):
     def loss():
         return model.loss(xs, ts)
 
-    return model, inference, loss
+    return model, inference, loss, {"xs": xs, "ts": ts, "grid": grid, "z0": z0}
 
 
 CASES = {

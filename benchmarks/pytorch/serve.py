@@ -10,21 +10,31 @@ C# side can interleave its own timings with these in one run, one process comput
                                                        -> seconds of each of R steps after W warm-up steps
   {"op": "peak", "kind": "matmul"|"convolution", "size": {...}, "warmup": W, "repeats": R}
                                                        -> seconds of each of R kernel calls
+  {"op": "check", "case": KEY, "args": {...}, "folder": DIR, "seed": S, "threads": T, "steps": N, "lr": LR}
+                                                       -> builds the case, loads DIR/weights.safetensors (the C# model's
+                                                          state under PyTorch's names) and DIR/inputs.safetensors into
+                                                          it, and writes DIR/result.safetensors: the eval-mode output,
+                                                          the train-mode loss, every parameter's gradient ("grad.NAME")
+                                                          and the losses of N SGD steps from the loaded state
   {"op": "quit"}
 
 A case is registered by a document's module (log_classifiers.py, latent_ode.py, path_flow.py,
 glyph_cnn.py, language_models.py) in its CASES dict: key -> build(args) returning
 (model, inference, loss), where inference() runs one forward pass on fixed inputs and loss() returns the
-training objective as a scalar. The training step here is the one the C# side times: loss, backward,
+training objective as a scalar; a fourth element, {name: tensor}, names the fixed inputs the closures read, which
+check overwrites in place with the C# side's. The training step here is the one the C# side times: loss, backward,
 Adam step, zero_grad (gradients set to None).
 """
 import importlib
 import json
+import os
 import sys
 import time
 import traceback
 
 import torch
+
+import safetensors_io
 
 DOCUMENT_MODULES = ["log_classifiers", "latent_ode", "path_flow", "glyph_cnn", "language_models"]
 
@@ -61,7 +71,7 @@ class Session:
         torch.set_num_threads(int(request["threads"]))
         torch.manual_seed(int(request.get("seed", 1)))
         self.model = None
-        model, inference, loss = self.cases[key](request.get("args", {}))
+        model, inference, loss = self.cases[key](request.get("args", {}))[:3]
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
         self.model = (model, inference, loss, optimizer)
         shapes = sorted("x".join(str(d) for d in p.shape) for p in model.parameters())
@@ -97,6 +107,63 @@ class Session:
             once()
             seconds.append(time.perf_counter() - t0)
         return {"seconds": seconds}
+
+    def check(self, request):
+        """The same sequence FunctionParity.Check runs on the C# side, with the same seeds before each random draw."""
+        key, folder, seed = request["case"], request["folder"], int(request.get("seed", 1))
+        if key not in self.cases:
+            raise KeyError(f"no PyTorch definition for case '{key}'; defined: {', '.join(sorted(self.cases))}")
+        torch.set_num_threads(int(request["threads"]))
+        torch.manual_seed(seed)
+        self.model = None
+        built = self.cases[key](request.get("args", {}))
+        if len(built) < 4:
+            raise ValueError(f"case '{key}' does not name its inputs")
+        model, inference, loss, inputs = built
+        weights = safetensors_io.load(os.path.join(folder, "weights.safetensors"))
+        given = safetensors_io.load(os.path.join(folder, "inputs.safetensors"))
+        if sorted(given) != sorted(inputs):
+            raise KeyError(f"inputs differ: C# {sorted(given)}, PyTorch {sorted(inputs)}")
+        for name, t in inputs.items():
+            if t.shape != given[name].shape:
+                raise ValueError(f"input {name}: C# shape {list(given[name].shape)}, PyTorch {list(t.shape)}")
+            t.copy_(given[name])
+
+        def restore():
+            missing = sorted(set(model.state_dict()) - set(weights))
+            unexpected = sorted(set(weights) - set(model.state_dict()))
+            if missing or unexpected:
+                raise KeyError(f"state names differ: missing {missing}, unexpected {unexpected}")
+            model.load_state_dict(weights, strict=True)
+
+        restore()
+        model.eval()
+        torch.manual_seed(seed)
+        with torch.no_grad():
+            output = inference()
+        model.train()
+        torch.manual_seed(seed + 1)
+        value = loss()
+        model.zero_grad(set_to_none=True)
+        value.backward()
+        result = {"output": output.detach().float(), "loss": value.detach().reshape(())}
+        for name, p in model.named_parameters():
+            if p.grad is not None:
+                result["grad." + name] = p.grad.detach().clone()
+        restore()
+        model.zero_grad(set_to_none=True)
+        optimizer = torch.optim.SGD(model.parameters(), lr=float(request.get("lr", 0.01)))
+        losses = []
+        for k in range(int(request.get("steps", 5))):
+            torch.manual_seed(seed + 2 + k)
+            value = loss()
+            losses.append(float(value))
+            optimizer.zero_grad(set_to_none=True)
+            value.backward()
+            optimizer.step()
+        result["losses"] = torch.tensor(losses, dtype=torch.float64)
+        safetensors_io.save(os.path.join(folder, "result.safetensors"), result)
+        return {"written": os.path.join(folder, "result.safetensors")}
 
     def peak(self, request):
         kind, size = request["kind"], request["size"]
@@ -134,7 +201,7 @@ def main():
             op = request.get("op")
             if op == "quit":
                 break
-            handler = {"hello": session.hello, "build": session.build, "time": session.time, "peak": session.peak}.get(op)
+            handler = {"hello": session.hello, "build": session.build, "time": session.time, "peak": session.peak, "check": session.check}.get(op)
             if handler is None:
                 raise ValueError(f"unknown op '{op}'")
             answer = handler(request)

@@ -8,5 +8,6 @@ root.Subcommands.Add(CompareCommand.Create());
 root.Subcommands.Add(NotebooksCommand.Create());
 root.Subcommands.Add(ParityCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
+root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(SampleDataCommand.Create());
 return root.Parse(args).Invoke();

@@ -21,14 +21,16 @@ static class ParityCommand
         var repeats = new Option<int>("--repeats") { Description = "Samples per side per round", DefaultValueFactory = _ => 5 };
         var leakSteps = new Option<int>("--leak-steps") { Description = "Training steps of each model's leak check (0: none)", DefaultValueFactory = _ => 2000 };
         var leakSeconds = new Option<double>("--leak-seconds") { Description = "A slow model's leak check stops after about this many seconds (the table gives its steps)", DefaultValueFactory = _ => 60 };
+        var noFunction = new Option<bool>("--no-function") { Description = "Skip the function checks (same weights, inputs and seeds on both sides: outputs, loss, gradients, 5 SGD steps)" };
         var cmd = new Command("parity", "Time every model's inference and training step against a PyTorch definition of the same architecture (Debian's python3-torch), measure the machine's matmul and convolution peak, check each training step for leaks; writes DIR/parity/ and adds the table to DIR/report/index.html")
         {
-            outDir, threads, seed, only, rounds, repeats, leakSteps, leakSeconds,
+            outDir, threads, seed, only, rounds, repeats, leakSteps, leakSeconds, noFunction,
         };
         cmd.SetAction(parse => Cli.Guard(() =>
         {
             var options = new ParityOptions(CommonOptions.ParseThreads(parse.GetValue(threads)), parse.GetValue(seed),
-                Rounds: parse.GetValue(rounds), Repeats: parse.GetValue(repeats), LeakSteps: parse.GetValue(leakSteps), Only: parse.GetValue(only) ?? [], LeakSeconds: parse.GetValue(leakSeconds));
+                Rounds: parse.GetValue(rounds), Repeats: parse.GetValue(repeats), LeakSteps: parse.GetValue(leakSteps), Only: parse.GetValue(only) ?? [], LeakSeconds: parse.GetValue(leakSeconds),
+                Function: !parse.GetValue(noFunction));
             try
             {
                 options.Validate();
@@ -51,12 +53,13 @@ static class ParityCommand
             }
             ParityFiles.Write(dir, run);
             Console.WriteLine(Reporting.WriteUp.TableFormats.Markdown(run.ParityTable()));
+            if (run.Functions is { Count: > 0 }) Console.WriteLine(Reporting.WriteUp.TableFormats.Markdown(run.FunctionTable()));
             Console.WriteLine(Reporting.WriteUp.TableFormats.Markdown(run.PeakTable()));
             if (run.Leaks.Count > 0) Console.WriteLine(Reporting.WriteUp.TableFormats.Markdown(run.LeakTable()));
             foreach (var f in run.Findings()) Console.WriteLine("- " + f);
             bool report = Reproduction.RewriteReport(dir, options.Threads);
             Console.WriteLine($"parity: {ParityFiles.JsonPath(dir)}{(report ? $"; report: {Path.Combine(dir, "report", "index.html")}" : "")}");
-            return run.Failures.Count == 0 ? 0 : 1;
+            return run.Failures.Count == 0 && (run.Functions ?? []).All(f => f.Agrees(FunctionTolerance.Fp32)) ? 0 : 1;
         }));
         return cmd;
     }

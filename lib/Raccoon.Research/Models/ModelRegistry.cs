@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Raccoon.Research.IO;
 using Raccoon.Research.Models.Baselines;
 using Raccoon.Research.Models.LogClassifiers;
 using TorchSharp;
@@ -13,7 +14,7 @@ namespace Raccoon.Research.Models;
 /// </summary>
 public static class ModelRegistry
 {
-    sealed record Entry(Type ConfigType, Func<JsonElement, nn.Module> Create);
+    sealed record Entry(Type ConfigType, Func<JsonElement, nn.Module> Create, ParameterNames Names);
 
     static readonly Dictionary<string, Entry> Entries = new(StringComparer.Ordinal);
     static readonly object Gate = new();
@@ -23,26 +24,35 @@ public static class ModelRegistry
     static ModelRegistry()
     {
         Register<MeanPoolClassifierConfig>(MeanPoolClassifier.Kind, c => new MeanPoolClassifier(c));
-        Register<RaccoonLogClassifierConfig>(RaccoonLogClassifier.Kind, c => new RaccoonLogClassifier(c));
-        Register<SimpleRaccoonConfig>(SimpleRaccoonModel.Kind, c => new SimpleRaccoonModel(c));
+        Register<RaccoonLogClassifierConfig>(RaccoonLogClassifier.Kind, c => new RaccoonLogClassifier(c), RaccoonLogClassifier.PyTorchNames);
+        Register<SimpleRaccoonConfig>(SimpleRaccoonModel.Kind, c => new SimpleRaccoonModel(c), SimpleRaccoonModel.PyTorchNames);
         Register<DocumentedOriginalConfig>(DocumentedOriginalRaccoon.Kind, c => new DocumentedOriginalRaccoon(c));
     }
 
-    /// <summary>Registers <paramref name="kind"/>; the factory gets the config deserialised as <typeparamref name="TConfig"/>.</summary>
-    public static void Register<TConfig>(string kind, Func<TConfig, nn.Module> create)
+    /// <summary>Registers <paramref name="kind"/>; the factory gets the config deserialised as <typeparamref name="TConfig"/>;
+    /// <paramref name="names"/> spell its state as the upstream PyTorch code does (default: the same names).</summary>
+    public static void Register<TConfig>(string kind, Func<TConfig, nn.Module> create, ParameterNames? names = null)
     {
         lock (Gate)
         {
             if (Entries.TryGetValue(kind, out var existing) && existing.ConfigType != typeof(TConfig))
                 throw new InvalidOperationException($"model kind '{kind}' is already registered with config {existing.ConfigType.Name}");
             Entries[kind] = new Entry(typeof(TConfig), json =>
-                create(json.Deserialize<TConfig>(Json) ?? throw new InvalidDataException($"config of model kind '{kind}' is null")));
+                create(json.Deserialize<TConfig>(Json) ?? throw new InvalidDataException($"config of model kind '{kind}' is null")), names ?? ParameterNames.Same);
         }
     }
 
     public static IReadOnlyList<string> Kinds { get { lock (Gate) return Entries.Keys.Order().ToList(); } }
 
     public static bool IsRegistered(string kind) { lock (Gate) return Entries.ContainsKey(kind); }
+
+    /// <summary>How the upstream PyTorch code names the state of a model of <paramref name="kind"/> (export writes these names).</summary>
+    public static ParameterNames PyTorchNames(string kind)
+    {
+        lock (Gate)
+            return Entries.TryGetValue(kind, out var e) ? e.Names
+                : throw new InvalidDataException($"unknown model kind '{kind}': known kinds are {string.Join(", ", Entries.Keys.Order())}");
+    }
 
     /// <summary>Builds a model of <paramref name="kind"/> from its JSON config; it must be an <see cref="ISequenceClassifier"/>.</summary>
     public static nn.Module Create(string kind, JsonElement config)

@@ -104,7 +104,7 @@ public static class HtmlReport
     /// <summary>The speed of each model against PyTorch's, from the folder's last <c>raccoon parity</c> run.</summary>
     static string ParitySection(string outDir)
     {
-        var sb = new StringBuilder("<section id=\"parity\"><h2>Speed against PyTorch</h2>");
+        var sb = new StringBuilder("<section id=\"parity\"><h2>Speed and function against PyTorch</h2>");
         Measurements.Parity.ParityRun? run;
         try
         {
@@ -121,7 +121,7 @@ public static class HtmlReport
           .Append("</p><ul>");
         foreach (var f in run.Findings()) sb.Append("<li>").Append(Html.Escape(f)).Append("</li>");
         sb.Append("</ul>");
-        foreach (var t in new[] { run.ParityTable(), run.PeakTable(), run.LeakTable() })
+        foreach (var t in new[] { run.ParityTable(), run.FunctionTable(), run.PeakTable(), run.LeakTable() })
             if (t.Rows.Count > 0) sb.Append("<div class=\"scroll\">").Append(t.ToHtml()).Append("</div>");
         return sb.Append("</section>").ToString();
     }

@@ -96,6 +96,9 @@ public class ParityTests(TorchFixture _) : IClassFixture<TorchFixture>
         });
         Assert.Equal(["matmul", "convolution"], run.Peaks.Select(p => p.Kind));
         Assert.All(run.Peaks, p => Assert.True(p.CSharpGflops > 0 && p.PyTorchGflops > 0 && p.CSharpBestGflops >= p.CSharpGflops));
+        var function = Assert.Single(run.Functions!);
+        Assert.True(function.Agrees(FunctionTolerance.Fp32));
+        Assert.All(run.Rows, r => Assert.StartsWith("agrees, ", run.FunctionCell(r.Key)));
         var leak = Assert.Single(run.Leaks);
         Assert.Equal(8, leak.Steps);
         Assert.True(run.Machine.Optimized);
@@ -107,7 +110,8 @@ public class ParityTests(TorchFixture _) : IClassFixture<TorchFixture>
         Assert.Equal(run.Findings(), back.Findings());
         Assert.Contains(smallest.Model, File.ReadAllText(Path.Combine(dir, "parity", "parity.md")));
         string html = Raccoon.Research.Reporting.HtmlReport.Render([], [], [], dir);
-        Assert.Contains("Speed against PyTorch", html);
+        Assert.Contains("Speed and function against PyTorch", html);
+        Assert.Contains(run.FunctionTable().Title.Split(':')[0], html);
         Assert.Contains(run.Findings()[0], html.Replace("&#39;", "'"));
     }
 

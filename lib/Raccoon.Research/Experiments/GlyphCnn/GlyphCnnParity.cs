@@ -14,6 +14,8 @@ namespace Raccoon.Research.Experiments.GlyphCnn;
 public static class GlyphCnnParity
 {
     public const int Batch = GlyphCnnSpeedExperiment.Batch;
+    /// <summary>The function check: the same variant on 2 glyphs.</summary>
+    public const int CheckBatch = 2;
 
     public static IReadOnlyList<ParityCase> Cases { get; } =
         GlyphCnnConfig.Variants().Select(c => Case(c)).ToList();
@@ -22,9 +24,12 @@ public static class GlyphCnnParity
         $"glyph-cnn/{config.Variant.ToLowerInvariant()}", "003", config.Variant,
         $"batch {Batch} of 16x16 grids of primitive ids, {config.Classes} classes (the speed experiment's batch; a training step at it takes seconds on 2 cores, Full the longest)",
         new Dictionary<string, object> { ["variant"] = config.Variant.ToLowerInvariant(), ["batch"] = Batch, ["classes"] = config.Classes },
-        () => Build(config),
+        () => Build(config, Batch),
         Flops: ForwardFlops(config),
-        Bound: "convolution");
+        Bound: "convolution",
+        Check: new ParityCheck($"the {config.Variant} variant on {CheckBatch} glyphs",
+            new Dictionary<string, object> { ["variant"] = config.Variant.ToLowerInvariant(), ["batch"] = CheckBatch, ["classes"] = config.Classes },
+            () => Build(config, CheckBatch)));
 
     /// <summary>GlyphCnnClassifier.Operations(batch) of a model built only to count (it reads nothing but the config), disposed at once.</summary>
     static double ForwardFlops(GlyphCnnConfig config)
@@ -33,12 +38,12 @@ public static class GlyphCnnParity
         return model.Operations(Batch).Flops;
     }
 
-    static ParityModel Build(GlyphCnnConfig config)
+    static ParityModel Build(GlyphCnnConfig config, int batch)
     {
-        var options = GlyphTrainingOptions.ForVariant(config, epochs: 1, batchSize: Batch, seed: 1);
+        var options = GlyphTrainingOptions.ForVariant(config, epochs: 1, batchSize: batch, seed: 1);
         var model = new GlyphCnnClassifier(config);
-        var grids = randint(0, GlyphCnnConfig.Vocabulary, [Batch, GlyphCnnConfig.GridSize, GlyphCnnConfig.GridSize], dtype: ScalarType.Int64); // (B, 16, 16)
-        var labels = randint(0, config.Classes, [Batch], dtype: ScalarType.Int64); // (B)
+        var grids = randint(0, GlyphCnnConfig.Vocabulary, [batch, GlyphCnnConfig.GridSize, GlyphCnnConfig.GridSize], dtype: ScalarType.Int64); // (B, 16, 16)
+        var labels = randint(0, config.Classes, [batch], dtype: ScalarType.Int64); // (B)
         var weights = GlyphCnnTrainer.ClassWeights(labels.data<long>().Select(l => (int)l).ToList(), config.Classes, options.ClassWeightAlpha); // (classes)
         var parity = new ParityModel(model,
             () => model.forward(grids),
@@ -46,8 +51,8 @@ public static class GlyphCnnParity
             {
                 var dropped = grids.masked_fill(rand(grids.shape) < options.TokenDropout, 0);
                 return nn.functional.cross_entropy(model.forward(dropped), labels, weights, label_smoothing: options.LabelSmoothing);
-            });
-        parity.Held.AddRange([grids, labels, weights]);
+            },
+            new Dictionary<string, Tensor> { ["grids"] = grids, ["labels"] = labels, ["weights"] = weights });
         return parity;
     }
 }

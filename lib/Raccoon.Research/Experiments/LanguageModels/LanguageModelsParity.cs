@@ -1,5 +1,6 @@
 using Raccoon.Research.Measurements.Parity;
 using Raccoon.Research.Models.LanguageModels;
+using Raccoon.Research.IO;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -18,6 +19,8 @@ namespace Raccoon.Research.Experiments.LanguageModels;
 public static class LanguageModelsParity
 {
     const int N = 1024, Batch = 1;
+    /// <summary>The function check: the document's configuration (maximum length 80) on batch 2 of 16 tokens.</summary>
+    public const int CheckBatch = 2, CheckLength = 16;
 
     static LanguageModelConfig Config => LanguageModelConfig.Document with { MaxLength = N };
 
@@ -26,30 +29,33 @@ public static class LanguageModelsParity
     public static IReadOnlyList<ParityCase> Cases { get; } =
     [
         new("language-models/transformer", "004", "Transformer", Size, Arguments(),
-            () => Build(new TransformerLanguageModel(Config)),
-            Flops: LanguageModelCost.Forward(Config, N, transformer: true).Flops, Bound: "matmul"),
+            () => Build(new TransformerLanguageModel(Config), Batch, N),
+            Flops: LanguageModelCost.Forward(Config, N, transformer: true).Flops, Bound: "matmul",
+            Check: Check(() => new TransformerLanguageModel(LanguageModelConfig.Document))),
         new("language-models/hypermixer", "004", "HyperMixer", Size, Arguments(),
-            () => Build(new HyperMixerLanguageModel(Config, HyperMixerVariant.Upstream)),
-            Flops: LanguageModelCost.Forward(Config, N, transformer: false).Flops, Bound: "matmul"),
+            () => Build(new HyperMixerLanguageModel(Config, HyperMixerVariant.Upstream), Batch, N),
+            Flops: LanguageModelCost.Forward(Config, N, transformer: false).Flops, Bound: "matmul",
+            Check: Check(() => new HyperMixerLanguageModel(LanguageModelConfig.Document, HyperMixerVariant.Upstream)),
+            Names: new ParameterNames((@"\.token_mixing\.(input|output)Mask$", null))), // the causal variant's constant masks; upstream mixes without them
     ];
 
-    static Dictionary<string, object> Arguments()
-    {
-        var c = Config;
-        return new()
-        {
-            ["vocabulary"] = c.VocabularySize, ["max_length"] = c.MaxLength, ["model_dim"] = c.ModelDim, ["hidden_dim"] = c.HiddenDim,
-            ["layers"] = c.Layers, ["batch"] = Batch, ["length"] = N, ["train_length"] = N,
-        };
-    }
+    static Dictionary<string, object> Arguments() => Arguments(Config, Batch, N);
 
-    static ParityModel Build(LanguageModel model)
+    static Dictionary<string, object> Arguments(LanguageModelConfig c, int batch, int length) => new()
     {
-        var tokens = randint(0, model.Config.VocabularySize, [Batch, N], dtype: ScalarType.Int64);
-        var trainTokens = randint(0, model.Config.VocabularySize, [Batch, N], dtype: ScalarType.Int64);
-        var built = new ParityModel(model, () => model.forward(tokens), () => NextToken.TeacherForcedLoss(model, trainTokens));
-        built.Held.Add(tokens);
-        built.Held.Add(trainTokens);
-        return built;
+        ["vocabulary"] = c.VocabularySize, ["max_length"] = c.MaxLength, ["model_dim"] = c.ModelDim, ["hidden_dim"] = c.HiddenDim,
+        ["layers"] = c.Layers, ["batch"] = batch, ["length"] = length, ["train_length"] = length,
+    };
+
+    static ParityCheck Check(Func<LanguageModel> make) =>
+        new($"the document's configuration (maximum length {LanguageModelConfig.Document.MaxLength}) on batch {CheckBatch} of {CheckLength} tokens",
+            Arguments(LanguageModelConfig.Document, CheckBatch, CheckLength), () => Build(make(), CheckBatch, CheckLength));
+
+    static ParityModel Build(LanguageModel model, int batch, int length)
+    {
+        var tokens = randint(0, model.Config.VocabularySize, [batch, length], dtype: ScalarType.Int64);      // (B, T)
+        var trainTokens = randint(0, model.Config.VocabularySize, [batch, length], dtype: ScalarType.Int64); // (B, T)
+        return new ParityModel(model, () => model.forward(tokens), () => NextToken.TeacherForcedLoss(model, trainTokens),
+            new Dictionary<string, Tensor> { ["tokens"] = tokens, ["train_tokens"] = trainTokens });
     }
 }

@@ -1,4 +1,5 @@
 using Raccoon.Research.Blocks.Encoders;
+using Raccoon.Research.IO;
 using Raccoon.Research.Measurements.Parity;
 using Raccoon.Research.Models.LatentOde;
 using static TorchSharp.torch;
@@ -18,6 +19,8 @@ public static class LatentOdeParity
 {
     public const int Batch = 8, Seq = 512, LossBatch = 8, LossSeq = 67;
     public const int StackBatch = 32, StackSeq = 35, StackFrom = 2;
+    /// <summary>The function check's sizes: the same configurations on batch 2 of 8 tokens.</summary>
+    public const int CheckBatch = 2, CheckSeq = 8;
 
     public static IReadOnlyList<ParityCase> Cases { get; } =
     [
@@ -28,31 +31,43 @@ public static class LatentOdeParity
         BlockStack(PositionEncoding.Alibi),
     ];
 
-    static ParityCase LatentOde(string key, string name, LatentOdeConfig config) => new(
+    static ParityCase LatentOde(string key, string name, LatentOdeConfig config, ParameterNames? names = null) => new(
         $"latent-ode/{key}", "001", name,
         $"inference: encoder on batch {Batch} x {Seq} tokens; training: the whole model's loss on batch {LossBatch} x {LossSeq} tokens " +
         $"(at seq {Seq} a step takes many seconds on 2 cores, mostly the {config.Slices}-slice Epps-Pulley term; T1-08 at standard uses batch 32 x {LossSeq})",
-        new Dictionary<string, object> { ["batch"] = Batch, ["seq"] = Seq, ["loss_batch"] = LossBatch, ["loss_seq"] = LossSeq, ["ep_weight"] = 0.05 },
-        () =>
-        {
-            var model = new DeterministicLatentOde(config);
-            var tokens = randint(0, config.Vocab, [Batch, Seq], dtype: ScalarType.Int64); // (B, L)
-            var lossTokens = randint(0, config.Vocab, [LossBatch, LossSeq], dtype: ScalarType.Int64);
-            var parity = new ParityModel(model, () => model.forward(tokens), () => model.Loss(lossTokens, 0.05).Total);
-            parity.Held.AddRange([tokens, lossTokens]);
-            return parity;
-        });
+        LatentOdeArguments(Batch, Seq, LossBatch, LossSeq), () => BuildLatentOde(config, Batch, Seq, LossBatch, LossSeq),
+        Check: new ParityCheck($"the {key} configuration; encoder and loss on batch {CheckBatch} x {CheckSeq} tokens",
+            LatentOdeArguments(CheckBatch, CheckSeq, CheckBatch, CheckSeq), () => BuildLatentOde(config, CheckBatch, CheckSeq, CheckBatch, CheckSeq)),
+        Names: names);
 
-    static ParityCase BlockStack(PositionEncoding positions) => new(
+    static Dictionary<string, object> LatentOdeArguments(int batch, int seq, int lossBatch, int lossSeq) =>
+        new() { ["batch"] = batch, ["seq"] = seq, ["loss_batch"] = lossBatch, ["loss_seq"] = lossSeq, ["ep_weight"] = 0.05 };
+
+    static ParityModel BuildLatentOde(LatentOdeConfig config, int batch, int seq, int lossBatch, int lossSeq)
+    {
+        var model = new DeterministicLatentOde(config);
+        var tokens = randint(0, config.Vocab, [batch, seq], dtype: ScalarType.Int64);               // (B, L)
+        var lossTokens = randint(0, config.Vocab, [lossBatch, lossSeq], dtype: ScalarType.Int64);   // (B', L')
+        return new ParityModel(model, () => model.forward(tokens), () => model.Loss(lossTokens, 0.05).Total,
+            new Dictionary<string, Tensor> { ["tokens"] = tokens, ["loss_tokens"] = lossTokens });
+    }
+
+    static ParityCase BlockStack(PositionEncoding positions, ParameterNames? names = null) => new(
         $"latent-ode/block-stack-{positions.ToString().ToLowerInvariant()}", "001", $"Block stack, {positions} positions",
         $"batch {StackBatch} x {StackSeq} tokens, 2 causal blocks of width 64",
-        new Dictionary<string, object> { ["batch"] = StackBatch, ["seq"] = StackSeq, ["from"] = StackFrom, ["depth"] = 2, ["dim"] = 64, ["heads"] = 4, ["ffn_hidden"] = 128 },
-        () =>
-        {
-            var model = new BlockStackLanguageModel(TargetLetterTask.Alphabet.Length, 2, new TransformerBlockConfig(64, 4, 128), positions);
-            var tokens = randint(0, TargetLetterTask.Alphabet.Length, [StackBatch, StackSeq], dtype: ScalarType.Int64); // (B, T)
-            var parity = new ParityModel(model, () => model.forward(tokens), () => model.Loss(tokens, from: StackFrom));
-            parity.Held.Add(tokens);
-            return parity;
-        });
+        StackArguments(StackBatch, StackSeq), () => BuildStack(positions, StackBatch, StackSeq),
+        Check: new ParityCheck($"2 causal blocks of width 64 on batch {CheckBatch} x {CheckSeq} tokens", StackArguments(CheckBatch, CheckSeq),
+            () => BuildStack(positions, CheckBatch, CheckSeq)),
+        Names: names);
+
+    static Dictionary<string, object> StackArguments(int batch, int seq) =>
+        new() { ["batch"] = batch, ["seq"] = seq, ["from"] = StackFrom, ["depth"] = 2, ["dim"] = 64, ["heads"] = 4, ["ffn_hidden"] = 128 };
+
+    static ParityModel BuildStack(PositionEncoding positions, int batch, int seq)
+    {
+        var model = new BlockStackLanguageModel(TargetLetterTask.Alphabet.Length, 2, new TransformerBlockConfig(64, 4, 128), positions);
+        var tokens = randint(0, TargetLetterTask.Alphabet.Length, [batch, seq], dtype: ScalarType.Int64); // (B, T)
+        return new ParityModel(model, () => model.forward(tokens), () => model.Loss(tokens, from: StackFrom),
+            new Dictionary<string, Tensor> { ["tokens"] = tokens });
+    }
 }

@@ -1,5 +1,6 @@
 using Raccoon.Research.Measurements.Parity;
 using Raccoon.Research.Models.LogClassifiers;
+using Raccoon.Research.IO;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,11 +14,13 @@ namespace Raccoon.Research.Experiments.LogClassifiers;
 /// (<see cref="IRaccoonModel.Objective(Tensor, Tensor)"/>). Flops: the library's analytic count of the
 /// training-path forward pass (<see cref="LogClassifiersCost"/>: embedding, encoder, dynamics, flow, head);
 /// the upstream inference path runs only the embedding, encoder and head. No Bound: at these sizes the
-/// steps are many small kernels, not one kind.
+/// steps are many small kernels, not one kind. The function check runs the same upstream configurations on
+/// batch <see cref="CheckBatch"/> of <see cref="CheckLength"/> tokens.
 /// </summary>
 public static class LogClassifiersParity
 {
     const int Batch = LogClassifiersBuilds.Batch, Length = LogClassifiersBuilds.SequenceLength;
+    public const int CheckBatch = 2, CheckLength = 8;
 
     static readonly string Size = $"batch {Batch} of {Length}-token sequences (the speed experiment's batch)";
 
@@ -25,26 +28,34 @@ public static class LogClassifiersParity
     [
         new("log-classifiers/original-upstream", "000", "Original (upstream)", Size,
             Arguments(RaccoonLogClassifierConfig.Upstream.VocabularySize, RaccoonLogClassifierConfig.Upstream.Classes),
-            () => Build(new RaccoonLogClassifier(RaccoonLogClassifierConfig.Upstream)),
-            Flops: LogClassifiersCost.Upstream(RaccoonLogClassifierConfig.Upstream, Batch, Length).Flops),
+            () => Build(new RaccoonLogClassifier(RaccoonLogClassifierConfig.Upstream), Batch, Length),
+            Flops: LogClassifiersCost.Upstream(RaccoonLogClassifierConfig.Upstream, Batch, Length).Flops,
+            Check: Check(RaccoonLogClassifierConfig.Upstream.VocabularySize, RaccoonLogClassifierConfig.Upstream.Classes,
+                () => new RaccoonLogClassifier(RaccoonLogClassifierConfig.Upstream)),
+            Names: RaccoonLogClassifier.PyTorchNames),
         new("log-classifiers/simple-upstream", "000", "Alternative", Size,
             Arguments(SimpleRaccoonConfig.Upstream.VocabularySize, SimpleRaccoonConfig.Upstream.Classes),
-            () => Build(new SimpleRaccoonModel(SimpleRaccoonConfig.Upstream)),
-            Flops: LogClassifiersCost.Alternative(SimpleRaccoonConfig.Upstream, Batch, Length).Flops),
+            () => Build(new SimpleRaccoonModel(SimpleRaccoonConfig.Upstream), Batch, Length),
+            Flops: LogClassifiersCost.Alternative(SimpleRaccoonConfig.Upstream, Batch, Length).Flops,
+            Check: Check(SimpleRaccoonConfig.Upstream.VocabularySize, SimpleRaccoonConfig.Upstream.Classes,
+                () => new SimpleRaccoonModel(SimpleRaccoonConfig.Upstream)),
+            Names: SimpleRaccoonModel.PyTorchNames),
     ];
 
-    static Dictionary<string, object> Arguments(int vocabulary, int classes) => new()
+    static Dictionary<string, object> Arguments(int vocabulary, int classes, int batch = Batch, int length = Length) => new()
     {
-        ["vocabulary"] = vocabulary, ["classes"] = classes, ["batch"] = Batch, ["length"] = Length,
+        ["vocabulary"] = vocabulary, ["classes"] = classes, ["batch"] = batch, ["length"] = length,
     };
 
-    static ParityModel Build(IRaccoonModel model)
+    static ParityCheck Check(int vocabulary, int classes, Func<IRaccoonModel> make) =>
+        new($"the upstream configuration on batch {CheckBatch} of {CheckLength}-token sequences",
+            Arguments(vocabulary, classes, CheckBatch, CheckLength), () => Build(make(), CheckBatch, CheckLength));
+
+    static ParityModel Build(IRaccoonModel model, int batch, int length)
     {
-        var tokens = randint(0, model.VocabularySize, [Batch, Length], dtype: ScalarType.Int64);
-        var labels = randint(0, model.Classes, [Batch], dtype: ScalarType.Int64);
-        var built = new ParityModel(model.Module, () => model.Logits(tokens), () => model.Objective(tokens, labels).Loss);
-        built.Held.Add(tokens);
-        built.Held.Add(labels);
-        return built;
+        var tokens = randint(0, model.VocabularySize, [batch, length], dtype: ScalarType.Int64); // (B, T)
+        var labels = randint(0, model.Classes, [batch], dtype: ScalarType.Int64);               // (B)
+        return new ParityModel(model.Module, () => model.Logits(tokens), () => model.Objective(tokens, labels).Loss,
+            new Dictionary<string, Tensor> { ["tokens"] = tokens, ["labels"] = labels });
     }
 }

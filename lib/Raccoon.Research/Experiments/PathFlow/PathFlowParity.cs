@@ -1,5 +1,6 @@
 using Raccoon.Research.Measurements.Parity;
 using Raccoon.Research.Models.PathFlow;
+using Raccoon.Research.IO;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,6 +17,8 @@ namespace Raccoon.Research.Experiments.PathFlow;
 public static class PathFlowParity
 {
     const int Hidden = 64, Paths = 64, SamplePaths = 6, SamplePoints = 1001;
+    /// <summary>The function check: the same model on 2 paths of 12 points, sampling 2 paths of 12 points.</summary>
+    public const int CheckPaths = 2, CheckPoints = 12;
 
     public static IReadOnlyList<ParityCase> Cases { get; } =
     [
@@ -41,34 +44,40 @@ public static class PathFlowParity
     /// <summary>One case: the PyTorch side builds the same model from these arguments (every PathFlowConfig field it
     /// needs), the same random observations (paths, points, data dim) on the same linspace time grid, and the same
     /// sampling grid and number of z0 draws.</summary>
-    static ParityCase Case(string key, string model, PathFlowConfig cfg, int points, string size)
+    static ParityCase Case(string key, string model, PathFlowConfig cfg, int points, string size) =>
+        new(key, "002", model, size, Arguments(cfg, Paths, points, SamplePaths, SamplePoints), () => Build(cfg, Paths, points, SamplePaths, SamplePoints),
+            Check: new ParityCheck($"{CheckPaths} paths x {CheckPoints} points; sampling {CheckPaths} paths x {CheckPoints} points; hidden {Hidden}",
+                Arguments(cfg, CheckPaths, CheckPoints, CheckPaths, CheckPoints), () => Build(cfg, CheckPaths, CheckPoints, CheckPaths, CheckPoints)),
+            Names: ParameterNames.SnakeCase);
+
+    static Dictionary<string, object> Arguments(PathFlowConfig cfg, int paths, int points, int samplePaths, int samplePoints)
     {
         cfg.Validate();
-        var arguments = new Dictionary<string, object>
+        return new Dictionary<string, object>
         {
             ["data_dim"] = cfg.DataDim, ["latent_dim"] = cfg.LatentDim, ["hidden"] = cfg.Hidden, ["couplings"] = cfg.Couplings,
             ["time_dim"] = cfg.TimeDim, ["t_min"] = cfg.TMin, ["t_max"] = cfg.TMax,
             ["attention"] = AttentionName(cfg.Attention), ["window"] = cfg.Window, ["ou_group_size"] = cfg.OuGroupSize,
             ["normalised_posterior_time"] = cfg.NormalisedPosteriorTime ? 1 : 0,
             ["scale_clamp"] = cfg.ScaleClamp, ["time_max_frequency"] = cfg.TimeMaxFrequency,
-            ["paths"] = Paths, ["points"] = points, ["sample_paths"] = SamplePaths, ["sample_points"] = SamplePoints,
+            ["paths"] = paths, ["points"] = points, ["sample_paths"] = samplePaths, ["sample_points"] = samplePoints,
         };
-        return new ParityCase(key, "002", model, size, arguments, () =>
-        {
-            var net = new PathFlowModel(cfg);
-            var xs = randn(Paths, points, cfg.DataDim);                                           // standardised-scale observations
-            var ts = linspace(cfg.TMin, cfg.TMax, points).view(1, points, 1).repeat(Paths, 1, 1);  // (B, T, 1), as LorenzPaths / CoupledOuPaths
-            var grid = linspace(cfg.TMin, cfg.TMax, SamplePoints);
-            var z0 = net.SampleZ0(SamplePaths);
-            var built = new ParityModel(net,
-                inference: () =>
-                {
-                    using var generator = new Generator(2); // path-flow-inference samples with a fresh Generator(2) per call
-                    return net.SamplePaths(grid, z0, generator).X;
-                },
-                loss: () => net.Loss(xs, ts));
-            built.Held.AddRange([xs, ts, grid, z0]);
-            return built;
-        });
+    }
+
+    static ParityModel Build(PathFlowConfig cfg, int paths, int points, int samplePaths, int samplePoints)
+    {
+        var net = new PathFlowModel(cfg);
+        var xs = randn(paths, points, cfg.DataDim);                                           // standardised-scale observations
+        var ts = linspace(cfg.TMin, cfg.TMax, points).view(1, points, 1).repeat(paths, 1, 1);  // (B, T, 1), as LorenzPaths / CoupledOuPaths
+        var grid = linspace(cfg.TMin, cfg.TMax, samplePoints);
+        var z0 = net.SampleZ0(samplePaths);
+        return new ParityModel(net,
+            inference: () =>
+            {
+                using var generator = new Generator(2); // path-flow-inference samples with a fresh Generator(2) per call
+                return net.SamplePaths(grid, z0, generator).X;
+            },
+            loss: () => net.Loss(xs, ts),
+            new Dictionary<string, Tensor> { ["xs"] = xs, ["ts"] = ts, ["grid"] = grid, ["z0"] = z0 });
     }
 }

@@ -18,8 +18,9 @@ namespace Raccoon.Research.Measurements.Parity;
 /// lasts about this long; fast steps take <paramref name="Repeats"/>.</param>
 /// <param name="LeakSeconds">A slow model's leak check stops after about this long (at least 8 steps); the
 /// table gives the steps it ran.</param>
+/// <param name="Function">Run each case's function check (<see cref="FunctionParity"/>) before timing it.</param>
 public sealed record ParityOptions(int Threads, int Seed = 1, int Warmup = 3, int Rounds = 6, int Repeats = 5, int LeakSteps = 2000,
-    IReadOnlyList<string>? Only = null, double SecondsPerRound = 3, double LeakSeconds = 60)
+    IReadOnlyList<string>? Only = null, double SecondsPerRound = 3, double LeakSeconds = 60, bool Function = true)
 {
     public void Validate()
     {
@@ -54,20 +55,40 @@ public sealed record LeakRow(string Key, string Model, int Steps, double Tensors
     long UnsettledGrowthBytes = 0);
 
 /// <summary>Everything one <c>raccoon parity</c> run measured, stored as parity/parity.json.</summary>
+/// <param name="Functions">Each case's function check (none in a run from before they existed).</param>
 public sealed record ParityRun(
     DateTime FinishedAt, MachineContext Machine, string PyTorchVersion, string PyTorchBlas, string Python, ParityOptions Options,
     IReadOnlyList<ParityRow> Rows, IReadOnlyList<KernelPeak> Peaks, IReadOnlyList<LeakRow> Leaks, IReadOnlyList<ParityFailure> Failures,
-    double Seconds)
+    double Seconds, IReadOnlyList<FunctionCheck>? Functions = null)
 {
+    /// <summary>The function column of a case: whether it agrees within <see cref="FunctionTolerance.Fp32"/> and the largest
+    /// relative difference of its output and gradients; empty where it was not checked.</summary>
+    public string FunctionCell(string key) => Functions?.FirstOrDefault(f => f.Key == key) is { } f
+        ? $"{(f.Agrees(FunctionTolerance.Fp32) ? "agrees" : "DIFFERS")}, {f.MaxRel.ToString("0.0e0", CultureInfo.InvariantCulture)}"
+        : "";
+
+    /// <summary>Each function check: the largest relative differences of output, loss, gradients and the 5-step losses.</summary>
+    public Table FunctionTable() => new Table(
+        $"Same weights, same inputs, same seeds: C# against PyTorch {PyTorchVersion}, largest difference over the largest magnitude of PyTorch's tensor " +
+        $"(tolerance: output and loss {FunctionTolerance.Fp32.Output:0e0}, each gradient {FunctionTolerance.Fp32.Gradient:0e0}, {FunctionParity.Steps}-step losses {FunctionTolerance.Fp32.Steps:0e0})",
+        ["document", "model", "checked at", "parameters", "output", "loss", "worst gradient", "of", $"{FunctionParity.Steps}-step losses", "agrees"],
+        (Functions ?? []).Select(f => (IReadOnlyList<string>)
+        [
+            f.Document, f.Model, f.Size, f.Parameters.ToString("N0", CultureInfo.InvariantCulture), Sci(f.Output.MaxRel), Sci(f.Loss.MaxRel),
+            Sci(f.WorstGradient.MaxRel), f.WorstGradient.Name, Sci(f.Steps.MaxRel), f.Agrees(FunctionTolerance.Fp32) ? "yes" : "NO",
+        ]).ToList()).Named("function");
+
+    static string Sci(double x) => x.ToString("0.0e0", CultureInfo.InvariantCulture);
+
     /// <summary>The comparison of both sides, one row per model and step.</summary>
     public Table ParityTable() => new Table(
         $"C# (TorchSharp {Machine.TorchSharpVersion}, libtorch {Machine.LibTorchVersion}) against PyTorch {PyTorchVersion}, {Options.Threads} threads each, interleaved",
-        ["document", "model", "size", "step", "parameters (C# = PyTorch)", "C# ms", "PyTorch ms", "ratio C#/PyTorch", "95% interval", "threads", "GFLOP/s", "share of peak"],
+        ["document", "model", "size", "step", "parameters (C# = PyTorch)", "C# ms", "PyTorch ms", "ratio C#/PyTorch", "95% interval", "function (max rel. diff.)", "threads", "GFLOP/s", "share of peak"],
         Rows.Select(r => (IReadOnlyList<string>)
         [
             r.Document, r.Model, r.Size, r.Step,
             r.CSharpParameters == r.PyTorchParameters ? $"{r.CSharpParameters:N0}{(r.SameShapes ? "" : " (shapes differ)")}" : $"{r.CSharpParameters:N0} vs {r.PyTorchParameters:N0}",
-            Ms(r.CSharpMs), Ms(r.PyTorchMs), $"{r.Ratio:0.00}x", $"{r.RatioLow:0.00}-{r.RatioHigh:0.00}", r.Threads.ToString(),
+            Ms(r.CSharpMs), Ms(r.PyTorchMs), $"{r.Ratio:0.00}x", $"{r.RatioLow:0.00}-{r.RatioHigh:0.00}", FunctionCell(r.Key), r.Threads.ToString(),
             r.Gflops is double g ? g.ToString("0.0", CultureInfo.InvariantCulture) : "",
             r.ShareOfPeak is double s ? $"{s:P0} of {r.Bound}" : "",
         ]).ToList()).Named("parity");
@@ -95,6 +116,15 @@ public sealed record ParityRun(
     public IReadOnlyList<string> Findings()
     {
         var said = new List<string>();
+        if (Functions is { Count: > 0 } functions)
+        {
+            var t = FunctionTolerance.Fp32;
+            var differ = functions.Where(f => !f.Agrees(t)).ToList();
+            var worst = functions.MaxBy(f => f.MaxRel)!;
+            said.Add(differ.Count == 0
+                ? $"All {functions.Count} checked models compute PyTorch's function: with the same weights, inputs and seeds, outputs, losses, every gradient and {FunctionParity.Steps} SGD steps agree within fp32 tolerance (largest relative difference of an output or gradient: {Sci(worst.MaxRel)}, {worst.Model})."
+                : $"{functions.Count - differ.Count} of {functions.Count} checked models agree with PyTorch within fp32 tolerance; {string.Join("; ", differ.Select(f => $"{f.Model} differs ({string.Join(", ", f.Disagreements(t))})"))}.");
+        }
         if (Rows.Count > 0)
         {
             int faster = Rows.Count(r => r.RatioHigh < 1), slower = Rows.Count(r => r.RatioLow > 1), even = Rows.Count - faster - slower;
@@ -159,10 +189,16 @@ public static class ParityBenchmark
         var rows = new List<ParityRow>();
         var leaks = new List<LeakRow>();
         var failures = new List<ParityFailure>();
+        var functions = new List<FunctionCheck>();
         foreach (var c in selected)
         {
             try
             {
+                if (options.Function && c.Check is not null)
+                {
+                    say?.Invoke($"{c.Key}: function check");
+                    functions.Add(FunctionParity.Check(c, peer, options.Threads, options.Seed));
+                }
                 say?.Invoke($"{c.Key}: building both sides");
                 torch.manual_seed(options.Seed);
                 using var model = c.Build();
@@ -202,7 +238,7 @@ public static class ParityBenchmark
         string blas = peer.TorchConfig.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Contains("BLAS_INFO")) is { } line
             ? System.Text.RegularExpressions.Regex.Match(line, @"BLAS_INFO=([^,]+)").Groups[1].Value : "unknown";
         return new ParityRun(DateTime.UtcNow, MachineContext.Current(), peer.TorchVersion, blas, peer.Python, options, rows, peaks, leaks, failures,
-            Stopwatch.GetElapsedTime(started).TotalSeconds);
+            Stopwatch.GetElapsedTime(started).TotalSeconds, functions);
     }
 
     /// <summary>The cases whose key equals or starts with one of <paramref name="only"/> (all when empty); an
@@ -309,7 +345,7 @@ public static class ParityFiles
     public static void Write(string outDir, ParityRun run)
     {
         AtomicFile.WriteAllText(JsonPath(outDir), JsonSerializer.Serialize(run, Json.Options));
-        foreach (var t in new[] { run.ParityTable(), run.PeakTable(), run.LeakTable() })
+        foreach (var t in new[] { run.ParityTable(), run.FunctionTable(), run.PeakTable(), run.LeakTable() })
         {
             AtomicFile.WriteAllText(Path.Combine(Folder(outDir), t.Key + ".csv"), MeasurementViews.ToCsv(t));
             AtomicFile.WriteAllText(Path.Combine(Folder(outDir), t.Key + ".md"), Reporting.WriteUp.TableFormats.Markdown(t));

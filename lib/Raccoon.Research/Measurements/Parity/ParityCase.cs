@@ -1,3 +1,4 @@
+using Raccoon.Research.IO;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -19,16 +20,27 @@ namespace Raccoon.Research.Measurements.Parity;
 /// (achieved GFLOP/s is reported for these), else null.</param>
 /// <param name="Bound">"matmul" or "convolution" for a step whose FLOPs are in one kind of kernel
 /// (compared with that kernel's measured peak), else null.</param>
+/// <param name="Check">The same model at the small sizes of the function check (<see cref="FunctionParity"/>), or null
+/// where the case has none.</param>
+/// <param name="Names">The C# module's state names as PyTorch's definition (upstream's names) spells them, where they differ.</param>
 public sealed record ParityCase(
     string Key, string Document, string Model, string Size, IReadOnlyDictionary<string, object> Arguments,
-    Func<ParityModel> Build, double? Flops = null, string? Bound = null)
+    Func<ParityModel> Build, double? Flops = null, string? Bound = null, ParityCheck? Check = null, ParameterNames? Names = null)
 {
     public string Module => Key[..Key.IndexOf('/')];
 }
 
+/// <summary>The sizes a case's function check runs at: small (batch 2, short sequences, small widths where the
+/// structure allows), with the upstream's structure, layer counts and function. Both sides get <see cref="Arguments"/>.</summary>
+/// <param name="Size">What the check runs, in words.</param>
+/// <param name="Build">Builds the C# model and its named inputs at these sizes.</param>
+public sealed record ParityCheck(string Size, IReadOnlyDictionary<string, object> Arguments, Func<ParityModel> Build);
+
 /// <summary>A built model and what the benchmark runs on it: inference (eval mode, no gradients) and the
 /// training loss (train mode); the benchmark adds zero_grad, backward and an Adam step.</summary>
-public sealed class ParityModel(nn.Module module, Func<Tensor> inference, Func<Tensor> loss) : IDisposable
+/// <param name="inputs">The fixed inputs the closures read, named as the PyTorch definition names them (the function
+/// check writes them and the PyTorch side copies them into its own).</param>
+public sealed class ParityModel(nn.Module module, Func<Tensor> inference, Func<Tensor> loss, IReadOnlyDictionary<string, Tensor>? inputs = null) : IDisposable
 {
     public nn.Module Module { get; } = module;
 
@@ -38,7 +50,10 @@ public sealed class ParityModel(nn.Module module, Func<Tensor> inference, Func<T
     /// <summary>The training objective on the fixed inputs (a scalar); called in train mode.</summary>
     public Func<Tensor> Loss { get; } = loss;
 
-    /// <summary>Tensors the model's closures hold (its inputs), disposed with it.</summary>
+    /// <summary>The fixed inputs by name, disposed with the model.</summary>
+    public IReadOnlyDictionary<string, Tensor> Inputs { get; } = inputs ?? new Dictionary<string, Tensor>();
+
+    /// <summary>Other tensors the model's closures hold, disposed with it.</summary>
     public List<IDisposable> Held { get; } = [];
 
     public long Parameters => Module.parameters().Sum(p => p.numel());
@@ -50,6 +65,7 @@ public sealed class ParityModel(nn.Module module, Func<Tensor> inference, Func<T
     public void Dispose()
     {
         foreach (var h in Held) h.Dispose();
+        foreach (var t in Inputs.Values) t.Dispose();
         Module.Dispose();
     }
 }

@@ -107,6 +107,20 @@ public sealed class PyTorchPeer : IDisposable
         return (answer["parameters"]!.GetValue<long>(), answer["shapes"]!.AsArray().Select(s => s!.GetValue<string>()).ToList());
     }
 
+    /// <summary>Runs the function check of <paramref name="c"/> on the PyTorch side (serve.py's <c>check</c>): it reads
+    /// weights.safetensors and inputs.safetensors from <paramref name="folder"/> and writes result.safetensors there.</summary>
+    public void Check(ParityCase c, string folder, int seed, int threads, int steps, double lr)
+    {
+        var check = c.Check ?? throw new ArgumentException($"case {c.Key} has no function check", nameof(c));
+        var args = new JsonObject();
+        foreach (var (k, v) in check.Arguments) args[k] = JsonSerializer.SerializeToNode(v);
+        Ask(new JsonObject
+        {
+            ["op"] = "check", ["case"] = c.Key, ["args"] = args, ["folder"] = folder, ["seed"] = seed, ["threads"] = threads,
+            ["steps"] = steps, ["lr"] = lr,
+        });
+    }
+
     /// <summary>Seconds of each of <paramref name="repeats"/> steps ("inference" or "train") of the model last built.</summary>
     public double[] Time(string step, int warmup, int repeats) =>
         Seconds(Ask(new JsonObject { ["op"] = "time", ["step"] = step, ["warmup"] = warmup, ["repeats"] = repeats }));

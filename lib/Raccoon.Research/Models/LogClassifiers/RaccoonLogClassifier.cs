@@ -69,6 +69,9 @@ public sealed class RaccoonLogClassifier : nn.Module, IRaccoonModel
     /// <summary>Model kind in checkpoints (<see cref="ModelRegistry"/>).</summary>
     public const string Kind = "raccoon-log-classifier";
 
+    /// <summary>Upstream's state names: this port's camelCase fields (timeEmbedding) in snake_case.</summary>
+    public static IO.ParameterNames PyTorchNames => IO.ParameterNames.SnakeCase;
+
     public RaccoonLogClassifierConfig Config { get; }
 
     public RaccoonLogClassifier(RaccoonLogClassifierConfig config, string name = "raccoon_log_classifier") : base(name)

@@ -61,6 +61,9 @@ public sealed class SimpleRaccoonModel : nn.Module, IRaccoonModel
     /// <summary>Model kind in checkpoints (<see cref="ModelRegistry"/>).</summary>
     public const string Kind = "simple-raccoon";
 
+    /// <summary>Upstream's state names: its flow is a plain ModuleList (flow.0.scale), this port's a sequence (flow.layers.0.scale).</summary>
+    public static IO.ParameterNames PyTorchNames { get; } = new((@"^flow\.layers\.", "flow."));
+
     public SimpleRaccoonConfig Config { get; }
 
     public SimpleRaccoonModel(SimpleRaccoonConfig config, string name = "simple_raccoon") : base(name)
