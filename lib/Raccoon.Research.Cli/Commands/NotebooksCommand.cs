@@ -8,7 +8,8 @@ using Raccoon.Research.Notebooks;
 namespace Raccoon.Research.Cli.Commands;
 
 /// <summary>What every notebook of a batch runs with; reaches the notebooks as RACCOON_* variables.</summary>
-sealed record NotebookSettings(string OutDir, Profile Profile, int Seed, int Threads, TimeSpan CellTimeout);
+/// <param name="StoredOnly">The notebooks only read stored results (RACCOON_STORED_ONLY=1): a merge computes nothing.</param>
+sealed record NotebookSettings(string OutDir, Profile Profile, int Seed, int Threads, TimeSpan CellTimeout, bool StoredOnly = false);
 
 /// <summary>One notebook's outcome: where its executed copy is, and where it failed if it did.</summary>
 sealed record NotebookOutcome(string Notebook, string Executed, CellFailure? Failure, int FailedCells, string? Error, double Seconds)
@@ -124,6 +125,7 @@ static class NotebooksCommand
             [NotebookSession.SeedVariable] = settings.Seed.ToString(CultureInfo.InvariantCulture),
             [NotebookSession.ThreadsVariable] = settings.Threads.ToString(CultureInfo.InvariantCulture),
             [NotebookSession.OutVariable] = settings.OutDir,
+            [NotebookSession.StoredOnlyVariable] = settings.StoredOnly ? "1" : "",
         };
         var clock = Stopwatch.StartNew();
         try

@@ -19,6 +19,8 @@ public static class NotebookSession
     public const string ThreadsVariable = "RACCOON_THREADS";
     public const string OutVariable = "RACCOON_OUT";
     public const string DeviceVariable = "RACCOON_DEVICE";
+    /// <summary>Set to 1 by `reproduce --merge`: the session only reads stored results and refuses to compute.</summary>
+    public const string StoredOnlyVariable = "RACCOON_STORED_ONLY";
 
     public static Profile Profile => Variable(ProfileVariable) is { } p
         ? Enum.TryParse<Profile>(p, ignoreCase: true, out var profile) && !int.TryParse(p, out _) ? profile
@@ -50,8 +52,32 @@ public static class NotebookSession
     public static ExperimentContext Context(IProgress<ExperimentProgress>? progress = null) =>
         new(Profile, Seed, Threads, OutDir, progress, Device: Device);
 
-    /// <summary>Runs the named experiment as `reproduce` does, or reuses its stored result from this build, profile and seed.</summary>
-    public static StoredResult Run(string experiment) => ExperimentRunner.Run(ExperimentRegistry.Get(experiment), Context());
+    /// <summary>RACCOON_STORED_ONLY=1 (a merge's notebooks): read stored results, never compute.</summary>
+    public static bool StoredOnly => Variable(StoredOnlyVariable) is { } v
+        ? v switch
+        {
+            "1" or "true" => true,
+            "0" or "false" => false,
+            _ => throw new ArgumentException($"{StoredOnlyVariable}='{v}' is neither 1 nor 0"),
+        }
+        : false;
+
+    /// <summary>Runs the named experiment as `reproduce` does, or reuses its stored result from this build, profile and seed;
+    /// with <see cref="StoredOnly"/>, only reads it (<see cref="ReadStored"/>).</summary>
+    public static StoredResult Run(string experiment) => StoredOnly
+        ? ReadStored(experiment, OutDir, Profile, Seed)
+        : ExperimentRunner.Run(ExperimentRegistry.Get(experiment), Context());
+
+    /// <summary>The stored result of this build, profile and seed in <paramref name="outDir"/> (any thread count); when there
+    /// is none, an error saying that this session computes nothing and what to do instead.</summary>
+    public static StoredResult ReadStored(string experiment, string outDir, Profile profile, int seed)
+    {
+        ExperimentRegistry.Get(experiment); // an unknown name is named as such
+        return new ResultStore(outDir).TryLoadAnyThreads(experiment, profile, seed) ?? throw new InvalidOperationException(
+            $"{StoredOnlyVariable}=1 (a merge computes nothing): {Path.Combine(outDir, "results")} holds no " +
+            $"{profile.ToString().ToLowerInvariant()} seed-{seed} result of '{experiment}' from this build; put its claims in the shards' " +
+            $"selection, or run this notebook without {StoredOnlyVariable} to compute it");
+    }
 
     /// <summary>The ledger of the last `reproduce` into <see cref="OutDir"/>; every claim as not-run when there is none yet.</summary>
     public static LedgerView Ledger() =>
