@@ -47,15 +47,19 @@ static class NotebooksCommand
         var seed = CommonOptions.Seed();
         var timeout = CellTimeout();
         var device = CommonOptions.Device();
+        var storedOnly = new Option<bool>("--stored-only")
+        {
+            Description = "Only read the results stored in DIR/results, never compute one (as after `reproduce --merge`); a missing one fails its cell",
+        };
         var run = new Command("run", "Execute notebooks in the real .NET Interactive kernel into DIR/notebooks/ (.ipynb with outputs)")
         {
-            paths, outDir, profile, threads, seed, timeout, device,
+            paths, outDir, profile, threads, seed, timeout, device, storedOnly,
         };
         run.SetAction(parse => Cli.Guard(() =>
         {
             var settings = new NotebookSettings(Path.GetFullPath(parse.GetValue(outDir)!),
                 CommonOptions.ParseProfile(parse.GetValue(profile)!), parse.GetValue(seed),
-                CommonOptions.ParseThreads(parse.GetValue(threads)), ParseTimeout(parse.GetValue(timeout)));
+                CommonOptions.ParseThreads(parse.GetValue(threads)), ParseTimeout(parse.GetValue(timeout)), parse.GetValue(storedOnly));
             CommonOptions.ParseDevice(parse.GetValue(device), settings.Threads); // RACCOON_DEVICE for the notebooks' processes
             var given = parse.GetValue(paths) is { Length: > 0 } p ? p : ["notebooks"];
             var outcomes = RunAll(Expand(given), settings);
