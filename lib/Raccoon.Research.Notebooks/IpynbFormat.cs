@@ -18,6 +18,15 @@ public static class IpynbFormat
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // keep HTML readable, as Jupyter does
     };
 
+    /// <summary>A JSON payload's text as it was: compact, HTML and non-ASCII characters unescaped.</summary>
+    static readonly JsonSerializerOptions PayloadOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>
+    /// Reads any valid nbformat 4 notebook. A display's payload is kept as text: a string or a list of lines as
+    /// it is, a JSON payload (application/json, any +json type: an object, a list, a number) as its JSON text,
+    /// written back as JSON by <see cref="Write"/>. A notebook that is not valid JSON or breaks the schema's types
+    /// throws <see cref="FormatException"/> naming the cell (1-based, as VS Code counts, markdown included).
+    /// </summary>
     public static NotebookDocument Read(string json)
     {
         JsonNode root;
@@ -29,31 +38,65 @@ public static class IpynbFormat
         {
             throw new FormatException($"not valid JSON: {e.Message}", e);
         }
-        if (root["nbformat"]?.GetValue<int>() is not 4)
+        if (root is not JsonObject) throw new FormatException($"the notebook is a JSON {Kind(root)}, not an object");
+        if (root["nbformat"] is not JsonValue v || !v.TryGetValue<int>(out int major) || major != 4)
             throw new FormatException("not an nbformat 4 notebook");
-        string defaultKernel = root["metadata"]?["polyglot_notebook"]?["kernelInfo"]?["defaultKernelName"]?.GetValue<string>() ?? "csharp";
+        string defaultKernel = Metadata(root, "metadata", "polyglot_notebook", "kernelInfo", "defaultKernelName") ?? "csharp";
+        if (root["cells"] is not JsonArray cellNodes) throw new FormatException("the notebook has no cells array");
         var cells = new List<NotebookCell>();
-        foreach (var c in root["cells"]?.AsArray() ?? throw new FormatException("the notebook has no cells array"))
+        for (int i = 0; i < cellNodes.Count; i++)
         {
-            if (c is null) continue;
-            string type = c["cell_type"]?.GetValue<string>() ?? throw new FormatException("a cell has no cell_type");
-            string source = Text(c["source"]);
-            string? id = c["id"]?.GetValue<string>();
-            var cell = type switch
+            var c = cellNodes[i];
+            string where = $"cell {i + 1}";
+            if (c is not JsonObject) throw new FormatException($"{where} is a JSON {Kind(c)}, not an object");
+            if (Metadata(c, "id") is { } cid) where += $" (id {cid})";
+            try
             {
-                "markdown" => new NotebookCell(CellKind.Markdown, "markdown", source, id),
-                "raw" => new NotebookCell(CellKind.Raw, "raw", source, id),
-                "code" => new NotebookCell(CellKind.Code, Language(c["metadata"], defaultKernel), source, id),
-                _ => throw new FormatException($"unknown cell_type '{type}'"),
-            };
-            if (cell.Kind == CellKind.Code)
-            {
-                cell.ExecutionCount = c["execution_count"]?.GetValue<int?>();
-                foreach (var o in c["outputs"]?.AsArray() ?? []) if (o is not null) cell.Outputs.Add(ReadOutput(o));
+                cells.Add(ReadCell(c, defaultKernel));
             }
-            cells.Add(cell);
+            catch (FormatException e)
+            {
+                throw new FormatException($"{where}: {e.Message}", e);
+            }
         }
         return new NotebookDocument(cells);
+    }
+
+    static NotebookCell ReadCell(JsonNode c, string defaultKernel)
+    {
+        string type = String(c["cell_type"], "cell_type");
+        string source = Text(c["source"], "source");
+        string? id = OptionalString(c["id"], "id");
+        var cell = type switch
+        {
+            "markdown" => new NotebookCell(CellKind.Markdown, "markdown", source, id),
+            "raw" => new NotebookCell(CellKind.Raw, "raw", source, id),
+            "code" => new NotebookCell(CellKind.Code, Language(c["metadata"], defaultKernel), source, id),
+            _ => throw new FormatException($"unknown cell_type '{type}'"),
+        };
+        if (cell.Kind != CellKind.Code) return cell;
+        cell.ExecutionCount = c["execution_count"] switch
+        {
+            null => null,
+            JsonValue n when n.TryGetValue<int>(out int count) => count,
+            var other => throw new FormatException($"execution_count is a JSON {Kind(other)}, not an integer or null"),
+        };
+        if (c["outputs"] is { } outputs)
+        {
+            if (outputs is not JsonArray list) throw new FormatException($"outputs is a JSON {Kind(outputs)}, not a list");
+            for (int k = 0; k < list.Count; k++)
+            {
+                try
+                {
+                    cell.Outputs.Add(ReadOutput(list[k] as JsonObject ?? throw new FormatException($"it is a JSON {Kind(list[k])}, not an object")));
+                }
+                catch (FormatException e)
+                {
+                    throw new FormatException($"output {k + 1}: {e.Message}", e);
+                }
+            }
+        }
+        return cell;
     }
 
     public static string Write(NotebookDocument notebook)
@@ -106,19 +149,46 @@ public static class IpynbFormat
     };
 
     static string Language(JsonNode? metadata, string defaultKernel) =>
-        metadata?["polyglot_notebook"]?["kernelName"]?.GetValue<string>()
-        ?? metadata?["dotnet_interactive"]?["language"]?.GetValue<string>()
-        ?? defaultKernel;
+        Metadata(metadata, "polyglot_notebook", "kernelName") ?? Metadata(metadata, "dotnet_interactive", "language") ?? defaultKernel;
 
-    static CellOutput ReadOutput(JsonNode o) => o["output_type"]?.GetValue<string>() switch
+    /// <summary>The string at a path of keys, or null where any step is missing or of another type: metadata is free-form in nbformat.</summary>
+    static string? Metadata(JsonNode? node, params string[] keys)
     {
-        "stream" => new StreamOutput(o["name"]?.GetValue<string>() ?? "stdout", Text(o["text"])),
-        "display_data" or "execute_result" => new DisplayOutput(
-            (o["data"]?.AsObject() ?? []).ToDictionary(kv => kv.Key, kv => Text(kv.Value))),
-        "error" => new ErrorOutput(o["ename"]?.GetValue<string>() ?? "", o["evalue"]?.GetValue<string>() ?? "",
-            (o["traceback"]?.AsArray() ?? []).Select(t => t?.GetValue<string>() ?? "").ToList()),
-        var t => throw new FormatException($"unknown output_type '{t}'"),
-    };
+        foreach (var key in keys) node = node is JsonObject o ? o[key] : null;
+        return node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+    }
+
+    static CellOutput ReadOutput(JsonObject o)
+    {
+        string type = String(o["output_type"], "output_type");
+        return type switch
+        {
+            "stream" => new StreamOutput(OptionalString(o["name"], "name") ?? "stdout", Text(o["text"], "text")),
+            "display_data" or "execute_result" => new DisplayOutput(ReadBundle(o["data"])),
+            "error" => new ErrorOutput(OptionalString(o["ename"], "ename") ?? "", OptionalString(o["evalue"], "evalue") ?? "",
+                o["traceback"] switch
+                {
+                    null => [],
+                    JsonArray a => a.Select((t, i) => String(t, $"traceback line {i + 1}")).ToList(),
+                    var other => throw new FormatException($"traceback is a JSON {Kind(other)}, not a list of strings"),
+                }),
+            _ => throw new FormatException($"unknown output_type '{type}'"),
+        };
+    }
+
+    /// <summary>A mime bundle: each payload as text; a JSON type's payload (any JSON value) as its JSON text.</summary>
+    static Dictionary<string, string> ReadBundle(JsonNode? data)
+    {
+        if (data is null) return [];
+        if (data is not JsonObject bundle) throw new FormatException($"data is a JSON {Kind(data)}, not a mime bundle object");
+        return bundle.ToDictionary(kv => kv.Key, kv => IsJsonMime(kv.Key)
+            ? kv.Value?.ToJsonString(PayloadOptions) ?? "null"
+            : Text(kv.Value, $"data['{kv.Key}']"));
+    }
+
+    /// <summary>nbformat's JSON mime types, whose payload may be any JSON value: application/json and application/*+json.</summary>
+    public static bool IsJsonMime(string mime) =>
+        mime.StartsWith("application/", StringComparison.Ordinal) && (mime == "application/json" || mime.EndsWith("+json", StringComparison.Ordinal));
 
     static JsonNode WriteOutput(CellOutput output) => output switch
     {
@@ -126,7 +196,7 @@ public static class IpynbFormat
         DisplayOutput d => new JsonObject
         {
             ["output_type"] = "display_data",
-            ["data"] = new JsonObject(d.Data.Select(kv => KeyValuePair.Create<string, JsonNode?>(kv.Key, Lines(kv.Value)))),
+            ["data"] = new JsonObject(d.Data.Select(kv => KeyValuePair.Create(kv.Key, Payload(kv.Key, kv.Value)))),
             ["metadata"] = new JsonObject(),
         },
         ErrorOutput e => new JsonObject
@@ -154,11 +224,46 @@ public static class IpynbFormat
         return array;
     }
 
-    static string Text(JsonNode? node) => node switch
+    /// <summary>A display payload as nbformat stores it: a JSON type's text parsed back into its value, any other as lines.</summary>
+    static JsonNode? Payload(string mime, string text)
+    {
+        if (!IsJsonMime(mime)) return Lines(text);
+        try
+        {
+            return JsonNode.Parse(text);
+        }
+        catch (JsonException)
+        {
+            return JsonValue.Create(text); // text that is not JSON stays a JSON string, which nbformat allows
+        }
+    }
+
+    /// <summary>nbformat's multi-line string: a string, or a list of strings joined as they are.</summary>
+    static string Text(JsonNode? node, string what) => node switch
     {
         null => "",
-        JsonArray a => string.Concat(a.Select(l => l?.GetValue<string>() ?? "")),
-        _ => node.GetValue<string>(),
+        JsonArray a => string.Concat(a.Select((l, i) => String(l, $"{what} line {i + 1}"))),
+        _ => String(node, what),
+    };
+
+    static string String(JsonNode? node, string what) =>
+        node is JsonValue v && v.TryGetValue<string>(out var s) ? s
+        : throw new FormatException(node is null ? $"{what} is missing" : $"{what} is a JSON {Kind(node)}, not a string");
+
+    static string? OptionalString(JsonNode? node, string what = "value") => node is null ? null : String(node, what);
+
+    static string Kind(JsonNode? node) => node switch
+    {
+        null => "null",
+        JsonObject => "object",
+        JsonArray => "list",
+        _ => node.GetValueKind() switch
+        {
+            JsonValueKind.String => "string",
+            JsonValueKind.Number => "number",
+            JsonValueKind.True or JsonValueKind.False => "boolean",
+            _ => "value",
+        },
     };
 
     /// <summary>A copy with every object's keys in ordinal order, as VS Code sorts them when it saves.</summary>

@@ -27,6 +27,17 @@ public sealed record ExperimentContext(
 
     public void Report(string experiment, string status, double? fraction = null) =>
         Progress?.Report(new ExperimentProgress(experiment, status, fraction));
+
+    /// <summary>Where one training phase of this run checkpoints, so a run stopped at any point (a crash, a kill, a
+    /// requeued job) resumes that phase where it stopped: one file per unit (build, seed) under
+    /// <see cref="TrainingDirectory"/>, named by profile, seed and threads.</summary>
+    public Training.ResumeFile TrainingResume(string experiment, string unit) =>
+        new(Path.Combine(TrainingDirectory(OutDir, experiment), $"{unit}.{Profile.ToString().ToLowerInvariant()}.seed{Seed}.threads{Threads}.ckpt"));
+
+    /// <summary>An experiment's training checkpoints in <paramref name="outDir"/>: per build of the library, since
+    /// another build's code may train differently.</summary>
+    public static string TrainingDirectory(string outDir, string experiment) =>
+        Path.Combine(outDir, "training", ResultStore.LibraryVersion, experiment);
 }
 
 /// <summary>What an experiment returns: one measurement per claim it answers, and the figures and tables behind them.</summary>

@@ -17,6 +17,8 @@ public static class ExperimentRunner
             return cached;
         // Before the work, not after it: a folder that cannot take the result says so now.
         AtomicFile.EnsureWritableDirectory(store.Directory);
+        string training = ExperimentContext.TrainingDirectory(context.OutDir, experiment.Name);
+        if (!reuse && Directory.Exists(training)) Directory.Delete(training, recursive: true); // --fresh: no phase resumes either
         TorchDevice.Use(context.Device, context.Threads);
         var clock = Stopwatch.StartNew();
         var result = experiment.Run(context);
@@ -26,6 +28,8 @@ public static class ExperimentRunner
             context.Threads, DateTimeOffset.UtcNow, clock.Elapsed.TotalSeconds, result.Measurements,
             result.FiguresOrEmpty, result.TablesOrEmpty, MachineContext.LibraryOptimized);
         store.Save(stored);
+        // The result is stored whole: the phases' checkpoints have served.
+        if (Directory.Exists(training)) Directory.Delete(training, recursive: true);
         return stored;
     }
 

@@ -26,8 +26,4 @@ public static class Findings
         return rows.FirstOrDefault(r => r[0] == claim)?[1]
             ?? throw new KeyNotFoundException($"experiment '{result.Experiment}' has no finding for {claim}; it has: {string.Join(", ", rows.Select(r => r[0]))}");
     }
-
-    /// <summary>The finding as a paragraph for a notebook, under <paramref name="lead"/> ("Why they differ.").</summary>
-    public static HtmlContent Paragraph(StoredResult result, string claim, string lead = "Why they differ.") =>
-        new($"<p><b>{Html.Escape(lead)}</b> {Html.Escape(For(result, claim))}</p>");
 }

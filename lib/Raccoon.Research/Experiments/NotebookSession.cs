@@ -6,11 +6,14 @@ using Raccoon.Research.Runtime;
 namespace Raccoon.Research.Experiments;
 
 /// <summary>
-/// What a notebook runs with: profile, seed, threads and output folder, set by `notebooks run` and
-/// `reproduce` through RACCOON_PROFILE, RACCOON_SEED, RACCOON_THREADS and RACCOON_OUT. Opened in VS
-/// Code, where none is set, it uses the command line's defaults (standard, seed 1, every core,
-/// artifacts/ of the repository), so a notebook reuses the result `reproduce` stored rather than
-/// training again.
+/// What a notebook runs with: profile, seed, threads, output folder and whether it may compute. A notebook's first
+/// cell calls <see cref="Start"/>, where any setting may be given (<c>NotebookSession.Start(profile: Profile.Quick,
+/// seed: 2, threads: 2)</c>); a setting given there wins over its environment variable (RACCOON_PROFILE, RACCOON_SEED,
+/// RACCOON_THREADS, RACCOON_OUT, RACCOON_STORED_ONLY, set by `notebooks run` and `reproduce`), which wins over the
+/// command line's defaults (standard, seed 1, every core, artifacts/ of the repository), so a notebook opened in VS
+/// Code reuses the result `reproduce` stored rather than training again. With stored-only set, a notebook never
+/// computes: an experiment without a stored result for this build, profile, seed and thread count is an error
+/// saying so.
 /// </summary>
 public static class NotebookSession
 {
@@ -19,28 +22,59 @@ public static class NotebookSession
     public const string ThreadsVariable = "RACCOON_THREADS";
     public const string OutVariable = "RACCOON_OUT";
     public const string DeviceVariable = "RACCOON_DEVICE";
-    /// <summary>Set to 1 by `reproduce --merge`: the session only reads stored results and refuses to compute.</summary>
     public const string StoredOnlyVariable = "RACCOON_STORED_ONLY";
 
-    public static Profile Profile => Variable(ProfileVariable) is { } p
+    static Profile? _profile;
+    static int? _seed, _threads;
+    static bool? _storedOnly;
+    static string? _outDir;
+
+    /// <summary>
+    /// A notebook's first call: takes the settings given (each one null keeps its environment variable or default),
+    /// loads libtorch with the session's thread count and says what the session runs with. Call it again to change a setting.
+    /// </summary>
+    public static string Start(Profile? profile = null, int? seed = null, int? threads = null, bool? storedOnly = null, string? outDir = null)
+    {
+        Use(profile, seed, threads, storedOnly, outDir);
+        TorchRuntime.Initialize(Threads);
+        return Describe();
+    }
+
+    /// <summary>The settings of <see cref="Start"/> without loading libtorch (each null: its variable or default).</summary>
+    public static void Use(Profile? profile = null, int? seed = null, int? threads = null, bool? storedOnly = null, string? outDir = null)
+    {
+        if (threads is < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "threads must be at least 1");
+        (_profile, _seed, _threads, _storedOnly, _outDir) = (profile, seed, threads, storedOnly, outDir);
+    }
+
+    /// <summary>True when the session must not compute (RACCOON_STORED_ONLY=1 or true, or Start(storedOnly: true)).</summary>
+    public static bool StoredOnly => _storedOnly ?? Variable(StoredOnlyVariable) switch
+    {
+        null => false,
+        var v when v is "1" || v.Equals("true", StringComparison.OrdinalIgnoreCase) || v.Equals("yes", StringComparison.OrdinalIgnoreCase) => true,
+        var v when v is "0" || v.Equals("false", StringComparison.OrdinalIgnoreCase) || v.Equals("no", StringComparison.OrdinalIgnoreCase) => false,
+        var v => throw new ArgumentException($"{StoredOnlyVariable}='{v}' is not 1/0, true/false or yes/no"),
+    };
+
+    public static Profile Profile => _profile ?? (Variable(ProfileVariable) is { } p
         ? Enum.TryParse<Profile>(p, ignoreCase: true, out var profile) && !int.TryParse(p, out _) ? profile
             : throw new ArgumentException($"{ProfileVariable}='{p}' is not a profile: use quick, standard or full")
-        : Profile.Standard;
+        : Profile.Standard);
 
-    public static int Seed => Variable(SeedVariable) is { } s
+    public static int Seed => _seed ?? (Variable(SeedVariable) is { } s
         ? int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int seed) ? seed
             : throw new ArgumentException($"{SeedVariable}='{s}' is not an integer seed")
-        : 1;
+        : 1);
 
-    public static int Threads => Variable(ThreadsVariable) is { } t
+    public static int Threads => _threads ?? (Variable(ThreadsVariable) is { } t
         ? int.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n >= 1 ? n
             : throw new ArgumentException($"{ThreadsVariable}='{t}' is not a thread count of at least 1")
-        : Environment.ProcessorCount;
+        : Environment.ProcessorCount);
 
     /// <summary>RACCOON_DEVICE (cpu or cuda), else the CPU.</summary>
     public static ComputeDevice Device => Variable(DeviceVariable) is { } d ? TorchDevice.Parse(d) : ComputeDevice.Cpu;
 
-    public static string OutDir => Variable(OutVariable) ?? Path.Combine(RepositoryRoot, "artifacts");
+    public static string OutDir => _outDir ?? Variable(OutVariable) ?? Path.Combine(RepositoryRoot, "artifacts");
 
     /// <summary>The folder holding Raccoon.Research.sln, found from the working directory (a notebook's
     /// folder) or else from this assembly's location (lib/Raccoon.Research.Cli/bin/).</summary>
@@ -52,31 +86,75 @@ public static class NotebookSession
     public static ExperimentContext Context(IProgress<ExperimentProgress>? progress = null) =>
         new(Profile, Seed, Threads, OutDir, progress, Device: Device);
 
-    /// <summary>RACCOON_STORED_ONLY=1 (a merge's notebooks): read stored results, never compute.</summary>
-    public static bool StoredOnly => Variable(StoredOnlyVariable) is { } v
-        ? v switch
-        {
-            "1" or "true" => true,
-            "0" or "false" => false,
-            _ => throw new ArgumentException($"{StoredOnlyVariable}='{v}' is neither 1 nor 0"),
-        }
-        : false;
-
-    /// <summary>Runs the named experiment as `reproduce` does, or reuses its stored result from this build, profile and seed;
-    /// with <see cref="StoredOnly"/>, only reads it (<see cref="ReadStored"/>).</summary>
-    public static StoredResult Run(string experiment) => StoredOnly
-        ? ReadStored(experiment, OutDir, Profile, Seed)
-        : ExperimentRunner.Run(ExperimentRegistry.Get(experiment), Context());
-
-    /// <summary>The stored result of this build, profile and seed in <paramref name="outDir"/> (any thread count); when there
-    /// is none, an error saying that this session computes nothing and what to do instead.</summary>
-    public static StoredResult ReadStored(string experiment, string outDir, Profile profile, int seed)
+    /// <summary>
+    /// Runs the named experiment as `reproduce` does, or reuses its stored result from this build, profile, seed and
+    /// thread count. When it has to compute it says so first (why, and about how long from the measured costs), then
+    /// prints the experiment's progress; with <see cref="StoredOnly"/> it never computes.
+    /// </summary>
+    public static StoredResult Run(string experiment)
     {
-        ExperimentRegistry.Get(experiment); // an unknown name is named as such
-        return new ResultStore(outDir).TryLoadAnyThreads(experiment, profile, seed) ?? throw new InvalidOperationException(
-            $"{StoredOnlyVariable}=1 (a merge computes nothing): {Path.Combine(outDir, "results")} holds no " +
-            $"{profile.ToString().ToLowerInvariant()} seed-{seed} result of '{experiment}' from this build; put its claims in the shards' " +
-            $"selection, or run this notebook without {StoredOnlyVariable} to compute it");
+        var e = ExperimentRegistry.Get(experiment);
+        var store = new ResultStore(OutDir);
+        if (store.TryLoad(e.Name, Profile, Seed, Threads) is { } stored) return stored;
+        // A merge keeps each shard's own thread count (its node's cores): a stored-only session takes any of this build.
+        if (StoredOnly && store.TryLoadAnyThreads(e.Name, Profile, Seed) is { } merged) return merged;
+        string why = store.TryLoadAnyVersion(e.Name, Profile, Seed, Threads) is { } old
+            ? $"the stored result is from another build of the library ({old.LibraryVersion}, this build is {ResultStore.LibraryVersion}): a rebuild invalidates it"
+            : $"no stored result in {store.Directory} for profile {ProfileName}, seed {Seed}, {Threads} threads";
+        if (StoredOnly)
+            throw new InvalidOperationException($"{e.Name}: {why}, and the session is stored-only ({StoredOnlyVariable}): run `reproduce` with the same settings first, or Start(storedOnly: false)");
+        Console.WriteLine($"{e.Name}: computing, {why}; it took about {Estimate(e.Name)} on the 2-core development machine");
+        var progress = new ConsoleProgress();
+        var result = ExperimentRunner.Run(e, Context(progress));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{e.Name}: done in {result.Seconds:0} s, stored in {store.Directory}"));
+        return result;
+    }
+
+    /// <summary>
+    /// What running <paramref name="experiments"/> takes now: for each, whether its result is stored for this build,
+    /// profile, seed and thread count, and the seconds it took on the development machine at this profile
+    /// (Experiments/experiment-costs.json) where it is not.
+    /// </summary>
+    public static Table Plan(params string[] experiments)
+    {
+        var store = new ResultStore(OutDir);
+        var rows = experiments.Select(name =>
+        {
+            var e = ExperimentRegistry.Get(name);
+            string state = store.TryLoad(e.Name, Profile, Seed, Threads) is not null
+                || StoredOnly && store.TryLoadAnyThreads(e.Name, Profile, Seed) is not null ? "stored"
+                : store.TryLoadAnyVersion(e.Name, Profile, Seed, Threads) is not null ? "stored by another build: recomputed"
+                : "not stored";
+            string cost = state == "stored" ? "0" : Sharding.Cost(e.Name, Profile).ToString("0", CultureInfo.InvariantCulture);
+            return (IReadOnlyList<string>)[e.Name, string.Join(" ", e.Claims), state, cost];
+        }).ToList();
+        return new Table($"Experiments of this notebook at profile {ProfileName}, seed {Seed}, {Threads} threads{(StoredOnly ? " (stored only)" : "")}",
+            ["experiment", "claims", "result", "seconds to compute"], rows).Named("plan");
+    }
+
+    static string ProfileName => Profile.ToString().ToLowerInvariant();
+
+    static string Estimate(string experiment)
+    {
+        double s = Sharding.Cost(experiment, Profile);
+        return s >= 90 ? $"{s / 60:0} min" : string.Create(CultureInfo.InvariantCulture, $"{s:0} s");
+    }
+
+    /// <summary>Prints an experiment's progress as it comes, at most one line every 5 seconds for the same status.</summary>
+    sealed class ConsoleProgress : IProgress<ExperimentProgress>
+    {
+        readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+        string? _status;
+        double _last = double.NegativeInfinity;
+
+        public void Report(ExperimentProgress p)
+        {
+            double now = _clock.Elapsed.TotalSeconds;
+            if (p.Status == _status && now - _last < 5) return;
+            (_status, _last) = (p.Status, now);
+            string fraction = p.Fraction is double f ? string.Create(CultureInfo.InvariantCulture, $" ({100 * f:0}%)") : "";
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {now,5:0} s  {p.Experiment}: {p.Status}{fraction}"));
+        }
     }
 
     /// <summary>The ledger of the last `reproduce` into <see cref="OutDir"/>; every claim as not-run when there is none yet.</summary>
@@ -85,7 +163,7 @@ public static class NotebookSession
 
     /// <summary>One line on what this session runs with, for a notebook's first output.</summary>
     public static string Describe() =>
-        $"profile {Profile.ToString().ToLowerInvariant()}, seed {Seed}, {Threads} threads, results in {OutDir}";
+        $"profile {ProfileName}, seed {Seed}, {Threads} threads, results in {OutDir}{(StoredOnly ? " (stored only: nothing is computed)" : "")}";
 
     static string? Variable(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v.Trim() : null;
 

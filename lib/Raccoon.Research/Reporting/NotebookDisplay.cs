@@ -45,6 +45,7 @@ public static class NotebookHtml
             Figure f => f.ToNotebookHtml(),
             Table t => Style + "<div class=\"raccoon\">" + t.ToHtml() + "</div>",
             LedgerView l => l.ToHtml(),
+            ClaimCard c => c.ToHtml(),
             HtmlContent h => h.Html,
             _ => null,
         };
@@ -60,6 +61,7 @@ public static class NotebookHtml
             Figure f => $"Figure: {f.Title}",
             Table t => $"{t.Title}: {t.Rows.Count} rows x {t.Columns.Count} columns ({string.Join(", ", t.Columns)})",
             LedgerView l => string.Join("\n", l.Rows.Select(r => $"{r.Id}  {r.Verdict.Name() + (r.Provisional ? " (provisional)" : ""),-31}  {r.Measured}")),
+            ClaimCard c => c.ToText(),
             HtmlContent h => h.Html,
             _ => null,
         };
@@ -87,6 +89,40 @@ public sealed record HtmlContent(string Html)
 public sealed record LedgerView(IReadOnlyList<LedgerRow> Rows, string? OutDir = null)
 {
     public string ToHtml() => NotebookHtml.Style + "<div class=\"raccoon\">" + HtmlReport.LedgerTable(Rows, OutDir) + "</div>";
+
+    /// <summary>The rows of every claim <paramref name="results"/> measure, judged from them (not read from the last
+    /// `reproduce`), in the catalog's order: a notebook's closing table of what it just computed.</summary>
+    public static LedgerView Of(params StoredResult[] results) =>
+        new(results.SelectMany(r => r.Rows()).OrderBy(r => ResultViews.CatalogIndex(r.Id)).ToList());
+
+    /// <summary>
+    /// The rows as a DataFrame with one quantity per column, numbers as numbers: id, document, verdict, status,
+    /// claimed (the document's number), value, low, high (the figure the rule compares and its interval), unit,
+    /// factor (measured / claimed), provisional, converged, profile, experiment. A figure that is missing is null.
+    /// Sort on it: <c>view.ToDataFrame().OrderBy("factor")</c>.
+    /// </summary>
+    public DataFrame ToDataFrame()
+    {
+        var cards = Rows.Select(r => new ClaimCard(r)).ToList();
+        return new DataFrame(
+            new StringDataFrameColumn("id", cards.Select(c => c.Id)),
+            new StringDataFrameColumn("document", Rows.Select(r => r.Document)),
+            new StringDataFrameColumn("verdict", cards.Select(c => c.Verdict.Name())),
+            new StringDataFrameColumn("status", cards.Select(c => c.Status)),
+            new DoubleDataFrameColumn("claimed", cards.Select(c => c.Claimed)),
+            new DoubleDataFrameColumn("value", cards.Select(c => c.Measured?.Value)),
+            new DoubleDataFrameColumn("low", cards.Select(c => Bounded(c.Measured) ? c.Measured!.Range.Low : (double?)null)),
+            new DoubleDataFrameColumn("high", cards.Select(c => Bounded(c.Measured) ? c.Measured!.Range.High : (double?)null)),
+            new StringDataFrameColumn("unit", cards.Select(c => c.Measured?.Unit ?? "")),
+            new DoubleDataFrameColumn("factor", cards.Select(c => c.Factor)),
+            new BooleanDataFrameColumn("provisional", Rows.Select(r => r.Provisional)),
+            new BooleanDataFrameColumn("converged", Rows.Select(r => r.Converged)),
+            new StringDataFrameColumn("profile", Rows.Select(r => r.Profile ?? "")),
+            new StringDataFrameColumn("experiment", Rows.Select(r => r.Experiment ?? "")));
+    }
+
+    /// <summary>Whether the figure has an interval or a censored side, so low and high say more than the value.</summary>
+    static bool Bounded(Quantity? q) => q is not null && (q.Interval is not null || q.Censored != Censor.None);
 
     /// <summary>How many claims got each verdict, per document: the ledger at a glance.</summary>
     public Table Summary()
@@ -120,8 +156,16 @@ public static class DataFrameDisplay
         var columns = frame.Columns.Select(c => c.Name).ToList();
         var rows = new List<IReadOnlyList<string>>();
         for (long i = 0; i < Math.Min(frame.Rows.Count, maxRows); i++)
-            rows.Add(frame.Columns.Select(c => Convert.ToString(c[i], System.Globalization.CultureInfo.InvariantCulture) ?? "").ToList());
+            rows.Add(frame.Columns.Select(c => Cell(c[i])).ToList());
         if (frame.Rows.Count > maxRows) title = $"{title} (first {maxRows} of {frame.Rows.Count} rows)".Trim();
         return new Table(title, columns, rows);
     }
+
+    /// <summary>A cell as shown: a real number to 6 significant digits (the frame keeps every digit), others as they are.</summary>
+    static string Cell(object? value) => value switch
+    {
+        double d => d.ToString("G6", System.Globalization.CultureInfo.InvariantCulture),
+        float f => f.ToString("G6", System.Globalization.CultureInfo.InvariantCulture),
+        _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "",
+    };
 }

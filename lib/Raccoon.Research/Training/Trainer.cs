@@ -36,52 +36,81 @@ public static class Trainer
         var plateau = options.Plateau is { } p && validation is not null
             ? optim.lr_scheduler.ReduceLROnPlateau(optimizer, "min", p.Factor, p.Patience) : null;
 
-        var epochs = new List<EpochRecord>();
-        var stepLosses = new List<double>();
-        var skipped = new List<SkippedStep>();
+        var resume = options.Resume;
+        string phase = TrainerState.PhaseOf(options, train.Count, validation?.Count);
+        var state = new TrainerState { Phase = phase };
         Dictionary<string, Tensor>? best = null;
-        double bestLoss = double.PositiveInfinity, earlyStopBest = double.PositiveInfinity;
-        int? bestEpoch = null;
-        int applied = 0, sinceImprovement = 0;
-        bool stoppedEarly = false, restored = false;
+        if (resume is not null && File.Exists(resume.Path))
+        {
+            // The plateau schedule is replayed on the recorded validation losses (it holds no state a file keeps);
+            // the optimizer state loaded after it holds the same learning rate.
+            foreach (var e in PhaseCheckpoint.Read<TrainerState>(resume.Path, phase, out _).Epochs)
+                if (e.ValidationLoss is double v) plateau?.step(v);
+            state = PhaseCheckpoint.Resume<TrainerState>(resume, module, optimizer, phase)!;
+            best = state.ReadBest(resume, module);
+            // The batch order of the epochs already run is drawn again, so the rest of the run draws as uninterrupted.
+            for (int e = 1; e < state.Epoch; e++)
+                using (var order = BatchPlan.Shuffled(train.Count, options.BatchSize, rng, options.DropLast).GetEnumerator()) order.MoveNext();
+        }
+
         int? totalSteps = options.MaxSteps ?? (options.Epochs == int.MaxValue ? null
             : options.Epochs * BatchPlan.BatchesPerEpoch(train.Count, options.BatchSize, options.DropLast));
         var clock = Stopwatch.StartNew();
+        var sinceSave = Stopwatch.StartNew();
+        void Save()
+        {
+            state.Seconds += clock.Elapsed.TotalSeconds;
+            clock.Restart();
+            state.Save(resume!, module, optimizer, best);
+            sinceSave.Restart();
+        }
 
         try
         {
-            for (int epoch = 1; epoch <= options.Epochs && !stoppedEarly; epoch++)
+            while (!state.Finished && state.Epoch <= options.Epochs && !state.StoppedEarly)
             {
-                if (options.MaxSteps is int max && stepLosses.Count >= max) break;
+                if (options.MaxSteps is int max && state.StepLosses.Count >= max) break;
+                int epoch = state.Epoch;
                 var epochClock = Stopwatch.StartNew();
                 module.train();
-                double lossSum = 0, correctSum = 0;
-                int samples = 0, epochApplied = 0, epochSkipped = 0;
-                foreach (var indices in BatchPlan.Shuffled(train.Count, options.BatchSize, rng, options.DropLast))
+                var batches = BatchPlan.Shuffled(train.Count, options.BatchSize, rng, options.DropLast).ToList();
+                for (int b = state.BatchInEpoch; b < batches.Count; b++)
                 {
-                    if (options.MaxSteps is int m && stepLosses.Count >= m) break;
+                    if (options.MaxSteps is int m && state.StepLosses.Count >= m) break;
                     cancel.ThrowIfCancellationRequested();
-                    int step = stepLosses.Count + 1;
-                    using var scope = NewDisposeScope();
-                    var (tokens, labels) = train.Batch(indices);
-                    var outcome = Step(model, parameters, optimizer, tokens, labels, options.ClipNorm);
-                    if (outcome.SkipReason is string reason)
+                    var indices = batches[b];
+                    int step = state.StepLosses.Count + 1;
+                    using (var scope = NewDisposeScope())
                     {
-                        skipped.Add(new SkippedStep(step, epoch, reason));
-                        stepLosses.Add(double.NaN);
-                        epochSkipped++;
-                        continue;
+                        var (tokens, labels) = train.Batch(indices);
+                        var outcome = Step(model, parameters, optimizer, tokens, labels, options.ClipNorm);
+                        if (outcome.SkipReason is string reason)
+                        {
+                            state.Skipped.Add(new SkippedStep(step, epoch, reason));
+                            state.StepLosses.Add(double.NaN);
+                            state.EpochSkipped++;
+                        }
+                        else
+                        {
+                            state.StepLosses.Add(outcome.Loss);
+                            state.EpochLossSum += outcome.Loss * indices.Length;
+                            state.EpochCorrectSum += outcome.Correct;
+                            state.EpochSamples += indices.Length;
+                            state.EpochApplied++;
+                            state.Applied++;
+                            if (step % 10 == 0)
+                                progress?.Report(new TrainingProgress("train", epoch, step, totalSteps, outcome.Loss, null, null));
+                        }
                     }
-                    stepLosses.Add(outcome.Loss);
-                    lossSum += outcome.Loss * indices.Length;
-                    correctSum += outcome.Correct;
-                    samples += indices.Length;
-                    epochApplied++;
-                    applied++;
-                    if (step % 10 == 0)
-                        progress?.Report(new TrainingProgress("train", epoch, step, totalSteps, outcome.Loss, null, null));
+                    state.BatchInEpoch = b + 1;
+                    if (resume is not null && (step % resume.EverySteps == 0 || sinceSave.Elapsed.TotalSeconds >= resume.EverySeconds))
+                    {
+                        state.EpochSeconds += epochClock.Elapsed.TotalSeconds;
+                        epochClock.Restart();
+                        Save();
+                    }
                 }
-                if (epochApplied + epochSkipped == 0) break;
+                if (state.EpochApplied + state.EpochSkipped == 0) break;
 
                 double? valLoss = null, valAcc = null;
                 if (validation is not null)
@@ -89,39 +118,49 @@ public static class Trainer
                     var eval = Evaluator.Evaluate(model, validation, options.EvalBatchSize);
                     valLoss = eval.Loss;
                     valAcc = eval.Accuracy;
-                    if (eval.Loss < bestLoss)
+                    if (eval.Loss < state.BestLoss)
                     {
-                        bestLoss = eval.Loss;
-                        bestEpoch = epoch;
+                        state.BestLoss = eval.Loss;
+                        state.BestEpoch = epoch;
                         if (options.RestoreBest) { DisposeAll(best); best = Snapshot(module); }
                     }
                     plateau?.step(eval.Loss);
                     if (options.Patience is int patience)
                     {
                         // Upstream's EarlyStoppingCallback: an improvement must beat the best by min_delta.
-                        if (eval.Loss < earlyStopBest - options.MinDelta) { earlyStopBest = eval.Loss; sinceImprovement = 0; }
-                        else if (++sinceImprovement >= patience) stoppedEarly = true;
+                        if (eval.Loss < state.EarlyStopBest - options.MinDelta) { state.EarlyStopBest = eval.Loss; state.SinceImprovement = 0; }
+                        else if (++state.SinceImprovement >= patience) state.StoppedEarly = true;
                     }
                 }
+                int samples = state.EpochSamples;
                 var record = new EpochRecord(epoch,
-                    samples == 0 ? double.NaN : lossSum / samples,
-                    samples == 0 ? double.NaN : correctSum / samples,
-                    valLoss, valAcc, CurrentLearningRate(optimizer), epochApplied, epochSkipped, epochClock.Elapsed.TotalSeconds);
-                epochs.Add(record);
-                progress?.Report(new TrainingProgress("train", epoch, stepLosses.Count, totalSteps, record.TrainLoss, valLoss, valAcc));
+                    samples == 0 ? double.NaN : state.EpochLossSum / samples,
+                    samples == 0 ? double.NaN : state.EpochCorrectSum / samples,
+                    valLoss, valAcc, CurrentLearningRate(optimizer), state.EpochApplied, state.EpochSkipped,
+                    state.EpochSeconds + epochClock.Elapsed.TotalSeconds);
+                state.Epochs.Add(record);
+                (state.Epoch, state.BatchInEpoch) = (epoch + 1, 0);
+                (state.EpochLossSum, state.EpochCorrectSum, state.EpochSamples, state.EpochApplied, state.EpochSkipped, state.EpochSeconds) = (0, 0, 0, 0, 0, 0);
+                progress?.Report(new TrainingProgress("train", epoch, state.StepLosses.Count, totalSteps, record.TrainLoss, valLoss, valAcc));
+                if (resume is not null) Save();
             }
-            if (best is not null && bestEpoch != epochs.Count)
+            if (!state.Finished)
             {
-                Restore(module, best);
-                restored = true;
+                if (best is not null && state.BestEpoch != state.Epochs.Count)
+                {
+                    Restore(module, best);
+                    state.Restored = true;
+                }
+                state.Finished = true;
+                if (resume is not null) Save();
             }
         }
         finally
         {
             DisposeAll(best);
         }
-        return new TrainingHistory(epochs, stepLosses, skipped, applied, stoppedEarly, bestEpoch,
-            bestEpoch is null ? null : bestLoss, restored, clock.Elapsed.TotalSeconds);
+        return new TrainingHistory(state.Epochs, state.StepLosses, state.Skipped, state.Applied, state.StoppedEarly, state.BestEpoch,
+            state.BestEpoch is null ? null : state.BestLoss, state.Restored, state.Seconds + clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>What one step did: its loss and correct count, or why it was skipped.</summary>

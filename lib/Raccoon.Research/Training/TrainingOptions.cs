@@ -5,6 +5,23 @@ public enum OptimizerKind { AdamW, Adam, Sgd }
 /// <summary>Halve (or scale by <see cref="Factor"/>) the learning rate when the validation loss has not improved for <see cref="Patience"/> epochs (torch's ReduceLROnPlateau).</summary>
 public sealed record LrPlateau(double Factor = 0.5, int Patience = 3);
 
+/// <summary>
+/// Where a supervised phase saves what it needs to resume after being stopped at any point (a crash, a
+/// SIGKILL, a preempted job): the weights, the optimizer state, torch's generator, the step, the batch
+/// within the epoch and the history so far, written whole every <see cref="EverySteps"/> steps or
+/// <see cref="EverySeconds"/> seconds, whichever comes first, and at every epoch's end. A phase started
+/// with the same options finds the file and goes on from it; the finished phase leaves it marked finished.
+/// </summary>
+public sealed record ResumeFile(string Path, int EverySteps = 200, double EverySeconds = 120)
+{
+    internal void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Path)) throw new ArgumentException("the resume file needs a path", nameof(Path));
+        if (EverySteps < 1) throw new ArgumentOutOfRangeException(nameof(EverySteps), EverySteps, "checkpoint at least every step, not never");
+        if (!(EverySeconds > 0)) throw new ArgumentOutOfRangeException(nameof(EverySeconds), EverySeconds, "the wall-time interval must be positive");
+    }
+}
+
 /// <summary>How a supervised phase runs. The two presets are the upstream training loops' settings.</summary>
 public sealed record TrainingOptions
 {
@@ -29,6 +46,8 @@ public sealed record TrainingOptions
     public int EvalBatchSize { get; init; } = 256;
     /// <summary>Seeds the batch order and torch's generator (dropout, sampled noise) for the run.</summary>
     public int Seed { get; init; } = 1;
+    /// <summary>Checkpoint here and resume from it; null: a phase that is stopped starts again from the beginning.</summary>
+    public ResumeFile? Resume { get; init; }
 
     /// <summary>train_raccoon_classifier: AdamW (lr 1e-3, weight decay 1e-5), clip 1.0, batch 32, 1000 steps, no validation.</summary>
     public static TrainingOptions UpstreamRaccoon { get; } = new()
@@ -55,5 +74,6 @@ public sealed record TrainingOptions
         if (ClipNorm is double c && !(c > 0)) throw new ArgumentOutOfRangeException(nameof(ClipNorm), c, "clip norm must be positive");
         if (Patience is < 1) throw new ArgumentOutOfRangeException(nameof(Patience), Patience, "patience must be at least 1");
         if (EvalBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(EvalBatchSize), EvalBatchSize, "batch size must be at least 1");
+        Resume?.Validate();
     }
 }

@@ -108,22 +108,4 @@ public class ShardingTests
         File.WriteAllText(Path.Combine(dir, Sharding.ManifestName), "{\"index\": 0, ");
         Assert.Contains("its shard.json does not read", Assert.Throws<ArgumentException>(() => Sharding.ReadManifests([dir])).Message);
     }
-
-    [Fact]
-    public void A_stored_only_session_reads_a_result_of_any_thread_count_and_refuses_to_compute()
-    {
-        string dir = Repo.TempDir("stored-only");
-        var e = Assert.Throws<InvalidOperationException>(() => NotebookSession.ReadStored("language-models-parameters", dir, Profile.Quick, 1));
-        Assert.Equal($"RACCOON_STORED_ONLY=1 (a merge computes nothing): {Path.Combine(dir, "results")} holds no quick seed-1 result of " +
-            "'language-models-parameters' from this build; put its claims in the shards' selection, or run this notebook without RACCOON_STORED_ONLY to compute it", e.Message);
-        // A shard's result keeps its own thread count (here 7); the session finds it whatever its own.
-        var stored = new StoredResult("language-models-parameters", Profile.Quick, 1, ResultStore.LibraryVersion, 7,
-            DateTimeOffset.UtcNow, 0.5, [], [], []);
-        new ResultStore(dir).Save(stored);
-        Assert.Equal(7, NotebookSession.ReadStored("language-models-parameters", dir, Profile.Quick, 1).Threads);
-        // Another build's result is not this computation.
-        new ResultStore(dir).Save(stored with { LibraryVersion = "000000000000", Threads = 3, FinishedAt = stored.FinishedAt.AddHours(1) });
-        Assert.Equal(7, NotebookSession.ReadStored("language-models-parameters", dir, Profile.Quick, 1).Threads);
-        Assert.Throws<InvalidOperationException>(() => NotebookSession.ReadStored("language-models-parameters", dir, Profile.Standard, 1));
-    }
 }

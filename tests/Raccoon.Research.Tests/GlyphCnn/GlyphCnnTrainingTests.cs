@@ -65,6 +65,33 @@ public class GlyphCnnTrainingTests : IClassFixture<TorchFixture>
     }
 
     [Fact]
+    public void A_run_stopped_and_resumed_from_its_file_gives_the_uninterrupted_epochs_and_weights()
+    {
+        var data = GlyphDataset.Build(new GlyphDatasetOptions(Classes: 4, TrainPerFont: 1, HeldOutPerFont: 1, HeldOutFontRenderings: 1, Seed: 2, KMeansIterations: 3));
+        manual_seed(1);
+        using var reference = new GlyphCnnClassifier(GlyphCnnConfig.Tiny(4));
+        var o = GlyphTrainingOptions.ForVariant(reference.Config, epochs: 5, batchSize: 8, seed: 1) with { LearningRate = 3e-3 };
+        var expected = GlyphCnnTrainer.Train(reference, data.Train, data.HeldOutRenderings, o);
+
+        var resumable = o with { Resume = new ResumeFile(Path.Combine(Repo.TempDir("g3-resume"), "tiny.ckpt"), EverySteps: 3) };
+        // Stopped after epochs 1 and 3 (the token is checked before the next batch), each time started again from a model initialised with another seed.
+        foreach (var (stop, seed) in new[] { (1, 1), (3, 50) })
+        {
+            manual_seed(seed);
+            using var model = new GlyphCnnClassifier(GlyphCnnConfig.Tiny(4));
+            using var cancel = new CancellationTokenSource();
+            Assert.Throws<OperationCanceledException>(() => GlyphCnnTrainer.Train(model, data.Train, data.HeldOutRenderings, resumable,
+                (_, fraction) => { if (fraction >= stop / 5.0 - 1e-9) cancel.Cancel(); }, cancel.Token));
+        }
+        manual_seed(99);
+        using var resumed = new GlyphCnnClassifier(GlyphCnnConfig.Tiny(4));
+        var actual = GlyphCnnTrainer.Train(resumed, data.Train, data.HeldOutRenderings, resumable);
+        Assert.Equal(expected.Epochs.Select(e => (e.Epoch, e.TrainLoss, e.HeldOutTop1)), actual.Epochs.Select(e => (e.Epoch, e.TrainLoss, e.HeldOutTop1)));
+        foreach (var (name, p) in reference.state_dict())
+            Assert.True(p.allclose(resumed.state_dict()[name], rtol: 0, atol: 0), $"'{name}' differs after resuming");
+    }
+
+    [Fact]
     public void StructureExperimentGivesTheExactRows()
     {
         var result = new GlyphCnnStructureExperiment().Run(new ExperimentContext(Profile.Quick, 1, 2, Repo.TempDir("g3")));

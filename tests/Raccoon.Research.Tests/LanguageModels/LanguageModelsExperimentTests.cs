@@ -38,4 +38,35 @@ public class LanguageModelsExperimentTests : IClassFixture<TorchFixture>
         Assert.Equal(causalRun.HeldOut.TeacherForced, causalRun.HeldOut.Generation, 3);
         Assert.Throws<ArgumentException>(() => LanguageModelTrainer.Train(new TransformerLanguageModel(config with { VocabularySize = 5 }), corpus, options));
     }
+
+    [Fact]
+    public void A_run_stopped_and_resumed_from_its_file_gives_the_uninterrupted_curves_and_weights()
+    {
+        var corpus = new TextCorpus(TemplateCorpus.Generate(120, seed: 3));
+        var config = new LanguageModelConfig(corpus.Vocabulary.Size, MaxLength: 32, ModelDim: 32, HiddenDim: 64, Layers: 1);
+        var options = new TrainingOptions(Steps: 40, BatchSize: 8, LearningRate: 3e-3, LogEvery: 5, EvaluateOn: 12);
+        manual_seed(1);
+        using var reference = new HyperMixerLanguageModel(config);
+        var expected = LanguageModelTrainer.Train(reference, corpus, options);
+
+        var dir = Repo.TempDir("h4-resume");
+        var resumable = options with { Resume = new Raccoon.Research.Training.ResumeFile(System.IO.Path.Combine(dir, "run.ckpt"), EverySteps: 7) };
+        // Stopped at steps 12 and 26 (last saves at 7 and 21: mid-pass), each time started again from a model initialised with another seed.
+        foreach (var (stop, seed) in new[] { (12, 1), (26, 50) })
+        {
+            manual_seed(seed);
+            using var model = new HyperMixerLanguageModel(config);
+            using var cancel = new CancellationTokenSource();
+            Assert.Throws<OperationCanceledException>(() =>
+                LanguageModelTrainer.Train(model, corpus, resumable, (step, _) => { if (step >= stop - 2) cancel.Cancel(); }, cancel.Token));
+        }
+        manual_seed(99);
+        using var resumed = new HyperMixerLanguageModel(config);
+        var actual = LanguageModelTrainer.Train(resumed, corpus, resumable);
+        Assert.Equal(expected.Curve, actual.Curve);
+        Assert.Equal(expected.HeldOutCurve, actual.HeldOutCurve);
+        Assert.Equal(expected.HeldOut, actual.HeldOut);
+        foreach (var (name, p) in reference.state_dict())
+            Assert.True(p.allclose(resumed.state_dict()[name], rtol: 0, atol: 0), $"'{name}' differs after resuming");
+    }
 }

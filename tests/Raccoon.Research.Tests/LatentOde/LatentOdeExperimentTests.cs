@@ -30,7 +30,7 @@ public class LatentOdeExperimentTests : IClassFixture<TorchFixture>
         manual_seed(1);
         using var m = new BlockStackLanguageModel(30, 2, new TransformerBlockConfig(32, 4, 64), PositionEncoding.Rope);
         var task = new TargetLetterTask(1, 16);
-        var trace = LatentOdeTraining.Train(m, () => { using var t = task.Batch(16); return m.Loss(t, from: 2); }, 40);
+        var trace = LatentOdeTraining.Train(m, _ => { using var t = task.Batch(16); return m.Loss(t, from: 2); }, 40);
         Assert.Equal(40, trace.Losses.Count);
         Assert.False(trace.NonFinite);
         Assert.False(trace.Diverged);
@@ -38,6 +38,42 @@ public class LatentOdeExperimentTests : IClassFixture<TorchFixture>
         Assert.True(double.IsFinite(trace.GradientNormVariation));
         Assert.Equal(0.0005, LatentOdeTraining.EppsPulleyWeight(0), 12);
         Assert.Equal(0.05, LatentOdeTraining.EppsPulleyWeight(20_000), 12);
+    }
+
+    [Fact]
+    public void A_run_stopped_and_resumed_from_its_file_gives_the_uninterrupted_trace_and_weights()
+    {
+        var config = new TransformerBlockConfig(32, 4, 64);
+        manual_seed(1);
+        using var reference = new BlockStackLanguageModel(30, 2, config, PositionEncoding.Rope);
+        var referenceTask = new TargetLetterTask(1, 16);
+        var expected = LatentOdeTraining.Train(reference, s => { using var t = referenceTask.Batch(8); return reference.Loss(t, from: 2) * (1 + 0.01 * s); }, 30);
+
+        var resume = new Raccoon.Research.Training.ResumeFile(Path.Combine(Repo.TempDir("t1-resume"), "run.ckpt"), EverySteps: 4);
+        Assert.Throws<ArgumentException>(() => LatentOdeTraining.Train(reference, _ => reference.Loss(referenceTask.Batch(8), from: 2), 30, resume: resume));
+        // Stopped at steps 10 and 23 (last saves at 8 and 20), each time started again from a model initialised with another seed and a new task.
+        foreach (var (stop, seed) in new[] { (10, 1), (23, 50) })
+        {
+            manual_seed(seed);
+            using var model = new BlockStackLanguageModel(30, 2, config, PositionEncoding.Rope);
+            var task = new TargetLetterTask(1, 16);
+            using var cancel = new CancellationTokenSource();
+            Assert.Throws<OperationCanceledException>(() => LatentOdeTraining.Train(model, s =>
+            {
+                if (s + 1 >= stop) cancel.Cancel();
+                using var t = task.Batch(8);
+                return model.Loss(t, from: 2) * (1 + 0.01 * s);
+            }, 30, cancel: cancel.Token, resume: resume, fastForward: k => task.Skip(k, 8)));
+        }
+        manual_seed(99);
+        using var resumed = new BlockStackLanguageModel(30, 2, config, PositionEncoding.Rope);
+        var resumedTask = new TargetLetterTask(1, 16);
+        var actual = LatentOdeTraining.Train(resumed, s => { using var t = resumedTask.Batch(8); return resumed.Loss(t, from: 2) * (1 + 0.01 * s); }, 30,
+            resume: resume, fastForward: k => resumedTask.Skip(k, 8));
+        Assert.Equal(expected.Losses, actual.Losses);
+        Assert.Equal(expected.GradientNorms, actual.GradientNorms);
+        foreach (var (name, p) in reference.state_dict())
+            Assert.True(p.allclose(resumed.state_dict()[name], rtol: 0, atol: 0), $"'{name}' differs after resuming");
     }
 
     [Fact]

@@ -73,14 +73,14 @@ public class NotebooksCliTests
 
             NotebookSession.Run("language-models-parameters")
             """);
-        var run = Repo.RunCli("notebooks", "run", Path.Combine(dir, "stored.dib"), "--out", outDir, "--profile", "quick", "--stored-only");
+        var run = Repo.RunCli("notebooks", "run", Path.Combine(dir, "stored.dib"), "--out", outDir, "--profile", "quick", "--threads", "2", "--stored-only");
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("stored.dib failed at cell 2 (NotebookSession.Run(\"language-models-parameters\")): System.InvalidOperationException: " +
-            "RACCOON_STORED_ONLY=1 (a merge computes nothing)", run.Stderr);
+            "language-models-parameters: no stored result", run.Stderr);
         var nb = NotebookDocument.Load(Path.Combine(outDir, "notebooks", "stored.ipynb"));
         Assert.Contains(nb.Cells[0].Outputs.OfType<DisplayOutput>(), d => d.Data.GetValueOrDefault("text/plain") == "True");
-        Assert.StartsWith($"System.InvalidOperationException: RACCOON_STORED_ONLY=1 (a merge computes nothing): {Path.Combine(outDir, "results")} " +
-            "holds no quick seed-1 result of 'language-models-parameters' from this build", Assert.IsType<ErrorOutput>(Assert.Single(nb.Cells[1].Outputs)).Value);
+        Assert.StartsWith($"System.InvalidOperationException: language-models-parameters: no stored result in {Path.Combine(outDir, "results")} " +
+            "for profile quick, seed 1, 2 threads, and the session is stored-only (RACCOON_STORED_ONLY)", Assert.IsType<ErrorOutput>(Assert.Single(nb.Cells[1].Outputs)).Value);
         // Nothing was computed: the store holds only what it held.
         Assert.Single(Directory.GetFiles(Path.Combine(outDir, "results")));
     }

@@ -42,6 +42,29 @@ sealed class FaultyClassifier : nn.Module<Tensor, Tensor>, ISequenceClassifier
     }
 }
 
+/// <summary>A mean-pool classifier whose training objective draws from torch's generator (dropout on the logits), as sampling models do.</summary>
+sealed class NoisyClassifier : nn.Module<Tensor, Tensor>, ISequenceClassifier
+{
+    readonly MeanPoolClassifier inner;
+
+    public NoisyClassifier(MeanPoolClassifierConfig config) : base(nameof(NoisyClassifier))
+    {
+        inner = new MeanPoolClassifier(config);
+        RegisterComponents();
+    }
+
+    public int VocabularySize => inner.VocabularySize;
+    public int Classes => inner.Classes;
+    public override Tensor forward(Tensor tokens) => inner.forward(tokens);
+    public Tensor Logits(Tensor tokens) => inner.Logits(tokens);
+
+    public (Tensor Loss, Tensor Logits) Objective(Tensor tokens, Tensor labels)
+    {
+        var logits = nn.functional.dropout(inner.Logits(tokens), 0.3, training: true);
+        return (nn.functional.cross_entropy(logits, labels), logits);
+    }
+}
+
 /// <summary>An unbounded first-in memory that samples uniformly; records the priorities it was given.</summary>
 sealed class ListMemory(int seed) : IReplayMemory
 {

@@ -1,5 +1,6 @@
 using Raccoon.Research.Data;
 using Raccoon.Research.Data.Logs;
+using Raccoon.Research.Models;
 using Raccoon.Research.Models.Baselines;
 using Raccoon.Research.Tests.Support;
 using Raccoon.Research.Training;
@@ -107,6 +108,91 @@ public class TrainerTests : IClassFixture<TorchFixture>
         var reference = Model(4);
         Trainer.Fit(reference, train, shifted, options with { Epochs = best, Patience = null });
         Params.AssertEqual(Params.Of(reference), Params.Of(model));
+    }
+
+    /// <summary>Trains under <paramref name="options"/> with a resume file, stopped (as a kill would stop it) at
+    /// each step of <paramref name="stops"/> in turn, from the model <paramref name="build"/> gives for
+    /// <paramref name="seed"/> and then, at each start again, from a model initialised with another seed: what
+    /// survives a stop is only what the file holds.</summary>
+    static (TrainingHistory History, Dictionary<string, float[]> Weights) Interrupted(
+        Func<int, nn.Module> build, int seed, SequenceDataset train, SequenceDataset? validation, TrainingOptions options, params int[] stops)
+    {
+        foreach (int stop in stops)
+        {
+            var model = build(stop == stops[0] ? seed : 100 + stop);
+            using var cancel = new CancellationTokenSource();
+            var progress = new SyncProgress<TrainingProgress>(p => { if (p.Step >= stop) cancel.Cancel(); });
+            Assert.Throws<OperationCanceledException>(() => Trainer.Fit((ISequenceClassifier)model, train, validation, options, progress, cancel.Token));
+        }
+        var last = build(999);
+        var history = Trainer.Fit((ISequenceClassifier)last, train, validation, options);
+        return (history, Params.Of(last));
+    }
+
+    static void AssertSameRun(TrainingHistory expected, TrainingHistory actual)
+    {
+        Assert.Equal(expected.StepLosses, actual.StepLosses);
+        Assert.Equal(expected.Epochs.Select(e => e with { Seconds = 0 }), actual.Epochs.Select(e => e with { Seconds = 0 }));
+        Assert.Equal((expected.AppliedSteps, expected.StoppedEarly, expected.BestEpoch, expected.BestValidationLoss, expected.RestoredBest),
+            (actual.AppliedSteps, actual.StoppedEarly, actual.BestEpoch, actual.BestValidationLoss, actual.RestoredBest));
+    }
+
+    [Fact]
+    public void A_phase_stopped_mid_epoch_and_resumed_from_its_file_gives_the_uninterrupted_run_exactly()
+    {
+        // Validation labels shifted by one class, so early stopping, the plateau schedule and best-weights restore all act.
+        var train = Task.Dataset(256, 1);
+        var lines = Task.Lines(128, 2);
+        var shifted = LogTaskExtensions.ToDataset(lines.Select(l => l with { Label = (l.Label + 1) % 4 }).ToList(), Task.Vocabulary);
+        var dir = Directory.CreateTempSubdirectory("raccoon-resume-");
+        try
+        {
+            var options = Quick with { Epochs = 20, Patience = 3, RestoreBest = true, Plateau = new LrPlateau(0.5, 1) };
+            var reference = Model(4);
+            var expected = Trainer.Fit(reference, train, shifted, options);
+            Assert.True(expected.StoppedEarly && expected.RestoredBest, "the reference run exercises early stopping and restore");
+            Assert.Contains(expected.Epochs, e => e.LearningRate < options.LearningRate);
+
+            // 8 steps an epoch, a checkpoint every 3 steps: stops fall mid-epoch, just after a checkpoint and between two.
+            var resumable = options with { Resume = new ResumeFile(Path.Combine(dir.FullName, "phase.ckpt"), EverySteps: 3) };
+            var (history, weights) = Interrupted(seed => Model(seed), 4, train, shifted, resumable, 11, 20, 30);
+            AssertSameRun(expected, history);
+            Params.AssertEqual(Params.Of(reference), weights);
+
+            // The finished file resumes to the finished model at once.
+            var again = Model(7);
+            AssertSameRun(expected, Trainer.Fit(again, train, shifted, resumable));
+            Params.AssertEqual(Params.Of(reference), Params.Of(again));
+            Assert.Single(Directory.GetFiles(dir.FullName, "phase.ckpt.best-epoch*"));
+        }
+        finally { dir.Delete(recursive: true); }
+    }
+
+    [Fact]
+    public void A_resumed_phase_draws_the_same_noise_and_a_file_from_another_phase_is_refused_by_name()
+    {
+        var train = Task.Dataset(256, 1);
+        var dir = Directory.CreateTempSubdirectory("raccoon-resume-");
+        try
+        {
+            NoisyClassifier Noisy(int seed) { torch.random.manual_seed(seed); return new NoisyClassifier(Small); }
+            var options = Quick with { Epochs = 3 };
+            var reference = Noisy(4);
+            var expected = Trainer.Fit(reference, train, null, options);
+            var resumable = options with { Resume = new ResumeFile(Path.Combine(dir.FullName, "noisy.ckpt"), EverySteps: 3) };
+            var (history, weights) = Interrupted(seed => Noisy(seed), 4, train, null, resumable, 10);
+            AssertSameRun(expected, history);
+            Params.AssertEqual(Params.Of(reference), weights);
+
+            var other = Assert.Throws<InvalidDataException>(() => Trainer.Fit(Model(1), train, null, resumable with { LearningRate = 0.5 }));
+            Assert.Contains("noisy.ckpt", other.Message);
+            Assert.Contains("another training phase", other.Message);
+            File.WriteAllText(resumable.Resume!.Path, "not a checkpoint");
+            var broken = Assert.Throws<InvalidDataException>(() => Trainer.Fit(Model(1), train, null, resumable));
+            Assert.Contains("noisy.ckpt", broken.Message);
+            Assert.Throws<ArgumentOutOfRangeException>(() => Trainer.Fit(Model(1), train, null, options with { Resume = new ResumeFile("x", EverySteps: 0) }));
+        }
+        finally { dir.Delete(recursive: true); }
     }
 
     [Fact]

@@ -53,7 +53,8 @@ public sealed class GlyphCnnTrainingExperiment : IExperiment
                     manual_seed(seed);
                     var model = new GlyphCnnClassifier(config);
                     var run = GlyphCnnTrainer.Train(model, data.Train, data.HeldOutRenderings,
-                        GlyphTrainingOptions.ForVariant(config, epochs, batch, seed), Progress, context.Cancel);
+                        GlyphTrainingOptions.ForVariant(config, epochs, batch, seed) with { Resume = context.TrainingResume(Name, $"{config.Variant}.training-seed{seed}") },
+                        Progress, context.Cancel);
                     job++;
                     runs.Add((seed, config.Variant, run, GlyphCnnTrainer.Evaluate(model, data.HeldOutRenderings), GlyphCnnTrainer.Evaluate(model, data.HeldOutFonts)));
                     if (config.Variant == "Full") teacher = model; else model.Dispose();
@@ -61,7 +62,8 @@ public sealed class GlyphCnnTrainingExperiment : IExperiment
                 manual_seed(seed);
                 using var student = new GlyphCnnClassifier(configs[2]);
                 var kd = GlyphCnnTrainer.Train(student, data.Train, data.HeldOutRenderings,
-                    GlyphCnnTrainingOptionsWithTeacher(configs[2], epochs, batch, seed, teacher!), Progress, context.Cancel);
+                    GlyphCnnTrainingOptionsWithTeacher(configs[2], epochs, batch, seed, teacher!) with { Resume = context.TrainingResume(Name, $"Tiny-distilled.training-seed{seed}") },
+                    Progress, context.Cancel);
                 job++;
                 runs.Add((seed, "Tiny distilled", kd, GlyphCnnTrainer.Evaluate(student, data.HeldOutRenderings), GlyphCnnTrainer.Evaluate(student, data.HeldOutFonts)));
             }

@@ -143,7 +143,7 @@ public sealed class LanguageModelsTrainingExperiment : IExperiment
     }
 
     static TrainingRun Train(ExperimentContext context, LanguageModel model, TextCorpus corpus, TrainingOptions options, string label, int job, int jobs) =>
-        LanguageModelTrainer.Train(model, corpus, options,
+        LanguageModelTrainer.Train(model, corpus, options with { Resume = context.TrainingResume("language-models-training", $"run{job + 1}-of-{jobs}") },
             (step, loss) => context.Report("language-models-training", $"{label}: step {step}/{options.Steps}, loss {loss:0.000}", (job + (double)step / options.Steps) / jobs),
             context.Cancel);
 

@@ -66,7 +66,8 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
                 manual_seed(context.Seed + s);
                 using var m = new BlockStackLanguageModel(30, 2, block, pos);
                 var task = new TargetLetterTask(context.Seed * 1000 + s, body);
-                var trace = LatentOdeTraining.Train(m, () => { using var t = task.Batch(batch); return m.Loss(t, from: 2); }, steps, cancel: context.Cancel);
+                var trace = LatentOdeTraining.Train(m, _ => { using var t = task.Batch(batch); return m.Loss(t, from: 2); }, steps, cancel: context.Cancel,
+                    resume: context.TrainingResume(Name, $"extrapolation-{pos}.training-seed{s + 1}"), fastForward: k => task.Skip(k, batch));
                 traces.Add(HeldOutTrace.FromFreshBatchLosses($"{pos} seed {s + 1}", trace.Losses, Evaluations, $"step cap {steps}"));
                 for (int i = 0; i < evalBodies.Length; i++) sums[i] += HeldOut(m, evalBodies[i], 777 + i);
             }
@@ -108,7 +109,8 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
                     manual_seed(context.Seed + 100 * s);
                     using var m = new BlockStackLanguageModel(30, depth, new TransformerBlockConfig(32, 4, 64, Norm: norm), PositionEncoding.Sinusoidal);
                     var task = new TargetLetterTask(context.Seed * 1000 + s, body);
-                    traces.Add(LatentOdeTraining.Train(m, () => { using var t = task.Batch(batch); return m.Loss(t, from: 2); }, steps, cancel: context.Cancel));
+                    traces.Add(LatentOdeTraining.Train(m, _ => { using var t = task.Batch(batch); return m.Loss(t, from: 2); }, steps, cancel: context.Cancel,
+                        resume: context.TrainingResume(Name, $"stability-{norm}-depth{depth}.training-seed{s + 1}"), fastForward: k => task.Skip(k, batch)));
                 }
                 stableTraces.AddRange(traces.Select((t, i) => (t, i)).Where(x => !x.t.Diverged)
                     .Select(x => HeldOutTrace.FromFreshBatchLosses($"{norm}-norm depth {depth} seed {x.i + 1}", x.t.Losses, Evaluations, $"step cap {steps}")));
@@ -174,7 +176,8 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
                 using var m = new BlockStackLanguageModel(30, 2, new TransformerBlockConfig(64, 4, hidden, FeedForward: kind), PositionEncoding.Sinusoidal);
                 counts[kind] = Parameters.Total(m);
                 var task = new TargetLetterTask(context.Seed * 1000 + s, body);
-                var trace = LatentOdeTraining.Train(m, () => { using var t = task.Batch(32); return m.Loss(t, from: 2); }, steps, cancel: context.Cancel);
+                var trace = LatentOdeTraining.Train(m, _ => { using var t = task.Batch(32); return m.Loss(t, from: 2); }, steps, cancel: context.Cancel,
+                    resume: context.TrainingResume(Name, $"feed-forward-{kind}.training-seed{s + 1}"), fastForward: k => task.Skip(k, 32));
                 traces.Add(HeldOutTrace.FromFreshBatchLosses($"{kind} seed {s + 1}", trace.Losses, Evaluations, $"step cap {steps}"));
                 losses[kind].Add(HeldOut(m, body, 555));
             }
@@ -210,8 +213,8 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
         {
             context.Report(Name, $"training the {name} latent ODE model", name == "upstream" ? 0.8 : 0.9);
             var task = new TargetLetterTask(context.Seed, 64);
-            int step = 0;
-            var trace = LatentOdeTraining.Train(m, () => { using var t = task.Batch(batch); return m.Loss(t, LatentOdeTraining.EppsPulleyWeight(step++)).Total; }, steps, cancel: context.Cancel);
+            var trace = LatentOdeTraining.Train(m, step => { using var t = task.Batch(batch); return m.Loss(t, LatentOdeTraining.EppsPulleyWeight(step)).Total; }, steps, cancel: context.Cancel,
+                resume: context.TrainingResume(Name, $"{name}-model"), fastForward: k => task.Skip(k, batch));
             if (trace.NonFinite) throw new InvalidOperationException($"the {name} latent ODE model's loss went non-finite in training");
             traces.Add(HeldOutTrace.FromFreshBatchLosses($"{name} model", trace.Losses, Evaluations, $"step cap {steps}"));
             m.eval();

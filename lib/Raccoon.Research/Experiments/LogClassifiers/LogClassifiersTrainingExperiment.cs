@@ -22,7 +22,8 @@ namespace Raccoon.Research.Experiments.LogClassifiers;
 /// </summary>
 public sealed class LogClassifiersTrainingExperiment : IExperiment
 {
-    public string Name => "log-classifiers-training";
+    public string Name => ExperimentName;
+    const string ExperimentName = "log-classifiers-training";
     public string Title => "Raccoon builds: training over seeds, accuracy, convergence, frontier, continual learning";
     public IReadOnlyList<string> Claims => ["R0-08", "R0-09", "R0-12", "R0-13"];
 
@@ -100,7 +101,7 @@ public sealed class LogClassifiersTrainingExperiment : IExperiment
         var recipe = build == RaccoonBuild.Alternative
             ? TrainingOptions.UpstreamSimpleRaccoon
             : TrainingOptions.UpstreamRaccoon with { MaxSteps = null, Plateau = null, RestoreBest = false };
-        var options = recipe with { Epochs = plan.MaxEpochs, Patience = plan.Patience, Seed = seed };
+        var options = recipe with { Epochs = plan.MaxEpochs, Patience = plan.Patience, Seed = seed, Resume = context.TrainingResume(ExperimentName, $"{build}.training-seed{seed}") };
         var progress = new Progress<TrainingProgress>(p => // one line per epoch: the epoch-end report carries the validation figures
         {
             if (p.ValidationLoss is not null) context.Report("log-classifiers-training", $"{Short(build)}, seed {seed}: {p.Status}");

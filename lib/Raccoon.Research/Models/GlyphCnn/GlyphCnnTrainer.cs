@@ -16,7 +16,7 @@ namespace Raccoon.Research.Models.GlyphCnn;
 public sealed record GlyphTrainingOptions(
     int Epochs, int BatchSize, double LearningRate, double WeightDecay, double WarmupFraction, double WeightedFraction,
     double MinLrScale = 0.05, double LabelSmoothing = 0.05, double ClassWeightAlpha = 0.2, double TokenDropout = 0.02,
-    double GradClip = 1.0, int Seed = 1, DistillationOptions? Distillation = null)
+    double GradClip = 1.0, int Seed = 1, DistillationOptions? Distillation = null, Training.ResumeFile? Resume = null)
 {
     /// <summary>The variant's own config (phase2*.yaml) at <paramref name="epochs"/> epochs and <paramref name="batchSize"/>.</summary>
     public static GlyphTrainingOptions ForVariant(GlyphCnnConfig config, int epochs, int batchSize, int seed) => config.Variant switch
@@ -65,52 +65,98 @@ public static class GlyphCnnTrainer
         int n = train.Count, stepsPerEpoch = (n + o.BatchSize - 1) / o.BatchSize, total = stepsPerEpoch * o.Epochs;
         int warmup = (int)Math.Round(o.WarmupFraction * total), weightedSteps = (int)Math.Round(o.WeightedFraction * total);
         var gen = new Generator().manual_seed(o.Seed);
-        var epochs = new List<GlyphEpoch>();
+        string phase = Training.PhaseCheckpoint.PhaseOf(new
+        {
+            options = o with { Distillation = null, Resume = null }, distilled = o.Distillation is { } d ? new { d.Alpha, d.Temperature, teacher = d.Teacher.Config } : null,
+            model.Config, train = n, heldOut = heldOut.Count,
+        });
+        var state = Training.PhaseCheckpoint.Resume<LoopState>(o.Resume, model, optimizer, phase) ?? new LoopState();
+        if (state.Generator is not null)
+            using (var g = tensor(Convert.FromBase64String(state.Generator), ScalarType.Byte)) gen.set_state(g);
+        var epochs = state.Epochs;
         var clock = Stopwatch.StartNew();
-        int step = 0;
-        for (int e = 0; e < o.Epochs; e++)
+        var sinceSave = Stopwatch.StartNew();
+        void Save()
+        {
+            using (var g = gen.get_state()) state.Generator = Convert.ToBase64String(g.bytes.ToArray());
+            state.Seconds += clock.Elapsed.TotalSeconds;
+            clock.Restart();
+            Training.PhaseCheckpoint.Save(o.Resume!, model, optimizer, phase, state, state.Step);
+            sinceSave.Restart();
+        }
+        for (int e = state.Epoch; e < o.Epochs; e++)
         {
             cancel.ThrowIfCancellationRequested();
             model.train();
             var epochClock = Stopwatch.StartNew();
-            double lossSum = 0;
-            using var perm = randperm(n, generator: gen);
-            for (int b = 0; b < stepsPerEpoch; b++, step++)
+            // Mid-epoch after a resume: the epoch's order was drawn before the stop and saved with it.
+            using var perm = state.Order is { } saved ? tensor(saved) : randperm(n, generator: gen);
+            state.Order ??= perm.data<long>().ToArray();
+            for (int b = state.BatchInEpoch; b < stepsPerEpoch; b++)
             {
-                using var scope = NewDisposeScope();
-                double scale = step < warmup ? (step + 1.0) / warmup
-                    : o.MinLrScale + (1 - o.MinLrScale) * 0.5 * (1 + Math.Cos(Math.PI * (step - warmup) / Math.Max(1, total - warmup)));
-                foreach (var g in optimizer.ParamGroups) g.LearningRate = o.LearningRate * scale;
-                var idx = perm.narrow(0, b * o.BatchSize, Math.Min(o.BatchSize, n - b * o.BatchSize));
-                var grids = gridsAll.index_select(0, idx); // (b, 16, 16)
-                var labels = labelsAll.index_select(0, idx); // (b)
-                bool weighted = step < weightedSteps;
-                if (weighted && o.TokenDropout > 0)
-                    grids = grids.masked_fill(rand(grids.shape, generator: gen) < o.TokenDropout, 0);
-                var logits = model.forward(grids); // (b, classes)
-                var loss = nn.functional.cross_entropy(logits, labels, weighted ? weights : null, label_smoothing: o.LabelSmoothing);
-                if (o.Distillation is { } kd)
+                cancel.ThrowIfCancellationRequested();
+                int step = state.Step;
+                using (var scope = NewDisposeScope())
                 {
-                    Tensor soft;
-                    using (no_grad()) soft = nn.functional.softmax(teacher!.forward(grids) / kd.Temperature, 1);
-                    var logStudent = nn.functional.log_softmax(logits / kd.Temperature, 1);
-                    var kl = nn.functional.kl_div(logStudent, soft, reduction: nn.Reduction.Sum) / labels.shape[0];
-                    loss = (1 - kd.Alpha) * loss + kd.Alpha * kd.Temperature * kd.Temperature * kl;
+                    double scale = step < warmup ? (step + 1.0) / warmup
+                        : o.MinLrScale + (1 - o.MinLrScale) * 0.5 * (1 + Math.Cos(Math.PI * (step - warmup) / Math.Max(1, total - warmup)));
+                    foreach (var g in optimizer.ParamGroups) g.LearningRate = o.LearningRate * scale;
+                    var idx = perm.narrow(0, b * o.BatchSize, Math.Min(o.BatchSize, n - b * o.BatchSize));
+                    var grids = gridsAll.index_select(0, idx); // (b, 16, 16)
+                    var labels = labelsAll.index_select(0, idx); // (b)
+                    bool weighted = step < weightedSteps;
+                    if (weighted && o.TokenDropout > 0)
+                        grids = grids.masked_fill(rand(grids.shape, generator: gen) < o.TokenDropout, 0);
+                    var logits = model.forward(grids); // (b, classes)
+                    var loss = nn.functional.cross_entropy(logits, labels, weighted ? weights : null, label_smoothing: o.LabelSmoothing);
+                    if (o.Distillation is { } kd)
+                    {
+                        Tensor soft;
+                        using (no_grad()) soft = nn.functional.softmax(teacher!.forward(grids) / kd.Temperature, 1);
+                        var logStudent = nn.functional.log_softmax(logits / kd.Temperature, 1);
+                        var kl = nn.functional.kl_div(logStudent, soft, reduction: nn.Reduction.Sum) / labels.shape[0];
+                        loss = (1 - kd.Alpha) * loss + kd.Alpha * kd.Temperature * kd.Temperature * kl;
+                    }
+                    optimizer.zero_grad();
+                    loss.backward();
+                    if (o.GradClip > 0) nn.utils.clip_grad_norm_(model.parameters(), o.GradClip);
+                    optimizer.step();
+                    state.LossSum += loss.item<float>() * labels.shape[0];
                 }
-                optimizer.zero_grad();
-                loss.backward();
-                if (o.GradClip > 0) nn.utils.clip_grad_norm_(model.parameters(), o.GradClip);
-                optimizer.step();
-                lossSum += loss.item<float>() * labels.shape[0];
+                (state.Step, state.BatchInEpoch) = (step + 1, b + 1);
+                if (Training.PhaseCheckpoint.Due(o.Resume, state.Step, sinceSave))
+                {
+                    state.EpochSeconds += epochClock.Elapsed.TotalSeconds;
+                    epochClock.Restart();
+                    Save();
+                }
             }
-            double seconds = epochClock.Elapsed.TotalSeconds;
+            double seconds = state.EpochSeconds + epochClock.Elapsed.TotalSeconds;
+            double lossSum = state.LossSum;
             var acc = Evaluate(model, heldOut);
             epochs.Add(new GlyphEpoch(e + 1, lossSum / n, acc.Top1, seconds, n / seconds));
+            (state.Epoch, state.BatchInEpoch, state.Order, state.LossSum, state.EpochSeconds) = (e + 1, 0, null, 0, 0);
+            if (o.Resume is not null) Save();
             progress?.Invoke($"{model.Config.Variant}{(teacher is null ? "" : " (distilled)")} epoch {e + 1}/{o.Epochs}: loss {lossSum / n:0.000}, {heldOut.Name} top-1 {acc.Top1:0.0}%, {n / seconds:0} glyphs/s",
                 (e + 1.0) / o.Epochs);
         }
         double trainSeconds = epochs.Sum(x => x.Seconds);
-        return new GlyphTrainingRun(model.Config.Variant + (teacher is null ? "" : " distilled"), model.ParameterCount, epochs, clock.Elapsed.TotalSeconds, (double)n * o.Epochs / trainSeconds);
+        return new GlyphTrainingRun(model.Config.Variant + (teacher is null ? "" : " distilled"), model.ParameterCount, epochs, state.Seconds + clock.Elapsed.TotalSeconds, (double)n * o.Epochs / trainSeconds);
+    }
+
+    /// <summary>Where a run is, for its resume file: the epoch in progress and its batches taken, that epoch's order and
+    /// loss so far, the global step (the schedule's clock), the run's own generator and the epochs recorded.</summary>
+    sealed class LoopState
+    {
+        public int Epoch { get; set; }
+        public int BatchInEpoch { get; set; }
+        public long[]? Order { get; set; }
+        public double LossSum { get; set; }
+        public double EpochSeconds { get; set; }
+        public int Step { get; set; }
+        public string? Generator { get; set; }
+        public List<GlyphEpoch> Epochs { get; set; } = [];
+        public double Seconds { get; set; }
     }
 
     /// <summary>Upstream's auto_inverse_freq weights: (N / (count + 1))^alpha over seen classes, scaled to mean 1; unseen classes 0.</summary>

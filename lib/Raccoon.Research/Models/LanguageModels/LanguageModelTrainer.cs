@@ -5,8 +5,9 @@ using static TorchSharp.torch;
 namespace Raccoon.Research.Models.LanguageModels;
 
 /// <summary>Settings of a next-token training run: Adam, same-length batches, a fixed number of steps;
-/// EvaluateOn limits the held-out examples evaluated at the end (null: all).</summary>
-public sealed record TrainingOptions(int Steps, int BatchSize = 16, double LearningRate = 1e-3, int Seed = 0, int LogEvery = 10, int? EvaluateOn = null);
+/// EvaluateOn limits the held-out examples evaluated at the end (null: all); Resume checkpoints the run so a stopped one goes on.</summary>
+public sealed record TrainingOptions(int Steps, int BatchSize = 16, double LearningRate = 1e-3, int Seed = 0, int LogEvery = 10, int? EvaluateOn = null,
+    Training.ResumeFile? Resume = null);
 
 /// <summary>Held-out losses of a trained model: teacher-forced (one pass) and prefix-by-prefix (as in generation), nats per token.</summary>
 public sealed record NextTokenEvaluation(double TeacherForced, double Generation);
@@ -30,18 +31,30 @@ public static class LanguageModelTrainer
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var rng = new Random(options.Seed);
         var optimizer = optim.Adam(model.parameters(), lr: options.LearningRate);
-        var curve = new List<(int, double)>();
-        var heldOutCurve = new List<(int, double)>();
         // Ten evenly spaced evaluations on a fixed held-out slice (teacher-forced), the trace the ledger's plateau test reads.
         int evalEvery = Math.Max(1, options.Steps / HeldOutEvaluations);
         var evalSlice = corpus.HeldOut.Take(HeldOutSlice).ToList();
-        double window = 0;
-        int inWindow = 0, step = 0;
-        model.train();
-        while (step < options.Steps)
+        string phase = Training.PhaseCheckpoint.PhaseOf(new
         {
+            options = options with { Resume = null }, model.Architecture, model.ParameterCount, train = corpus.Train.Count, heldOut = corpus.HeldOut.Count,
+        });
+        var state = Training.PhaseCheckpoint.Resume<LoopState>(options.Resume, model, optimizer, phase) ?? new LoopState();
+        // The batch order of the passes already begun is drawn again, so the rest of the run draws as uninterrupted.
+        for (int e = 1; e < state.PassesBegun; e++)
+            using (var order = TextCorpus.Batches(corpus.Train, options.BatchSize, rng).GetEnumerator())
+                if (order.MoveNext()) order.Current.Dispose();
+        bool resuming = state.PassesBegun > 0;
+        var sinceSave = System.Diagnostics.Stopwatch.StartNew();
+        model.train();
+        while (state.Step < options.Steps)
+        {
+            int skip = resuming ? state.BatchInPass : 0;
+            if (!resuming) (state.PassesBegun, state.BatchInPass) = (state.PassesBegun + 1, 0);
+            resuming = false;
+            int b = 0;
             foreach (var batch in TextCorpus.Batches(corpus.Train, options.BatchSize, rng))
             {
+                if (b++ < skip) { batch.Dispose(); continue; }
                 cancel.ThrowIfCancellationRequested();
                 using (var scope = NewDisposeScope())
                 {
@@ -49,30 +62,56 @@ public static class LanguageModelTrainer
                     var loss = NextToken.TeacherForcedLoss(model, batch);
                     loss.backward();
                     optimizer.step();
-                    window += loss.item<float>();
-                    inWindow++;
+                    state.Window += loss.item<float>();
+                    state.InWindow++;
                 }
                 batch.Dispose();
-                step++;
+                int step = ++state.Step;
+                state.BatchInPass = b;
                 if (step % options.LogEvery == 0 || step == options.Steps)
                 {
-                    curve.Add((step, window / inWindow));
-                    progress?.Invoke(step, window / inWindow);
-                    window = 0;
-                    inWindow = 0;
+                    state.Curve.Add(new(step, state.Window / state.InWindow));
+                    progress?.Invoke(step, state.Window / state.InWindow);
+                    (state.Window, state.InWindow) = (0, 0);
                 }
-                if (evalSlice.Count > 0 && (step % evalEvery == 0 || step == options.Steps) && (heldOutCurve.Count == 0 || heldOutCurve[^1].Item1 != step))
+                if (evalSlice.Count > 0 && (step % evalEvery == 0 || step == options.Steps) && (state.HeldOutCurve.Count == 0 || state.HeldOutCurve[^1].Step != step))
                 {
                     model.eval();
-                    heldOutCurve.Add((step, TeacherForced(model, evalSlice)));
+                    state.HeldOutCurve.Add(new(step, TeacherForced(model, evalSlice)));
                     model.train();
+                }
+                if (Training.PhaseCheckpoint.Due(options.Resume, step, sinceSave) || (options.Resume is not null && step == options.Steps))
+                {
+                    state.Seconds += clock.Elapsed.TotalSeconds;
+                    clock.Restart();
+                    Training.PhaseCheckpoint.Save(options.Resume!, model, optimizer, phase, state, step);
+                    sinceSave.Restart();
                 }
                 if (step == options.Steps) break;
             }
         }
+        var curve = state.Curve.Select(p => (p.Step, p.Loss)).ToList();
+        var heldOutCurve = state.HeldOutCurve.Select(p => (p.Step, p.Loss)).ToList();
         model.eval();
         var heldOut = Evaluate(model, options.EvaluateOn is int k ? corpus.HeldOut.Take(k).ToList() : corpus.HeldOut);
-        return new TrainingRun(model.Architecture, model.ParameterCount, curve, heldOut, clock.Elapsed.TotalSeconds, heldOutCurve);
+        return new TrainingRun(model.Architecture, model.ParameterCount, curve, heldOut, state.Seconds + clock.Elapsed.TotalSeconds, heldOutCurve);
+    }
+
+    /// <summary>A point of a loss curve.</summary>
+    sealed record CurvePoint(int Step, double Loss);
+
+    /// <summary>Where a run is, for its resume file: steps taken, passes over the training set begun and batches of the
+    /// last one taken, the curves so far and the running mean of the loss since the last curve point.</summary>
+    sealed class LoopState
+    {
+        public int Step { get; set; }
+        public int PassesBegun { get; set; }
+        public int BatchInPass { get; set; }
+        public List<CurvePoint> Curve { get; set; } = [];
+        public List<CurvePoint> HeldOutCurve { get; set; } = [];
+        public double Window { get; set; }
+        public int InWindow { get; set; }
+        public double Seconds { get; set; }
     }
 
     /// <summary>Evaluations of the held-out slice over a run, and the slice's size.</summary>

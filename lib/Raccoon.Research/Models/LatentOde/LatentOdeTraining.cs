@@ -30,30 +30,63 @@ public sealed record TrainingTrace(IReadOnlyList<double> Losses, IReadOnlyList<d
 /// gradient norm clipped to 1.0, and a step with a non-finite gradient skipped (upstream's train_ode does the same).</summary>
 public static class LatentOdeTraining
 {
-    public static TrainingTrace Train(nn.Module model, Func<Tensor> loss, int steps, double lr = 1e-3, CancellationToken cancel = default)
+    /// <summary>
+    /// Trains for <paramref name="steps"/> steps, <paramref name="loss"/> giving the loss of step s (0-based) on a fresh batch.
+    /// With <paramref name="resume"/>, the run checkpoints (weights, optimizer, generator, trace) and a stopped run goes
+    /// on from its file; <paramref name="fastForward"/> is then called once with the steps already taken, so the
+    /// caller's data stream continues where the stopped run's did.
+    /// </summary>
+    public static TrainingTrace Train(nn.Module model, Func<int, Tensor> loss, int steps, double lr = 1e-3, CancellationToken cancel = default,
+        Training.ResumeFile? resume = null, Action<int>? fastForward = null)
     {
         if (steps < 1) throw new ArgumentException($"training needs at least one step, got {steps}");
+        if (resume is not null && fastForward is null)
+            throw new ArgumentException("a resumable run needs fastForward: its data stream must continue where the stopped run's did");
         var parameters = model.parameters().ToList();
         using var optimizer = optim.AdamW(parameters, lr, weight_decay: 1e-5);
-        var losses = new List<double>(); var norms = new List<double>();
-        bool nonFinite = false;
+        string phase = Training.PhaseCheckpoint.PhaseOf(new { steps, lr, model = model.GetType().Name, parameters = parameters.Sum(p => p.numel()) });
+        var state = Training.PhaseCheckpoint.Resume<LoopState>(resume, model, optimizer, phase) ?? new LoopState();
+        if (state.Step > 0) fastForward!(state.Step);
+        var sinceSave = System.Diagnostics.Stopwatch.StartNew();
         model.train();
-        for (int s = 0; s < steps; s++)
+        while (state.Step < steps && !state.NonFinite)
         {
             cancel.ThrowIfCancellationRequested();
-            using var scope = NewDisposeScope();
-            optimizer.zero_grad();
-            var l = loss();
-            double value = l.item<float>();
-            losses.Add(value);
-            if (!double.IsFinite(value)) { nonFinite = true; break; }
-            l.backward();
-            double norm = nn.utils.clip_grad_norm_(parameters, 1.0);
-            norms.Add(norm);
-            if (!double.IsFinite(norm)) { nonFinite = true; continue; } // upstream skips the update
-            optimizer.step();
+            using (var scope = NewDisposeScope())
+            {
+                optimizer.zero_grad();
+                var l = loss(state.Step);
+                double value = l.item<float>();
+                state.Losses.Add(value);
+                if (!double.IsFinite(value)) state.NonFinite = true;
+                else
+                {
+                    l.backward();
+                    double norm = nn.utils.clip_grad_norm_(parameters, 1.0);
+                    state.Norms.Add(norm);
+                    if (!double.IsFinite(norm)) state.NonFiniteGradient = true; // upstream skips the update
+                    else optimizer.step();
+                }
+            }
+            state.Step++;
+            if (Training.PhaseCheckpoint.Due(resume, state.Step, sinceSave) || (resume is not null && (state.Step == steps || state.NonFinite)))
+            {
+                Training.PhaseCheckpoint.Save(resume!, model, optimizer, phase, state, state.Step);
+                sinceSave.Restart();
+            }
         }
-        return new TrainingTrace(losses, norms, nonFinite);
+        return new TrainingTrace(state.Losses, state.Norms, state.NonFinite || state.NonFiniteGradient);
+    }
+
+    /// <summary>Where a run is, for its resume file: steps taken, the losses and gradient norms so far, and whether the loss
+    /// (which ends the run) or a gradient (whose update is skipped) went non-finite.</summary>
+    sealed class LoopState
+    {
+        public int Step { get; set; }
+        public List<double> Losses { get; set; } = [];
+        public List<double> Norms { get; set; } = [];
+        public bool NonFinite { get; set; }
+        public bool NonFiniteGradient { get; set; }
     }
 
     /// <summary>Upstream's warm-up of the Epps-Pulley weight: 0.0005 -> 0.05 linearly over the first 10,000 steps.</summary>

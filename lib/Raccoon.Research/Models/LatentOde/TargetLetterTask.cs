@@ -27,7 +27,16 @@ public sealed class TargetLetterTask
     }
 
     /// <summary>A batch of token ids (n, BodyLength + 3), int64.</summary>
-    public Tensor Batch(int n)
+    public Tensor Batch(int n) => tensor(Ids(n), [n, SequenceLength]);
+
+    /// <summary>Draws <paramref name="batches"/> batches of <paramref name="n"/> and drops them: the stream goes on as after
+    /// that many <see cref="Batch"/> calls (a resumed training run's data continue where the stopped run's did).</summary>
+    public void Skip(int batches, int n)
+    {
+        for (int i = 0; i < batches; i++) Ids(n);
+    }
+
+    long[] Ids(int n)
     {
         if (n < 1) throw new ArgumentException($"batch size must be positive, got {n}");
         var ids = new long[n * SequenceLength];
@@ -44,7 +53,7 @@ public sealed class TargetLetterTask
                 ids[o + 3 + i] = s;
             }
         }
-        return tensor(ids, [n, SequenceLength]);
+        return ids;
     }
 
     public static string Decode(Tensor row) => new(row.data<long>().Select(i => Alphabet[(int)i]).ToArray());
