@@ -55,7 +55,11 @@ ended() {
       echo "$id $(field JobState "$l") $(field ExitCode "$l") $(field StdOut "$l")"
     done <<<"$lines"
   elif lines=$(sacct -n -X -P -j "$1" -o JobID,State,ExitCode 2>/dev/null) && [ -n "$lines" ]; then
-    tr '|' ' ' <<<"$lines" | while read -r id state code; do echo "$id ${state%% *} $code $RUN_DIR/logs/(see its id)"; done
+    # Accounting names no log: the --output patterns above give it.
+    while IFS='|' read -r id state code; do
+      if [[ "$id" == *_* ]]; then log="$RUN_DIR/logs/raccoon-shard-$id.out"; else log="$RUN_DIR/logs/raccoon-merge-$id.out"; fi
+      echo "$id ${state%% *} $code $log" # "CANCELLED by 0": the state alone
+    done <<<"$lines"
   else
     echo "$1 UNKNOWN ?:? (neither scontrol nor sacct knows the job any more)"
   fi
