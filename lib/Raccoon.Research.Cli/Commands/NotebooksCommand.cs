@@ -8,7 +8,8 @@ using Raccoon.Research.Notebooks;
 namespace Raccoon.Research.Cli.Commands;
 
 /// <summary>What every notebook of a batch runs with; reaches the notebooks as RACCOON_* variables.</summary>
-sealed record NotebookSettings(string OutDir, Profile Profile, int Seed, int Threads, TimeSpan CellTimeout);
+/// <param name="StoredOnly">The notebooks only read stored results (RACCOON_STORED_ONLY=1): a merge computes nothing.</param>
+sealed record NotebookSettings(string OutDir, Profile Profile, int Seed, int Threads, TimeSpan CellTimeout, bool StoredOnly = false);
 
 /// <summary>One notebook's outcome: where its executed copy is, and where it failed if it did.</summary>
 sealed record NotebookOutcome(string Notebook, string Executed, CellFailure? Failure, int FailedCells, string? Error, double Seconds)
@@ -46,15 +47,19 @@ static class NotebooksCommand
         var seed = CommonOptions.Seed();
         var timeout = CellTimeout();
         var device = CommonOptions.Device();
+        var storedOnly = new Option<bool>("--stored-only")
+        {
+            Description = "Only read the results stored in DIR/results, never compute one (as after `reproduce --merge`); a missing one fails its cell",
+        };
         var run = new Command("run", "Execute notebooks in the real .NET Interactive kernel into DIR/notebooks/ (.ipynb with outputs)")
         {
-            paths, outDir, profile, threads, seed, timeout, device,
+            paths, outDir, profile, threads, seed, timeout, device, storedOnly,
         };
         run.SetAction(parse => Cli.Guard(() =>
         {
             var settings = new NotebookSettings(Path.GetFullPath(parse.GetValue(outDir)!),
                 CommonOptions.ParseProfile(parse.GetValue(profile)!), parse.GetValue(seed),
-                CommonOptions.ParseThreads(parse.GetValue(threads)), ParseTimeout(parse.GetValue(timeout)));
+                CommonOptions.ParseThreads(parse.GetValue(threads)), ParseTimeout(parse.GetValue(timeout)), parse.GetValue(storedOnly));
             CommonOptions.ParseDevice(parse.GetValue(device), settings.Threads); // RACCOON_DEVICE for the notebooks' processes
             var given = parse.GetValue(paths) is { Length: > 0 } p ? p : ["notebooks"];
             var outcomes = RunAll(Expand(given), settings);
@@ -124,6 +129,7 @@ static class NotebooksCommand
             [NotebookSession.SeedVariable] = settings.Seed.ToString(CultureInfo.InvariantCulture),
             [NotebookSession.ThreadsVariable] = settings.Threads.ToString(CultureInfo.InvariantCulture),
             [NotebookSession.OutVariable] = settings.OutDir,
+            [NotebookSession.StoredOnlyVariable] = settings.StoredOnly ? "1" : "",
         };
         var clock = Stopwatch.StartNew();
         try

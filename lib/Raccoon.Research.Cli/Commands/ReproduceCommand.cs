@@ -46,7 +46,10 @@ static class ReproduceCommand
             {
                 throw new UsageException(e.Message);
             }
-            var merged = ShardCommand.ParseMerge(parse.GetValue(merge), options);
+            var mergeRun = ShardCommand.ParseMerge(parse.GetValue(merge), options,
+                Given(parse, profile), Given(parse, seed), Given(parse, only));
+            if (mergeRun is { } m) options = m.Options;
+            var merged = mergeRun?.Dirs;
             options = options with { Device = CommonOptions.ParseDevice(parse.GetValue(device), options.Threads) };
             Console.Error.WriteLine($"reproduce: profile {options.Profile.ToString().ToLowerInvariant()}, seed {options.Seed}, {options.Threads} threads, on {TorchDevice.Name(options.Device)}{(options.Shard is { } sh ? $", shard {sh}" : "")}{(merged is null ? "" : $", merging {merged.Count} shard folders")}, into {Path.GetFullPath(options.OutDir)}");
             // The notebooks run after the ledger is written (they show it) and before the report (it links them).
@@ -64,12 +67,21 @@ static class ReproduceCommand
             {
                 if (notebooks.Count > 0)
                     notebookOutcomes = NotebooksCommand.RunAll(notebooks, new NotebookSettings(Path.GetFullPath(options.OutDir),
-                        options.Profile, options.Seed, options.Threads, NotebooksCommand.DefaultCellTimeout));
+                        options.Profile, options.Seed, options.Threads, NotebooksCommand.DefaultCellTimeout, StoredOnly: merged is not null));
             };
             if (options.Shard is not null) return ShardCommand.RunShard(options, progress);
             var outcome = merged is not null
                 ? Sharding.Merge(options, merged, progress, afterLedger)
                 : Reproduction.Run(options, progress, afterLedger: afterLedger);
+            if (merged is not null && outcome.Failures.Count > 0)
+            {
+                // Nothing was written: a merge with a hole stops before the ledger and the notebooks.
+                foreach (var f in outcome.Failures)
+                    Console.Error.WriteLine($"reproduce: experiment '{f.Experiment}' not merged: {f.Error}");
+                Console.Error.WriteLine($"reproduce: merge stopped before the ledger and the notebooks: {outcome.Failures.Count} " +
+                    $"of the {ExperimentRegistry.For(ClaimCatalog.Select(options.Only)).Count} expected results missing ({string.Join(", ", outcome.Failures.Select(f => f.Experiment))})");
+                return 1;
+            }
             ClaimsCommand.Print(outcome.Ledger.Where(r => ClaimCatalog.Select(options.Only).Any(c => c.Id == r.Id)).ToList());
             Console.WriteLine($"ledger: {Path.Combine(options.OutDir, LedgerFiles.JsonName)}, {Path.Combine(options.OutDir, LedgerFiles.CsvName)}; report: {outcome.ReportPath}");
             foreach (var f in outcome.Failures)
@@ -80,6 +92,9 @@ static class ReproduceCommand
         }));
         return cmd;
     }
+
+    /// <summary>Whether the option was given on the command line (not its default).</summary>
+    static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
 
     /// <summary>The notebooks of the repository the command runs in (notebooks/ under Raccoon.Research.sln), if any.</summary>
     static IReadOnlyList<string> RepositoryNotebooks()

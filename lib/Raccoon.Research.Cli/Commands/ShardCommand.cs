@@ -31,19 +31,36 @@ static class ShardCommand
         }
     }
 
-    /// <summary>The shard folders to merge, or null when --merge was not given; checked here so a typo fails before any work.</summary>
-    public static IReadOnlyList<string>? ParseMerge(string[]? dirs, ReproductionOptions options)
+    /// <summary>
+    /// The shard folders to merge and the options of their run, or null when --merge was not given. The profile,
+    /// seed and claim selection come from the shards' shard.json; one given on the command line that differs is
+    /// refused, naming both. Checked here so a typo or a mix of runs fails before any work.
+    /// </summary>
+    public static (IReadOnlyList<string> Dirs, ReproductionOptions Options)? ParseMerge(string[]? dirs, ReproductionOptions options,
+        bool profileGiven, bool seedGiven, bool onlyGiven)
     {
         if (dirs is null || dirs.Length == 0) return null;
         if (options.Shard is not null) throw new UsageException("--shard and --merge do not go together: run the shards, then merge their folders");
-        foreach (var d in dirs)
+        IReadOnlyList<(string Dir, ShardManifest Manifest)> manifests;
+        try
         {
-            if (File.Exists(d)) throw new UsageException($"--merge '{d}' is a file, not a shard's output folder");
-            if (!Directory.Exists(d)) throw new UsageException($"--merge '{d}': no such folder");
-            if (!Directory.Exists(Path.Combine(d, "results")))
-                throw new UsageException($"--merge '{d}' holds no results/ folder: is it the --out of a `reproduce --shard` run?");
+            manifests = Sharding.ReadManifests(dirs);
         }
-        return dirs;
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
+        var (dir, run) = manifests[0];
+        string Name(Profile p) => p.ToString().ToLowerInvariant();
+        const string Why = "leave it out: a merge takes the profile, seed and claims from the shards";
+        if (profileGiven && options.Profile != run.Profile)
+            throw new UsageException($"--merge: --profile {Name(options.Profile)} was given, but the shards ran {Name(run.Profile)} (shard.json in '{dir}'); {Why}");
+        if (seedGiven && options.Seed != run.Seed)
+            throw new UsageException($"--merge: --seed {options.Seed} was given, but the shards ran seed {run.Seed} (shard.json in '{dir}'); {Why}");
+        if (onlyGiven && !Raccoon.Research.Ledger.ClaimCatalog.Select(options.Only).Select(c => c.Id).SequenceEqual(run.Claims))
+            throw new UsageException($"--merge: --only {string.Join(' ', options.Only)} was given, but the shards ran " +
+                $"{(run.Only.Count == 0 ? "every claim" : string.Join(' ', run.Only))} (shard.json in '{dir}'); {Why}");
+        return (dirs, options with { Profile = run.Profile, Seed = run.Seed, Only = run.Only });
     }
 
     /// <summary>Runs one shard: its experiments' stored results, and a line per experiment; exit 1 when one crashed.</summary>

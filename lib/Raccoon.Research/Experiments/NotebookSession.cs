@@ -96,6 +96,8 @@ public static class NotebookSession
         var e = ExperimentRegistry.Get(experiment);
         var store = new ResultStore(OutDir);
         if (store.TryLoad(e.Name, Profile, Seed, Threads) is { } stored) return stored;
+        // A merge keeps each shard's own thread count (its node's cores): a stored-only session takes any of this build.
+        if (StoredOnly && store.TryLoadAnyThreads(e.Name, Profile, Seed) is { } merged) return merged;
         string why = store.TryLoadAnyVersion(e.Name, Profile, Seed, Threads) is { } old
             ? $"the stored result is from another build of the library ({old.LibraryVersion}, this build is {ResultStore.LibraryVersion}): a rebuild invalidates it"
             : $"no stored result in {store.Directory} for profile {ProfileName}, seed {Seed}, {Threads} threads";
@@ -119,7 +121,8 @@ public static class NotebookSession
         var rows = experiments.Select(name =>
         {
             var e = ExperimentRegistry.Get(name);
-            string state = store.TryLoad(e.Name, Profile, Seed, Threads) is not null ? "stored"
+            string state = store.TryLoad(e.Name, Profile, Seed, Threads) is not null
+                || StoredOnly && store.TryLoadAnyThreads(e.Name, Profile, Seed) is not null ? "stored"
                 : store.TryLoadAnyVersion(e.Name, Profile, Seed, Threads) is not null ? "stored by another build: recomputed"
                 : "not stored";
             string cost = state == "stored" ? "0" : Sharding.Cost(e.Name, Profile).ToString("0", CultureInfo.InvariantCulture);

@@ -36,7 +36,12 @@ public static class Reproduction
         var results = new List<StoredResult>();
         var failures = new List<ExperimentFailure>();
         var experiments = ExperimentRegistry.For(selected);
-        if (options.Shard is { } shard) experiments = Sharding.Select(experiments, shard, options.Profile);
+        if (options.Shard is { } shard)
+        {
+            experiments = Sharding.Select(experiments, shard, options.Profile);
+            // Before the first experiment: a shard that dies still tells the merge what it was to store.
+            Sharding.WriteManifest(options, experiments);
+        }
         foreach (var experiment in experiments)
         {
             cancel.ThrowIfCancellationRequested();

@@ -65,6 +65,16 @@ public sealed class ResultStore(string dir)
             ? System.IO.Directory.GetFiles(Directory, $"{experiment}.{profile.ToString().ToLowerInvariant()}.seed{seed}.threads*.json").Order(StringComparer.Ordinal).ToList()
             : [];
 
+    /// <summary>The newest readable result of this build at this profile and seed, whatever thread count made it
+    /// (a merge keeps each shard's own); null when there is none.</summary>
+    public StoredResult? TryLoadAnyThreads(string experiment, Profile profile, int seed) =>
+        FilesFor(experiment, profile, seed)
+            .Select(path => StoredResultCheck.Problem(path, experiment, profile, seed, out var r) is null ? r : null)
+            .OfType<StoredResult>()
+            .Where(r => r.LibraryVersion == LibraryVersion)
+            .OrderByDescending(r => r.FinishedAt)
+            .FirstOrDefault();
+
     public void Save(StoredResult result) =>
         AtomicFile.WriteAllText(PathFor(result.Experiment, result.Profile, result.Seed, result.Threads), JsonSerializer.Serialize(result, Json.Options));
 }

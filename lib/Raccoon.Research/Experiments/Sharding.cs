@@ -27,6 +27,14 @@ public sealed record Shard(int Index, int Count)
 }
 
 /// <summary>
+/// shard.json, written by a shard before its first experiment: shard <see cref="Index"/> of <see cref="Count"/>,
+/// the run's profile, seed and claim selection (<see cref="Only"/> as given, <see cref="Claims"/> resolved), the
+/// experiments of this shard and the build. The merge takes its profile, seed and selection from these.
+/// </summary>
+public sealed record ShardManifest(int Index, int Count, Profile Profile, int Seed, IReadOnlyList<string> Only,
+    IReadOnlyList<string> Claims, IReadOnlyList<string> Experiments, string LibraryVersion);
+
+/// <summary>
 /// Splits the selected experiments over the shards of a job array and merges the shards' stored results.
 /// The split depends only on the experiments selected, the shard count and the cost table embedded in the
 /// library (seconds each experiment took on the 2-core development machine, per profile), so every shard
@@ -72,30 +80,89 @@ public static class Sharding
     public static IReadOnlyList<IExperiment> Select(IReadOnlyList<IExperiment> experiments, Shard shard, Profile profile) =>
         Partition(experiments, shard.Count, profile)[shard.Index];
 
+    /// <summary>The file a shard writes into its --out before its first experiment: what it runs, for the merge.</summary>
+    public const string ManifestName = "shard.json";
+
+    /// <summary>Writes <see cref="ManifestName"/> into the shard's output folder: its place in the array, the profile,
+    /// seed and claim selection of the whole run, and the experiments this shard runs.</summary>
+    public static ShardManifest WriteManifest(ReproductionOptions options, IReadOnlyList<IExperiment> experiments)
+    {
+        var shard = options.Shard ?? throw new ArgumentException("only a shard writes a shard manifest");
+        var manifest = new ShardManifest(shard.Index, shard.Count, options.Profile, options.Seed, options.Only,
+            ClaimCatalog.Select(options.Only).Select(c => c.Id).ToList(), experiments.Select(e => e.Name).ToList(),
+            ResultStore.LibraryVersion);
+        AtomicFile.WriteAllText(Path.Combine(options.OutDir, ManifestName), JsonSerializer.Serialize(manifest, Json.Options));
+        return manifest;
+    }
+
     /// <summary>
-    /// Gathers the stored results of the selected claims' experiments from the shards' output folders into
-    /// <c>options.OutDir</c>/results and writes one ledger and report from them (through
-    /// <see cref="Reproduction.Publish"/>), computing nothing. Only results of this build, profile and seed
-    /// count; an experiment no shard stored is a failure naming it; a stored result that does not read is an
-    /// error naming its file.
+    /// The manifests of the shard folders to merge, checked to belong to one run: every folder holds a readable
+    /// shard.json, and all agree on the profile, seed, claim selection and shard count (a mismatch is named with
+    /// the two folders that disagree). Bad input throws <see cref="ArgumentException"/>.
     /// </summary>
-    public static ReproductionOutcome Merge(ReproductionOptions options, IReadOnlyList<string> shardDirs,
-        IProgress<ExperimentProgress>? progress = null, Action<IReadOnlyList<LedgerRow>>? afterLedger = null)
+    public static IReadOnlyList<(string Dir, ShardManifest Manifest)> ReadManifests(IReadOnlyList<string> shardDirs)
     {
         if (shardDirs.Count == 0) throw new ArgumentException("--merge needs at least one shard output folder");
+        var read = new List<(string Dir, ShardManifest Manifest)>();
         foreach (var d in shardDirs)
         {
             if (File.Exists(d)) throw new ArgumentException($"--merge '{d}' is a file, not a shard's output folder");
             if (!Directory.Exists(d)) throw new ArgumentException($"--merge '{d}': no such folder");
-            if (!Directory.Exists(Path.Combine(d, "results")))
-                throw new ArgumentException($"--merge '{d}' holds no results/ folder: is it the --out of a `reproduce --shard` run?");
+            string path = Path.Combine(d, ManifestName);
+            if (!File.Exists(path))
+                throw new ArgumentException($"--merge '{d}' holds no {ManifestName}: is it the --out of a `reproduce --shard` run (of this version)?");
+            ShardManifest? m;
+            try
+            {
+                m = JsonSerializer.Deserialize<ShardManifest>(File.ReadAllText(path), Json.Options);
+            }
+            catch (JsonException e)
+            {
+                throw new ArgumentException($"--merge '{d}': its {ManifestName} does not read ({e.Message}): rerun that shard");
+            }
+            if (m is null || m.Only is null || m.Claims is null || m.Experiments is null || m.Count < 1 || m.Index < 0 || m.Index >= m.Count)
+                throw new ArgumentException($"--merge '{d}': its {ManifestName} is incomplete: rerun that shard");
+            read.Add((d, m));
         }
+        var (firstDir, first) = read[0];
+        foreach (var (dir, m) in read.Skip(1))
+        {
+            string? what =
+                m.Profile != first.Profile ? $"the profile: '{firstDir}' ran {Name(first.Profile)}, '{dir}' ran {Name(m.Profile)}"
+                : m.Seed != first.Seed ? $"the seed: '{firstDir}' ran seed {first.Seed}, '{dir}' ran seed {m.Seed}"
+                : !m.Claims.SequenceEqual(first.Claims) ? $"the claims: '{firstDir}' ran {Selection(first)}, '{dir}' ran {Selection(m)}"
+                : m.Count != first.Count ? $"the number of shards: '{firstDir}' is shard {first.Index}/{first.Count}, '{dir}' is shard {m.Index}/{m.Count}"
+                : null;
+            if (what is not null) throw new ArgumentException($"--merge: the shards are not of one run, they differ in {what}");
+        }
+        return read;
+    }
+
+    static string Name(Profile p) => p.ToString().ToLowerInvariant();
+
+    static string Selection(ShardManifest m) => m.Only.Count == 0 ? "every claim" : string.Join(' ', m.Only);
+
+    /// <summary>
+    /// Gathers the stored results of the selected claims' experiments from the shards' output folders into
+    /// <c>options.OutDir</c>/results and writes one ledger and report from them (through
+    /// <see cref="Reproduction.Publish"/>), computing nothing. Only results of this build, profile and seed
+    /// count. When an expected result is missing (no shard stored it), nothing is written: the outcome names
+    /// each missing experiment and the shard that should have run it, its ledger is empty and
+    /// <paramref name="afterLedger"/> never runs. A stored result that does not read is an error naming its file.
+    /// </summary>
+    public static ReproductionOutcome Merge(ReproductionOptions options, IReadOnlyList<string> shardDirs,
+        IProgress<ExperimentProgress>? progress = null, Action<IReadOnlyList<LedgerRow>>? afterLedger = null)
+    {
+        var manifests = ReadManifests(shardDirs);
         var selected = ClaimCatalog.Select(options.Only);
-        AtomicFile.EnsureWritableDirectory(options.OutDir);
-        var target = new ResultStore(options.OutDir);
-        var results = new List<StoredResult>();
+        var experiments = ExperimentRegistry.For(selected);
+        int count = manifests[0].Manifest.Count;
+        var owner = Partition(experiments, count, options.Profile)
+            .SelectMany((share, k) => share.Select(e => (e.Name, Shard: new Shard(k, count))))
+            .ToDictionary(x => x.Name, x => x.Shard);
+        var chosen = new List<(string Dir, StoredResult Result)>();
         var failures = new List<ExperimentFailure>();
-        foreach (var experiment in ExperimentRegistry.For(selected))
+        foreach (var experiment in experiments)
         {
             var found = new List<(string Dir, StoredResult Result)>();
             var otherBuilds = new List<string>();
@@ -111,20 +178,30 @@ public static class Sharding
                 }
             if (found.Count == 0)
             {
+                var shard = owner[experiment.Name];
+                bool given = manifests.Any(m => m.Manifest.Index == shard.Index);
                 string why = otherBuilds.Count > 0
                     ? $"only results of other builds were found ({string.Join(", ", otherBuilds)}; this build is {ResultStore.LibraryVersion}): merge with the build that ran the shards, or rerun them"
-                    : $"no shard folder holds its {options.Profile.ToString().ToLowerInvariant()} seed-{options.Seed} result: did every shard finish?";
+                    : given
+                        ? $"shard {shard} should have stored its {Name(options.Profile)} seed-{options.Seed} result and did not: did it finish? (see its log; rerun it)"
+                        : $"it is shard {shard}'s, and no folder of shard {shard} was given to --merge";
                 failures.Add(new ExperimentFailure(experiment.Name, why));
                 progress?.Report(new ExperimentProgress(experiment.Name, "missing: " + why, 1));
                 continue;
             }
             // Two shards ran it (a rerun with another split): the newer result counts.
-            var (fromDir, chosen) = found.OrderByDescending(f => f.Result.FinishedAt).First();
-            if (Path.GetFullPath(fromDir) != Path.GetFullPath(options.OutDir)) target.Save(chosen);
-            results.Add(chosen);
-            progress?.Report(new ExperimentProgress(experiment.Name, $"merged from {fromDir}", 1));
+            chosen.Add(found.OrderByDescending(f => f.Result.FinishedAt).First());
         }
-        return Reproduction.Publish(options, selected, results, failures, afterLedger);
+        // A merge with a hole makes nothing: no ledger, no report, no notebooks (which would compute the hole).
+        if (failures.Count > 0) return new ReproductionOutcome([], [], failures, "");
+        AtomicFile.EnsureWritableDirectory(options.OutDir);
+        var target = new ResultStore(options.OutDir);
+        foreach (var (fromDir, result) in chosen)
+        {
+            if (Path.GetFullPath(fromDir) != Path.GetFullPath(options.OutDir)) target.Save(result);
+            progress?.Report(new ExperimentProgress(result.Experiment, $"merged from {fromDir}", 1));
+        }
+        return Reproduction.Publish(options, selected, chosen.Select(c => c.Result).ToList(), failures, afterLedger);
     }
 
     /// <summary>experiment-costs.json: where and when the seconds were recorded, and the seconds per experiment of each profile.</summary>

@@ -91,7 +91,7 @@ public class BadInputTests : IClassFixture<TorchFixture>
         ["shard count 0"] = new(() => Cli("reproduce", "--shard", "0/0", "--out", Temp), 2, "--shard '0/0'", "at least 1"),
         ["shard negative"] = new(() => Cli("reproduce", "--shard", "-1/2", "--out", Temp), 2, "--shard '-1/2' is not K/N"),
         ["merge a missing folder"] = new(() => Cli("reproduce", "--merge", Path.Combine(Temp, "nowhere"), "--out", Temp), 2, "--merge", "nowhere", "no such folder"),
-        ["merge a folder without results"] = new(() => Cli("reproduce", "--merge", Temp, "--out", Temp), 2, "holds no results/ folder"),
+        ["merge a folder without shard.json"] = new(() => Cli("reproduce", "--merge", Temp, "--out", Temp), 2, "holds no shard.json", "reproduce --shard"),
         ["shard and merge together"] = new(() => Cli("reproduce", "--shard", "0/2", "--merge", Temp, "--out", Temp), 2, "--shard and --merge do not go together"),
         ["unknown device"] = new(() => Cli("reproduce", "--device", "tpu", "--out", Temp), 2, "unknown device 'tpu'", "cpu or cuda"),
         ["cuda on CPU-only libtorch"] = new(() => Cli("reproduce", "--device", "cuda", "--only", "H4-01", "--out", Temp), 2,

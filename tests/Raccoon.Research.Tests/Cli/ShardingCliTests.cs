@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Raccoon.Research.Experiments;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Tests.Support;
 
@@ -59,23 +60,77 @@ public class ShardingCliTests
             Assert.Equal(JsonSerializer.Serialize(x with { MeasuredAt = null }, Json.Options), JsonSerializer.Serialize(y with { MeasuredAt = null }, Json.Options));
         }
         Assert.Equal(Cheap.Length, b.Count(r => r.Verdict != Verdict.NotRun));
+        // merge.sbatch names no profile: the merge took quick from the shards.
+        Assert.All(b.Where(r => r.Verdict != Verdict.NotRun), r => Assert.Equal("quick", r.Profile));
     }
 
     [Fact]
-    public void A_merge_names_the_experiment_no_shard_stored()
+    public void A_merge_with_a_result_missing_exits_1_before_the_ledger_and_the_notebooks()
     {
         string root = Repo.TempDir("shards");
         string shard = Path.Combine(root, "shard-0");
         var run = Repo.RunCli(["reproduce", "--shard", "0/2", "--only", .. Cheap, "--profile", "quick", "--threads", "2", "--out", shard]);
         Assert.True(run.ExitCode == 0, run.Stderr);
-        var merge = Repo.RunCli(["reproduce", "--merge", shard, "--only", .. Cheap, "--profile", "quick", "--out", Path.Combine(root, "merged"), "--no-notebooks"]);
+        var manifest = JsonSerializer.Deserialize<ShardManifest>(File.ReadAllText(Path.Combine(shard, Sharding.ManifestName)), Json.Options)!;
+        Assert.Equal((0, 2, Profile.Quick, 1), (manifest.Index, manifest.Count, manifest.Profile, manifest.Seed));
+        Assert.Equal(Cheap, manifest.Only);
+        Assert.Equal(["R0-01", "R0-10", "H4-01", "H4-02"], manifest.Claims); // resolved, in catalog order
+        Assert.Equal(Directory.GetFiles(Path.Combine(shard, "results")).Select(f => Path.GetFileName(f).Split('.')[0]), manifest.Experiments);
+
+        // Left at the default profile and with notebooks on, as the merge was: it takes quick from the shard,
+        // names the experiment shard 1 should have stored, and stops before writing or running anything.
+        string merged = Path.Combine(root, "merged");
+        var merge = Repo.RunCli(["reproduce", "--merge", shard, "--out", merged]);
         Assert.Equal(1, merge.ExitCode);
-        string missing = Directory.GetFiles(Path.Combine(shard, "results")).Any(f => f.Contains("language-models-parameters"))
-            ? "log-classifiers-structure" : "language-models-parameters";
-        Assert.Contains($"'{missing}' not merged", merge.Stderr);
-        Assert.Contains("did every shard finish", merge.Stderr);
-        // What the shard did store is in the ledger all the same.
-        Assert.Equal(2, Rows(Path.Combine(root, "merged")).Count(r => r.Verdict != Verdict.NotRun));
+        Assert.Contains("profile quick, seed 1", merge.Stderr);
+        string missing = manifest.Experiments.Contains("language-models-parameters") ? "log-classifiers-structure" : "language-models-parameters";
+        Assert.Contains($"'{missing}' not merged: it is shard 1/2's, and no folder of shard 1/2 was given to --merge", merge.Stderr);
+        Assert.Contains($"merge stopped before the ledger and the notebooks: 1 of the 2 expected results missing ({missing})", merge.Stderr);
+        Assert.False(File.Exists(Path.Combine(merged, LedgerFiles.JsonName)));
+        Assert.False(Directory.Exists(Path.Combine(merged, "notebooks")));
+        Assert.False(Directory.Exists(Path.Combine(merged, "report")));
+    }
+
+    [Fact]
+    public void A_merge_without_any_result_stops_naming_each_and_its_shard()
+    {
+        // Two shards that died before their first result: only their shard.json (no torch anywhere).
+        string root = Repo.TempDir("shards");
+        var options = new Raccoon.Research.Experiments.ReproductionOptions(Cheap, Profile.Quick, "", 2, 3);
+        var dirs = new List<string>();
+        for (int k = 0; k < 2; k++)
+        {
+            string dir = Path.Combine(root, $"shard-{k}");
+            Directory.CreateDirectory(dir);
+            var shard = new Shard(k, 2);
+            Sharding.WriteManifest(options with { OutDir = dir, Shard = shard },
+                Sharding.Select(ExperimentRegistry.For(ClaimCatalog.Select(Cheap)), shard, Profile.Quick));
+            dirs.Add(dir);
+        }
+        var merge = Repo.RunCli(["reproduce", "--merge", .. dirs, "--out", Path.Combine(root, "merged")]);
+        Assert.Equal(1, merge.ExitCode);
+        Assert.Contains("profile quick, seed 3", merge.Stderr);
+        foreach (var e in new[] { "language-models-parameters", "log-classifiers-structure" })
+            Assert.Contains($"'{e}' not merged: shard ", merge.Stderr);
+        Assert.Contains("should have stored its quick seed-3 result and did not: did it finish?", merge.Stderr);
+        Assert.Contains("2 of the 2 expected results missing", merge.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(root, "merged")));
+    }
+
+    [Theory]
+    [InlineData("--profile", "standard", "--profile standard was given, but the shards ran quick")]
+    [InlineData("--seed", "2", "--seed 2 was given, but the shards ran seed 3")]
+    [InlineData("--only", "H4-01", "--only H4-01 was given, but the shards ran H4-01 H4-02 R0-01 R0-10")]
+    public void A_merge_refuses_a_profile_seed_or_selection_other_than_the_shards(string option, string value, string message)
+    {
+        string root = Repo.TempDir("shards");
+        string dir = Path.Combine(root, "shard-0");
+        Directory.CreateDirectory(dir);
+        Sharding.WriteManifest(new Raccoon.Research.Experiments.ReproductionOptions(Cheap, Profile.Quick, dir, 2, 3, Shard: new Shard(0, 1)), []);
+        var merge = Repo.RunCli(["reproduce", "--merge", dir, option, value, "--out", Path.Combine(root, "merged")]);
+        Assert.Equal(2, merge.ExitCode);
+        Assert.Contains(message, merge.Stderr);
+        Assert.Contains("a merge takes the profile, seed and claims from the shards", merge.Stderr);
     }
 
     static List<LedgerRow> Rows(string dir) =>

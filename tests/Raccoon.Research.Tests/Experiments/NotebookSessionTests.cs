@@ -62,4 +62,28 @@ public class NotebookSessionTests
             NotebookSession.Use();
         }
     }
+
+    [Fact]
+    public void A_stored_only_session_takes_a_merged_result_of_any_thread_count_of_this_build()
+    {
+        // After `reproduce --merge`, each result keeps its shard's thread count (here 7), whatever the session's own.
+        string dir = Repo.TempDir("nb-stored-merged");
+        try
+        {
+            var stored = new StoredResult("latent-ode-cost", Profile.Quick, 5, ResultStore.LibraryVersion, 7, DateTimeOffset.UnixEpoch, 12,
+                [Measurement.Number("T1-09", 45, "45% less memory")], [], []);
+            new ResultStore(dir).Save(stored);
+            new ResultStore(dir).Save(stored with { LibraryVersion = "0123456789ab", Threads = 3, FinishedAt = DateTimeOffset.UtcNow });
+            NotebookSession.Use(profile: Profile.Quick, seed: 5, threads: 2, storedOnly: true, outDir: dir);
+            Assert.Equal(7, NotebookSession.Run("latent-ode-cost").Threads); // another build's result never counts
+            Assert.Equal("stored", NotebookSession.Plan("latent-ode-cost").Rows[0][2]);
+            // A session that may compute keeps to its own thread count (timings depend on it): it would compute.
+            NotebookSession.Use(profile: Profile.Quick, seed: 5, threads: 2, outDir: dir);
+            Assert.Equal("not stored", NotebookSession.Plan("latent-ode-cost").Rows[0][2]);
+        }
+        finally
+        {
+            NotebookSession.Use();
+        }
+    }
 }

@@ -1,5 +1,6 @@
 using Raccoon.Research.Experiments;
 using Raccoon.Research.Ledger;
+using Raccoon.Research.Tests.Support;
 
 namespace Raccoon.Research.Tests.Experiments;
 
@@ -68,5 +69,43 @@ public class ShardingTests
         var split = Sharding.Partition(chosen, 2, Profile.Quick);
         Assert.Equal(["language-models-parameters", "log-classifiers-structure"], split.SelectMany(s => s).Select(e => e.Name).Order());
         Assert.All(split, s => Assert.Single(s));
+    }
+
+    static string ShardDir(string root, int k, ReproductionOptions options)
+    {
+        string dir = Path.Combine(root, $"shard-{k}");
+        Directory.CreateDirectory(dir);
+        Sharding.WriteManifest(options with { OutDir = dir, Shard = new Shard(k, 2) }, []);
+        return dir;
+    }
+
+    [Theory]
+    [InlineData("profile", "differ in the profile: '{0}' ran quick, '{1}' ran standard")]
+    [InlineData("seed", "differ in the seed: '{0}' ran seed 1, '{1}' ran seed 2")]
+    [InlineData("claims", "differ in the claims: '{0}' ran H4-01, '{1}' ran R0")]
+    public void Shards_of_different_runs_are_not_merged_and_the_difference_is_named(string what, string message)
+    {
+        string root = Repo.TempDir("manifests");
+        var run = new ReproductionOptions(["H4-01"], Profile.Quick, "", 2, 1);
+        string a = ShardDir(root, 0, run);
+        string b = ShardDir(root, 1, what switch
+        {
+            "profile" => run with { Profile = Profile.Standard },
+            "seed" => run with { Seed = 2 },
+            _ => run with { Only = ["R0"] },
+        });
+        var e = Assert.Throws<ArgumentException>(() => Sharding.ReadManifests([a, b]));
+        Assert.Equal("--merge: the shards are not of one run, they " + string.Format(message, a, b), e.Message);
+        Assert.Equal(2, Sharding.ReadManifests([a, ShardDir(root, 1, run)]).Count);
+    }
+
+    [Fact]
+    public void A_folder_without_shard_json_is_named()
+    {
+        string dir = Repo.TempDir("manifests");
+        var e = Assert.Throws<ArgumentException>(() => Sharding.ReadManifests([dir]));
+        Assert.StartsWith($"--merge '{dir}' holds no shard.json", e.Message);
+        File.WriteAllText(Path.Combine(dir, Sharding.ManifestName), "{\"index\": 0, ");
+        Assert.Contains("its shard.json does not read", Assert.Throws<ArgumentException>(() => Sharding.ReadManifests([dir])).Message);
     }
 }

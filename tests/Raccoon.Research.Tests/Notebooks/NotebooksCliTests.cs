@@ -56,6 +56,36 @@ public class NotebooksCliTests
     }
 
     [Fact]
+    public void A_stored_only_notebook_reads_what_is_stored_and_refuses_to_compute()
+    {
+        // What a merge's notebooks run with (`reproduce --merge` sets RACCOON_STORED_ONLY=1 as --stored-only does).
+        string dir = Repo.TempDir("nb-stored");
+        string outDir = Path.Combine(dir, "out");
+        new ResultStore(outDir).Save(new StoredResult("glyph-cnn-structure", Profile.Quick, 1, "000000000000", 2, DateTimeOffset.UtcNow, 1, [], [], []));
+        File.WriteAllText(Path.Combine(dir, "stored.dib"), $$"""
+            #!csharp
+
+            #r "{{Library}}"
+            using Raccoon.Research.Experiments;
+            NotebookSession.StoredOnly.ToString()
+
+            #!csharp
+
+            NotebookSession.Run("language-models-parameters")
+            """);
+        var run = Repo.RunCli("notebooks", "run", Path.Combine(dir, "stored.dib"), "--out", outDir, "--profile", "quick", "--threads", "2", "--stored-only");
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("stored.dib failed at cell 2 (NotebookSession.Run(\"language-models-parameters\")): System.InvalidOperationException: " +
+            "language-models-parameters: no stored result", run.Stderr);
+        var nb = NotebookDocument.Load(Path.Combine(outDir, "notebooks", "stored.ipynb"));
+        Assert.Contains(nb.Cells[0].Outputs.OfType<DisplayOutput>(), d => d.Data.GetValueOrDefault("text/plain") == "True");
+        Assert.StartsWith($"System.InvalidOperationException: language-models-parameters: no stored result in {Path.Combine(outDir, "results")} " +
+            "for profile quick, seed 1, 2 threads, and the session is stored-only (RACCOON_STORED_ONLY)", Assert.IsType<ErrorOutput>(Assert.Single(nb.Cells[1].Outputs)).Value);
+        // Nothing was computed: the store holds only what it held.
+        Assert.Single(Directory.GetFiles(Path.Combine(outDir, "results")));
+    }
+
+    [Fact]
     public void A_cell_that_never_ends_is_stopped_at_the_time_limit()
     {
         string dir = Repo.TempDir("nb-timeout");
