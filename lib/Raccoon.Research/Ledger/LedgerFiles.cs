@@ -35,12 +35,10 @@ public static class LedgerFiles
 
     public static string ToCsv(IEnumerable<LedgerRow> rows)
     {
-        var sb = new StringBuilder();
-        sb.AppendLine("id,document,claim,claimed,measured,verdict,notebook,evidence,reason,measured_value,measured_low,measured_high,off_by,factor,converged," +
-            "builds,provisional,min_profile,experiment,profile,seed,threads,measured_at,figure_kind,build");
-        foreach (var r in rows)
-        {
-            string[] cells =
+        string[] header = ("id,document,claim,claimed,measured,verdict,notebook,evidence,reason,measured_value,measured_low,measured_high,off_by,factor,converged," +
+            "builds,provisional,min_profile,experiment,profile,seed,threads,measured_at,figure_kind,build").Split(',');
+        return Csv.Write(header, rows.Select(r => (IEnumerable<string>)
+            
             [
                 r.Id, r.Document, r.Claim, r.Claimed, r.Measured, r.Verdict.Name(), r.Notebook, r.Evidence ?? "",
                 r.Reason ?? "", Number(r.MeasuredValue), Number(r.Interval?.Low), Number(r.Interval?.High),
@@ -50,10 +48,7 @@ public static class LedgerFiles
                 r.MeasuredAt?.ToString("O") ?? "",
                 r.Verdict == Verdict.NotRun ? "" : r.FigureKind.ToString().ToLowerInvariant(),
                 r.BuildConfiguration,
-            ];
-            sb.AppendLine(string.Join(",", cells.Select(Escape)));
-        }
-        return sb.ToString();
+            ]));
     }
 
     /// <summary>"upstream: partly (6.15); documented: holds (25.3)", the upstream build first.</summary>
@@ -63,7 +58,4 @@ public static class LedgerFiles
             (b.Value is double v ? $" ({v.ToString("G4", CultureInfo.InvariantCulture)}{(b.Interval is { } i ? " " + i : "")})" : "")));
 
     static string Number(double? x) => x?.ToString("R", CultureInfo.InvariantCulture) ?? "";
-
-    static string Escape(string s) =>
-        s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 }

@@ -34,22 +34,13 @@ public static class MeasurementViews
     public static string ToCsv(this IMeasurementView view) => ToCsv(view.ToTable());
 
     /// <summary>RFC 4180 CSV: a header row, then one line per row; cells with commas, quotes or line breaks are quoted.</summary>
-    public static string ToCsv(Table table)
-    {
-        var sb = new StringBuilder();
-        sb.AppendJoin(',', table.Columns.Select(Quote)).Append("\r\n");
-        foreach (var row in table.Rows) sb.AppendJoin(',', row.Select(Quote)).Append("\r\n");
-        return sb.ToString();
-    }
+    public static string ToCsv(Table table) => Csv.Write(table.Columns, table.Rows);
 
     public static string ToJson(this IMeasurementView view) => JsonSerializer.Serialize(view, view.GetType(), Json);
 
     public static void WriteCsv(this IMeasurementView view, string path) => AtomicFile.WriteAllText(path, view.ToCsv());
 
     public static void WriteJson(this IMeasurementView view, string path) => AtomicFile.WriteAllText(path, view.ToJson());
-
-    static string Quote(string cell) =>
-        cell.IndexOfAny([',', '"', '\r', '\n']) < 0 ? cell : "\"" + cell.Replace("\"", "\"\"") + "\"";
 
     /// <summary>A number as table cells show it: invariant culture, round-trippable.</summary>
     internal static string Cell(double x) => x.ToString("R", CultureInfo.InvariantCulture);

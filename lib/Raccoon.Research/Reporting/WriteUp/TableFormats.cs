@@ -6,13 +6,7 @@ namespace Raccoon.Research.Reporting.WriteUp;
 /// and GitHub-flavoured Markdown. Written here because each is a few lines; no package is needed.</summary>
 public static class TableFormats
 {
-    public static string Csv(Table t)
-    {
-        var sb = new StringBuilder();
-        sb.Append(string.Join(",", t.Columns.Select(CsvCell))).Append("\r\n");
-        foreach (var row in t.Rows) sb.Append(string.Join(",", Cells(t, row).Select(CsvCell))).Append("\r\n");
-        return sb.ToString();
-    }
+    public static string Csv(Table t) => IO.Csv.Write(t.Columns, t.Rows.Select(row => Cells(t, row)));
 
     /// <summary>A table environment with a caption and label, booktabs rules (\toprule, \midrule, \bottomrule);
     /// needs \usepackage{booktabs} in the paper's preamble.</summary>
@@ -53,9 +47,6 @@ public static class TableFormats
     /// <summary>The row's cells padded to the table's width, so every format has as many cells as columns.</summary>
     static IEnumerable<string> Cells(Table t, IReadOnlyList<string> row) =>
         Enumerable.Range(0, t.Columns.Count).Select(i => i < row.Count ? row[i] : "");
-
-    static string CsvCell(string s) =>
-        s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 
     public static string TexEscape(string s)
     {
