@@ -91,16 +91,16 @@ public static class LedgerComparison
     public static string Markdown(IReadOnlyList<RowComparison> rows, string firstName, string secondName)
     {
         var sb = new StringBuilder();
-        sb.AppendLine($"# Verdicts of two runs: {firstName} and {secondName}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"# Verdicts of two runs: {firstName} and {secondName}");
         sb.AppendLine();
         sb.AppendLine(Summary(rows) + ".");
         sb.AppendLine();
         var differ = rows.Where(r => r.Agreement != Agreement.Same).ToList();
         if (differ.Count == 0) { sb.AppendLine("Every row has the same verdict in both runs."); return sb.ToString(); }
-        sb.AppendLine($"| claim | agreement | {firstName} | {secondName} | kind | what differs |");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| claim | agreement | {firstName} | {secondName} | kind | what differs |");
         sb.AppendLine("|---|---|---|---|---|---|");
         foreach (var r in differ)
-            sb.AppendLine($"| {r.Id} | {Name(r.Agreement)} | {Cell(r.First)} | {Cell(r.Second)} | {Kind(r.First ?? r.Second)} | {r.Why.Replace("|", "\\|")} |");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| {r.Id} | {Name(r.Agreement)} | {Cell(r.First)} | {Cell(r.Second)} | {Kind(r.First ?? r.Second)} | {r.Why.Replace("|", "\\|")} |");
         return sb.ToString();
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Raccoon.Research.Reporting;
 using TorchSharp;
 
@@ -41,7 +42,7 @@ public sealed record LeakReport(
 
     public Table ToTable() => new($"Leak check of {Name}",
         ["name", "warm-up", "steps", "tensors per step", "memory growth MiB", "tolerance MiB", "clean"],
-        [[Name, Warmup.ToString(), Steps.ToString(), MeasurementViews.Cell(TensorsPerStep), MeasurementViews.Cell(Math.Round(MemoryGrowthBytes / 1048576.0, 3)),
+        [[Name, Warmup.ToString(CultureInfo.InvariantCulture), Steps.ToString(CultureInfo.InvariantCulture), MeasurementViews.Cell(TensorsPerStep), MeasurementViews.Cell(Math.Round(MemoryGrowthBytes / 1048576.0, 3)),
           MeasurementViews.Cell(Math.Round(MemoryToleranceBytes / 1048576.0, 3)), Clean ? "yes" : "no"]]);
 
     public Figure ToFigure()

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using Raccoon.Research.Reporting;
@@ -30,8 +31,8 @@ public sealed record MachineContext(
 
     public Table ToTable() => new("Machine", ["property", "value"],
     [
-        ["CPU", CpuModel], ["logical cores", LogicalCores.ToString()], ["physical cores", PhysicalCores?.ToString() ?? "unknown"],
-        ["torch threads", TorchThreads.ToString()], ["TorchSharp", TorchSharpVersion], ["libtorch", LibTorchVersion],
+        ["CPU", CpuModel], ["logical cores", LogicalCores.ToString(CultureInfo.InvariantCulture)], ["physical cores", PhysicalCores?.ToString(CultureInfo.InvariantCulture) ?? "unknown"],
+        ["torch threads", TorchThreads.ToString(CultureInfo.InvariantCulture)], ["TorchSharp", TorchSharpVersion], ["libtorch", LibTorchVersion],
         [".NET", DotNetVersion], ["OS", OperatingSystem], ["optimized build", Optimized ? "yes" : "no"], ["host", HostName],
     ]);
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Raccoon.Research.Blocks.Attention;
 using Raccoon.Research.Reporting;
 
@@ -50,7 +51,7 @@ public sealed record OperationCount(string Name, long Macs, long Flops, IReadOnl
 
     public Table ToTable() => new($"Operations of {Name}", ["component", "depth", "MACs", "FLOPs"],
         Flatten().Select(n => (IReadOnlyList<string>)
-            [new string(' ', 2 * n.Depth) + n.Node.Name, n.Depth.ToString(), MeasurementViews.Cell(n.Node.Macs), MeasurementViews.Cell(n.Node.Flops)]).ToList());
+            [new string(' ', 2 * n.Depth) + n.Node.Name, n.Depth.ToString(CultureInfo.InvariantCulture), MeasurementViews.Cell(n.Node.Macs), MeasurementViews.Cell(n.Node.Flops)]).ToList());
 
     /// <summary>FLOPs of the direct parts as bars (the whole when it has none).</summary>
     public Figure ToFigure()

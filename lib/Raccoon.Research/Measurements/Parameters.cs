@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Raccoon.Research.Reporting;
@@ -55,7 +56,7 @@ public sealed record ParameterNode(
         ["module", "kind", "depth", "parameters", "trainable", "frozen", "buffers", "own"],
         Flatten().Where(n => n.Depth <= maxDepth).Select(n => (IReadOnlyList<string>)
         [
-            n.Depth == 0 ? Name : n.Path, n.Kind, n.Depth.ToString(), MeasurementViews.Cell(n.Parameters),
+            n.Depth == 0 ? Name : n.Path, n.Kind, n.Depth.ToString(CultureInfo.InvariantCulture), MeasurementViews.Cell(n.Parameters),
             MeasurementViews.Cell(n.Trainable), MeasurementViews.Cell(n.Frozen), MeasurementViews.Cell(n.Buffers), MeasurementViews.Cell(n.Own),
         ]).ToList());
 

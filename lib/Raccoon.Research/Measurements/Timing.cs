@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using Raccoon.Research.Reporting;
 using Raccoon.Research.Runtime;
@@ -238,7 +239,7 @@ public static class Timing
         results.Select(r => (IReadOnlyList<string>)
         [
             r.Name, Ms(r.Stats.Median), Ms(r.Stats.Q1), Ms(r.Stats.Q3), Ms(r.Stats.Iqr), Ms(r.Stats.Min), Ms(r.Stats.Max),
-            r.Stats.Count.ToString(), MeasurementViews.Cell(r.Throughput), MeasurementViews.Cell(r.TensorsLeaked), r.Machine.Summary,
+            r.Stats.Count.ToString(CultureInfo.InvariantCulture), MeasurementViews.Cell(r.Throughput), MeasurementViews.Cell(r.TensorsLeaked), r.Machine.Summary,
         ]).ToList());
 
     /// <summary>A box per result over its samples, in milliseconds.</summary>

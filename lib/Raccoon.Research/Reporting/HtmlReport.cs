@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Raccoon.Research.Experiments;
 using Raccoon.Research.IO;
@@ -54,7 +55,7 @@ public static class HtmlReport
     public static string SectionId(string experiment) => "exp-" + experiment;
 
     /// <summary>The id of a figure in the report: its experiment and its stable name (else its position).</summary>
-    public static string FigureId(string experiment, Figure f, int index) => $"fig-{experiment}-{f.Key ?? (index + 1).ToString()}";
+    public static string FigureId(string experiment, Figure f, int index) => $"fig-{experiment}-{f.Key ?? (index + 1).ToString(CultureInfo.InvariantCulture)}";
 
     public static string Render(IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results,
         IReadOnlyList<ExperimentFailure> failures, string outDir, MachineContext? machine = null)
@@ -184,7 +185,7 @@ public static class HtmlReport
             sb.Append("<dt>Why</dt><dd>").Append(Html.Escape(r.Reason ?? "")).Append("</dd>")
               .Append("<dt>Evidence</dt><dd>").Append(Html.Escape(r.Evidence)).Append("</dd>");
             if (r.Experiment is not null)
-                sb.Append("<dt>Measured by</dt><dd>").Append(Html.Escape($"{r.Experiment}, profile {r.Profile}, seed {r.Seed}, {r.Threads?.ToString() ?? "?"} torch threads, {r.MeasuredAt:u}")).Append("</dd>");
+                sb.Append("<dt>Measured by</dt><dd>").Append(Html.Escape($"{r.Experiment}, profile {r.Profile}, seed {r.Seed}, {r.Threads?.ToString(CultureInfo.InvariantCulture) ?? "?"} torch threads, {r.MeasuredAt:u}")).Append("</dd>");
             sb.Append("<dt>Notebook</dt><dd><a href=\"").Append(Html.Escape(href)).Append("\">").Append(Html.Escape(nb)).Append("</a></dd></dl></details></td></tr>");
         }
         return sb.Append("</tbody></table>").ToString();

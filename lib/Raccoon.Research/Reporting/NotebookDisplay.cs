@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Data.Analysis;
 using Raccoon.Research.Experiments;
 using Raccoon.Research.Ledger;
@@ -129,7 +130,7 @@ public sealed record LedgerView(IReadOnlyList<LedgerRow> Rows, string? OutDir = 
     {
         var verdicts = Enum.GetValues<Verdict>();
         var rows = Rows.GroupBy(r => r.Document).OrderBy(g => g.Key)
-            .Select(g => (IReadOnlyList<string>)[g.Key, Path.GetFileName(g.First().Notebook), .. verdicts.Select(v => g.Count(r => r.Verdict == v).ToString())])
+            .Select(g => (IReadOnlyList<string>)[g.Key, Path.GetFileName(g.First().Notebook), .. verdicts.Select(v => g.Count(r => r.Verdict == v).ToString(CultureInfo.InvariantCulture))])
             .ToList();
         return new Table("Verdicts per document", ["document", "notebook", .. verdicts.Select(v => v.Name())], rows);
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Raccoon.Research.Models;
 using Raccoon.Research.Models.Baselines;
 using Raccoon.Research.Models.LogClassifiers;
@@ -150,7 +151,7 @@ public class BadInputTests : IClassFixture<TorchFixture>
     {
         var row = Rows[name];
         var (exit, error) = row.Act();
-        Assert.True(row.Exit == exit, $"{name}: exit {exit?.ToString() ?? "(in process)"}, expected {row.Exit?.ToString() ?? "(in process)"}: {error}");
+        Assert.True(row.Exit == exit, $"{name}: exit {exit?.ToString(CultureInfo.InvariantCulture) ?? "(in process)"}, expected {row.Exit?.ToString(CultureInfo.InvariantCulture) ?? "(in process)"}: {error}");
         foreach (var words in row.Says)
             Assert.True(error.Contains(words, StringComparison.Ordinal), $"{name}: the error does not say \"{words}\": {error}");
         Assert.DoesNotContain("   at ", error); // a message, not a stack trace

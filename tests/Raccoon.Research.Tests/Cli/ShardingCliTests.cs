@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Raccoon.Research.Experiments;
 using Raccoon.Research.Ledger;
@@ -29,7 +30,7 @@ public class ShardingCliTests
         for (int k = 0; k < 2; k++)
         {
             var task = ChildProcess.Run("bash", [Path.Combine(Repo.Root, "cluster", "reproduce.sbatch")], root,
-                new Dictionary<string, string>(env) { ["SLURM_ARRAY_TASK_ID"] = k.ToString() });
+                new Dictionary<string, string>(env) { ["SLURM_ARRAY_TASK_ID"] = k.ToString(CultureInfo.InvariantCulture) });
             Assert.True(task.ExitCode == 0, task.Stderr);
             Assert.Contains($"shard {k}/2", task.Stderr);
             string dir = Path.Combine(runDir, $"shard-{k}");

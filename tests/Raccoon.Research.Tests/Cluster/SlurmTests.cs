@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Raccoon.Research.Experiments;
@@ -57,7 +58,7 @@ public sealed class LocalSlurm : IDisposable
     {
         if (!_started) return;
         var pids = new[] { "slurmctld", "slurmd" }.Select(d => Path.Combine(StateDir, d + ".pid"))
-            .Where(File.Exists).Select(f => int.Parse(File.ReadAllText(f).Trim())).ToList();
+            .Where(File.Exists).Select(f => int.Parse(File.ReadAllText(f).Trim(), CultureInfo.InvariantCulture)).ToList();
         var stop = Script("stop");
         if (stop.ExitCode != 0) throw new InvalidOperationException($"cluster/local-slurm.sh stop exited {stop.ExitCode}: {stop.Stderr}");
         foreach (var pid in pids)

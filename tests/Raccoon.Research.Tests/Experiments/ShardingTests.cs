@@ -1,3 +1,4 @@
+using System.Globalization;
 using Raccoon.Research.Experiments;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Tests.Support;
@@ -95,7 +96,7 @@ public class ShardingTests
             _ => run with { Only = ["R0"] },
         });
         var e = Assert.Throws<ArgumentException>(() => Sharding.ReadManifests([a, b]));
-        Assert.Equal("--merge: the shards are not of one run, they " + string.Format(message, a, b), e.Message);
+        Assert.Equal("--merge: the shards are not of one run, they " + string.Format(CultureInfo.InvariantCulture, message, a, b), e.Message);
         Assert.Equal(2, Sharding.ReadManifests([a, ShardDir(root, 1, run)]).Count);
     }
 

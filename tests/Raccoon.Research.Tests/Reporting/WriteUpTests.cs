@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Raccoon.Research.Experiments;
@@ -82,8 +83,8 @@ public sealed class WriteUpTests
         // provisional: each measured row whose rule needs a larger profile than this quick result (R0-12 and the sampled ratio claim)
         int provisional = rows.Count(r => r.Verdict != Verdict.NotRun && ClaimCatalog.Get(r.Id).Rule.IsProvisionalAt("quick"));
         Assert.Equal(2, provisional);
-        Assert.Equal(provisional.ToString(), tally.Rows[^1][tally.Columns.ToList().IndexOf("provisional")]);
-        Assert.Equal(ClaimCatalog.All.Count.ToString(), tally.Rows[^1][^1]);
+        Assert.Equal(provisional.ToString(CultureInfo.InvariantCulture), tally.Rows[^1][tally.Columns.ToList().IndexOf("provisional")]);
+        Assert.Equal(ClaimCatalog.All.Count.ToString(CultureInfo.InvariantCulture), tally.Rows[^1][^1]);
     }
 
     [Fact]
@@ -270,7 +271,7 @@ public sealed class WriteUpTests
         foreach (var part in new[] { "provisional (needs standard)", "inconsistent", "H4-02", "5.0x short of the claim", "4c5ff21af7d9" })
             Assert.Contains(part, flat);
         var info = Poppler("pdfinfo", files.Pdf!);
-        int pages = int.Parse(System.Text.RegularExpressions.Regex.Match(info, @"Pages:\s+(\d+)").Groups[1].Value);
+        int pages = int.Parse(System.Text.RegularExpressions.Regex.Match(info, @"Pages:\s+(\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
         Assert.Equal(files.Pages, pages);
         Assert.InRange(pages, 3, 40);
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using System.Net.Http;
 using System.Net.WebSockets;
@@ -50,7 +51,7 @@ public sealed class HeadlessChromium : IDisposable
             if (m.Success)
             {
                 p.StandardError.ReadToEndAsync();
-                return new HeadlessChromium(p, profile, int.Parse(m.Groups[1].Value));
+                return new HeadlessChromium(p, profile, int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
             }
         }
         p.Kill(true);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Measurements;
 using Raccoon.Research.Models.GlyphCnn;
@@ -64,9 +65,9 @@ public sealed class GlyphCnnSpeedExperiment : IExperiment
 
             var table = new Table($"Inference at batch {Batch} ({full.Machine.Summary})",
                 ["model", "median s / batch", "IQR s", "ms / glyph", "glyphs / s", "MACs / glyph", "GFLOP/s", "% of peak", "relative speed", "FLOP ratio", "M2 ms (doc)", "i7+OpenVINO ms (doc)"],
-                results.Select((r, i) => (IReadOnlyList<string>)[names[i], r.Median.ToString("0.000"), r.Iqr.ToString("0.000"), ms[i].ToString("0.00"), (Batch / r.Median).ToString("0"),
-                    $"{macs[i] / 1e6:0.0}M", gflops[i].ToString("0.0"), (100 * gflops[i] / peak).ToString("0"), speed[i].ToString("0.00"), macRatio[i].ToString("0.00"),
-                    M2[i].ToString("0.0"), I7[i].ToString("0.0")]).ToList());
+                results.Select((r, i) => (IReadOnlyList<string>)[names[i], r.Median.ToString("0.000", CultureInfo.InvariantCulture), r.Iqr.ToString("0.000", CultureInfo.InvariantCulture), ms[i].ToString("0.00", CultureInfo.InvariantCulture), (Batch / r.Median).ToString("0", CultureInfo.InvariantCulture),
+                    $"{macs[i] / 1e6:0.0}M", gflops[i].ToString("0.0", CultureInfo.InvariantCulture), (100 * gflops[i] / peak).ToString("0", CultureInfo.InvariantCulture), speed[i].ToString("0.00", CultureInfo.InvariantCulture), macRatio[i].ToString("0.00", CultureInfo.InvariantCulture),
+                    M2[i].ToString("0.0", CultureInfo.InvariantCulture), I7[i].ToString("0.0", CultureInfo.InvariantCulture)]).ToList());
             var figure = GlyphCnnCharts.Speed(names,
                 ("this CPU", speed), ("FLOPs predict", macRatio), ("document, M2", M2.Select(x => M2[0] / x).ToArray()), ("document, i7 + OpenVINO", I7.Select(x => I7[0] / x).ToArray()));
             var ops = models[0].Operations().ToTable() with { Title = "Operations of one Full forward pass per glyph" };

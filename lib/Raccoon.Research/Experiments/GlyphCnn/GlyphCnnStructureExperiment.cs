@@ -1,3 +1,4 @@
+using System.Globalization;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Models.GlyphCnn;
 using Raccoon.Research.Reporting;
@@ -77,10 +78,10 @@ public sealed class GlyphCnnStructureExperiment : IExperiment
                 ["model", "embedding", "document", "trunk (stem + stages)", "document", "off", "head", "document", "off"], rows);
             var components = new Table("Every component",
                 ["model", .. models[0].Components().Select(c => c.Name), "total"],
-                models.Select((m, i) => (IReadOnlyList<string>)[names[i], .. m.Components().Select(c => c.Parameters.ToString("N0")), m.ParameterCount.ToString("N0")]).ToList());
+                models.Select((m, i) => (IReadOnlyList<string>)[names[i], .. m.Components().Select(c => c.Parameters.ToString("N0", CultureInfo.InvariantCulture)), m.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)]).ToList());
             var sizes = new Table("Size on disk",
                 ["model", "parameters", "checkpoint bytes", "MiB", "MB", "document (\"MB\")"],
-                models.Select((m, i) => (IReadOnlyList<string>)[names[i], totals[i].ToString("N0"), bytes[i].ToString("N0"), (bytes[i] / 1048576.0).ToString("0.00"), (bytes[i] / 1e6).ToString("0.00"), Document[i].Mb.ToString("0.0")]).ToList());
+                models.Select((m, i) => (IReadOnlyList<string>)[names[i], totals[i].ToString("N0", CultureInfo.InvariantCulture), bytes[i].ToString("N0", CultureInfo.InvariantCulture), (bytes[i] / 1048576.0).ToString("0.00", CultureInfo.InvariantCulture), (bytes[i] / 1e6).ToString("0.00", CultureInfo.InvariantCulture), Document[i].Mb.ToString("0.0", CultureInfo.InvariantCulture)]).ToList());
             return new ExperimentResult([g301, g302, g305], [GlyphCnnCharts.Components(models)], [counts.Named("breakdown"), components.Named("components"), sizes.Named("size-on-disk")]);
         }
         finally

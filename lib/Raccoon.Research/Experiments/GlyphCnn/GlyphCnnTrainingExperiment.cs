@@ -1,3 +1,4 @@
+using System.Globalization;
 using Raccoon.Research.Data.Glyphs;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Models.GlyphCnn;
@@ -155,12 +156,12 @@ public sealed class GlyphCnnTrainingExperiment : IExperiment
 
         var accTable = new Table($"Accuracy at equal budget ({budget})",
             ["model", "seed", "parameters", "held-out renderings top-1", "top-5", "held-out faces top-1", "top-5", "train glyphs/s", "seconds"],
-            runs.Select(r => (IReadOnlyList<string>)[r.Model, r.Seed.ToString(), r.Run.Parameters.ToString("N0"), r.Renderings.Top1.ToString("0.0"), r.Renderings.Top5.ToString("0.0"),
-                r.Fonts.Top1.ToString("0.0"), r.Fonts.Top5.ToString("0.0"), r.Run.GlyphsPerSecond.ToString("0"), r.Run.Seconds.ToString("0.0")]).ToList());
+            runs.Select(r => (IReadOnlyList<string>)[r.Model, r.Seed.ToString(CultureInfo.InvariantCulture), r.Run.Parameters.ToString("N0", CultureInfo.InvariantCulture), r.Renderings.Top1.ToString("0.0", CultureInfo.InvariantCulture), r.Renderings.Top5.ToString("0.0", CultureInfo.InvariantCulture),
+                r.Fonts.Top1.ToString("0.0", CultureInfo.InvariantCulture), r.Fonts.Top5.ToString("0.0", CultureInfo.InvariantCulture), r.Run.GlyphsPerSecond.ToString("0", CultureInfo.InvariantCulture), r.Run.Seconds.ToString("0.0", CultureInfo.InvariantCulture)]).ToList());
         var costTable = new Table("Training cost: measured on this CPU, extrapolated to an RTX 3090",
             ["model", "CPU glyphs/s", "CPU h per million glyph-epochs", "3090 glyphs/s (estimate)", "3090 minutes per million glyph-epochs", "document h", "implied training glyphs", "weights + grads + AdamW GB", "document GB"],
-            est.Select((e, i) => (IReadOnlyList<string>)[e.Variant, e.CpuRate.ToString("0"), e.CpuHoursPerMillion.ToString("0.0"), e.GpuRate.ToString("0"), (e.Hours * 60).ToString("0.0"),
-                $"{Document[i].Hours:0.#}", $"{e.Implied / 1e6:0.0}M", e.WeightsGb.ToString("0.00"), Document[i].Gb.ToString("0")]).ToList());
+            est.Select((e, i) => (IReadOnlyList<string>)[e.Variant, e.CpuRate.ToString("0", CultureInfo.InvariantCulture), e.CpuHoursPerMillion.ToString("0.0", CultureInfo.InvariantCulture), e.GpuRate.ToString("0", CultureInfo.InvariantCulture), (e.Hours * 60).ToString("0.0", CultureInfo.InvariantCulture),
+                $"{Document[i].Hours:0.#}", $"{e.Implied / 1e6:0.0}M", e.WeightsGb.ToString("0.00", CultureInfo.InvariantCulture), Document[i].Gb.ToString("0", CultureInfo.InvariantCulture)]).ToList());
         var dataTable = new Table("The glyph data set",
             ["item", "value"],
             [
@@ -171,7 +172,7 @@ public sealed class GlyphCnnTrainingExperiment : IExperiment
                 ["k-means", $"1023 centroids from {data.Codebook.DistinctPatterns:N0} distinct non-empty training cells, {data.Codebook.Iterations} iterations, mean squared distance {data.Codebook.Inertia:0.00} pixels"],
                 ["empty cells in training grids", $"{100.0 * data.Train.Grids.Count(g => g == 0) / data.Train.Grids.Length:0.0}%"],
                 ["primitive ids used", $"{data.Train.Grids.Distinct().Count()} of 1024"],
-                ["seconds to build", data.Seconds.ToString("0.0")],
+                ["seconds to build", data.Seconds.ToString("0.0", CultureInfo.InvariantCulture)],
                 ["splits", "held-out faces: faces never trained on, the split G3-04 and G3-07 are judged on (closest to upstream's unseen glyph instances); " +
                     "held-out renderings: new jittered renderings of the training (character, face) pairs, near-duplicates of training grids, reported beside"],
                 .. new[] { Profile.Quick, Profile.Standard, Profile.Full }.Select(p => DataOptions(p, context.Seed)).Select((o, i) => (IReadOnlyList<string>)[

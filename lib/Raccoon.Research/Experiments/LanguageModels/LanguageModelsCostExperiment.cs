@@ -1,3 +1,4 @@
+using System.Globalization;
 using Raccoon.Research.Blocks;
 using Raccoon.Research.Blocks.Attention;
 using Raccoon.Research.Blocks.Mixing;
@@ -128,15 +129,15 @@ public sealed class LanguageModelsCostExperiment : IExperiment
         {
             new("Cost against n (batch 1; maximum length = max(80, n))",
                 ["n", "params T", "params H", "attention FLOPs", "token-mixing FLOPs", "attention ms", "token-mixing ms", "T forward ms", "H forward ms", "T train-step ms", "H train-step ms", "T act. MB", "H act. MB", "T kept MB (B=8)", "H kept MB (B=8)"],
-                rows.Select(r => (IReadOnlyList<string>)[r.N.ToString(), r.TParams.ToString("N0"), r.HParams.ToString("N0"), r.AttnFlops.ToString("N0"), r.MixFlops.ToString("N0"),
-                    r.AttnTime.MedianMs.ToString("0.###"), r.MixTime.MedianMs.ToString("0.###"), r.TForward.MedianMs.ToString("0.###"), r.HForward.MedianMs.ToString("0.###"),
-                    r.TTrain.MedianMs.ToString("0.###"), r.HTrain.MedianMs.ToString("0.###"), (r.TActs * 4 / 1e6).ToString("0.00"), (r.HActs * 4 / 1e6).ToString("0.00"),
-                    r.TMemMb.ToString("0.0"), r.HMemMb.ToString("0.0")]).ToList()),
+                rows.Select(r => (IReadOnlyList<string>)[r.N.ToString(CultureInfo.InvariantCulture), r.TParams.ToString("N0", CultureInfo.InvariantCulture), r.HParams.ToString("N0", CultureInfo.InvariantCulture), r.AttnFlops.ToString("N0", CultureInfo.InvariantCulture), r.MixFlops.ToString("N0", CultureInfo.InvariantCulture),
+                    r.AttnTime.MedianMs.ToString("0.###", CultureInfo.InvariantCulture), r.MixTime.MedianMs.ToString("0.###", CultureInfo.InvariantCulture), r.TForward.MedianMs.ToString("0.###", CultureInfo.InvariantCulture), r.HForward.MedianMs.ToString("0.###", CultureInfo.InvariantCulture),
+                    r.TTrain.MedianMs.ToString("0.###", CultureInfo.InvariantCulture), r.HTrain.MedianMs.ToString("0.###", CultureInfo.InvariantCulture), (r.TActs * 4 / 1e6).ToString("0.00", CultureInfo.InvariantCulture), (r.HActs * 4 / 1e6).ToString("0.00", CultureInfo.InvariantCulture),
+                    r.TMemMb.ToString("0.0", CultureInfo.InvariantCulture), r.HMemMb.ToString("0.0", CultureInfo.InvariantCulture)]).ToList()),
             new("Inference time per forward pass at n = 80 (the document's '~X ms' / '~Y ms')", ["model", "median ms", "IQR ms", "runs"],
             [
-                ["Transformer", at80.TForward.MedianMs.ToString("0.###"), $"{at80.TForward.Q1Ms:0.###}-{at80.TForward.Q3Ms:0.###}", repeats.ToString()],
-                ["HyperMixer", at80.HForward.MedianMs.ToString("0.###"), $"{at80.HForward.Q1Ms:0.###}-{at80.HForward.Q3Ms:0.###}", repeats.ToString()],
-                ["HyperMixer (causal)", causalForward.MedianMs.ToString("0.###"), $"{causalForward.Q1Ms:0.###}-{causalForward.Q3Ms:0.###}", repeats.ToString()],
+                ["Transformer", at80.TForward.MedianMs.ToString("0.###", CultureInfo.InvariantCulture), $"{at80.TForward.Q1Ms:0.###}-{at80.TForward.Q3Ms:0.###}", repeats.ToString(CultureInfo.InvariantCulture)],
+                ["HyperMixer", at80.HForward.MedianMs.ToString("0.###", CultureInfo.InvariantCulture), $"{at80.HForward.Q1Ms:0.###}-{at80.HForward.Q3Ms:0.###}", repeats.ToString(CultureInfo.InvariantCulture)],
+                ["HyperMixer (causal)", causalForward.MedianMs.ToString("0.###", CultureInfo.InvariantCulture), $"{causalForward.Q1Ms:0.###}-{causalForward.Q3Ms:0.###}", repeats.ToString(CultureInfo.InvariantCulture)],
             ]),
         };
         var ns = rows.Select(r => (double)r.N).ToArray();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Raccoon.Research.Data.Text;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Models.LanguageModels;
@@ -56,7 +57,7 @@ public sealed class LanguageModelsParametersExperiment : IExperiment
             ]);
         var stackRows = new List<IReadOnlyList<string>>();
         foreach (var (model, stack) in new[] { ("Transformer", t.LayerStack), ("HyperMixer", h.LayerStack) })
-            stackRows.AddRange(stack.Select(l => (IReadOnlyList<string>)[model, l.Index.ToString(), l.Type, l.Parameters.ToString("N0")]));
+            stackRows.AddRange(stack.Select(l => (IReadOnlyList<string>)[model, l.Index.ToString(CultureInfo.InvariantCulture), l.Type, l.Parameters.ToString("N0", CultureInfo.InvariantCulture)]));
         var stackTable = new Table("Layer stacks at V = 533, n = 80, with each layer's parameters", ["model", "index", "layer", "parameters"], stackRows);
 
         return new ExperimentResult(

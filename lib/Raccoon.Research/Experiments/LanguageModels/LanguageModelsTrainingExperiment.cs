@@ -1,3 +1,4 @@
+using System.Globalization;
 using Raccoon.Research.Data.Text;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Models.LanguageModels;
@@ -118,13 +119,13 @@ public sealed class LanguageModelsTrainingExperiment : IExperiment
                 (IReadOnlyList<double>)r.Curve.Select(c => (double)c.Step).ToArray(), (IReadOnlyList<double>)r.Curve.Select(c => c.Loss).ToArray()))).ToArray());
         var lossTable = new Table("Held-out losses (nats/token): what training reports vs what generation achieves",
             ["model", "seed", "parameters", "training loss (last quarter)", "held-out teacher-forced", "held-out generation (prefix by prefix)", "seconds"],
-            runs.SelectMany(p => p.Value.Select((r, i) => (IReadOnlyList<string>)[r.Architecture, (context.Seed + i).ToString(), r.Parameters.ToString("N0"),
-                FinalLoss(r).ToString("0.000"), r.HeldOut.TeacherForced.ToString("0.000"), r.HeldOut.Generation.ToString("0.000"), r.Seconds.ToString("0.0")])).ToList());
+            runs.SelectMany(p => p.Value.Select((r, i) => (IReadOnlyList<string>)[r.Architecture, (context.Seed + i).ToString(CultureInfo.InvariantCulture), r.Parameters.ToString("N0", CultureInfo.InvariantCulture),
+                FinalLoss(r).ToString("0.000", CultureInfo.InvariantCulture), r.HeldOut.TeacherForced.ToString("0.000", CultureInfo.InvariantCulture), r.HeldOut.Generation.ToString("0.000", CultureInfo.InvariantCulture), r.Seconds.ToString("0.0", CultureInfo.InvariantCulture)])).ToList());
         var cutTable = new Table("HyperMixer parameter cuts (causal mixing; one seed)",
             ["variant", "parameters (V=533, n=80)", "parameters (corpus)", "held-out teacher-forced", "held-out generation"],
             [
-                ["full (hypernetwork 32, mixing 64, unshared)", fullDoc.ToString("N0"), baseline.Parameters.ToString("N0"), baseline.HeldOut.TeacherForced.ToString("0.000"), baseline.HeldOut.Generation.ToString("0.000")],
-                .. cutRows.Select(c => (IReadOnlyList<string>)[c.Name, c.DocParams.ToString("N0"), c.CorpusParams.ToString("N0"), c.Run.HeldOut.TeacherForced.ToString("0.000"), c.Run.HeldOut.Generation.ToString("0.000")]),
+                ["full (hypernetwork 32, mixing 64, unshared)", fullDoc.ToString("N0", CultureInfo.InvariantCulture), baseline.Parameters.ToString("N0", CultureInfo.InvariantCulture), baseline.HeldOut.TeacherForced.ToString("0.000", CultureInfo.InvariantCulture), baseline.HeldOut.Generation.ToString("0.000", CultureInfo.InvariantCulture)],
+                .. cutRows.Select(c => (IReadOnlyList<string>)[c.Name, c.DocParams.ToString("N0", CultureInfo.InvariantCulture), c.CorpusParams.ToString("N0", CultureInfo.InvariantCulture), c.Run.HeldOut.TeacherForced.ToString("0.000", CultureInfo.InvariantCulture), c.Run.HeldOut.Generation.ToString("0.000", CultureInfo.InvariantCulture)]),
             ]);
         var sampleTable = new Table("Greedy generations (first seed)", ["model", "prompt", "continuation"], samples);
         return new ExperimentResult([h407, h408], [curveFigure.Named("loss-curves")],

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Raccoon.Research.Blocks.Attention;
 using Raccoon.Research.Blocks.Checkpointing;
 using Raccoon.Research.Ledger;
@@ -73,7 +74,7 @@ public sealed class LatentOdeCostExperiment : IExperiment
             evidence: $"Memory.PeakResidentGrowth around one forward per kernel (minimum of {memReads}; interval from the extreme readings), lengths " + string.Join(", ", lengths),
             interval: memInterval is { } mi && mi.Low <= memRatio && memRatio <= mi.High ? mi : null, kind: FigureKind.Memory);
         tables.Add(new Table("Attention layer against length (batch 1, H = 128, 4 heads)", ["n", "reference MiB", "fused MiB", "ratio", "reference ms", "fused ms"],
-            memRows.Select(r => (IReadOnlyList<string>)[r.N.ToString(), r.RefMb.ToString("0.0"), r.FusedMb.ToString("0.0"), (r.RefMb / r.FusedMb).ToString("0.0"), r.RefMs.ToString("0.##"), r.FusedMs.ToString("0.##")]).ToList()).Named("attention-by-length"));
+            memRows.Select(r => (IReadOnlyList<string>)[r.N.ToString(CultureInfo.InvariantCulture), r.RefMb.ToString("0.0", CultureInfo.InvariantCulture), r.FusedMb.ToString("0.0", CultureInfo.InvariantCulture), (r.RefMb / r.FusedMb).ToString("0.0", CultureInfo.InvariantCulture), r.RefMs.ToString("0.##", CultureInfo.InvariantCulture), r.FusedMs.ToString("0.##", CultureInfo.InvariantCulture)]).ToList()).Named("attention-by-length"));
         var ns = memRows.Select(r => (double)r.N).ToArray();
         figures.Add(Charts.Lines("Attention peak memory against sequence length (log axes)", "sequence length n", "peak resident growth, MiB", true, true,
             ("reference (T x T scores)", ns, memRows.Select(r => r.RefMb).ToArray()), ("fused (scaled_dot_product_attention)", ns, memRows.Select(r => r.FusedMb).ToArray())).Named("attention-memory"));
@@ -147,8 +148,8 @@ public sealed class LatentOdeCostExperiment : IExperiment
             $"Upstream: sinusoid, reference attention, separate Q/K/V, ReLU; modern: RoPE, fused attention and QKV, SwiGLU (both pre-norm). Document: 15.2 -> 8.1 ms and 124.5 -> 31.2 ms ({machine}).",
             evidence: "Timing.Compare of the two encoders on the same tokens", interval: i512, kind: FigureKind.Timing);
         tables.Add(new Table("Encoder forward time (ms, median and IQR)", ["seq", "upstream", "modern", "speedup", "paired ratio IQR"],
-            forwardRows.Select(r => (IReadOnlyList<string>)[r.Seq.ToString(), $"{r.C.Baseline.Median * 1e3:0.##} ({Iqr(r.C.Baseline)})", $"{r.C.Candidate.Median * 1e3:0.##} ({Iqr(r.C.Candidate)})",
-                r.C.Speedup.ToString("0.00"), $"{r.C.PairedRatio.Q1:0.00}-{r.C.PairedRatio.Q3:0.00}"]).ToList()).Named("encoder-forward"));
+            forwardRows.Select(r => (IReadOnlyList<string>)[r.Seq.ToString(CultureInfo.InvariantCulture), $"{r.C.Baseline.Median * 1e3:0.##} ({Iqr(r.C.Baseline)})", $"{r.C.Candidate.Median * 1e3:0.##} ({Iqr(r.C.Candidate)})",
+                r.C.Speedup.ToString("0.00", CultureInfo.InvariantCulture), $"{r.C.PairedRatio.Q1:0.00}-{r.C.PairedRatio.Q3:0.00}"]).ToList()).Named("encoder-forward"));
 
         var (genSpeedup, genInterval) = Intervals.Speedup(gen);
         var t107 = Measurement.Number("T1-07", genSpeedup,
@@ -190,7 +191,7 @@ public sealed class LatentOdeCostExperiment : IExperiment
             $"Encoder training step (4 blocks, batch {ckBatch} x {ckSeq} tokens, gradients of the embeddings on): peak resident growth {plainMb:0.#} MiB plain, {ckMb:0.#} MiB with one checkpoint per block " +
             $"(each block recomputed in backward): {saving:0.#}% less.",
             evidence: $"GradientCheckpointing.Backward vs loss.backward(), Memory.PeakResidentGrowth minimum of {memReads}", kind: FigureKind.Memory);
-        tables.Add(new Table("Gradient checkpointing (encoder training step)", ["variant", "peak growth MiB"], [["plain", plainMb.ToString("0.0")], ["checkpoint per block", ckMb.ToString("0.0")]]).Named("checkpointing"));
+        tables.Add(new Table("Gradient checkpointing (encoder training step)", ["variant", "peak growth MiB"], [["plain", plainMb.ToString("0.0", CultureInfo.InvariantCulture)], ["checkpoint per block", ckMb.ToString("0.0", CultureInfo.InvariantCulture)]]).Named("checkpointing"));
         return new ExperimentResult([t104, t105, t106, t107, t108, t109], figures, tables);
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Raccoon.Research.Blocks.Encoders;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Measurements;
@@ -59,12 +60,12 @@ public sealed class LatentOdeStructureExperiment : IExperiment
             evidence: "TransformerBlock of the upstream encoder against both formulas, same weights");
 
         var rows = new List<IReadOnlyList<string>>();
-        void Row(string module, string prefix) => rows.Add([module, Parameters.Named(model).Where(p => p.Name.StartsWith(prefix, StringComparison.Ordinal)).Sum(p => p.Tensor.numel()).ToString("N0")]);
+        void Row(string module, string prefix) => rows.Add([module, Parameters.Named(model).Where(p => p.Name.StartsWith(prefix, StringComparison.Ordinal)).Sum(p => p.Tensor.numel()).ToString("N0", CultureInfo.InvariantCulture)]);
         Row("encoder", "encoder."); Row("  embedding", "encoder.emb."); Row("  input Linear", "encoder.in_proj.");
         for (int i = 0; i < 4; i++) Row($"  block {i}", $"encoder.trunk.{i}.");
         Row("  output Linear", "encoder.proj."); Row("prior ODE", "p_ode."); Row("observation decoder", "p_observe.");
         Row("  causal block", "p_observe.block."); Row("predictor (unused)", "predictor."); Row("p_init (unused)", "p_init");
-        rows.Add(["total", Parameters.Total(model).ToString("N0")]);
+        rows.Add(["total", Parameters.Total(model).ToString("N0", CultureInfo.InvariantCulture)]);
         return new ExperimentResult([t101, t102], null, [new Table("Parameters of the upstream DeterministicLatentODE (30, 64, 128, 64)", ["module", "parameters"], rows).Named("parameters")]);
     }
 }

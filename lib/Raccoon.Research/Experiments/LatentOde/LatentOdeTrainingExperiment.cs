@@ -1,3 +1,4 @@
+using System.Globalization;
 using Raccoon.Research.Blocks.Attention;
 using Raccoon.Research.Blocks.Encoders;
 using Raccoon.Research.Blocks.FeedForward;
@@ -76,7 +77,7 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
         var sin = results[PositionEncoding.Sinusoidal]; var rope = results[PositionEncoding.Rope]; var alibi = results[PositionEncoding.Alibi];
         string Fig(double[] v) => $"{v[0]:0.###} / {v[1]:0.###} / {v[2]:0.###}";
         tables.Add(new Table($"Held-out cross-entropy (nats per body token) after training at body length L = {body}", ["positions", $"L = {body}", $"2L = {2 * body}", $"4L = {4 * body}"],
-            results.Select(kv => (IReadOnlyList<string>)[kv.Key.ToString(), kv.Value[0].ToString("0.####"), kv.Value[1].ToString("0.####"), kv.Value[2].ToString("0.####")]).ToList()).Named("extrapolation"));
+            results.Select(kv => (IReadOnlyList<string>)[kv.Key.ToString(), kv.Value[0].ToString("0.####", CultureInfo.InvariantCulture), kv.Value[1].ToString("0.####", CultureInfo.InvariantCulture), kv.Value[2].ToString("0.####", CultureInfo.InvariantCulture)]).ToList()).Named("extrapolation"));
         var xs = evalBodies.Select(b => (double)b).ToArray();
         figures.Add(Charts.Lines($"Extrapolation: trained at body length {body}, evaluated at 1x, 2x, 4x", "body length", "held-out cross-entropy (nats/token)", true, false,
             results.Select(kv => (kv.Key.ToString(), (IReadOnlyList<double>)xs, (IReadOnlyList<double>)kv.Value)).ToArray()).Named("extrapolation"));
@@ -122,7 +123,7 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
         int pre = MaxStable(NormOrder.Pre), post = MaxStable(NormOrder.Post);
         tables.Add(new Table($"Depth stability ({steps} steps, {seeds} seeds, H = 32, batch {batch}, AdamW 1e-3, clip 1.0)",
             ["norm", "depth", "diverged runs", "grad-norm CV", "final loss", $"mean steps to loss {target}"],
-            rows.Select(r => (IReadOnlyList<string>)[r.Norm.ToString(), r.Depth.ToString(), $"{r.Diverged}/{seeds}", r.Variation.ToString("0.###"), r.FinalLoss.ToString("0.###"), r.Steps?.ToString("0.#") ?? "not reached by every seed"]).ToList()).Named("stability"));
+            rows.Select(r => (IReadOnlyList<string>)[r.Norm.ToString(), r.Depth.ToString(CultureInfo.InvariantCulture), $"{r.Diverged}/{seeds}", r.Variation.ToString("0.###", CultureInfo.InvariantCulture), r.FinalLoss.ToString("0.###", CultureInfo.InvariantCulture), r.Steps?.ToString("0.#", CultureInfo.InvariantCulture) ?? "not reached by every seed"]).ToList()).Named("stability"));
         var ds = depths.Select(d => (double)d).ToArray();
         figures.Add(Charts.Lines("Stability against depth: final loss (pre- vs post-norm)", "depth (blocks)", "final training loss (nats/token)", true, false,
             ("pre-norm", ds, rows.Where(r => r.Norm == NormOrder.Pre).Select(r => r.FinalLoss).ToArray()), ("post-norm", ds, rows.Where(r => r.Norm == NormOrder.Post).Select(r => r.FinalLoss).ToArray())).Named("stability-loss"));
@@ -187,7 +188,7 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
         // Each mean with the range of its seeds as its interval: "better" is decided only where the ranges do not overlap.
         Quantity LossFigure(string name, FeedForwardKind k) => new(name, Mean(k), "nats/token", new MeasuredInterval(losses[k].Min(), losses[k].Max()), Samples: seeds, Design: Sampling.Independent);
         tables.Add(new Table($"Feed-forwards at matched parameters (2 blocks, H = 64, {steps} steps, {seeds} seed(s))", ["FFN", "hidden", "model parameters", "held-out loss (mean)", "spread over seeds"],
-            Enum.GetValues<FeedForwardKind>().Select(k => (IReadOnlyList<string>)[k.ToString(), FeedForwards.MatchedHidden(k, 128).ToString(), counts[k].ToString("N0"), Mean(k).ToString("0.####"), Spread(k).ToString("0.####")]).ToList()).Named("feed-forwards"));
+            Enum.GetValues<FeedForwardKind>().Select(k => (IReadOnlyList<string>)[k.ToString(), FeedForwards.MatchedHidden(k, 128).ToString(CultureInfo.InvariantCulture), counts[k].ToString("N0", CultureInfo.InvariantCulture), Mean(k).ToString("0.####", CultureInfo.InvariantCulture), Spread(k).ToString("0.####", CultureInfo.InvariantCulture)]).ToList()).Named("feed-forwards"));
         return Measurement.Of("T1-11",
             $"At the ODE model's width (128 -> 128 -> 128, biases): ReLU FFN {relu:N0}, SwiGLU {swi:N0}, GeGLU {ge:N0} parameters: {more:0.#}% more. At matched parameters (GLU hidden {FeedForwards.MatchedHidden(FeedForwardKind.SwiGlu, 128)} vs ReLU 128), " +
             $"held-out loss after {steps} steps: ReLU {Mean(FeedForwardKind.Relu):0.####}, SwiGLU {Mean(FeedForwardKind.SwiGlu):0.####}, GeGLU {Mean(FeedForwardKind.GeGlu):0.####} (spread over {seeds} seed(s) {Spread(FeedForwardKind.Relu):0.####} / {Spread(FeedForwardKind.SwiGlu):0.####} / {Spread(FeedForwardKind.GeGlu):0.####}).",
@@ -232,8 +233,8 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
         var (encSpeedup, encInterval) = Intervals.Speedup(enc);
         tables.Add(new Table($"Upstream vs modern latent ODE model ({steps} training steps, batch {batch})", ["model", "parameters", "held-out recon CE", "perplexity", "encoder ms", "sampling 8 x 67 ms"],
         [
-            ["upstream", Parameters.Total(upstream).ToString("N0"), trained["upstream"].Recon.ToString("0.####"), trained["upstream"].Ppl.ToString("0.###"), (enc.Baseline.Median * 1e3).ToString("0.##"), (gen.Baseline.Median * 1e3).ToString("0.#")],
-            ["modern", Parameters.Total(modern).ToString("N0"), trained["modern"].Recon.ToString("0.####"), trained["modern"].Ppl.ToString("0.###"), (enc.Candidate.Median * 1e3).ToString("0.##"), (gen.Candidate.Median * 1e3).ToString("0.#")],
+            ["upstream", Parameters.Total(upstream).ToString("N0", CultureInfo.InvariantCulture), trained["upstream"].Recon.ToString("0.####", CultureInfo.InvariantCulture), trained["upstream"].Ppl.ToString("0.###", CultureInfo.InvariantCulture), (enc.Baseline.Median * 1e3).ToString("0.##", CultureInfo.InvariantCulture), (gen.Baseline.Median * 1e3).ToString("0.#", CultureInfo.InvariantCulture)],
+            ["modern", Parameters.Total(modern).ToString("N0", CultureInfo.InvariantCulture), trained["modern"].Recon.ToString("0.####", CultureInfo.InvariantCulture), trained["modern"].Ppl.ToString("0.###", CultureInfo.InvariantCulture), (enc.Candidate.Median * 1e3).ToString("0.##", CultureInfo.InvariantCulture), (gen.Candidate.Median * 1e3).ToString("0.#", CultureInfo.InvariantCulture)],
         ]).Named("modern-model"));
         return Measurement.Of("T1-12",
             $"Encoder forward (batch {batch} x 67): {enc.Baseline.Median * 1e3:0.##} -> {enc.Candidate.Median * 1e3:0.##} ms ({enc.Speedup:0.00}x); sampling 8 x 67 tokens: {gen.Baseline.Median * 1e3:0.#} ms (upstream, recomputation) -> " +

@@ -71,12 +71,12 @@ public sealed partial class LogClassifiersDeploymentExperiment : IExperiment
 
         var table = new Table("Deployment on this CPU", ["metric", "Original (as documented)", "Original (upstream)", "Alternative", "document: Original", "document: Alternative"],
         [
-            ["cold start, ms (process start to first prediction)", o.ColdStart.ToString("0"), u.ColdStart.ToString("0"), a.ColdStart.ToString("0"), "500", "50"],
-            ["first inference, ms", o.FirstInference.ToString("0.00"), u.FirstInference.ToString("0.00"), a.FirstInference.ToString("0.00"), "100", "2"],
+            ["cold start, ms (process start to first prediction)", o.ColdStart.ToString("0", CultureInfo.InvariantCulture), u.ColdStart.ToString("0", CultureInfo.InvariantCulture), a.ColdStart.ToString("0", CultureInfo.InvariantCulture), "500", "50"],
+            ["first inference, ms", o.FirstInference.ToString("0.00", CultureInfo.InvariantCulture), u.FirstInference.ToString("0.00", CultureInfo.InvariantCulture), a.FirstInference.ToString("0.00", CultureInfo.InvariantCulture), "100", "2"],
             ["checkpoint file, bytes", Count(o.FileBytes), Count(u.FileBytes), Count(a.FileBytes), "2.8 MB", "109 KB"],
             ["peak resident memory of predict, MB", Peak(o), Peak(u), Peak(a), "10 (footprint)", "1.75 (footprint)"],
             ["single-request latency, ms (median)", Fmt(o.Single.Median * 1e3), Fmt(u.Single.Median * 1e3), Fmt(a.Single.Median * 1e3), "-", "-"],
-            ["CPU throughput, requests/s (one at a time)", o.RequestsPerSecond.ToString("0"), u.RequestsPerSecond.ToString("0"), a.RequestsPerSecond.ToString("0"), "10", "500"],
+            ["CPU throughput, requests/s (one at a time)", o.RequestsPerSecond.ToString("0", CultureInfo.InvariantCulture), u.RequestsPerSecond.ToString("0", CultureInfo.InvariantCulture), a.RequestsPerSecond.ToString("0", CultureInfo.InvariantCulture), "10", "500"],
             ["GPU throughput, requests/s", "not testable here", "not testable here", "not testable here", "100", "1000"],
         ]);
         var figure = Charts.Bars("Cold start of a fresh predict process, per launch (ms)", "ms", false,

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Raccoon.Research.Blocks.Memory;
 using Raccoon.Research.Data;
 using Raccoon.Research.Ledger;
@@ -57,7 +58,7 @@ public sealed class LogClassifiersMemoryExperiment : IExperiment
             reason: "The number is 100 x (1 - Alternative total / Original total) over the document's four items for the documented Original. Both totals are dominated by the replay memory, " +
                     "which is the same for both builds, so the percentage depends on how much a stored sample takes.");
 
-        string Mb(long? b) => b is long v ? (v / 1e6).ToString("0.###") : "-";
+        string Mb(long? b) => b is long v ? (v / 1e6).ToString("0.###", CultureInfo.InvariantCulture) : "-";
         var table = new Table("Training memory by item, batch 32 (MB = 10^6 bytes, as the document writes them)",
             ["item", "Original (as documented)", "document: Original", "Original (upstream)", "Alternative", "document: Alternative"],
         [

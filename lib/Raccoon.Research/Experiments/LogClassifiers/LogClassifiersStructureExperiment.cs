@@ -1,3 +1,4 @@
+using System.Globalization;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Measurements;
 using Raccoon.Research.Models.LogClassifiers;
@@ -132,25 +133,25 @@ public sealed class LogClassifiersStructureExperiment : IExperiment
         var summaries = CodeModules.Select(m => (m.Module, Original: Summary(m.Module, m.Original), Upstream: Summary(m.Module, m.Upstream), Alternative: Summary(m.Module, m.Alternative))).ToList();
         int Total(Func<(string Module, CodeSummary Original, CodeSummary Upstream, CodeSummary Alternative), CodeSummary> pick) => summaries.Sum(s => pick(s).CodeLines);
         int totalOriginal = Total(s => s.Original), totalUpstream = Total(s => s.Upstream), totalAlternative = Total(s => s.Alternative);
-        string Mean(CodeSummary s) => double.IsNaN(s.MeanComplexity) ? "-" : s.MeanComplexity.ToString("0.0");
+        string Mean(CodeSummary s) => double.IsNaN(s.MeanComplexity) ? "-" : s.MeanComplexity.ToString("0.0", CultureInfo.InvariantCulture);
         double Doc(string module, bool original) => DocumentFigures.Lines.FirstOrDefault(l => l.Module == module) is var d && d.Module is null ? double.NaN : original ? d.Original : d.Alternative;
-        string DocCell(double x) => double.IsNaN(x) ? "-" : x.ToString("0");
+        string DocCell(double x) => double.IsNaN(x) ? "-" : x.ToString("0", CultureInfo.InvariantCulture);
 
         var lines = new Table("Lines of code per module (this project's C#: lines holding a token; shared files count for every build that uses them)",
             ["module", "document: Original", "Original (as documented)", "Original (upstream)", "document: Alternative", "Alternative", "files (Original / Alternative)"],
-            summaries.Select(s => (IReadOnlyList<string>)[s.Module, DocCell(Doc(s.Module, true)), s.Original.CodeLines.ToString(), s.Upstream.CodeLines.ToString(),
-                DocCell(Doc(s.Module, false)), s.Alternative.CodeLines.ToString(),
+            summaries.Select(s => (IReadOnlyList<string>)[s.Module, DocCell(Doc(s.Module, true)), s.Original.CodeLines.ToString(CultureInfo.InvariantCulture), s.Upstream.CodeLines.ToString(CultureInfo.InvariantCulture),
+                DocCell(Doc(s.Module, false)), s.Alternative.CodeLines.ToString(CultureInfo.InvariantCulture),
                 string.Join(" ", CodeModules.First(m => m.Module == s.Module).Original.Select(Path.GetFileNameWithoutExtension)) + " / " +
                 string.Join(" ", CodeModules.First(m => m.Module == s.Module).Alternative.Select(Path.GetFileNameWithoutExtension))]).Append(
-                ["total", "850", totalOriginal.ToString(), totalUpstream.ToString(), "570", totalAlternative.ToString(), ""]).ToList());
+                ["total", "850", totalOriginal.ToString(CultureInfo.InvariantCulture), totalUpstream.ToString(CultureInfo.InvariantCulture), "570", totalAlternative.ToString(CultureInfo.InvariantCulture), ""]).ToList());
         var complexity = new Table("Cyclomatic complexity per method (mean / max) per module; the document's table gives a mean per method",
             ["module", "document: Original", "Original (as documented)", "Original (upstream)", "document: Alternative", "Alternative"],
             summaries.Select(s =>
             {
                 var doc = DocumentFigures.Complexity.FirstOrDefault(c => ComplexityModule[c.Component] == s.Module);
-                return (IReadOnlyList<string>)[s.Module, doc.Component is null ? "-" : doc.Original.ToString("0"),
+                return (IReadOnlyList<string>)[s.Module, doc.Component is null ? "-" : doc.Original.ToString("0", CultureInfo.InvariantCulture),
                     $"{Mean(s.Original)} / {s.Original.MaxComplexity}", $"{Mean(s.Upstream)} / {s.Upstream.MaxComplexity}",
-                    doc.Component is null ? "-" : doc.Alternative.ToString("0"), $"{Mean(s.Alternative)} / {s.Alternative.MaxComplexity}"];
+                    doc.Component is null ? "-" : doc.Alternative.ToString("0", CultureInfo.InvariantCulture), $"{Mean(s.Alternative)} / {s.Alternative.MaxComplexity}"];
             }).ToList());
         var modules = summaries.Select(s => s.Module).ToList();
         var figure = Charts.Bars("Lines of code per module: the document's table and this project's builds", "lines of code", false, modules,

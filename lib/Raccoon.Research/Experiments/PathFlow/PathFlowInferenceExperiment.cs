@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Measurements;
@@ -51,7 +52,7 @@ public sealed class PathFlowInferenceExperiment : IExperiment
         var costFigure = PathFlowCharts.Lines("Inference cost vs T (sample_paths_cond)", "T (time points)", "seconds", true, true,
             ("median time", lengths.Select(t => (double)t).ToList(), seconds)).Named("inference-cost-vs-t");
         string m06 = $"sample_paths_cond = 1 inverse prior-flow pass (z0 -> y0), then a Python-style loop of T - 1 exact OU transitions " +
-                     $"({string.Join(", ", steps.Select(s => s.ToString("N0")))} steps at T = {string.Join(", ", lengths.Select(t => t.ToString("N0")))}), then one batched forward prior pass and the observation flow. " +
+                     $"({string.Join(", ", steps.Select(s => s.ToString("N0", CultureInfo.InvariantCulture)))} steps at T = {string.Join(", ", lengths.Select(t => t.ToString("N0", CultureInfo.InvariantCulture)))}), then one batched forward prior pass and the observation flow. " +
                      $"No Euler step: each transition is the closed-form Gaussian. Time {string.Join(", ", seconds.Select(s => $"{s * 1e3:0.#} ms"))}; " +
                      $"T 1,001 -> 10,001 costs {growth:0.0}x more (linear would be 10x).";
 

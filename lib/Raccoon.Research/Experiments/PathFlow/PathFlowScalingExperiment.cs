@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using Raccoon.Research.Blocks.Flows;
 using Raccoon.Research.Blocks.Sde;
@@ -22,7 +23,7 @@ public sealed class PathFlowScalingExperiment : IExperiment
     static long MachineMemoryBytes()
     {
         foreach (var line in File.Exists("/proc/meminfo") ? File.ReadLines("/proc/meminfo") : [])
-            if (line.StartsWith("MemTotal:")) return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+            if (line.StartsWith("MemTotal:")) return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
         return GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
     }
 

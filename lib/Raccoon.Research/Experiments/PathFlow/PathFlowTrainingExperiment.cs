@@ -1,3 +1,4 @@
+using System.Globalization;
 using Raccoon.Research.Measurements;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Models.PathFlow;
@@ -96,7 +97,7 @@ public sealed class PathFlowTrainingExperiment : IExperiment
         }
         string m03 = $"Coupled data ({cTrain} paths of a 4-D OU made of two damped rotations, kappa {CoupledOuPaths.Kappa}, omega {CoupledOuPaths.Omega}, T = 61, standardised + 0.05 noise); " +
                      $"same model (hidden {hidden}, normalised posterior time), {cSteps} Adam steps. Held-out ELBO per path, grouped (G = 2) minus diagonal: " +
-                     $"{string.Join(", ", diffs.Select(d => d.ToString("+0.000;-0.000;0.000")))} over 3 seeds (mean {diffs.Average():+0.000;-0.000;0.000}). Parameters of the OU: diagonal 12, grouped 12 + 2 x 2^2 = 20 (3D + D/G G^2).";
+                     $"{string.Join(", ", diffs.Select(d => d.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture)))} over 3 seeds (mean {diffs.Average():+0.000;-0.000;0.000}). Parameters of the OU: diagonal 12, grouped 12 + 2 x 2^2 = 20 (3D + D/G G^2).";
 
         var figs = new List<Figure>
         {

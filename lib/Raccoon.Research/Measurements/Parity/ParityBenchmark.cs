@@ -88,7 +88,7 @@ public sealed record ParityRun(
         [
             r.Document, r.Model, r.Size, r.Step,
             r.CSharpParameters == r.PyTorchParameters ? $"{r.CSharpParameters:N0}{(r.SameShapes ? "" : " (shapes differ)")}" : $"{r.CSharpParameters:N0} vs {r.PyTorchParameters:N0}",
-            Ms(r.CSharpMs), Ms(r.PyTorchMs), $"{r.Ratio:0.00}x", $"{r.RatioLow:0.00}-{r.RatioHigh:0.00}", FunctionCell(r.Key), r.Threads.ToString(),
+            Ms(r.CSharpMs), Ms(r.PyTorchMs), $"{r.Ratio:0.00}x", $"{r.RatioLow:0.00}-{r.RatioHigh:0.00}", FunctionCell(r.Key), r.Threads.ToString(CultureInfo.InvariantCulture),
             r.Gflops is double g ? g.ToString("0.0", CultureInfo.InvariantCulture) : "",
             r.ShareOfPeak is double s ? $"{s:P0} of {r.Bound}" : "",
         ]).ToList()).Named("parity");
@@ -99,7 +99,7 @@ public sealed record ParityRun(
         Peaks.Select(p => (IReadOnlyList<string>)
         [
             p.Kind, p.Size, (p.Flops / 1e9).ToString("0.00", CultureInfo.InvariantCulture), p.CSharpGflops.ToString("0.0", CultureInfo.InvariantCulture),
-            p.CSharpBestGflops.ToString("0.0", CultureInfo.InvariantCulture), p.PyTorchGflops.ToString("0.0", CultureInfo.InvariantCulture), p.Threads.ToString(),
+            p.CSharpBestGflops.ToString("0.0", CultureInfo.InvariantCulture), p.PyTorchGflops.ToString("0.0", CultureInfo.InvariantCulture), p.Threads.ToString(CultureInfo.InvariantCulture),
         ]).ToList()).Named("peaks");
 
     public Table LeakTable() => new Table(
@@ -107,7 +107,7 @@ public sealed record ParityRun(
         ["model", "steps", "tensors per step", "settled growth MB", "settled at start MB", "settled at end MB", "unsettled growth MB", "flat"],
         Leaks.Select(l => (IReadOnlyList<string>)
         [
-            l.Model, l.Steps.ToString(), l.TensorsPerStep.ToString("0.###", CultureInfo.InvariantCulture),
+            l.Model, l.Steps.ToString(CultureInfo.InvariantCulture), l.TensorsPerStep.ToString("0.###", CultureInfo.InvariantCulture),
             (l.MemoryGrowthBytes / 1e6).ToString("0.0", CultureInfo.InvariantCulture), (l.ResidentStartBytes / 1e6).ToString("0", CultureInfo.InvariantCulture),
             (l.ResidentEndBytes / 1e6).ToString("0", CultureInfo.InvariantCulture), (l.UnsettledGrowthBytes / 1e6).ToString("0.0", CultureInfo.InvariantCulture), l.Clean ? "yes" : "NO",
         ]).ToList()).Named("leaks");

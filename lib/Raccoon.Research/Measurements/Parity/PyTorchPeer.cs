@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -38,7 +39,7 @@ public sealed class PyTorchPeer : IDisposable
         start.ArgumentList.Add(script);
         // The same thread count for every pool the PyTorch side may use (OpenMP, OpenBLAS, oneDNN).
         foreach (var v in new[] { "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS" })
-            start.Environment[v] = threads.ToString();
+            start.Environment[v] = threads.ToString(CultureInfo.InvariantCulture);
         start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
         process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {python}");
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.Add(e.Data); };

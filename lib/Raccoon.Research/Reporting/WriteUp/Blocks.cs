@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Raccoon.Research.Ledger;
 
@@ -61,7 +62,7 @@ public static class BlockHtml
                     sb.Append(Table(t.Table));
                     break;
                 case FigureBlock f:
-                    sb.Append($"<figure id=\"{f.Figure.Name}\">{f.Figure.Figure.ToHtmlFragment("plot-" + f.Figure.Name)}<figcaption><b>Figure {f.Figure.Number}.</b> {Html.Escape(f.Figure.Caption)}</figcaption></figure>");
+                    sb.Append(CultureInfo.InvariantCulture, $"<figure id=\"{f.Figure.Name}\">{f.Figure.Figure.ToHtmlFragment("plot-" + f.Figure.Name)}<figcaption><b>Figure {f.Figure.Number}.</b> {Html.Escape(f.Figure.Caption)}</figcaption></figure>");
                     break;
             }
         return sb.ToString();

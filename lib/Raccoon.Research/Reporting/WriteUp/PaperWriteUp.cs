@@ -271,15 +271,15 @@ public static class PaperWriteUp
             return $"The ledger holds {ledger.Count} claims of {documents} architecture documents; none was measured in this run.";
         var sb = new StringBuilder();
         int docsMeasured = measured.Select(r => r.Document).Distinct().Count();
-        sb.Append($"The {documents} architecture documents make {ledger.Count} claims about model structure, speed, memory and training; ")
-          .Append($"this run measured {measured.Count} of them, from {docsMeasured} of the {documents} documents, ")
-          .Append($"with {results.Count} experiment{(results.Count == 1 ? "" : "s")} at profile {string.Join(", ", measured.Select(r => r.Profile).Distinct())} on a CPU. ");
-        sb.Append($"Of the claims measured, {TallyWords(measured)}. ");
+        sb.Append(CultureInfo.InvariantCulture, $"The {documents} architecture documents make {ledger.Count} claims about model structure, speed, memory and training; ")
+          .Append(CultureInfo.InvariantCulture, $"this run measured {measured.Count} of them, from {docsMeasured} of the {documents} documents, ")
+          .Append(CultureInfo.InvariantCulture, $"with {results.Count} experiment{(results.Count == 1 ? "" : "s")} at profile {string.Join(", ", measured.Select(r => r.Profile).Distinct())} on a CPU. ");
+        sb.Append(CultureInfo.InvariantCulture, $"Of the claims measured, {TallyWords(measured)}. ");
         int provisional = measured.Count(r => r.Provisional);
         if (provisional > 0)
-            sb.Append($"{provisional} of these verdicts {(provisional == 1 ? "is" : "are")} provisional: measured below the profile {(provisional == 1 ? "its" : "their")} rule needs ({string.Join(", ", measured.Where(r => r.Provisional).Select(r => r.Id))}). ");
+            sb.Append(CultureInfo.InvariantCulture, $"{provisional} of these verdicts {(provisional == 1 ? "is" : "are")} provisional: measured below the profile {(provisional == 1 ? "its" : "their")} rule needs ({string.Join(", ", measured.Where(r => r.Provisional).Select(r => r.Id))}). ");
         foreach (var doc in measured.GroupBy(r => r.Document).OrderBy(g => g.Key))
-            sb.Append($"Document {doc.Key} ({LedgerDigest.DocumentName(doc.Key)}): {TallyWords([.. doc])}. ");
+            sb.Append(CultureInfo.InvariantCulture, $"Document {doc.Key} ({LedgerDigest.DocumentName(doc.Key)}): {TallyWords([.. doc])}. ");
         var largest = Discrepancies(measured).Take(3).ToList();
         if (largest.Count > 0)
             sb.Append("The largest discrepancies: ").Append(string.Join("; ", largest.Select(r => $"{r.Id} ({LedgerDigest.ShortTitle(r)}), {r.OffBy} ({r.Verdict.Name()})"))).Append(". ");
