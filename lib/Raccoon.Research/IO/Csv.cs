@@ -4,8 +4,9 @@ namespace Raccoon.Research.IO;
 
 /// <summary>The one CSV writer (RFC 4180) behind every CSV file the project writes: the ledger (claims.csv),
 /// measurement views and the write-up's tables. Records end in CRLF; a field is quoted when it holds a comma,
-/// a double quote, a line break, or leading or trailing white space (which RFC 4180 keeps, but readers that
-/// trim would lose unquoted); a quote inside a quoted field is doubled.</summary>
+/// a double quote or a line break, and a quote inside a quoted field is doubled. Leading and trailing spaces are
+/// part of the field (RFC 4180 section 2.4) and stay unquoted, as the operation-count tree's indented names have
+/// always been written; Python's csv, pandas and spreadsheets keep them.</summary>
 public static class Csv
 {
     public const string RecordEnd = "\r\n";
@@ -27,6 +28,5 @@ public static class Csv
     public static string Field(string s) =>
         NeedsQuotes(s) ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 
-    static bool NeedsQuotes(string s) =>
-        s.Length > 0 && (s.AsSpan().IndexOfAny(",\"\r\n") >= 0 || char.IsWhiteSpace(s[0]) || char.IsWhiteSpace(s[^1]));
+    static bool NeedsQuotes(string s) => s.AsSpan().IndexOfAny(",\"\r\n") >= 0;
 }
