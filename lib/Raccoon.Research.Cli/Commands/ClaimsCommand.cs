@@ -29,7 +29,7 @@ static class ClaimsCommand
             .AddColumn("ID").AddColumn("Document says").AddColumn("Measured").AddColumn("Verdict");
         foreach (var r in rows)
             table.AddRow(Markup.Escape(r.Id), Markup.Escape(r.Claimed), Markup.Escape(r.Measured),
-                $"[{HtmlReport.Colour(r.Verdict)}]{Markup.Escape(r.Verdict.Name())}[/]" +
+                $"[{VerdictStyle.Colour(r.Verdict)}]{Markup.Escape(r.Verdict.Name())}[/]" +
                 (r.Provisional ? Markup.Escape($" (provisional, {r.Profile})") : "") +
                 (r.Builds is { Count: > 0 } b ? "\n" + Markup.Escape(LedgerFiles.BuildsText(b)) : ""));
         AnsiConsole.Write(table);

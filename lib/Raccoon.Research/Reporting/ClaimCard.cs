@@ -86,8 +86,8 @@ public sealed record ClaimCard(LedgerRow Row, string? Finding = null)
     public string ToHtml()
     {
         var sb = new StringBuilder(NotebookHtml.Style);
-        sb.Append("<div class=\"raccoon claim-card\" style=\"border:1px solid #ddd;border-left:6px solid ").Append(HtmlReport.Colour(Verdict))
-          .Append(";padding:6px 10px;margin:4px 0\"><div><b>").Append(Html.Escape(Id)).Append("</b> ").Append(HtmlReport.VerdictBadge(Verdict));
+        sb.Append("<div class=\"raccoon claim-card\" style=\"border:1px solid #ddd;border-left:6px solid ").Append(VerdictStyle.Colour(Verdict))
+          .Append(";padding:6px 10px;margin:4px 0\"><div><b>").Append(Html.Escape(Id)).Append("</b> ").Append(VerdictStyle.Badge(Verdict));
         if (Row.Provisional) sb.Append(" <span class=\"provisional\">").Append(Html.Escape(ProvisionalLine)).Append("</span>");
         if (Row.Converged == false) sb.Append(" <span class=\"provisional\">not converged at this size</span>");
         sb.Append(" <span class=\"meta\">").Append(Html.Escape(Status)).Append("</span></div>")
@@ -98,7 +98,7 @@ public sealed record ClaimCard(LedgerRow Row, string? Finding = null)
         Line("figures", Html.Escape(FiguresLine()));
         Line("how far off", Html.Escape(OffLine()));
         Line("builds", string.Join("<br>", (Row.Builds ?? []).Select(b =>
-            $"{Html.Escape(b.Build)}{(b.Upstream ? " (upstream)" : "")}: {HtmlReport.VerdictBadge(b.Verdict)} {Html.Escape(b.Measured)}")));
+            $"{Html.Escape(b.Build)}{(b.Upstream ? " (upstream)" : "")}: {VerdictStyle.Badge(b.Verdict)} {Html.Escape(b.Measured)}")));
         Line("models", Html.Escape(ConvergedLine));
         sb.Append("</tbody></table><details><summary>why, and the evidence</summary><dl>");
         void Item(string head, string text) { if (!string.IsNullOrEmpty(text)) sb.Append("<dt>").Append(head).Append("</dt><dd>").Append(Html.Escape(text)).Append("</dd>"); }

@@ -13,21 +13,10 @@ namespace Raccoon.Research.Reporting;
 /// </summary>
 public static class HtmlReport
 {
-    /// <summary>Colours of the verdicts, shared by the report, the notebooks' tables and charts.</summary>
-    public static string Colour(Verdict v) => v switch
-    {
-        Verdict.Holds => "#2e7d32",
-        Verdict.Partly => "#f9a825",
-        Verdict.Fails => "#c62828",
-        Verdict.Inconclusive => "#546e7a",
-        Verdict.NotTestableHere => "#6a1b9a",
-        Verdict.Inconsistent => "#ef6c00",
-        Verdict.Reported => "#1565c0",
-        _ => "#757575",
-    };
+    /// <summary>The verdict's colour: <see cref="VerdictStyle.Colour"/>, the one source.</summary>
+    public static string Colour(Verdict v) => VerdictStyle.Colour(v);
 
-    public static string VerdictBadge(Verdict v) =>
-        $"<span class=\"verdict\" style=\"background:{Colour(v)}\">{v.Name()}</span>";
+    public static string VerdictBadge(Verdict v) => VerdictStyle.Badge(v);
 
     /// <summary>The row's verdict badge, marked provisional below its rule's minimum profile, with one small badge per build.</summary>
     public static string RowVerdict(LedgerRow r)
@@ -62,7 +51,7 @@ public static class HtmlReport
     {
         var sb = new StringBuilder();
         sb.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>Raccoon.Research: claims ledger</title>");
-        sb.Append("<style>").Append(Css).Append("</style>");
+        sb.Append("<style>").Append(Css).Append(VerdictStyle.Css()).Append("</style>");
         sb.Append("<script>").Append(PlotlyJs.Source).Append("</script></head><body>");
         sb.Append("<h1>Raccoon.Research: which claims hold</h1>");
         sb.Append("<p class=\"summary\">");
@@ -204,8 +193,6 @@ public static class HtmlReport
         table{border-collapse:collapse;margin:1em 0;font-size:0.9em}
         th,td{border:1px solid #ddd;padding:4px 8px;vertical-align:top;text-align:left}
         th{background:#f4f4f4} caption{font-weight:bold;text-align:left;padding:4px 0}
-        .verdict{color:#fff;border-radius:4px;padding:1px 6px;font-weight:600;white-space:nowrap}
-        .provisional{background:#fff3cd;border:1px solid #e0c060;border-radius:4px;padding:0 4px;white-space:nowrap}
         .meta{color:#666;font-size:0.85em} pre{white-space:pre-wrap;font-size:0.8em}
         table.ledger{width:100%} table.ledger tr.claim td{border-bottom:none} table.ledger tr.more td{border-top:none;padding-top:0}
         table.ledger tr.claim td:first-child{white-space:nowrap} table.ledger td.measured{font-weight:600} table.ledger td.links{white-space:nowrap;font-size:0.85em}

@@ -78,7 +78,7 @@ public static class LedgerDigest
         var categories = documents.Select(d => $"{d} {DocumentName(d)}").ToList();
         var series = Order.Where(v => ledger.Any(r => r.Verdict == v)).Select(v => new BarSeries(v.Name(),
             [.. documents.Select(d => (double)ledger.Count(r => r.Document == d && r.Verdict == v))],
-            [.. documents.Select(_ => HtmlReport.Colour(v))])).ToList();
+            [.. documents.Select(_ => VerdictStyle.Colour(v))])).ToList();
         var figure = Charts.Bars("Verdicts per document", "claims", false, categories, series);
         var json = JsonNode.Parse(figure.PlotlyJson)!;
         json["layout"]!["barmode"] = "stack";
@@ -107,7 +107,7 @@ public static class LedgerDigest
             }
             var band = VerdictRules.HoldsBand(claim);
             rows.Add(new ForestRow($"{r.Id} {Clip(ShortTitle(r), 50)}{(r.Provisional ? " (prov.)" : "")}", f, lo, hi,
-                band is { } b ? Math.Max(b.Low, 1e-3) : null, band is { } b2 ? Math.Min(b2.High, 1e3) : null, HtmlReport.Colour(r.Verdict)));
+                band is { } b ? Math.Max(b.Low, 1e-3) : null, band is { } b2 ? Math.Min(b2.High, 1e3) : null, VerdictStyle.Colour(r.Verdict)));
         }
         return rows.Count == 0 ? null : Charts.Forest("Measured against claimed, every numeric claim", "measured / claimed (log scale); shaded: where the rule says holds",
             true, 1, rows).Named("forest");

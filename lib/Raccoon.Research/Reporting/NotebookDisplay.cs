@@ -72,9 +72,8 @@ public static class NotebookHtml
     }
 
     /// <summary>Table and verdict styles for a notebook output, which has no report stylesheet.</summary>
-    public const string Style = "<style>.raccoon table{border-collapse:collapse;font-size:0.9em} .raccoon th,.raccoon td{border:1px solid #ddd;padding:3px 7px;text-align:left;vertical-align:top} " +
-        ".raccoon caption{font-weight:bold;text-align:left} .raccoon .verdict{color:#fff;border-radius:4px;padding:1px 6px;font-weight:600;white-space:nowrap} " +
-        ".raccoon .provisional{color:#6d4c41;font-size:0.8em;font-style:italic} .raccoon .build,.raccoon .meta{font-size:0.8em}</style>";
+    public static readonly string Style = "<style>.raccoon table{border-collapse:collapse;font-size:0.9em} .raccoon th,.raccoon td{border:1px solid #ddd;padding:3px 7px;text-align:left;vertical-align:top} " +
+        ".raccoon caption{font-weight:bold;text-align:left} " + VerdictStyle.Css(".raccoon ") + ".raccoon .build,.raccoon .meta{font-size:0.8em}</style>";
 }
 
 /// <summary>A fragment of HTML to show as such (the kernel's HTML(...) gives the same).</summary>
@@ -140,7 +139,7 @@ public sealed record LedgerView(IReadOnlyList<LedgerRow> Rows, string? OutDir = 
     {
         var verdicts = Enum.GetValues<Verdict>();
         return Charts.Bars($"Verdicts of {Rows.Count} claims", "claims", false, [.. verdicts.Select(v => v.Name())],
-            new BarSeries("claims", [.. verdicts.Select(v => (double)Rows.Count(r => r.Verdict == v))], [.. verdicts.Select(HtmlReport.Colour)]))
+            new BarSeries("claims", [.. verdicts.Select(v => (double)Rows.Count(r => r.Verdict == v))], [.. verdicts.Select(VerdictStyle.Colour)]))
             .Named("verdicts");
     }
 

@@ -76,7 +76,7 @@ public static class BlockHtml
             string text = Html.Escape(r.Text);
             sb.Append(r switch
             {
-                { Verdict: { } v } => HtmlReport.VerdictBadge(v),
+                { Verdict: { } v } => VerdictStyle.Badge(v),
                 { Mark: true } => $"<span class=\"provisional\">{text}</span>",
                 { Style: RunStyle.Bold } => $"<b>{text}</b>",
                 { Style: RunStyle.Italic } => $"<i>{text}</i>",

@@ -141,8 +141,8 @@ public static class PaperWriteUp
     }
 
     /// <summary>The HTML page of the write-up: its stylesheet, plotly.js inlined, the title and the blocks.</summary>
-    static string Page(IReadOnlyList<Block> blocks) =>
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + Html.Escape(Title) + "</title><style>" + Css + "</style><script>" +
+    public static string Page(IReadOnlyList<Block> blocks) =>
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + Html.Escape(Title) + "</title><style>" + VerdictStyle.Css() + Css + "</style><script>" +
         PlotlyJs.Source + "</script></head><body><header><h1>" + Html.Escape(Title) + "</h1></header>" + BlockHtml.Write(blocks) + "</body></html>";
 
     /// <summary>The write-up's content, once, in reading order; the HTML and the PDF are both set from it.</summary>
@@ -364,9 +364,7 @@ public static class PaperWriteUp
         caption{caption-side:top;text-align:left;font-size:9.5pt;padding-bottom:4px}
         .table{break-inside:avoid;margin:1em 0} figure{margin:1em 0;break-inside:avoid} figcaption{font-size:9.5pt}
         .figure{width:100%;overflow:hidden} .plotly-figure{width:100%}
-        .verdict{color:#fff;border-radius:3px;padding:0 4px;font-weight:600;white-space:nowrap;font-family:sans-serif;font-size:8.5pt;
-          -webkit-print-color-adjust:exact;print-color-adjust:exact}
-        .provisional{background:#fff3cd;border:1px solid #e0c060;border-radius:3px;padding:0 3px;white-space:nowrap;-webkit-print-color-adjust:exact;print-color-adjust:exact}
+        .verdict{font-family:sans-serif;font-size:8.5pt}
         .claimtext{font-style:italic;font-size:10pt} .evidence{font-size:9.5pt;color:#444} .claim{break-inside:avoid}
         pre{white-space:pre-wrap;background:#f6f6f6;padding:0.5em;font-size:9pt} .warning{border:1px solid #c62828;padding:0.5em;color:#c62828}
         ul.files{font-size:9pt;columns:2} td:first-child{white-space:nowrap} .modebar-container{display:none}

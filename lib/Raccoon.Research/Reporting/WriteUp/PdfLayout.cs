@@ -318,7 +318,7 @@ public sealed class PdfLayout : IDisposable
                 if (p.SpaceBefore) x += font.MeasureText(" ");
                 if (p.Run.Verdict is { } v)
                 {
-                    using var fill = new SKPaint { Color = SKColor.Parse(HtmlReport.Colour(v)), IsAntialias = true };
+                    using var fill = new SKPaint { Color = SKColor.Parse(VerdictStyle.Colour(v)), IsAntialias = true };
                     canvas.DrawRoundRect(new SKRect(x, baseline - size * 0.9f, x + p.Width, baseline + size * 0.25f), 2, 2, fill);
                     using var white = new SKPaint { Color = SKColors.White, IsAntialias = true };
                     canvas.DrawText(p.Text, x + 3, baseline - size * 0.05f, SKTextAlign.Left, font, white);

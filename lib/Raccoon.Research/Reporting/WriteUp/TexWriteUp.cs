@@ -82,7 +82,7 @@ public static class TexWriteUp
 
     static string Runs(IEnumerable<Run> runs) => string.Concat(runs.Select(r => r switch
     {
-        { Verdict: { } v } => $"\\textbf{{\\textcolor[HTML]{{{HtmlReport.Colour(v)[1..]}}}{{{Esc(r.Text)}}}}}",
+        { Verdict: { } v } => $"\\textbf{{\\textcolor[HTML]{{{VerdictStyle.Colour(v)[1..]}}}{{{Esc(r.Text)}}}}}",
         { Mark: true } => $"\\colorbox[HTML]{{FFF3CD}}{{{Esc(r.Text)}}}",
         { Style: RunStyle.Bold } => $"\\textbf{{{Esc(r.Text)}}}",
         { Style: RunStyle.Italic } => $"\\textit{{{Esc(r.Text)}}}",
