@@ -132,10 +132,12 @@ public sealed class HyperTokenMixer : nn.Module<Tensor, Tensor>
         var pooled = x.mean([1L]);                       // (B, D) mean over every position, future ones included
         var generated = hypernetwork.forward(pooled);    // (B, G)
         var (w1, b1, w2, b2) = Split(generated, t);      // (B, T, H), (B, H), (B, H, T), (B, T)
-        var channels = x.transpose(1, 2);                // (B, D, T): one row of positions per channel
-        var hidden = nn.functional.relu(channels.matmul(w1) + b1.unsqueeze(1)); // (B, D, H)
-        var mixed = hidden.matmul(w2) + b2.unsqueeze(1); // (B, D, T)
-        return mixed.transpose(1, 2).MoveToOuterDisposeScope(); // (B, T, D)
+        // mix[:, c] = ReLU(x[:, c]^T W1 + b1) W2 + b2, computed transposed so that the output comes out (B, T, D)
+        // contiguous: no transposed copy for the residual and the norm after it. (Tensor.baddbmm through TorchSharp
+        // 0.107 raised a shape error on these operands, so the biases are in-place adds after each bmm.)
+        var hidden = w1.transpose(1, 2).bmm(x).add_(b1.unsqueeze(-1)).relu_(); // (B, H, D) = W1^T x + b1
+        var mixed = w2.transpose(1, 2).bmm(hidden).add_(b2.unsqueeze(-1));     // (B, T, D) = W2^T hidden + b2
+        return mixed.MoveToOuterDisposeScope();
     }
 
     /// <remarks>Each output position j has its own generated weights, but it uses only W1's first T rows,
