@@ -153,13 +153,11 @@ static class SimpleRaccoonProfile
                 using var scope = NewDisposeScope();
                 using var noGrad = no_grad();
                 long t0 = Stopwatch.GetTimestamp(), last = t0;
-                string previous = "input check";
                 model.Logits(tokens, stage =>
                 {
                     long now = Stopwatch.GetTimestamp();
                     if (r > 0) Add(stageSeconds, stage, Stopwatch.GetElapsedTime(last, now).TotalSeconds);
                     last = now;
-                    previous = stage;
                 });
                 if (r > 0) whole.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
             }
