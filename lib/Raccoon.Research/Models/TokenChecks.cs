@@ -15,7 +15,9 @@ public static class TokenChecks
                 (tokens.is_floating_point() && tokens.numel() > 0 && tokens.isnan().any().item<bool>() ? " holding NaN (token ids are whole numbers)" : ""));
         if (tokens.shape[0] == 0 || tokens.shape[1] == 0)
             throw new ArgumentException($"{model} got an empty batch ({string.Join(", ", tokens.shape)})");
-        long min = tokens.min().item<long>(), max = tokens.max().item<long>();
+        var (lo, hi) = tokens.aminmax(); // one pass, one native call: this check runs on every forward pass
+        long min, max;
+        using (lo) using (hi) { min = lo.item<long>(); max = hi.item<long>(); }
         if (min < 0 || max >= vocabularySize)
             throw new ArgumentException($"{model}: token id {(min < 0 ? min : max)} is outside the vocabulary [0, {vocabularySize})");
     }

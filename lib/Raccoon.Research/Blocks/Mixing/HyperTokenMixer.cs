@@ -79,6 +79,40 @@ public sealed class HyperTokenMixer : nn.Module<Tensor, Tensor>
         return Config.Causal ? CausalMix(x) : UpstreamMix(x);
     }
 
+    /// <summary>
+    /// The reference kernel: the same mixing as <see cref="forward"/> written as the loop the batched kernels
+    /// replace, one hypernetwork evaluation and a few 2-D matmuls per sequence (upstream) or per sequence and
+    /// output position (causal: each position's hypernetwork reads its own running mean). Slow by design; a test
+    /// checks that outputs and gradients agree with the batched path.
+    /// </summary>
+    public Tensor ReferenceForward(Tensor x) // (B, T, D) -> (B, T, D)
+    {
+        using var scope = NewDisposeScope();
+        long batch = x.shape[0], t = x.shape[1];
+        var sequences = new List<Tensor>();
+        for (long b = 0; b < batch; b++)
+        {
+            var xb = x[b];                                                   // (T, D)
+            if (!Config.Causal)
+            {
+                var (w1, b1, w2, b2) = Split(hypernetwork.forward(xb.mean([0L])), t); // (T, H), (H), (H, T), (T)
+                var hidden = nn.functional.relu(xb.t().matmul(w1) + b1);    // (D, H)
+                sequences.Add((hidden.matmul(w2) + b2).t());                 // (T, D)
+                continue;
+            }
+            var positions = new List<Tensor>();
+            for (long j = 0; j < t; j++)
+            {
+                var (w1, b1, w2, b2) = Split(hypernetwork.forward(xb.narrow(0, 0, j + 1).mean([0L])), t);
+                var hidden = nn.functional.relu(xb.t().matmul(w1 * inputMask.narrow(0, 0, t)) + b1); // (D, H)
+                var w2j = w2.select(1, j) * outputMask.select(1, j);          // (H): column j of W2, masked
+                positions.Add(hidden.matmul(w2j) + b2[j]);                    // (D)
+            }
+            sequences.Add(stack(positions));                                  // (T, D)
+        }
+        return stack(sequences).MoveToOuterDisposeScope();                  // (B, T, D)
+    }
+
     /// <summary>The generated numbers split into (W1, b1, W2, b2), positions cut to the first t; leading dims kept.</summary>
     (Tensor W1, Tensor B1, Tensor W2, Tensor B2) Split(Tensor generated, long t)
     {
@@ -98,10 +132,12 @@ public sealed class HyperTokenMixer : nn.Module<Tensor, Tensor>
         var pooled = x.mean([1L]);                       // (B, D) mean over every position, future ones included
         var generated = hypernetwork.forward(pooled);    // (B, G)
         var (w1, b1, w2, b2) = Split(generated, t);      // (B, T, H), (B, H), (B, H, T), (B, T)
-        var channels = x.transpose(1, 2);                // (B, D, T): one row of positions per channel
-        var hidden = nn.functional.relu(channels.matmul(w1) + b1.unsqueeze(1)); // (B, D, H)
-        var mixed = hidden.matmul(w2) + b2.unsqueeze(1); // (B, D, T)
-        return mixed.transpose(1, 2).MoveToOuterDisposeScope(); // (B, T, D)
+        // mix[:, c] = ReLU(x[:, c]^T W1 + b1) W2 + b2, computed transposed so that the output comes out (B, T, D)
+        // contiguous: no transposed copy for the residual and the norm after it. (Tensor.baddbmm through TorchSharp
+        // 0.107 raised a shape error on these operands, so the biases are in-place adds after each bmm.)
+        var hidden = w1.transpose(1, 2).bmm(x).add_(b1.unsqueeze(-1)).relu_(); // (B, H, D) = W1^T x + b1
+        var mixed = w2.transpose(1, 2).bmm(hidden).add_(b2.unsqueeze(-1));     // (B, T, D) = W2^T hidden + b2
+        return mixed.MoveToOuterDisposeScope();
     }
 
     /// <remarks>Each output position j has its own generated weights, but it uses only W1's first T rows,

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Globalization;
+using Raccoon.Research.Blocks.Mixing;
+using Raccoon.Research.Measurements;
+using Raccoon.Research.Models.LanguageModels;
+using Raccoon.Research.Runtime;
+using static TorchSharp.torch;
+
+namespace Raccoon.Research.Benchmarks;
+
+/// <summary>
+/// Where the HyperMixer language model's inference at n = 1024 (the parity case) spends its time: the whole
+/// forward pass, and one block's parts (hypernetwork, token mixing without it, feed-forward), with each part's
+/// GFLOP/s and bytes of weights read. Run by hand under the torch lock:
+/// <code>flock /tmp/raccoon-torch.lock dotnet run -c Release --project lib/Raccoon.Research.Benchmarks -- hypermixer [--threads 2]</code>
+/// </summary>
+static class HyperMixerProfile
+{
+    public static int Run(string[] args)
+    {
+        int i = Array.IndexOf(args, "--threads");
+        int threads = i >= 0 ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : Environment.ProcessorCount;
+        TorchRuntime.Initialize(threads);
+        manual_seed(0);
+        const int n = 1024;
+        var config = LanguageModelConfig.Document with { MaxLength = n };
+        using var model = new HyperMixerLanguageModel(config, HyperMixerVariant.Upstream);
+        model.eval();
+        var mixer = HyperMixerLanguageModel.MixerConfig(config, HyperMixerVariant.Upstream);
+        using var block = new HyperMixerBlock(mixer, config.HiddenDim);
+        block.eval();
+        var tokens = randint(0, config.VocabularySize, [1, n], dtype: ScalarType.Int64);
+        var x = randn(1, n, config.ModelDim);
+        var pooled = randn(1, config.ModelDim);
+        var hyper = block.TokenMixing.Hypernetwork;
+        var z = randn(1, mixer.HyperHidden);
+        var w = hyper.Output.weight!;
+        var bias = hyper.Output.bias!;
+        double g = mixer.GeneratedSize;
+        var (modelFlops, _) = LanguageModelCost.Forward(config, n, transformer: false);
+        var mix = LanguageModelCost.TokenMixing(config, n);
+        var ff = LanguageModelCost.FeedForward(config, n);
+        var rows = new (string Name, Action Call, double Flops, double Bytes)[]
+        {
+            ("whole model forward", () => model.forward(tokens), modelFlops, 4.0 * 3 * mixer.HypernetworkParameters),
+            ("one block", () => block.forward(x), mix.Flops + ff.Flops, 4.0 * mixer.HypernetworkParameters),
+            ("token mixing (hypernetwork included)", () => block.TokenMixing.forward(x), mix.Flops, 4.0 * mixer.HypernetworkParameters),
+            ("hypernetwork on the pooled input", () => hyper.forward(pooled), 2 * mixer.HypernetworkParameters, 4.0 * mixer.HypernetworkParameters),
+            ("its last layer: linear (1, Hh) x W^T", () => nn.functional.linear(z, w, bias), 2 * g * mixer.HyperHidden, 4.0 * g * (mixer.HyperHidden + 1)),
+            ("same as addmv(b, W, z)", () => addmv(bias, w, z.squeeze(0), 1, 1), 2 * g * mixer.HyperHidden, 4.0 * g * (mixer.HyperHidden + 1)),
+            ("feed-forward", () => ((Raccoon.Research.Blocks.FeedForward.FeedForward)block.named_children().First(c => c.name == "channel_mixing").module).forward(x), ff.Flops, 0),
+        };
+        Console.WriteLine($"HyperMixer LM inference parts at n = {n} (batch 1, eval, no_grad), {threads} threads, median of 30 after 5 warm-up calls");
+        Console.WriteLine();
+        Console.WriteLine("| part | ms (median) | IQR ms | GFLOP/s | weights read GB/s |");
+        Console.WriteLine("|---|---|---|---|---|");
+        foreach (var (name, call, flops, bytes) in rows)
+        {
+            void Once() { using var scope = NewDisposeScope(); using var ng = no_grad(); call(); }
+            for (int k = 0; k < 5; k++) Once();
+            var s = new List<double>();
+            for (int k = 0; k < 30; k++) { long t0 = Stopwatch.GetTimestamp(); Once(); s.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds); }
+            var st = SampleStatistics.Of(s);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {name} | {st.Median * 1e3:F3} | {st.Iqr * 1e3:F3} | {flops / st.Median / 1e9:F1} | {(bytes > 0 ? (bytes / st.Median / 1e9).ToString("F1", CultureInfo.InvariantCulture) : "")} |"));
+        }
+        return 0;
+    }
+}
