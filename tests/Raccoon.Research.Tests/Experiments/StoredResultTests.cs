@@ -21,6 +21,44 @@ public class StoredResultTests : IClassFixture<TorchFixture>
         }
     }
 
+    /// <summary>An experiment that finds what its training phase's resume file held, then writes it as a phase in progress would.</summary>
+    sealed class Resuming : IExperiment
+    {
+        public List<string?> Found = [];
+        public string Name => "test-resuming";
+        public string Title => "looks for its resume file";
+        public IReadOnlyList<string> Claims => ["H4-01"];
+        public ExperimentResult Run(ExperimentContext context)
+        {
+            string path = context.TrainingResume(Name, "unit").Path;
+            Found.Add(File.Exists(path) ? File.ReadAllText(path) : null);
+            return new ExperimentResult([Measurement.Number("H4-01", 493973, "493,973 parameters")]);
+        }
+    }
+
+    [Fact]
+    public void Training_checkpoints_are_kept_for_a_resume_cleared_by_fresh_and_removed_once_the_result_is_stored()
+    {
+        string dir = Repo.TempDir("resume-files");
+        var experiment = new Resuming();
+        var context = new ExperimentContext(Profile.Quick, 1, 2, dir);
+        string path = context.TrainingResume(experiment.Name, "unit").Path;
+        Assert.StartsWith(Path.Combine(Path.GetFullPath(dir), "training", ResultStore.LibraryVersion, experiment.Name), Path.GetFullPath(path));
+
+        // A stopped run left its phase's file: the next run finds it, and once its result is stored the training folder is gone.
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, "phase in progress");
+        ExperimentRunner.Run(experiment, context);
+        Assert.Equal("phase in progress", experiment.Found[^1]);
+        Assert.False(Directory.Exists(Path.Combine(dir, "training")));
+
+        // --fresh (reuse: false) starts every phase from the beginning.
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, "phase in progress");
+        ExperimentRunner.Run(experiment, context, reuse: false);
+        Assert.Null(experiment.Found[^1]);
+    }
+
     public static TheoryData<string, string, string> Damaged => new()
     {
         { "truncated", "{\"experiment\": \"test-counting\", \"profile\": \"quick\", \"measure", "is truncated" },
