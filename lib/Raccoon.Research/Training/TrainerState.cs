@@ -50,14 +50,14 @@ internal sealed class TrainerState
         if (best is not null && BestEpoch is int be)
         {
             string name = $"{Path.GetFileName(resume.Path)}.best-epoch{be}";
-            string path = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(resume.Path))!, name);
+            string path = Beside(resume, name);
             if (BestWeightsFile != name || !File.Exists(path)) WriteTensors(path, best);
             BestWeightsFile = name;
         }
         else BestWeightsFile = null;
         PhaseCheckpoint.Save(resume, module, optimizer, Phase, this, StepLosses.Count);
         // Older best-weight files are no longer named by the state just written.
-        string dir = Path.GetDirectoryName(Path.GetFullPath(resume.Path))!;
+        string dir = Beside(resume, "");
         foreach (var f in Directory.GetFiles(dir, $"{Path.GetFileName(resume.Path)}.best-epoch*"))
             if (Path.GetFileName(f) != BestWeightsFile) File.Delete(f);
     }
@@ -66,7 +66,7 @@ internal sealed class TrainerState
     public Dictionary<string, Tensor>? ReadBest(ResumeFile resume, nn.Module module)
     {
         if (BestWeightsFile is null) return null;
-        string path = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(resume.Path))!, BestWeightsFile);
+        string path = Beside(resume, BestWeightsFile);
         if (!File.Exists(path))
             throw new InvalidDataException($"resume file '{resume.Path}' names best weights '{BestWeightsFile}', which is missing");
         var tensors = Trainer.Snapshot(module);
@@ -83,6 +83,9 @@ internal sealed class TrainerState
         }
         return tensors;
     }
+
+    /// <summary>A file in the resume file's folder (the folder itself for an empty name).</summary>
+    static string Beside(ResumeFile resume, string name) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(resume.Path))!, name);
 
     static void WriteTensors(string path, IReadOnlyDictionary<string, Tensor> tensors) => AtomicFile.Write(path, s =>
     {

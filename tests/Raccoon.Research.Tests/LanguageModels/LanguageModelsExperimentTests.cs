@@ -4,6 +4,7 @@ using Raccoon.Research.Experiments.LanguageModels;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Models.LanguageModels;
 using Raccoon.Research.Tests.Support;
+using Raccoon.Research.Tests.Training;
 using static TorchSharp.torch;
 
 namespace Raccoon.Research.Tests.LanguageModels;
@@ -66,7 +67,6 @@ public class LanguageModelsExperimentTests : IClassFixture<TorchFixture>
         Assert.Equal(expected.Curve, actual.Curve);
         Assert.Equal(expected.HeldOutCurve, actual.HeldOutCurve);
         Assert.Equal(expected.HeldOut, actual.HeldOut);
-        foreach (var (name, p) in reference.state_dict())
-            Assert.True(p.allclose(resumed.state_dict()[name], rtol: 0, atol: 0), $"'{name}' differs after resuming");
+        Params.AssertEqual(Params.Of(reference), Params.Of(resumed));
     }
 }

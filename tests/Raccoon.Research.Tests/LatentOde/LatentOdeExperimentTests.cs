@@ -4,6 +4,7 @@ using Raccoon.Research.Experiments.LatentOde;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Models.LatentOde;
 using Raccoon.Research.Tests.Support;
+using Raccoon.Research.Tests.Training;
 using static TorchSharp.torch;
 
 namespace Raccoon.Research.Tests.LatentOde;
@@ -72,8 +73,7 @@ public class LatentOdeExperimentTests : IClassFixture<TorchFixture>
             resume: resume, fastForward: k => resumedTask.Skip(k, 8));
         Assert.Equal(expected.Losses, actual.Losses);
         Assert.Equal(expected.GradientNorms, actual.GradientNorms);
-        foreach (var (name, p) in reference.state_dict())
-            Assert.True(p.allclose(resumed.state_dict()[name], rtol: 0, atol: 0), $"'{name}' differs after resuming");
+        Params.AssertEqual(Params.Of(reference), Params.Of(resumed));
     }
 
     [Fact]
