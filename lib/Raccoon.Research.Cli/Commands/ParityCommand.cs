@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Raccoon.Research.Experiments;
-using Raccoon.Research.Measurements.Parity;
+using Raccoon.Research.Experiments.Parity;
 
 namespace Raccoon.Research.Cli.Commands;
 

@@ -95,10 +95,10 @@ public static class HtmlReport
     static string ParitySection(string outDir)
     {
         var sb = new StringBuilder("<section id=\"parity\"><h2>Speed and function against PyTorch</h2>");
-        Measurements.Parity.ParityRun? run;
+        Experiments.Parity.ParityRun? run;
         try
         {
-            run = Measurements.Parity.ParityFiles.Read(outDir);
+            run = Experiments.Parity.ParityFiles.Read(outDir);
         }
         catch (InvalidDataException e)
         {

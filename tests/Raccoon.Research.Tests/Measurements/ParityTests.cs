@@ -1,5 +1,5 @@
 using Raccoon.Research.Measurements;
-using Raccoon.Research.Measurements.Parity;
+using Raccoon.Research.Experiments.Parity;
 using Raccoon.Research.Tests.Support;
 using TorchSharp;
 

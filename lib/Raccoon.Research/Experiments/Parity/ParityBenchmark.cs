@@ -3,12 +3,13 @@ using System.Globalization;
 using System.Text.Json;
 using Raccoon.Research.IO;
 using Raccoon.Research.Ledger;
+using Raccoon.Research.Measurements;
 using Raccoon.Research.Reporting;
 using Raccoon.Research.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Raccoon.Research.Measurements.Parity;
+namespace Raccoon.Research.Experiments.Parity;
 
 /// <param name="Rounds">Rounds per step; each round takes <paramref name="Repeats"/> C# samples and as many
 /// PyTorch samples, the side that goes first alternating from round to round.</param>
