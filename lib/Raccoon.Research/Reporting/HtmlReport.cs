@@ -21,6 +21,7 @@ public static class HtmlReport
     /// <summary>The row's verdict badge, marked provisional below its rule's minimum profile, with one small badge per build.</summary>
     public static string RowVerdict(LedgerRow r)
     {
+        using var culture = InvariantFormatting.Enter();
         var sb = new StringBuilder(VerdictBadge(r.Verdict));
         if (r.Provisional)
             sb.Append(" <span class=\"provisional\" title=\"measured at profile ").Append(Html.Escape(r.Profile ?? "?"))
@@ -49,6 +50,7 @@ public static class HtmlReport
     public static string Render(IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results,
         IReadOnlyList<ExperimentFailure> failures, string outDir, MachineContext? machine = null)
     {
+        using var culture = InvariantFormatting.Enter();
         var sb = new StringBuilder();
         sb.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>Raccoon.Research: claims ledger</title>");
         sb.Append("<style>").Append(Css).Append(VerdictStyle.Css()).Append("</style>");
@@ -145,6 +147,7 @@ public static class HtmlReport
     /// </summary>
     public static string LedgerTable(IReadOnlyList<LedgerRow> ledger, string? outDir = null, IReadOnlyList<StoredResult>? results = null)
     {
+        using var culture = InvariantFormatting.Enter();
         var sb = new StringBuilder();
         sb.Append("<table class=\"ledger\"><thead><tr><th>ID</th><th>Claim</th><th>Document says</th><th>Measured</th><th>Verdict</th><th>Status</th><th>See</th></tr></thead><tbody>");
         foreach (var r in ledger)

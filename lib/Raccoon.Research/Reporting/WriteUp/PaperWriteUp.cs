@@ -36,6 +36,7 @@ public static class PaperWriteUp
     public static WriteUpFiles Write(string outDir, IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results,
         IReadOnlyList<ExperimentFailure> failures, MachineContext? machine = null, string? command = null)
     {
+        using var culture = InvariantFormatting.Enter(); // the page, the PDF, the LaTeX and every figure and table file
         string reportDir = Path.Combine(outDir, "report");
         string figuresDir = Path.Combine(reportDir, "figures"), tablesDir = Path.Combine(reportDir, "tables");
         Directory.CreateDirectory(figuresDir);
@@ -85,6 +86,7 @@ public static class PaperWriteUp
     public static (IReadOnlyList<NumberedFigure> Figures, IReadOnlyList<NumberedTable> Tables) Number(
         IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results, MachineContext? machine)
     {
+        using var culture = InvariantFormatting.Enter();
         var figures = new List<NumberedFigure>();
         var tables = new List<NumberedTable>();
         void AddTable(string name, string caption, Table t, string? doc) =>
@@ -149,6 +151,7 @@ public static class PaperWriteUp
     public static IReadOnlyList<Block> Compose(IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results, IReadOnlyList<ExperimentFailure> failures,
         MachineContext? machine, string? command, IReadOnlyList<NumberedFigure> figures, IReadOnlyList<NumberedTable> tables)
     {
+        using var culture = InvariantFormatting.Enter();
         var b = new List<Block>();
         var measured = ledger.Where(r => r.Verdict != Verdict.NotRun).ToList();
         b.Add(new Paragraph("Raccoon.Research, generated " + (measured.Count == 0 ? "from an empty ledger" : $"from the run of {measured.Max(r => r.MeasuredAt):yyyy-MM-dd}") +
@@ -236,6 +239,7 @@ public static class PaperWriteUp
     /// not converge, what the speed comparison was made against, what needs hardware this machine lacks.</summary>
     public static IReadOnlyList<IReadOnlyList<Run>> Limitations(IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results, MachineContext? machine)
     {
+        using var culture = InvariantFormatting.Enter();
         var measured = ledger.Where(r => r.Verdict != Verdict.NotRun).ToList();
         var items = new List<IReadOnlyList<Run>>();
         string profiles = string.Join(", ", measured.Select(r => r.Profile).Distinct());
@@ -265,6 +269,7 @@ public static class PaperWriteUp
     /// <summary>The abstract, from the tallies of the ledger.</summary>
     public static string Abstract(IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results)
     {
+        using var culture = InvariantFormatting.Enter();
         var measured = ledger.Where(r => r.Verdict != Verdict.NotRun).ToList();
         int documents = ledger.Select(r => r.Document).Distinct().Count();
         if (measured.Count == 0)
