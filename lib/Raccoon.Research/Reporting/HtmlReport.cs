@@ -118,25 +118,12 @@ public static class HtmlReport
         return sb.Append("</section>").ToString();
     }
 
-    /// <summary>Where and how the run was measured, once: profiles, seeds, threads, build, and the machine.</summary>
+    /// <summary>Where and how the run was measured, once: the rows of <see cref="RunTable"/>, the write-up's Table 1.</summary>
     static string RunContext(IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results, MachineContext? machine)
     {
-        static string List<T>(IEnumerable<T> xs) { var l = xs.Distinct().Select(x => x?.ToString() ?? "").Order().ToList(); return l.Count == 0 ? "none" : string.Join(", ", l); }
         var sb = new StringBuilder("<table class=\"run\"><tbody>");
-        void Row(string k, string v) => sb.Append("<tr><th>").Append(Html.Escape(k)).Append("</th><td>").Append(Html.Escape(v)).Append("</td></tr>");
-        var measured = ledger.Where(r => r.Verdict != Verdict.NotRun).ToList();
-        Row("claims measured", $"{measured.Count} of {ledger.Count}");
-        Row("profiles", List(measured.Select(r => r.Profile)));
-        Row("seeds", List(measured.Select(r => r.Seed)));
-        Row("torch threads", List(results.Select(r => r.Threads)));
-        Row("library builds", List(results.Select(r => r.LibraryVersion)));
-        if (machine is not null)
-        {
-            Row("CPU", $"{machine.CpuModel} ({machine.LogicalCores} logical cores{(machine.PhysicalCores is int p ? $", {p} physical" : "")})");
-            Row("libraries", $"TorchSharp {machine.TorchSharpVersion}, libtorch {machine.LibTorchVersion}, {machine.DotNetVersion}, plotly.js {PlotlyJs.Version}");
-            Row("OS", machine.OperatingSystem);
-            Row("optimized build", machine.Optimized ? "yes" : "no (DEBUG: timings not comparable)");
-        }
+        foreach (var row in RunTable.Of(ledger, results, machine).Rows)
+            sb.Append("<tr><th>").Append(Html.Escape(row[0])).Append("</th><td>").Append(Html.Escape(row[1])).Append("</td></tr>");
         return sb.Append("</tbody></table>").ToString();
     }
 

@@ -94,7 +94,7 @@ public static class PaperWriteUp
         void AddFigure(string name, string caption, Figure f, string? doc) =>
             figures.Add(new(figures.Count + 1, $"figure-{figures.Count + 1:00}-{Slug(name)}", caption, f, doc));
 
-        AddTable("run", "The run: profiles, seeds, threads, machine and library versions.", RunTable(ledger, results, machine), null);
+        AddTable("run", "The run: profiles, seeds, threads, machine and library versions.", RunTable.Of(ledger, results, machine), null);
         AddTable("verdicts-per-document", "Verdicts per document in this run (provisional: measured below the profile the claim's rule needs).", LedgerDigest.Tally(ledger), null);
         AddFigure("verdicts-per-document", "Verdicts per document, stacked, in the verdicts' colours.", LedgerDigest.TallyChart(ledger), null);
         if (LedgerDigest.ForestChart(ledger) is { } forest)
@@ -120,27 +120,6 @@ public static class PaperWriteUp
 
     static Table ClaimsTable(IReadOnlyList<LedgerRow> rows) => new("Claims", ["ID", "claim", "document says", "measured", "verdict", "status"],
         [.. rows.Select(r => (IReadOnlyList<string>)[r.Id, LedgerDigest.ShortTitle(r), r.Claimed, LedgerDigest.ShortMeasured(r), r.Verdict.Name(), LedgerDigest.Status(r)])]);
-
-    static Table RunTable(IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results, MachineContext? machine)
-    {
-        static string List<T>(IEnumerable<T> xs) { var l = xs.Select(x => x?.ToString() ?? "").Where(x => x.Length > 0).Distinct().Order().ToList(); return l.Count == 0 ? "none" : string.Join(", ", l); }
-        var measured = ledger.Where(r => r.Verdict != Verdict.NotRun).ToList();
-        var rows = new List<IReadOnlyList<string>>
-        {
-            new[] { "claims measured", $"{measured.Count} of {ledger.Count}" },
-            new[] { "profiles", List(measured.Select(r => r.Profile)) },
-            new[] { "seeds", List(measured.Select(r => r.Seed)) },
-            new[] { "torch threads", List(results.Select(r => r.Threads)) },
-            new[] { "experiments", results.Count.ToString(CultureInfo.InvariantCulture) },
-            new[] { "experiment time", $"{results.Sum(r => r.Seconds).ToString("F0", CultureInfo.InvariantCulture)} s" },
-            new[] { "measured", measured.Count == 0 ? "none" : $"{measured.Min(r => r.MeasuredAt):u} to {measured.Max(r => r.MeasuredAt):u}" },
-            new[] { "library builds", List(results.Select(r => r.LibraryVersion)) },
-        };
-        if (machine is not null)
-            rows.AddRange(machine.ToTable().Rows.Where(r => r[0] is not ("torch threads" or "host")));
-        rows.Add(["plotly.js", PlotlyJs.Version]);
-        return new Table("Run", ["property", "value"], rows).Named("run");
-    }
 
     /// <summary>The HTML page of the write-up: its stylesheet, plotly.js inlined, the title and the blocks.</summary>
     public static string Page(IReadOnlyList<Block> blocks) =>
