@@ -29,6 +29,7 @@ public static class Reproduction
     public static ReproductionOutcome Run(ReproductionOptions options, IProgress<ExperimentProgress>? progress = null,
         CancellationToken cancel = default, Action<IReadOnlyList<LedgerRow>>? afterLedger = null)
     {
+        using var culture = InvariantFormatting.Enter();
         var selected = ClaimCatalog.Select(options.Only);
         AtomicFile.EnsureWritableDirectory(options.OutDir);
         var context = new ExperimentContext(options.Profile, options.Seed, options.Threads, options.OutDir, progress, cancel, options.Device);
@@ -68,6 +69,7 @@ public static class Reproduction
         IReadOnlyList<ExperimentFailure> failures, Action<IReadOnlyList<LedgerRow>>? afterLedger = null,
         IProgress<ExperimentProgress>? progress = null)
     {
+        using var culture = InvariantFormatting.Enter();
         var ledger = BuildLedger(selected, results, LedgerFiles.Read(options.OutDir), options.OutDir);
         LedgerFiles.Write(options.OutDir, ledger);
         afterLedger?.Invoke(ledger);
@@ -84,6 +86,7 @@ public static class Reproduction
     /// added its table); false when the folder has no ledger yet.</summary>
     public static bool RewriteReport(string outDir, int threads)
     {
+        using var culture = InvariantFormatting.Enter();
         var ledger = LedgerFiles.Read(outDir);
         if (ledger is null) return false;
         TorchRuntime.Initialize(threads);

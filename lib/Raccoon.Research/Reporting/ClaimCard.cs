@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Raccoon.Research.Experiments;
 using Raccoon.Research.Ledger;
+using Raccoon.Research.IO;
 
 namespace Raccoon.Research.Reporting;
 
@@ -85,6 +86,7 @@ public sealed record ClaimCard(LedgerRow Row, string? Finding = null)
 
     public string ToHtml()
     {
+        using var culture = InvariantFormatting.Enter();
         var sb = new StringBuilder(NotebookHtml.Style);
         sb.Append("<div class=\"raccoon claim-card\" style=\"border:1px solid #ddd;border-left:6px solid ").Append(VerdictStyle.Colour(Verdict))
           .Append(";padding:6px 10px;margin:4px 0\"><div><b>").Append(Html.Escape(Id)).Append("</b> ").Append(VerdictStyle.Badge(Verdict));
@@ -112,6 +114,7 @@ public sealed record ClaimCard(LedgerRow Row, string? Finding = null)
     /// <summary>The card as plain text: one labelled line each, the folded parts last.</summary>
     public string ToText()
     {
+        using var culture = InvariantFormatting.Enter();
         var sb = new StringBuilder();
         sb.Append(Id).Append("  ").Append(Verdict.Name()).Append("  (").Append(Status).Append(")\n");
         void Line(string head, string text) { if (!string.IsNullOrEmpty(text)) sb.Append(head).Append(": ").Append(text).Append('\n'); }

@@ -21,6 +21,7 @@ public static class HtmlReport
     /// <summary>The row's verdict badge, marked provisional below its rule's minimum profile, with one small badge per build.</summary>
     public static string RowVerdict(LedgerRow r)
     {
+        using var culture = InvariantFormatting.Enter();
         var sb = new StringBuilder(VerdictBadge(r.Verdict));
         if (r.Provisional)
             sb.Append(" <span class=\"provisional\" title=\"measured at profile ").Append(Html.Escape(r.Profile ?? "?"))
@@ -49,6 +50,7 @@ public static class HtmlReport
     public static string Render(IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results,
         IReadOnlyList<ExperimentFailure> failures, string outDir, MachineContext? machine = null)
     {
+        using var culture = InvariantFormatting.Enter();
         var sb = new StringBuilder();
         sb.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>Raccoon.Research: claims ledger</title>");
         sb.Append("<style>").Append(Css).Append(VerdictStyle.Css()).Append("</style>");
@@ -116,25 +118,12 @@ public static class HtmlReport
         return sb.Append("</section>").ToString();
     }
 
-    /// <summary>Where and how the run was measured, once: profiles, seeds, threads, build, and the machine.</summary>
+    /// <summary>Where and how the run was measured, once: the rows of <see cref="RunTable"/>, the write-up's Table 1.</summary>
     static string RunContext(IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results, MachineContext? machine)
     {
-        static string List<T>(IEnumerable<T> xs) { var l = xs.Distinct().Select(x => x?.ToString() ?? "").Order().ToList(); return l.Count == 0 ? "none" : string.Join(", ", l); }
         var sb = new StringBuilder("<table class=\"run\"><tbody>");
-        void Row(string k, string v) => sb.Append("<tr><th>").Append(Html.Escape(k)).Append("</th><td>").Append(Html.Escape(v)).Append("</td></tr>");
-        var measured = ledger.Where(r => r.Verdict != Verdict.NotRun).ToList();
-        Row("claims measured", $"{measured.Count} of {ledger.Count}");
-        Row("profiles", List(measured.Select(r => r.Profile)));
-        Row("seeds", List(measured.Select(r => r.Seed)));
-        Row("torch threads", List(results.Select(r => r.Threads)));
-        Row("library builds", List(results.Select(r => r.LibraryVersion)));
-        if (machine is not null)
-        {
-            Row("CPU", $"{machine.CpuModel} ({machine.LogicalCores} logical cores{(machine.PhysicalCores is int p ? $", {p} physical" : "")})");
-            Row("libraries", $"TorchSharp {machine.TorchSharpVersion}, libtorch {machine.LibTorchVersion}, {machine.DotNetVersion}, plotly.js {PlotlyJs.Version}");
-            Row("OS", machine.OperatingSystem);
-            Row("optimized build", machine.Optimized ? "yes" : "no (DEBUG: timings not comparable)");
-        }
+        foreach (var row in RunTable.Of(ledger, results, machine).Rows)
+            sb.Append("<tr><th>").Append(Html.Escape(row[0])).Append("</th><td>").Append(Html.Escape(row[1])).Append("</td></tr>");
         return sb.Append("</tbody></table>").ToString();
     }
 
@@ -145,6 +134,7 @@ public static class HtmlReport
     /// </summary>
     public static string LedgerTable(IReadOnlyList<LedgerRow> ledger, string? outDir = null, IReadOnlyList<StoredResult>? results = null)
     {
+        using var culture = InvariantFormatting.Enter();
         var sb = new StringBuilder();
         sb.Append("<table class=\"ledger\"><thead><tr><th>ID</th><th>Claim</th><th>Document says</th><th>Measured</th><th>Verdict</th><th>Status</th><th>See</th></tr></thead><tbody>");
         foreach (var r in ledger)

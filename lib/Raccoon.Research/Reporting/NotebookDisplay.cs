@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Data.Analysis;
 using Raccoon.Research.Experiments;
 using Raccoon.Research.Ledger;
+using Raccoon.Research.IO;
 
 namespace Raccoon.Research.Reporting;
 
@@ -41,6 +42,7 @@ public static class NotebookHtml
 {
     public static bool TryFormat(object instance, TextWriter writer)
     {
+        using var culture = InvariantFormatting.Enter(); // the kernel keeps the researcher's culture
         string? html = instance switch
         {
             Figure f => f.ToNotebookHtml(),
@@ -57,6 +59,7 @@ public static class NotebookHtml
 
     public static bool TryFormatPlain(object instance, TextWriter writer)
     {
+        using var culture = InvariantFormatting.Enter();
         string? text = instance switch
         {
             Figure f => $"Figure: {f.Title}",
