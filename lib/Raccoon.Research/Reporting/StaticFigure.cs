@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Raccoon.Research.Views;
 using SkiaSharp;
 using Raccoon.Research.IO;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Raccoon.Research.IO;
 using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 using Raccoon.Research.Experiments.Parity;
 using Raccoon.Research.Tests.Support;
 using Raccoon.Research.Runtime;

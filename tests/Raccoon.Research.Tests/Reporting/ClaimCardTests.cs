@@ -1,6 +1,7 @@
 using Raccoon.Research.Experiments;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 using Raccoon.Research.Reporting;
 
 namespace Raccoon.Research.Tests.Reporting;

@@ -2,6 +2,7 @@ using Raccoon.Research.Experiments;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Measurements;
 using Raccoon.Research.Reporting;
+using Raccoon.Research.Views;
 using Raccoon.Research.Reporting.WriteUp;
 
 namespace Raccoon.Research.Tests.Reporting;

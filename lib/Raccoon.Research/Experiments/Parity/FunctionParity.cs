@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Raccoon.Research.IO;
-using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 using TorchSharp;
 using static TorchSharp.torch;
 

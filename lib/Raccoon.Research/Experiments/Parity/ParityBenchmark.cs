@@ -4,7 +4,7 @@ using System.Text.Json;
 using Raccoon.Research.IO;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Measurements;
-using Raccoon.Research.Reporting;
+using Raccoon.Research.Views;
 using Raccoon.Research.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -349,7 +349,7 @@ public static class ParityFiles
         foreach (var t in new[] { run.ParityTable(), run.FunctionTable(), run.PeakTable(), run.LeakTable() })
         {
             AtomicFile.WriteAllText(Path.Combine(Folder(outDir), t.Key + ".csv"), MeasurementViews.ToCsv(t));
-            AtomicFile.WriteAllText(Path.Combine(Folder(outDir), t.Key + ".md"), Reporting.WriteUp.TableFormats.Markdown(t));
+            AtomicFile.WriteAllText(Path.Combine(Folder(outDir), t.Key + ".md"), Views.TableFormats.Markdown(t));
         }
     }
 

@@ -1,5 +1,5 @@
 using Raccoon.Research.IO;
-using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -3,7 +3,7 @@ using Raccoon.Research.Experiments.LanguageModels;
 using Raccoon.Research.Experiments.LatentOde;
 using Raccoon.Research.Experiments.LogClassifiers;
 using Raccoon.Research.Experiments.PathFlow;
-using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 using Raccoon.Research.Runtime;
 
 namespace Raccoon.Research.Experiments.Parity;

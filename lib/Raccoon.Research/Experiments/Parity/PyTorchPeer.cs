@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.Json;
-using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 
 namespace Raccoon.Research.Experiments.Parity;
 
