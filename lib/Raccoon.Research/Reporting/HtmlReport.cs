@@ -14,23 +14,18 @@ namespace Raccoon.Research.Reporting;
 /// </summary>
 public static class HtmlReport
 {
-    /// <summary>The verdict's colour: <see cref="VerdictStyle.Colour"/>, the one source.</summary>
-    public static string Colour(Verdict v) => VerdictStyle.Colour(v);
-
-    public static string VerdictBadge(Verdict v) => VerdictStyle.Badge(v);
-
     /// <summary>The row's verdict badge, marked provisional below its rule's minimum profile, with one small badge per build.</summary>
     public static string RowVerdict(LedgerRow r)
     {
         using var culture = InvariantFormatting.Enter();
-        var sb = new StringBuilder(VerdictBadge(r.Verdict));
+        var sb = new StringBuilder(VerdictStyle.Badge(r.Verdict));
         if (r.Provisional)
             sb.Append(" <span class=\"provisional\" title=\"measured at profile ").Append(Html.Escape(r.Profile ?? "?"))
               .Append("; the rule needs ").Append(Html.Escape(r.MinProfile ?? "?")).Append("\">provisional (").Append(Html.Escape(r.Profile ?? "?")).Append(")</span>");
         if (r.Interval is { } i) sb.Append("<div class=\"meta\">interval ").Append(Html.Escape(i.ToString())).Append("</div>");
         foreach (var b in r.Builds ?? [])
             sb.Append("<div class=\"build\">").Append(Html.Escape(b.Build)).Append(b.Upstream ? " (upstream)" : "").Append(": ")
-              .Append(VerdictBadge(b.Verdict)).Append(' ').Append(Html.Escape(b.Measured)).Append("</div>");
+              .Append(VerdictStyle.Badge(b.Verdict)).Append(' ').Append(Html.Escape(b.Measured)).Append("</div>");
         return sb.ToString();
     }
 
@@ -59,7 +54,7 @@ public static class HtmlReport
         sb.Append("<h1>Raccoon.Research: which claims hold</h1>");
         sb.Append("<p class=\"summary\">");
         foreach (var g in ledger.GroupBy(r => r.Verdict).OrderBy(g => g.Key))
-            sb.Append(VerdictBadge(g.Key)).Append(' ').Append(g.Count()).Append(" &nbsp; ");
+            sb.Append(VerdictStyle.Badge(g.Key)).Append(' ').Append(g.Count()).Append(" &nbsp; ");
         int provisional = ledger.Count(r => r.Provisional);
         if (provisional > 0) sb.Append("<span class=\"provisional\">provisional</span> ").Append(provisional);
         sb.Append("</p>");
@@ -147,7 +142,7 @@ public static class HtmlReport
             sb.Append("<tr id=\"").Append(r.Id).Append("\" class=\"claim\"><td><a href=\"#").Append(r.Id).Append("\">").Append(r.Id).Append("</a></td><td title=\"")
               .Append(Html.Escape(r.Claim)).Append("\">").Append(Html.Escape(LedgerDigest.ShortTitle(r)))
               .Append("</td><td>").Append(Html.Escape(r.Claimed)).Append("</td><td class=\"measured\">").Append(Html.Escape(LedgerDigest.ShortMeasured(r))).Append(KindNote(r))
-              .Append("</td><td>").Append(VerdictBadge(r.Verdict)).Append("</td><td>")
+              .Append("</td><td>").Append(VerdictStyle.Badge(r.Verdict)).Append("</td><td>")
               .Append(r.Provisional || r.Converged == false ? $"<span class=\"provisional\">{Html.Escape(LedgerDigest.Status(r))}</span>" : Html.Escape(LedgerDigest.Status(r)))
               .Append("</td><td class=\"links\">");
             if (r.Experiment is not null && result is not null)
