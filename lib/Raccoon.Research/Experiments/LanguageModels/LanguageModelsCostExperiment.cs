@@ -72,10 +72,10 @@ public sealed class LanguageModelsCostExperiment : IExperiment
         var nsAll = rows.Select(r => (double)r.N).ToArray();
         var memT = rows.Select(r => Measurement.Require("H4-04", $"Transformer held-graph memory at n = {r.N}", r.TMemMb)).ToArray();
         var memH = rows.Select(r => Measurement.Require("H4-04", $"HyperMixer held-graph memory at n = {r.N}", r.HMemMb)).ToArray();
-        double slopeT = Measurement.Require("H4-04", "Transformer analytic activation exponent", LogSlope(nsAll, rows.Select(r => r.TActs).ToArray(), from: fitFrom));
-        double slopeH = Measurement.Require("H4-04", "HyperMixer analytic activation exponent", LogSlope(nsAll, rows.Select(r => r.HActs).ToArray(), from: fitFrom));
-        double slopeTm = Measurement.Require("H4-04", "Transformer measured memory exponent", LogSlope(nsAll, memT, from: fitFrom));
-        double slopeHm = Measurement.Require("H4-04", "HyperMixer measured memory exponent", LogSlope(nsAll, memH, from: fitFrom));
+        double slopeT = Measurement.Require("H4-04", "Transformer analytic activation exponent", PowerLaw.Exponent(nsAll, rows.Select(r => r.TActs).ToArray(), from: fitFrom));
+        double slopeH = Measurement.Require("H4-04", "HyperMixer analytic activation exponent", PowerLaw.Exponent(nsAll, rows.Select(r => r.HActs).ToArray(), from: fitFrom));
+        double slopeTm = Measurement.Require("H4-04", "Transformer measured memory exponent", PowerLaw.Exponent(nsAll, memT, from: fitFrom));
+        double slopeHm = Measurement.Require("H4-04", "HyperMixer measured memory exponent", PowerLaw.Exponent(nsAll, memH, from: fitFrom));
         var h404 = Measurement.Of("H4-04",
             $"Analytic activations of a whole forward pass grow as n^{slopeT:0.00} (Transformer) and n^{slopeH:0.00} (HyperMixer) over n = {fitFrom:0}..{rows[^1].N}; " +
             $"at n = {rows[^1].N}: {rows[^1].TActs * 4 / 1e6:0.0} MB vs {rows[^1].HActs * 4 / 1e6:0.0} MB (fp32, batch 1). Measured memory autograd keeps for backward after one forward pass (batch 8): " +
@@ -223,18 +223,10 @@ public sealed class LanguageModelsCostExperiment : IExperiment
         return (a.KeptForBackwardBytes is long kept && kept > 0 ? kept : a.HeldByScopeBytes) / 1e6;
     }
 
-    static double LogSlope(double[] x, double[] y, double from)
-    {
-        var pts = x.Zip(y).Where(p => p.First >= from && p.Second > 0).Select(p => (Math.Log(p.First), Math.Log(p.Second))).ToArray();
-        if (pts.Length < 2) return double.NaN;
-        double mx = pts.Average(p => p.Item1), my = pts.Average(p => p.Item2);
-        return pts.Sum(p => (p.Item1 - mx) * (p.Item2 - my)) / pts.Sum(p => (p.Item1 - mx) * (p.Item1 - mx));
-    }
-
-    /// <summary>First n (log-interpolated) where ratio(row) drops below 1 and stays below from there on; null if never.</summary>
     /// <summary>H4-04's exponents are fitted from this n up, where the quadratic term dominates.</summary>
     const double FitFromN = 256;
 
+    /// <summary>First n (log-interpolated) where ratio(row) drops below 1 and stays below from there on; null if never.</summary>
     static double? CrossingPoint(IReadOnlyList<Row> rows, Func<Row, double> ratio)
     {
         var r = rows.Select(ratio).ToArray();
