@@ -1,3 +1,4 @@
+using Raccoon.Research.Experiments;
 using Raccoon.Research.Blocks.Flows;
 using Raccoon.Research.Experiments.PathFlow;
 using Raccoon.Research.Models.PathFlow;
@@ -10,6 +11,29 @@ namespace Raccoon.Research.Tests.PathFlow;
 public class PathFlowScalingTests : IClassFixture<TorchFixture>
 {
     static readonly PathFlowConfig Small = new(Hidden: 16, Couplings: 2, TimeDim: 8);
+
+    [Fact]
+    public void Attention_memory_predictions_and_where_upstreams_form_stops()
+    {
+        // B = 1, H = 128, float32: upstream 2 T^2 H, global 2 T^2, windowed 2 T w H; a training step of upstream's form 4 T^2 H.
+        Assert.Equal(1_024_000_000L, PathFlowScalingExperiment.AttentionSizes.PredictedBytes(PosteriorAttention.Upstream, 1000));
+        Assert.Equal(102_400_000_000L, PathFlowScalingExperiment.AttentionSizes.PredictedBytes(PosteriorAttention.Upstream, 10_000));
+        Assert.Equal(800_000_000L, PathFlowScalingExperiment.AttentionSizes.PredictedBytes(PosteriorAttention.Global, 10_000));
+        Assert.Equal(102_400_000L, PathFlowScalingExperiment.AttentionSizes.PredictedBytes(PosteriorAttention.Windowed, 10_000));
+        Assert.Equal(2_048_000_000L, PathFlowScalingExperiment.AttentionSizes.PredictedTrainingBytes(1000));
+        foreach (var profile in Enum.GetValues<Profile>())
+        {
+            var sizes = PathFlowScalingExperiment.AttentionSizes.For(profile);
+            Assert.True(sizes.Lengths[0] == 100 && sizes.Lengths.Max() >= 10_000, $"{profile}: T from 100 to at least 10,000");
+            Assert.True(sizes.Repeats >= PathFlowScalingExperiment.AttentionSizes.Blocks && sizes.SpeechRepeats >= PathFlowScalingExperiment.AttentionSizes.Blocks, $"{profile}: a round per block");
+            Assert.Equal(3, sizes.ElboSeeds);
+        }
+        // standard: a 2,500 MiB cap lets upstream's form run to T = 1,000 (977 MiB) and stops it at 3,000 (8.6 GiB)
+        var standard = PathFlowScalingExperiment.AttentionSizes.For(Profile.Standard);
+        Assert.Equal(new[] { 100, 300, 1000 }, standard.UpstreamLengths);
+        Assert.Equal(new[] { 250, 500, 1000 }, standard.SpeechUpstreamRuns);
+        Assert.Equal(new[] { 250, 500 }, PathFlowScalingExperiment.AttentionSizes.For(Profile.Quick).SpeechUpstreamRuns);
+    }
 
     [Fact]
     public void Cache_is_right_for_the_same_x_and_wrong_for_another_x_of_the_same_shape_and_time_range()
