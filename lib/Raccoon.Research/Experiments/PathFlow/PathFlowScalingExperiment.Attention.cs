@@ -20,10 +20,10 @@ public sealed partial class PathFlowScalingExperiment
     /// Speech: 80-dim input, 256-dim latent, T = 10,000, one forward + backward per sample.</summary>
     public sealed record AttentionSizes(int[] Lengths, long UpstreamCapBytes, int Repeats,
         int ElboSeeds, int ElboSteps, int ElboPaths, int ElboHidden,
-        int SpeechRepeats, int[] SpeechUpstreamLengths, long SpeechUpstreamCapBytes)
+        int SpeechRepeats, int[] SpeechUpstreamLengths, long SpeechUpstreamCapBytes, int SpeechLength = 10_000, double FitFrom = 1000, int ElboObservations = 120)
     {
-        public const int Hidden = 128, Window = 10, Blocks = 3, SpeechLength = 10_000, SpeechInput = 80, SpeechLatent = 256;
-        public const double FitFrom = 1000, SpeechTMax = 100;
+        public const int Hidden = 128, Window = 10, Blocks = 3, SpeechInput = 80, SpeechLatent = 256;
+        public const double SpeechTMax = 100;
 
         public static AttentionSizes For(Profile profile) => profile switch
         {
@@ -63,10 +63,9 @@ public sealed partial class PathFlowScalingExperiment
         ($"windowed w = {AttentionSizes.Window}", PosteriorAttention.Windowed),
     ];
 
-    /// <summary>V2-02 then V2-11.</summary>
-    static IReadOnlyList<Measurement> PosteriorAttentionScaling(ExperimentContext context, List<Table> tables, List<Figure> figures)
+    /// <summary>V2-02 then V2-11 at the given sizes (the profile's: <see cref="AttentionSizes.For"/>).</summary>
+    public static IReadOnlyList<Measurement> PosteriorAttentionScaling(ExperimentContext context, AttentionSizes sizes, List<Table> tables, List<Figure> figures)
     {
-        var sizes = AttentionSizes.For(context.Profile);
         long machine = MachineMemoryBytes();
         return [AttentionAlone(context, sizes, machine, tables, figures), SpeechScale(context, sizes, machine, tables)];
     }
@@ -156,20 +155,20 @@ public sealed partial class PathFlowScalingExperiment
         // The window's ELBO cost: the same model trained with each form, per seed.
         var (elboCost, swapCost) = WindowElboCost(context, sizes, tables);
 
-        int T1 = sizes.Lengths.Where(T => T >= 10_000).Min();
+        int T1 = sizes.Lengths.Max();
         int upLargest = sizes.Lengths.Where(T => seconds.ContainsKey((Up, T))).Max();
         var headline = speedups[(Glob, T1)]; var upstream = speedups[(Up, upLargest)];
-        double Exp(int k) => PowerLaw.Exponent(Ts(k), Ts(k).Select(T => seconds[(k, (int)T)]).ToList(), AttentionSizes.FitFrom);
+        double Exp(int k) => PowerLaw.Exponent(Ts(k), Ts(k).Select(T => seconds[(k, (int)T)]).ToList(), sizes.FitFrom);
         double globalExp = Exp(Glob), windowExp = Exp(Win);
         int firstNotRun = notRun.Count > 0 ? notRun.Min() : 0;
         string stop = notRun.Count == 0 ? $"it ran at every T up to {upLargest:N0}" :
             $"it ran up to T = {upLargest:N0} ({upstream.Ratio:0}x the window {upstream.Interval}) and stops at T = {firstNotRun:N0}, where its repeated states alone need " +
             $"{AttentionSizes.PredictedBytes(PosteriorAttention.Upstream, firstNotRun) / 1073741824.0:0.0} GiB (2 T^2 H floats), over this run's cap of {sizes.UpstreamCapBytes / 1073741824.0:0.0} GiB " +
-            $"on a shared {machine / 1073741824.0:0} GiB machine; at T = 10,000 it would need {AttentionSizes.PredictedBytes(PosteriorAttention.Upstream, 10_000) / 1073741824.0:0} GiB";
+            $"on a shared {machine / 1073741824.0:0} GiB machine; at T = {T1:N0} it would need {AttentionSizes.PredictedBytes(PosteriorAttention.Upstream, T1) / 1073741824.0:0} GiB";
         return Measurement.Of("V2-02",
             $"The posterior attention alone (no per-query MLP), B = 1, H = {AttentionSizes.Hidden}, T queries over T keys: at T = {T1:N0} global attention as one T x T matmul " +
             $"{seconds[(Glob, T1)] * 1e3:0} ms, windowed (w = {AttentionSizes.Window}) {seconds[(Win, T1)] * 1e3:0.00} ms: {headline.Ratio:0}x {headline.Interval}, interleaved in {AttentionSizes.Blocks} blocks; " +
-            $"peak memory +{Mib(peaks[(Glob, T1)])} vs +{Mib(peaks[(Win, T1)])} MiB. Cost exponents over T >= {AttentionSizes.FitFrom:N0}: global T^{globalExp:0.00}, windowed T^{windowExp:0.00}. " +
+            $"peak memory +{Mib(peaks[(Glob, T1)])} vs +{Mib(peaks[(Win, T1)])} MiB. Cost exponents over T >= {sizes.FitFrom:N0}: global T^{globalExp:0.00}, windowed T^{windowExp:0.00}. " +
             $"Upstream's form (the states repeated per query): {stop}. " +
             $"The window's held-out ELBO cost (global minus windowed, {sizes.ElboSeeds} seeds, each trained {sizes.ElboSteps} steps from the same start): {elboCost.Mean:+0.000;-0.000;0.000} nats per path {elboCost.Interval}; " +
             $"the global model's weights read through the window instead: {swapCost.Mean:+0.0000;-0.0000;0.0000} {swapCost.Interval} (upstream's weights are a Gaussian about one key spacing wide, so 10 keys hold all but ~1e-8 of them).",
@@ -177,8 +176,8 @@ public sealed partial class PathFlowScalingExperiment
                 new Quantity("windowSpeedup", headline.Ratio, $"x (global T x T matmul time / windowed time, attention alone, T = {T1:N0})", headline.Interval, Samples: sizes.Repeats, Design: Sampling.Interleaved),
                 new Quantity("upstreamSpeedupAtLargestT", upstream.Ratio, $"x (upstream repeat-per-query time / windowed time at T = {upLargest:N0}, the largest that ran)", upstream.Interval, Samples: sizes.Repeats, Design: Sampling.Interleaved),
                 new Quantity("upstreamLargestT", upLargest, "time points"),
-                new Quantity("globalTimeExponent", globalExp, $"log-log slope over T >= {AttentionSizes.FitFrom:N0}"),
-                new Quantity("windowedTimeExponent", windowExp, $"log-log slope over T >= {AttentionSizes.FitFrom:N0}"),
+                new Quantity("globalTimeExponent", globalExp, $"log-log slope over T >= {sizes.FitFrom:N0}"),
+                new Quantity("windowedTimeExponent", windowExp, $"log-log slope over T >= {sizes.FitFrom:N0}"),
                 new Quantity("globalPeakMiB", (peaks[(Glob, T1)] ?? 0) / 1048576.0, $"MiB peak RSS growth at T = {T1:N0}"),
                 new Quantity("windowedPeakMiB", (peaks[(Win, T1)] ?? 0) / 1048576.0, $"MiB peak RSS growth at T = {T1:N0}"),
                 new Quantity("windowHeldOutElboCost", elboCost.Mean, "nats per path (global minus windowed, each trained)", elboCost.Interval, Samples: sizes.ElboSeeds, Design: Sampling.Independent),
@@ -199,8 +198,8 @@ public sealed partial class PathFlowScalingExperiment
         const string Name = "path-flow-scaling";
         using var scope = NewDisposeScope();
         var g = new Generator((ulong)context.Seed + 60);
-        var train = LorenzPaths.Generate(sizes.ElboPaths, g);
-        var held = LorenzPaths.Generate(sizes.ElboPaths, g);
+        var train = LorenzPaths.Generate(sizes.ElboPaths, g, observations: sizes.ElboObservations);
+        var held = LorenzPaths.Generate(sizes.ElboPaths, g, observations: sizes.ElboObservations);
         var cfg = PathFlowConfig.Upstream with { Hidden = sizes.ElboHidden, NormalisedPosteriorTime = true, Window = AttentionSizes.Window };
         var trained = new List<double>(); var swapped = new List<double>(); var rows = new List<IReadOnlyList<string>>();
         for (int s = 0; s < sizes.ElboSeeds; s++)
@@ -220,7 +219,7 @@ public sealed partial class PathFlowScalingExperiment
             trained.Add(gc.HeldOutAfter - wc.HeldOutAfter); swapped.Add(gc.HeldOutAfter - read);
             rows.Add([$"{s}", $"{gc.HeldOutBefore:0.000}", $"{gc.HeldOutAfter:0.000}", $"{wc.HeldOutAfter:0.000}", $"{read:0.000}", $"{trained[^1]:+0.000;-0.000;0.000}"]);
         }
-        tables.Add(new Table($"The window's held-out ELBO cost: stochastic Lorenz (T = 121, {sizes.ElboPaths} training and {sizes.ElboPaths} held-out paths), hidden {sizes.ElboHidden}, posterior time normalised, " +
+        tables.Add(new Table($"The window's held-out ELBO cost: stochastic Lorenz (T = {sizes.ElboObservations + 1}, {sizes.ElboPaths} training and {sizes.ElboPaths} held-out paths), hidden {sizes.ElboHidden}, posterior time normalised, " +
             $"{sizes.ElboSteps} Adam steps from the same start per seed; held-out ELBO per path",
             ["seed", "before", "global, trained", $"windowed w = {AttentionSizes.Window}, trained", "global's weights through the window", "global - windowed (trained)"], rows).Named("window-elbo-cost"));
         return ((trained.Average(), Intervals.Range(trained)), (swapped.Average(), Intervals.Range(swapped)));
@@ -250,7 +249,7 @@ public sealed partial class PathFlowScalingExperiment
             if (!float.IsFinite(loss.item<float>())) throw new InvalidOperationException($"V2-11: the speech-scale loss is {loss.item<float>()} with {AttentionForms[k].Name}");
         };
 
-        int T1 = AttentionSizes.SpeechLength;
+        int T1 = sizes.SpeechLength;
         var full = Data(T1);
         var peaks = new Dictionary<(int, int), long?>();
         foreach (int k in new[] { Win, Glob })
@@ -292,7 +291,7 @@ public sealed partial class PathFlowScalingExperiment
             string ratio = T == upLargest ? $"{Intervals.Speedup(cmps[1]).Ratio:0.0} {Intervals.Speedup(cmps[1]).Interval} (vs windowed at T = {T:N0})" : "-";
             rows.Add([$"{T:N0}", AttentionForms[Up].Name, time, ratio, Mib(peaks[(Up, T)]), "ran"]);
         }
-        // Upstream's form at T = 10,000, projected from its largest run: memory and time grow as T^2 there.
+        // Upstream's form at the speech length, projected from its largest run: memory and time grow as T^2 there.
         double scale = upLargest > 0 ? Math.Pow((double)T1 / upLargest, 2) : double.NaN;
         double? projectedBytes = upLargest > 0 && peaks[(Up, upLargest)] is long up ? up * scale : null;
         double projectedBytesFormula = AttentionSizes.PredictedTrainingBytes(T1);
@@ -306,8 +305,8 @@ public sealed partial class PathFlowScalingExperiment
 
         string upText = upLargest > 0
             ? $"Upstream's repeat-per-query form ran up to T = {upLargest:N0} ({cmps[1].Baseline.Median:0.00} s, peak +{Mib(peaks[(Up, upLargest)])} MiB; the next size would pass this run's cap of {sizes.SpeechUpstreamCapBytes / 1073741824.0:0.0} GiB); " +
-              $"projected as T^2 to T = 10,000: {projected / 1073741824.0:0} GiB and {projectedSeconds:0} s (a projection, not run) against this machine's {machine / 1073741824.0:0} GiB."
-            : $"Upstream's repeat-per-query form did not fit under the cap at any size tried; it would need about {projected / 1073741824.0:0} GiB at T = 10,000 (a projection).";
+              $"projected as T^2 to T = {T1:N0}: {projected / 1073741824.0:0} GiB and {projectedSeconds:0} s (a projection, not run) against this machine's {machine / 1073741824.0:0} GiB."
+            : $"Upstream's repeat-per-query form did not fit under the cap at any size tried; it would need about {projected / 1073741824.0:0} GiB at T = {T1:N0} (a projection).";
         return Measurement.Of("V2-11",
             $"One training step's forward + backward at {AttentionSizes.SpeechInput}-dim input, {AttentionSizes.SpeechLatent}-dim latent, T = {T1:N0} (B = 1), interleaved in {AttentionSizes.Blocks} blocks: " +
             $"windowed {winS:0.00} s, peak +{Mib(winPeak)} MiB; global attention as a T x T matmul {globS:0.00} s, peak +{Mib(globPeak)} MiB: {slowdown:0.0}x {slowInterval} slower. " + upText,
@@ -316,7 +315,7 @@ public sealed partial class PathFlowScalingExperiment
                 new Quantity("globalPeakShareOfMemory", (globPeak ?? 0) / (double)machine, "x machine memory (measured peak RSS growth)"),
                 new Quantity("globalSlowdown", slowdown, $"x (global step time / windowed step time at T = {T1:N0})", slowInterval, Samples: sizes.SpeechRepeats, Design: Sampling.Interleaved),
                 new Quantity("upstreamLargestT", upLargest, "time points (the largest upstream's form ran at)"),
-                new Quantity("upstreamProjectedShareOfMemory", projected / machine, "x machine memory (a projection to T = 10,000, not run)"),
+                new Quantity("upstreamProjectedShareOfMemory", projected / machine, $"x machine memory (a projection to T = {T1:N0}, not run)"),
             ],
             evidence: "PathFlowModel.Loss + backward at the speech sizes per attention form, Timing.CompareInBlocks, Memory.PeakResidentGrowth",
             kind: FigureKind.Memory);

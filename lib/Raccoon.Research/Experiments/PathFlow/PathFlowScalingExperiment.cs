@@ -29,7 +29,7 @@ public sealed partial class PathFlowScalingExperiment : IExperiment
         var timing = new TimingOptions(Warmup: 1, Repeats: context.Pick(3, 7, 15));
 
         // ---- V2-02 and V2-11: the posterior attention alone vs T, and the speech-scale step (PathFlowScalingExperiment.Attention.cs).
-        m.AddRange(PosteriorAttentionScaling(context, tables, figures));
+        m.AddRange(PosteriorAttentionScaling(context, AttentionSizes.For(context.Profile), tables, figures));
 
         // ---- V2-04: flat RealNVP vs RealNVP's multi-scale architecture, forward + log-det time vs D, and held-out likelihood.
         m.Add(FlowCost(context, FlowSizes.For(context.Profile), tables, figures));
