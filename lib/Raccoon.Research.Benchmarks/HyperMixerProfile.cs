@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Raccoon.Research.Blocks.Mixing;
 using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 using Raccoon.Research.Models.LanguageModels;
 using Raccoon.Research.Runtime;
 using static TorchSharp.torch;

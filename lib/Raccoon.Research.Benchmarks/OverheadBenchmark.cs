@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 using Raccoon.Research.Models.LogClassifiers;
 using Raccoon.Research.Runtime;
 using TorchSharp;

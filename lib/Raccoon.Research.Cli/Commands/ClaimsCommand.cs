@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Reporting;
+using Raccoon.Research.Views;
 using Spectre.Console;
 
 namespace Raccoon.Research.Cli.Commands;

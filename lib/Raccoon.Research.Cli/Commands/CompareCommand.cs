@@ -4,27 +4,26 @@ using Raccoon.Research.Ledger;
 
 namespace Raccoon.Research.Cli.Commands;
 
-/// <summary>compare: do two runs give the same verdicts? Row by row, from their ledgers; exit code 1 when a decided
-/// verdict flips (holds in one run, partly or fails in the other), 0 otherwise.</summary>
+/// <summary>compare: do two or more runs give the same verdicts? Every pair row by row, from their ledgers, and the
+/// timing rows across all runs (is each run's figure inside the others' intervals?); exit code 1 when a decided
+/// verdict flips between any two runs (holds in one, partly or fails in the other), 0 otherwise.</summary>
 static class CompareCommand
 {
     public static Command Create()
     {
-        var first = new Argument<string>("FIRST") { Description = "The --out folder of the first run" };
-        var second = new Argument<string>("SECOND") { Description = "The --out folder of the second run" };
+        var runs = new Argument<string[]>("RUNS") { Description = "The --out folders of two or more runs", Arity = new ArgumentArity(2, 100) };
         var write = new Option<string?>("--write") { Description = "Also write the comparison as Markdown to this file" };
-        var cmd = new Command("compare", "Compare the claims ledgers of two runs row by row: same verdict, hedged (one side inconclusive), or contradicting")
-            { first, second, write };
+        var cmd = new Command("compare", "Compare the claims ledgers of two or more runs row by row (same verdict, hedged: one side inconclusive, or contradicting) and their timing rows' intervals")
+            { runs, write };
         cmd.SetAction(parse => Cli.Guard(() =>
         {
-            string a = parse.GetValue(first)!, b = parse.GetValue(second)!;
+            var dirs = parse.GetValue(runs)!;
             IReadOnlyList<LedgerRow> Load(string dir) => LedgerFiles.Read(dir)
                 ?? throw new UsageException($"no ledger in '{dir}': run `reproduce --out {dir}` first");
-            var rows = LedgerComparison.Compare(Load(a), Load(b));
-            string markdown = LedgerComparison.Markdown(rows, a, b);
+            string markdown = LedgerComparison.Markdown(dirs, dirs.Select(Load).ToList(), out bool contradiction);
             Console.Write(markdown);
             if (parse.GetValue(write) is string path) AtomicFile.WriteAllText(path, markdown);
-            return rows.Any(r => r.Agreement == Agreement.Contradicts) ? 1 : 0;
+            return contradiction ? 1 : 0;
         }));
         return cmd;
     }

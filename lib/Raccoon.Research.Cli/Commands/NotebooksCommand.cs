@@ -4,6 +4,7 @@ using System.Globalization;
 using Raccoon.Research.Experiments;
 using Raccoon.Research.IO;
 using Raccoon.Research.Notebooks;
+using Raccoon.Research.Reporting;
 
 namespace Raccoon.Research.Cli.Commands;
 

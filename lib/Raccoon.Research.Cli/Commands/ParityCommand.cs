@@ -1,6 +1,7 @@
 using System.CommandLine;
+using Raccoon.Research.Experiments.Parity;
 using Raccoon.Research.Experiments;
-using Raccoon.Research.Measurements.Parity;
+using Raccoon.Research.Reporting;
 
 namespace Raccoon.Research.Cli.Commands;
 
@@ -52,10 +53,10 @@ static class ParityCommand
                 throw new UsageException(e.Message);
             }
             ParityFiles.Write(dir, run);
-            Console.WriteLine(Reporting.WriteUp.TableFormats.Markdown(run.ParityTable()));
-            if (run.Functions is { Count: > 0 }) Console.WriteLine(Reporting.WriteUp.TableFormats.Markdown(run.FunctionTable()));
-            Console.WriteLine(Reporting.WriteUp.TableFormats.Markdown(run.PeakTable()));
-            if (run.Leaks.Count > 0) Console.WriteLine(Reporting.WriteUp.TableFormats.Markdown(run.LeakTable()));
+            Console.WriteLine(Views.TableFormats.Markdown(run.ParityTable()));
+            if (run.Functions is { Count: > 0 }) Console.WriteLine(Views.TableFormats.Markdown(run.FunctionTable()));
+            Console.WriteLine(Views.TableFormats.Markdown(run.PeakTable()));
+            if (run.Leaks.Count > 0) Console.WriteLine(Views.TableFormats.Markdown(run.LeakTable()));
             foreach (var f in run.Findings()) Console.WriteLine("- " + f);
             bool report = Reproduction.RewriteReport(dir, options.Threads);
             Console.WriteLine($"parity: {ParityFiles.JsonPath(dir)}{(report ? $"; report: {Path.Combine(dir, "report", "index.html")}" : "")}");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Raccoon.Research.Experiments;
 using Raccoon.Research.Ledger;
+using Raccoon.Research.Reporting;
 using Raccoon.Research.Runtime;
 using Spectre.Console;
 
@@ -71,7 +72,7 @@ static class ReproduceCommand
             };
             if (options.Shard is not null) return ShardCommand.RunShard(options, progress);
             var outcome = merged is not null
-                ? Sharding.Merge(options, merged, progress, afterLedger)
+                ? Reproduction.Merge(options, merged, progress, afterLedger)
                 : Reproduction.Run(options, progress, afterLedger: afterLedger);
             if (merged is not null && outcome.Failures.Count > 0)
             {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Raccoon.Research.Experiments;
+using Raccoon.Research.Reporting;
 
 namespace Raccoon.Research.Cli.Commands;
 

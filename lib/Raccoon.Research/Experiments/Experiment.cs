@@ -1,5 +1,5 @@
 using Raccoon.Research.Ledger;
-using Raccoon.Research.Reporting;
+using Raccoon.Research.Views;
 using Raccoon.Research.Runtime;
 
 namespace Raccoon.Research.Experiments;

@@ -12,6 +12,7 @@ public static class ExperimentRunner
     /// <summary>The one entry point for the command line, the tests and the notebooks.</summary>
     public static StoredResult Run(IExperiment experiment, ExperimentContext context, bool reuse = true)
     {
+        using var culture = InvariantFormatting.Enter(); // its figures, tables and findings read the same in any caller's culture
         var store = new ResultStore(context.OutDir);
         if (reuse && store.TryLoad(experiment.Name, context.Profile, context.Seed, context.Threads, m => context.Report(experiment.Name, m)) is { } cached)
             return cached;
@@ -51,6 +52,7 @@ public static class ExperimentRunner
     /// </summary>
     public static void Validate(IExperiment experiment, ExperimentResult result, Profile profile = Profile.Standard)
     {
+        using var culture = InvariantFormatting.Enter();
         string name = experiment.Name;
         var missing = experiment.Claims.Except(result.Measurements.Select(m => m.ClaimId)).ToList();
         if (missing.Count > 0)

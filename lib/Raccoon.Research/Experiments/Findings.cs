@@ -1,4 +1,4 @@
-using Raccoon.Research.Reporting;
+using Raccoon.Research.Views;
 
 namespace Raccoon.Research.Experiments;
 

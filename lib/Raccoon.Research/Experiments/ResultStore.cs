@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Raccoon.Research.IO;
 using Raccoon.Research.Ledger;
-using Raccoon.Research.Reporting;
+using Raccoon.Research.Views;
 
 namespace Raccoon.Research.Experiments;
 

@@ -140,69 +140,7 @@ public static class Sharding
 
     static string Name(Profile p) => p.ToString().ToLowerInvariant();
 
-    static string Selection(ShardManifest m) => m.Only.Count == 0 ? "every claim" : string.Join(' ', m.Only);
-
-    /// <summary>
-    /// Gathers the stored results of the selected claims' experiments from the shards' output folders into
-    /// <c>options.OutDir</c>/results and writes one ledger and report from them (through
-    /// <see cref="Reproduction.Publish"/>), computing nothing. Only results of this build, profile and seed
-    /// count. When an expected result is missing (no shard stored it), nothing is written: the outcome names
-    /// each missing experiment and the shard that should have run it, its ledger is empty and
-    /// <paramref name="afterLedger"/> never runs. A stored result that does not read is an error naming its file.
-    /// </summary>
-    public static ReproductionOutcome Merge(ReproductionOptions options, IReadOnlyList<string> shardDirs,
-        IProgress<ExperimentProgress>? progress = null, Action<IReadOnlyList<LedgerRow>>? afterLedger = null)
-    {
-        var manifests = ReadManifests(shardDirs);
-        var selected = ClaimCatalog.Select(options.Only);
-        var experiments = ExperimentRegistry.For(selected);
-        int count = manifests[0].Manifest.Count;
-        var owner = Partition(experiments, count, options.Profile)
-            .SelectMany((share, k) => share.Select(e => (e.Name, Shard: new Shard(k, count))))
-            .ToDictionary(x => x.Name, x => x.Shard);
-        var chosen = new List<(string Dir, StoredResult Result)>();
-        var failures = new List<ExperimentFailure>();
-        foreach (var experiment in experiments)
-        {
-            var found = new List<(string Dir, StoredResult Result)>();
-            var otherBuilds = new List<string>();
-            // A shard's thread count is its own (its node's cores): every thread count counts.
-            foreach (var dir in shardDirs)
-                foreach (var path in new ResultStore(dir).FilesFor(experiment.Name, options.Profile, options.Seed))
-                {
-                    string? problem = StoredResultCheck.Problem(path, experiment.Name, options.Profile, options.Seed, out var r);
-                    if (problem is not null || r is null)
-                        throw new InvalidDataException($"stored result '{path}' {problem}: rerun that shard (reproduce --shard ... --out {dir})");
-                    if (r.LibraryVersion == ResultStore.LibraryVersion) found.Add((dir, r));
-                    else otherBuilds.Add($"{path} (build {r.LibraryVersion})");
-                }
-            if (found.Count == 0)
-            {
-                var shard = owner[experiment.Name];
-                bool given = manifests.Any(m => m.Manifest.Index == shard.Index);
-                string why = otherBuilds.Count > 0
-                    ? $"only results of other builds were found ({string.Join(", ", otherBuilds)}; this build is {ResultStore.LibraryVersion}): merge with the build that ran the shards, or rerun them"
-                    : given
-                        ? $"shard {shard} should have stored its {Name(options.Profile)} seed-{options.Seed} result and did not: did it finish? (see its log; rerun it)"
-                        : $"it is shard {shard}'s, and no folder of shard {shard} was given to --merge";
-                failures.Add(new ExperimentFailure(experiment.Name, why));
-                progress?.Report(new ExperimentProgress(experiment.Name, "missing: " + why, 1));
-                continue;
-            }
-            // Two shards ran it (a rerun with another split): the newer result counts.
-            chosen.Add(found.OrderByDescending(f => f.Result.FinishedAt).First());
-        }
-        // A merge with a hole makes nothing: no ledger, no report, no notebooks (which would compute the hole).
-        if (failures.Count > 0) return new ReproductionOutcome([], [], failures, "");
-        AtomicFile.EnsureWritableDirectory(options.OutDir);
-        var target = new ResultStore(options.OutDir);
-        foreach (var (fromDir, result) in chosen)
-        {
-            if (Path.GetFullPath(fromDir) != Path.GetFullPath(options.OutDir)) target.Save(result);
-            progress?.Report(new ExperimentProgress(result.Experiment, $"merged from {fromDir}", 1));
-        }
-        return Reproduction.Publish(options, selected, chosen.Select(c => c.Result).ToList(), failures, afterLedger);
-    }
+    internal static string Selection(ShardManifest m) => m.Only.Count == 0 ? "every claim" : string.Join(' ', m.Only);
 
     /// <summary>experiment-costs.json: where and when the seconds were recorded, and the seconds per experiment of each profile.</summary>
     sealed record CostTable(string Recorded, Dictionary<string, double> Quick, Dictionary<string, double> Standard);

@@ -14,6 +14,7 @@ public static class Csv
     /// <summary>A header record, then one record per row.</summary>
     public static string Write(IEnumerable<string> header, IEnumerable<IEnumerable<string>> rows)
     {
+        using var culture = InvariantFormatting.Enter(); // rows are often made lazily, as they are written
         var sb = new StringBuilder();
         AppendRecord(sb, header);
         foreach (var row in rows) AppendRecord(sb, row);

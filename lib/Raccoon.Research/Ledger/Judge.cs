@@ -1,5 +1,6 @@
 using Raccoon.Research.Measurements;
 using System.Globalization;
+using Raccoon.Research.IO;
 
 namespace Raccoon.Research.Ledger;
 
@@ -16,6 +17,7 @@ public static class Judge
     public static LedgerRow Row(Claim claim, Measurement m, string experiment, string profile, int seed, DateTimeOffset at,
         int? threads = null, bool? optimized = null)
     {
+        using var culture = InvariantFormatting.Enter(); // the verdict's sentences read the same in any caller's culture
         if (m.ClaimId != claim.Id) throw new ArgumentException($"measurement for {m.ClaimId} given to claim {claim.Id}");
         var reasons = new List<string>();
         Verdict verdict;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Raccoon.Research.Measurements;
 
 namespace Raccoon.Research.Ledger;
 
@@ -19,6 +20,10 @@ public enum Agreement
 
 /// <summary>One row of two ledgers side by side.</summary>
 public sealed record RowComparison(string Id, Agreement Agreement, LedgerRow? First, LedgerRow? Second, string Why);
+
+/// <summary>One timing row across several runs: <see cref="Inside"/> is true when each run's figure lies inside every
+/// other run's interval, false when one does not (<see cref="Why"/> names it), null when it cannot be checked.</summary>
+public sealed record TimingAgreement(string Id, bool? Inside, IReadOnlyList<double?> Figures, IReadOnlyList<MeasuredInterval?> Intervals, string Why);
 
 /// <summary>
 /// Two ledgers of the same claims, row by row: does a verdict reproduce from one run to the next? A row agrees
@@ -74,6 +79,79 @@ public static class LedgerComparison
         if (x.Optimized != y.Optimized) parts.Add($"build {x.BuildConfiguration} vs {y.BuildConfiguration}");
         return string.Join(", ", parts);
     }
+
+    /// <summary>
+    /// Timing rows across several runs (issue 20's done-when: "for at least 90% of timing rows each run's figure lies
+    /// inside the other runs' intervals"). A timing row is consistent when, for every pair of runs, each run's figure
+    /// lies inside the other run's interval. Rows not measured in every run, or without a figure or an interval in one
+    /// of them, cannot be checked: they are listed as such and left out of the share, never counted as consistent.
+    /// </summary>
+    public static IReadOnlyList<TimingAgreement> Timing(IReadOnlyList<IReadOnlyList<LedgerRow>> runs)
+    {
+        if (runs.Count < 2) throw new ArgumentException($"comparing timing rows needs at least two runs, not {runs.Count}");
+        var indexed = runs.Select((r, k) => Index(r, $"run {k + 1}'s")).ToList();
+        var ids = runs.SelectMany(r => r).Where(r => r.FigureKind == FigureKind.Timing).Select(r => r.Id).Distinct().ToList();
+        var result = new List<TimingAgreement>();
+        foreach (var id in ids)
+        {
+            var rows = indexed.Select(d => d.GetValueOrDefault(id)).ToList();
+            var figures = rows.Select(r => r is { Verdict: not Verdict.NotRun, MeasuredValue: double v } ? v : (double?)null).ToList();
+            var intervals = rows.Select(r => r?.Interval).ToList();
+            int missing = Enumerable.Range(0, rows.Count).FirstOrDefault(k => figures[k] is null || intervals[k] is null, -1);
+            if (missing >= 0)
+            {
+                string what = rows[missing] is null || rows[missing]!.Verdict == Verdict.NotRun ? "not measured" : figures[missing] is null ? "no figure" : "no interval";
+                result.Add(new(id, null, figures, intervals, $"{what} in run {missing + 1}"));
+                continue;
+            }
+            var outside = new List<string>();
+            for (int i = 0; i < rows.Count; i++)
+                for (int j = 0; j < rows.Count; j++)
+                    if (i != j && (figures[i]!.Value < intervals[j]!.Low || figures[i]!.Value > intervals[j]!.High))
+                        outside.Add($"run {i + 1}'s {Number(figures[i]!.Value)} outside run {j + 1}'s {intervals[j]}");
+            result.Add(new(id, outside.Count == 0, figures, intervals, string.Join("; ", outside)));
+        }
+        return result;
+    }
+
+    /// <summary>"22 timing rows: 20 inside each other's intervals (91%), 1 outside, 1 cannot be checked".</summary>
+    public static string TimingSummary(IReadOnlyList<TimingAgreement> rows)
+    {
+        int inside = rows.Count(r => r.Inside == true), outside = rows.Count(r => r.Inside == false), unchecked_ = rows.Count(r => r.Inside is null);
+        string share = inside + outside == 0 ? "no share" : (100.0 * inside / (inside + outside)).ToString("0", CultureInfo.InvariantCulture) + "%";
+        return $"{rows.Count} timing rows: {inside} inside each other's intervals ({share} of the {inside + outside} checked), {outside} outside, {unchecked_} cannot be checked";
+    }
+
+    /// <summary>Every pair of runs compared row by row, then the timing rows across all runs, as Markdown.</summary>
+    public static string Markdown(IReadOnlyList<string> names, IReadOnlyList<IReadOnlyList<LedgerRow>> runs, out bool contradiction)
+    {
+        var sb = new StringBuilder();
+        contradiction = false;
+        for (int i = 0; i < runs.Count; i++)
+            for (int j = i + 1; j < runs.Count; j++)
+            {
+                var rows = Compare(runs[i], runs[j]);
+                contradiction |= rows.Any(r => r.Agreement == Agreement.Contradicts);
+                sb.Append(Markdown(rows, names[i], names[j]));
+                sb.AppendLine();
+            }
+        if (!runs.SelectMany(r => r).Any(r => r.FigureKind == FigureKind.Timing)) return sb.ToString();
+        var timing = Timing(runs);
+        sb.AppendLine(CultureInfo.InvariantCulture, $"# Timing rows across the {runs.Count} runs");
+        sb.AppendLine();
+        sb.AppendLine(TimingSummary(timing) + ".");
+        sb.AppendLine();
+        sb.AppendLine("| claim | inside | " + string.Join(" | ", names.Select((_, k) => $"run {k + 1}")) + " | why |");
+        sb.AppendLine("|---|---|" + string.Concat(names.Select(_ => "---|")) + "---|");
+        foreach (var t in timing)
+            sb.AppendLine(CultureInfo.InvariantCulture,
+                $"| {t.Id} | {(t.Inside is bool b ? (b ? "yes" : "no") : "cannot check")} | {string.Join(" | ", t.Figures.Select((f, k) => (f is double v ? Number(v) : "-") + (t.Intervals[k] is { } iv ? " " + iv : "")))} | {t.Why.Replace("|", "\\|")} |");
+        sb.AppendLine();
+        sb.AppendLine("Runs: " + string.Join(", ", names.Select((n, k) => $"run {k + 1} = {n}")) + ".");
+        return sb.ToString();
+    }
+
+    static string Number(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
 
     /// <summary>"52 rows: 47 same, 4 hedged, 1 contradicts, 0 one-sided".</summary>
     public static string Summary(IReadOnlyList<RowComparison> rows) =>

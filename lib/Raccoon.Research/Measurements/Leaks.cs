@@ -1,5 +1,5 @@
 using System.Globalization;
-using Raccoon.Research.Reporting;
+using Raccoon.Research.Views;
 using TorchSharp;
 
 namespace Raccoon.Research.Measurements;

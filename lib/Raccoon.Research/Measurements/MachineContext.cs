@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 using System.Runtime.InteropServices;
-using Raccoon.Research.Reporting;
+using Raccoon.Research.Views;
 using Raccoon.Research.Runtime;
 
 namespace Raccoon.Research.Measurements;

@@ -1,6 +1,6 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
-using Raccoon.Research.Reporting;
+using Raccoon.Research.Views;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Raccoon.Research.Blocks.Attention;
-using Raccoon.Research.Reporting;
+using Raccoon.Research.Views;
 
 namespace Raccoon.Research.Measurements;
 

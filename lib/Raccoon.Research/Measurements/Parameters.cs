@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using Raccoon.Research.Reporting;
+using Raccoon.Research.Views;
 using TorchSharp;
 using static TorchSharp.torch;
 

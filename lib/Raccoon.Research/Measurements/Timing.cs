@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Diagnostics;
-using Raccoon.Research.Reporting;
+using Raccoon.Research.Views;
 using Raccoon.Research.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text;
 using Raccoon.Research.Experiments;
+using Raccoon.Research.IO;
 using Raccoon.Research.Ledger;
+using Raccoon.Research.Views;
 
 namespace Raccoon.Research.Reporting;
 
@@ -15,8 +17,12 @@ namespace Raccoon.Research.Reporting;
 /// speed.Claim("R0-02")</code>
 /// </summary>
 [TypeFormatterSource(typeof(NotebookFormatterSource), PreferredMimeTypes = ["text/html"])]
-public sealed record ClaimCard(LedgerRow Row, string? Finding = null)
+public sealed record ClaimCard(LedgerRow Row, string? Finding = null) : INotebookView
 {
+    public string ToNotebookHtml() => ToHtml();
+
+    public string ToNotebookText() => ToText();
+
     public string Id => Row.Id;
     public Verdict Verdict => Row.Verdict;
 
@@ -85,7 +91,8 @@ public sealed record ClaimCard(LedgerRow Row, string? Finding = null)
 
     public string ToHtml()
     {
-        var sb = new StringBuilder(NotebookHtml.Style);
+        using var culture = InvariantFormatting.Enter();
+        var sb = new StringBuilder(NotebookStyle.Css);
         sb.Append("<div class=\"raccoon claim-card\" style=\"border:1px solid #ddd;border-left:6px solid ").Append(VerdictStyle.Colour(Verdict))
           .Append(";padding:6px 10px;margin:4px 0\"><div><b>").Append(Html.Escape(Id)).Append("</b> ").Append(VerdictStyle.Badge(Verdict));
         if (Row.Provisional) sb.Append(" <span class=\"provisional\">").Append(Html.Escape(ProvisionalLine)).Append("</span>");
@@ -112,6 +119,7 @@ public sealed record ClaimCard(LedgerRow Row, string? Finding = null)
     /// <summary>The card as plain text: one labelled line each, the folded parts last.</summary>
     public string ToText()
     {
+        using var culture = InvariantFormatting.Enter();
         var sb = new StringBuilder();
         sb.Append(Id).Append("  ").Append(Verdict.Name()).Append("  (").Append(Status).Append(")\n");
         void Line(string head, string text) { if (!string.IsNullOrEmpty(text)) sb.Append(head).Append(": ").Append(text).Append('\n'); }

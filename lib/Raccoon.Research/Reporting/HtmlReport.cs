@@ -4,6 +4,7 @@ using Raccoon.Research.Experiments;
 using Raccoon.Research.IO;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 
 namespace Raccoon.Research.Reporting;
 
@@ -13,22 +14,18 @@ namespace Raccoon.Research.Reporting;
 /// </summary>
 public static class HtmlReport
 {
-    /// <summary>The verdict's colour: <see cref="VerdictStyle.Colour"/>, the one source.</summary>
-    public static string Colour(Verdict v) => VerdictStyle.Colour(v);
-
-    public static string VerdictBadge(Verdict v) => VerdictStyle.Badge(v);
-
     /// <summary>The row's verdict badge, marked provisional below its rule's minimum profile, with one small badge per build.</summary>
     public static string RowVerdict(LedgerRow r)
     {
-        var sb = new StringBuilder(VerdictBadge(r.Verdict));
+        using var culture = InvariantFormatting.Enter();
+        var sb = new StringBuilder(VerdictStyle.Badge(r.Verdict));
         if (r.Provisional)
             sb.Append(" <span class=\"provisional\" title=\"measured at profile ").Append(Html.Escape(r.Profile ?? "?"))
               .Append("; the rule needs ").Append(Html.Escape(r.MinProfile ?? "?")).Append("\">provisional (").Append(Html.Escape(r.Profile ?? "?")).Append(")</span>");
         if (r.Interval is { } i) sb.Append("<div class=\"meta\">interval ").Append(Html.Escape(i.ToString())).Append("</div>");
         foreach (var b in r.Builds ?? [])
             sb.Append("<div class=\"build\">").Append(Html.Escape(b.Build)).Append(b.Upstream ? " (upstream)" : "").Append(": ")
-              .Append(VerdictBadge(b.Verdict)).Append(' ').Append(Html.Escape(b.Measured)).Append("</div>");
+              .Append(VerdictStyle.Badge(b.Verdict)).Append(' ').Append(Html.Escape(b.Measured)).Append("</div>");
         return sb.ToString();
     }
 
@@ -49,6 +46,7 @@ public static class HtmlReport
     public static string Render(IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results,
         IReadOnlyList<ExperimentFailure> failures, string outDir, MachineContext? machine = null)
     {
+        using var culture = InvariantFormatting.Enter();
         var sb = new StringBuilder();
         sb.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>Raccoon.Research: claims ledger</title>");
         sb.Append("<style>").Append(Css).Append(VerdictStyle.Css()).Append("</style>");
@@ -56,7 +54,7 @@ public static class HtmlReport
         sb.Append("<h1>Raccoon.Research: which claims hold</h1>");
         sb.Append("<p class=\"summary\">");
         foreach (var g in ledger.GroupBy(r => r.Verdict).OrderBy(g => g.Key))
-            sb.Append(VerdictBadge(g.Key)).Append(' ').Append(g.Count()).Append(" &nbsp; ");
+            sb.Append(VerdictStyle.Badge(g.Key)).Append(' ').Append(g.Count()).Append(" &nbsp; ");
         int provisional = ledger.Count(r => r.Provisional);
         if (provisional > 0) sb.Append("<span class=\"provisional\">provisional</span> ").Append(provisional);
         sb.Append("</p>");
@@ -95,10 +93,10 @@ public static class HtmlReport
     static string ParitySection(string outDir)
     {
         var sb = new StringBuilder("<section id=\"parity\"><h2>Speed and function against PyTorch</h2>");
-        Measurements.Parity.ParityRun? run;
+        Experiments.Parity.ParityRun? run;
         try
         {
-            run = Measurements.Parity.ParityFiles.Read(outDir);
+            run = Experiments.Parity.ParityFiles.Read(outDir);
         }
         catch (InvalidDataException e)
         {
@@ -116,25 +114,12 @@ public static class HtmlReport
         return sb.Append("</section>").ToString();
     }
 
-    /// <summary>Where and how the run was measured, once: profiles, seeds, threads, build, and the machine.</summary>
+    /// <summary>Where and how the run was measured, once: the rows of <see cref="RunTable"/>, the write-up's Table 1.</summary>
     static string RunContext(IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results, MachineContext? machine)
     {
-        static string List<T>(IEnumerable<T> xs) { var l = xs.Distinct().Select(x => x?.ToString() ?? "").Order().ToList(); return l.Count == 0 ? "none" : string.Join(", ", l); }
         var sb = new StringBuilder("<table class=\"run\"><tbody>");
-        void Row(string k, string v) => sb.Append("<tr><th>").Append(Html.Escape(k)).Append("</th><td>").Append(Html.Escape(v)).Append("</td></tr>");
-        var measured = ledger.Where(r => r.Verdict != Verdict.NotRun).ToList();
-        Row("claims measured", $"{measured.Count} of {ledger.Count}");
-        Row("profiles", List(measured.Select(r => r.Profile)));
-        Row("seeds", List(measured.Select(r => r.Seed)));
-        Row("torch threads", List(results.Select(r => r.Threads)));
-        Row("library builds", List(results.Select(r => r.LibraryVersion)));
-        if (machine is not null)
-        {
-            Row("CPU", $"{machine.CpuModel} ({machine.LogicalCores} logical cores{(machine.PhysicalCores is int p ? $", {p} physical" : "")})");
-            Row("libraries", $"TorchSharp {machine.TorchSharpVersion}, libtorch {machine.LibTorchVersion}, {machine.DotNetVersion}, plotly.js {PlotlyJs.Version}");
-            Row("OS", machine.OperatingSystem);
-            Row("optimized build", machine.Optimized ? "yes" : "no (DEBUG: timings not comparable)");
-        }
+        foreach (var row in RunTable.Of(ledger, results, machine).Rows)
+            sb.Append("<tr><th>").Append(Html.Escape(row[0])).Append("</th><td>").Append(Html.Escape(row[1])).Append("</td></tr>");
         return sb.Append("</tbody></table>").ToString();
     }
 
@@ -145,6 +130,7 @@ public static class HtmlReport
     /// </summary>
     public static string LedgerTable(IReadOnlyList<LedgerRow> ledger, string? outDir = null, IReadOnlyList<StoredResult>? results = null)
     {
+        using var culture = InvariantFormatting.Enter();
         var sb = new StringBuilder();
         sb.Append("<table class=\"ledger\"><thead><tr><th>ID</th><th>Claim</th><th>Document says</th><th>Measured</th><th>Verdict</th><th>Status</th><th>See</th></tr></thead><tbody>");
         foreach (var r in ledger)
@@ -156,7 +142,7 @@ public static class HtmlReport
             sb.Append("<tr id=\"").Append(r.Id).Append("\" class=\"claim\"><td><a href=\"#").Append(r.Id).Append("\">").Append(r.Id).Append("</a></td><td title=\"")
               .Append(Html.Escape(r.Claim)).Append("\">").Append(Html.Escape(LedgerDigest.ShortTitle(r)))
               .Append("</td><td>").Append(Html.Escape(r.Claimed)).Append("</td><td class=\"measured\">").Append(Html.Escape(LedgerDigest.ShortMeasured(r))).Append(KindNote(r))
-              .Append("</td><td>").Append(VerdictBadge(r.Verdict)).Append("</td><td>")
+              .Append("</td><td>").Append(VerdictStyle.Badge(r.Verdict)).Append("</td><td>")
               .Append(r.Provisional || r.Converged == false ? $"<span class=\"provisional\">{Html.Escape(LedgerDigest.Status(r))}</span>" : Html.Escape(LedgerDigest.Status(r)))
               .Append("</td><td class=\"links\">");
             if (r.Experiment is not null && result is not null)
@@ -205,52 +191,4 @@ public static class HtmlReport
         section{border-top:1px solid #ccc;margin-top:2em}
         .build{font-size:0.8em;margin-top:2px}
         """;
-}
-
-/// <summary>
-/// plotly.js, for pages that must draw offline. The only served copy is the one Plotly.NET 6 embeds as a
-/// resource; it is read straight from Plotly.NET.dll's metadata (beside this library) without loading that
-/// assembly, because Plotly.NET cannot load inside the .NET Interactive kernel (FSharp.Core 10.1 vs the
-/// kernel's 10.0) and this library must load there.
-/// </summary>
-public static class PlotlyJs
-{
-    /// <summary>The Plotly.NET assembly file that carries plotly.js: beside this library (the build copies it there).</summary>
-    public static string AssemblyPath =>
-        Path.Combine(Path.GetDirectoryName(typeof(PlotlyJs).Assembly.Location) ?? AppContext.BaseDirectory, "Plotly.NET.dll");
-
-    static readonly Lazy<(string Name, string Source)> Js = new(() =>
-    {
-        string path = AssemblyPath;
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"plotly.js is read from {path}, which is missing: build the project (Plotly.NET is a package reference for that file only)", path);
-        using var stream = File.OpenRead(path);
-        using var pe = new System.Reflection.PortableExecutable.PEReader(stream);
-        var md = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe);
-        foreach (var handle in md.ManifestResources)
-        {
-            var res = md.GetManifestResource(handle);
-            string name = md.GetString(res.Name);
-            if (!name.EndsWith(".min.js", StringComparison.Ordinal) || !res.Implementation.IsNil) continue;
-            // An embedded resource: a 4-byte length then the bytes, at Offset within the CLR resources section.
-            var dir = pe.PEHeaders.CorHeader!.ResourcesDirectory;
-            var block = pe.GetSectionData(dir.RelativeVirtualAddress);
-            var reader = block.GetReader((int)res.Offset, dir.Size - (int)res.Offset);
-            int length = reader.ReadInt32();
-            var bytes = reader.ReadBytes(length);
-            return (name, System.Text.Encoding.UTF8.GetString(bytes));
-        }
-        throw new InvalidOperationException($"{path} carries no plotly.js resource");
-    });
-
-    public static string Source => Js.Value.Source;
-
-    /// <summary>The version of that plotly.js ("2.28.0"), read from its resource name.</summary>
-    public static string Version => System.Text.RegularExpressions.Regex.Match(Js.Value.Name, @"plotly-(\d+\.\d+\.\d+)\.min\.js$") is { Success: true } m
-        ? m.Groups[1].Value : throw new InvalidOperationException($"no plotly.js version in the resource name {Js.Value.Name}");
-
-    /// <summary>The same plotly.js on its CDN, as a require.js module path (no .js), for notebook outputs.</summary>
-    public static string RequireUrl => $"https://cdn.plot.ly/plotly-{Version}.min";
-
-    public const string RequireJsUrl = "https://cdnjs.cloudflare.com/ajax/libs/require.js/2.3.6/require.min.js";
 }

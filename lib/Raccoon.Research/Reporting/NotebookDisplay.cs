@@ -2,93 +2,29 @@ using System.Globalization;
 using Microsoft.Data.Analysis;
 using Raccoon.Research.Experiments;
 using Raccoon.Research.Ledger;
+using Raccoon.Research.Views;
 
 namespace Raccoon.Research.Reporting;
 
-/// <summary>
-/// Names the formatter source of a type. The .NET Interactive kernel finds this attribute by its name
-/// (in any assembly), creates the source and calls its CreateTypeFormatters(), so the library's charts
-/// and tables render as HTML in VS Code (and under dotnet-repl, the same kernel) without a reference to it.
-/// </summary>
-[AttributeUsage(AttributeTargets.Class | AttributeTargets.Struct, AllowMultiple = true, Inherited = true)]
-public sealed class TypeFormatterSourceAttribute(Type formatterSourceType) : Attribute
+/// <summary>Styles of the library's notebook outputs that show verdicts (ledger views, claim cards).</summary>
+public static class NotebookStyle
 {
-    public Type FormatterSourceType { get; } = formatterSourceType;
-
-    public string[]? PreferredMimeTypes { get; set; }
-}
-
-/// <summary>The formatters of the library's displayable types, in the shape the kernel expects
-/// (objects with MimeType and bool Format(object, TextWriter)).</summary>
-public sealed class NotebookFormatterSource
-{
-    public IEnumerable<object> CreateTypeFormatters()
-    {
-        yield return new NotebookFormatter("text/html", NotebookHtml.TryFormat);
-        yield return new NotebookFormatter("text/plain", NotebookHtml.TryFormatPlain);
-    }
-}
-
-public sealed class NotebookFormatter(string mimeType, Func<object, TextWriter, bool> format)
-{
-    public string MimeType { get; } = mimeType;
-
-    public bool Format(object instance, TextWriter writer) => format(instance, writer);
-}
-
-/// <summary>HTML of the library's types for notebook outputs: one place, used by the kernel and the runner.</summary>
-public static class NotebookHtml
-{
-    public static bool TryFormat(object instance, TextWriter writer)
-    {
-        string? html = instance switch
-        {
-            Figure f => f.ToNotebookHtml(),
-            Table t => Style + "<div class=\"raccoon\">" + t.ToHtml() + "</div>",
-            LedgerView l => l.ToHtml(),
-            ClaimCard c => c.ToHtml(),
-            HtmlContent h => h.Html,
-            _ => null,
-        };
-        if (html is null) return false;
-        writer.Write(html);
-        return true;
-    }
-
-    public static bool TryFormatPlain(object instance, TextWriter writer)
-    {
-        string? text = instance switch
-        {
-            Figure f => $"Figure: {f.Title}",
-            Table t => $"{t.Title}: {t.Rows.Count} rows x {t.Columns.Count} columns ({string.Join(", ", t.Columns)})",
-            LedgerView l => string.Join("\n", l.Rows.Select(r => $"{r.Id}  {r.Verdict.Name() + (r.Provisional ? " (provisional)" : ""),-31}  {r.Measured}")),
-            ClaimCard c => c.ToText(),
-            HtmlContent h => h.Html,
-            _ => null,
-        };
-        if (text is null) return false;
-        writer.Write(text);
-        return true;
-    }
-
     /// <summary>Table and verdict styles for a notebook output, which has no report stylesheet.</summary>
-    public static readonly string Style = "<style>.raccoon table{border-collapse:collapse;font-size:0.9em} .raccoon th,.raccoon td{border:1px solid #ddd;padding:3px 7px;text-align:left;vertical-align:top} " +
+    public static readonly string Css = "<style>.raccoon table{border-collapse:collapse;font-size:0.9em} .raccoon th,.raccoon td{border:1px solid #ddd;padding:3px 7px;text-align:left;vertical-align:top} " +
         ".raccoon caption{font-weight:bold;text-align:left} " + VerdictStyle.Css(".raccoon ") + ".raccoon .build,.raccoon .meta{font-size:0.8em}</style>";
-}
-
-/// <summary>A fragment of HTML to show as such (the kernel's HTML(...) gives the same).</summary>
-[TypeFormatterSource(typeof(NotebookFormatterSource), PreferredMimeTypes = ["text/html"])]
-public sealed record HtmlContent(string Html)
-{
-    public override string ToString() => Html;
 }
 
 /// <summary>The claims ledger as a notebook shows it: one row per claim, verdicts as coloured badges,
 /// each row linked to its notebook.</summary>
 [TypeFormatterSource(typeof(NotebookFormatterSource), PreferredMimeTypes = ["text/html"])]
-public sealed record LedgerView(IReadOnlyList<LedgerRow> Rows, string? OutDir = null)
+public sealed record LedgerView(IReadOnlyList<LedgerRow> Rows, string? OutDir = null) : INotebookView
 {
-    public string ToHtml() => NotebookHtml.Style + "<div class=\"raccoon\">" + HtmlReport.LedgerTable(Rows, OutDir) + "</div>";
+    public string ToHtml() => NotebookStyle.Css + "<div class=\"raccoon\">" + HtmlReport.LedgerTable(Rows, OutDir) + "</div>";
+
+    public string ToNotebookHtml() => ToHtml();
+
+    public string ToNotebookText() =>
+        string.Join("\n", Rows.Select(r => $"{r.Id}  {r.Verdict.Name() + (r.Provisional ? " (provisional)" : ""),-31}  {r.Measured}"));
 
     /// <summary>The rows of every claim <paramref name="results"/> measure, judged from them (not read from the last
     /// `reproduce`), in the catalog's order: a notebook's closing table of what it just computed.</summary>

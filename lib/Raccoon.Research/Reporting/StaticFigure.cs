@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Raccoon.Research.Views;
 using SkiaSharp;
+using Raccoon.Research.IO;
 
 namespace Raccoon.Research.Reporting;
 
@@ -32,6 +34,7 @@ public static class StaticFigure
     /// <summary>Draws the figure into <paramref name="rect"/> of <paramref name="canvas"/>.</summary>
     public static void Draw(Figure figure, SKCanvas canvas, SKRect rect, float fontScale = 1)
     {
+        using var culture = InvariantFormatting.Enter(); // ScottPlot writes tick labels in the current culture
         _ = Fonts.Value;
         var fig = JsonNode.Parse(figure.PlotlyJson)!;
         var layout = fig["layout"] as JsonObject ?? [];

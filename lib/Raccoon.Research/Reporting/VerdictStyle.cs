@@ -1,4 +1,5 @@
 using Raccoon.Research.Ledger;
+using Raccoon.Research.Views;
 
 namespace Raccoon.Research.Reporting;
 

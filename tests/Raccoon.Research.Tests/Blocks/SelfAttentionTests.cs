@@ -1,5 +1,6 @@
 using Raccoon.Research.Blocks.Attention;
 using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 using Raccoon.Research.Tests.Support;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Raccoon.Research.Data.Logs;
 using Raccoon.Research.IO;
-using Raccoon.Research.Measurements.Parity;
+using Raccoon.Research.Experiments.Parity;
 using Raccoon.Research.Models.LogClassifiers;
 using Raccoon.Research.Tests.Support;
 using Raccoon.Research.Training;

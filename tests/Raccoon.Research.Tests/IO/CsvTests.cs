@@ -3,6 +3,7 @@ using System.Text;
 using Raccoon.Research.IO;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 using Raccoon.Research.Reporting;
 using Raccoon.Research.Reporting.WriteUp;
 

@@ -4,6 +4,7 @@ using Raccoon.Research.Blocks.Embeddings;
 using Raccoon.Research.Blocks.Encoders;
 using Raccoon.Research.Blocks.FeedForward;
 using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 using Raccoon.Research.Models.LatentOde;
 using Raccoon.Research.Tests.Support;
 using TorchSharp;

@@ -1,4 +1,5 @@
 using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 using Raccoon.Research.Experiments;
 using Raccoon.Research.Experiments.LogClassifiers;
 using Raccoon.Research.Ledger;

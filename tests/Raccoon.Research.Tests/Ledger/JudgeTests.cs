@@ -1,4 +1,5 @@
 using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 using System.Text.RegularExpressions;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Tests.Support;

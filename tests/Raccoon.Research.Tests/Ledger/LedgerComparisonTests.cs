@@ -1,4 +1,5 @@
 using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Tests.Support;
 
@@ -19,6 +20,10 @@ public class LedgerComparisonTests
             new BuildMeasurement("upstream Original", $"{upstream}", upstream, Upstream: true),
             new BuildMeasurement("documented Original", $"{documented}", documented),
         ]), "e", "standard", 1, At, 2);
+
+    static LedgerRow Timed(string id, double value, double low, double high) =>
+        LedgerRow.From(ClaimCatalog.Get(id), Measurement.Number(id, value, $"{value}", interval: new MeasuredInterval(low, high), kind: FigureKind.Timing),
+            "e", "standard", 1, At, 2);
 
     static RowComparison One(LedgerRow a, LedgerRow b) => LedgerComparison.Compare([a], [b]).Single();
 
@@ -92,5 +97,39 @@ public class LedgerComparisonTests
         var missing = Repo.RunCli(["compare", a, Repo.TempDir("compare-empty")]);
         Assert.Equal(2, missing.ExitCode);
         Assert.Contains("no ledger in", missing.Stderr);
+    }
+
+    [Fact]
+    public void Timing_rows_of_three_runs_are_inside_only_when_every_figure_lies_in_every_other_interval()
+    {
+        IReadOnlyList<LedgerRow>[] runs =
+        [
+            [Timed("R0-10", 1.50, 1.40, 1.60), Timed("T1-06", 1.03, 1.01, 1.08), Timed("H4-06", 1.10, 1.00, 1.20), Row("R0-06", 0.1)],
+            [Timed("R0-10", 1.45, 1.35, 1.55), Timed("T1-06", 1.20, 1.10, 1.30), Row("H4-06", 1.1), Row("R0-06", 0.1)],
+            [Timed("R0-10", 1.55, 1.42, 1.62), Timed("T1-06", 1.05, 1.00, 1.09), Timed("H4-06", 1.05, 1.00, 1.10), Row("R0-06", 0.1)],
+        ];
+        var t = LedgerComparison.Timing(runs);
+        Assert.Equal(["R0-10", "T1-06", "H4-06"], t.Select(x => x.Id));
+        Assert.True(t[0].Inside);                       // 1.50, 1.45, 1.55 each inside the other two intervals
+        Assert.False(t[1].Inside);                      // run 2's 1.20 lies outside [1.01, 1.08] and [1.00, 1.09]
+        Assert.Contains("run 2's 1.2 outside run 1's [1.01, 1.08]", t[1].Why);
+        Assert.Null(t[2].Inside);                       // run 2 has no interval: cannot be checked, not counted
+        Assert.Equal("no interval in run 2", t[2].Why);
+        Assert.Equal("3 timing rows: 1 inside each other's intervals (50% of the 2 checked), 1 outside, 1 cannot be checked", LedgerComparison.TimingSummary(t));
+    }
+
+    [Fact]
+    public void The_command_compares_three_runs_pairwise_and_reports_the_timing_share()
+    {
+        string a = Repo.TempDir("compare3-a"), b = Repo.TempDir("compare3-b"), c = Repo.TempDir("compare3-c");
+        LedgerFiles.Write(a, [Timed("R0-10", 1.50, 1.40, 1.60), Row("R0-06", 0.1)]);
+        LedgerFiles.Write(b, [Timed("R0-10", 1.45, 1.35, 1.55), Row("R0-06", 0.1)]);
+        LedgerFiles.Write(c, [Timed("R0-10", 1.55, 1.42, 1.62), Row("R0-06", 0.1)]);
+        var r = Repo.RunCli(["compare", a, b, c]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(3, r.Stdout.Split("# Verdicts of two runs").Length - 1); // a-b, a-c, b-c
+        Assert.Contains("1 timing rows: 1 inside each other's intervals (100% of the 1 checked), 0 outside, 0 cannot be checked", r.Stdout);
+        var one = Repo.RunCli(["compare", a]);
+        Assert.NotEqual(0, one.ExitCode);
     }
 }

@@ -1,9 +1,11 @@
-using Raccoon.Research.Measurements;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using Raccoon.Research.Experiments;
 using Raccoon.Research.Ledger;
+using Raccoon.Research.Measurements;
+using Raccoon.Research.Reporting;
 using Raccoon.Research.Tests.Support;
+using Raccoon.Research.Views;
 
 namespace Raccoon.Research.Tests.Ledger;
 
@@ -134,8 +136,8 @@ public class LedgerRowTests
     [Fact]
     public void Figures_and_tables_are_reached_by_name_and_an_unknown_name_lists_the_known_ones()
     {
-        var fig = new Raccoon.Research.Reporting.Figure("Crossover at 3.2x", "{}").Named("crossover");
-        var table = new Raccoon.Research.Reporting.Table("t", ["a"], []).Named("counts");
+        var fig = new Raccoon.Research.Views.Figure("Crossover at 3.2x", "{}").Named("crossover");
+        var table = new Raccoon.Research.Views.Table("t", ["a"], []).Named("counts");
         var result = new StoredResult("e", Profile.Quick, 1, "v", 2, At, 1, [], [fig], [table]);
         Assert.Same(fig, result.Figure("crossover"));
         Assert.Same(table, result.Table("counts"));

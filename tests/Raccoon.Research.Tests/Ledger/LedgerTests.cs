@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Raccoon.Research.Experiments;
 using Raccoon.Research.IO;
 using Raccoon.Research.Ledger;
+using Raccoon.Research.Reporting;
 using Raccoon.Research.Tests.Support;
 
 namespace Raccoon.Research.Tests.Ledger;

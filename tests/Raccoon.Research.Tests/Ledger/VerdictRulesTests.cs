@@ -1,4 +1,5 @@
 using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 using Raccoon.Research.Ledger;
 
 namespace Raccoon.Research.Tests.Ledger;

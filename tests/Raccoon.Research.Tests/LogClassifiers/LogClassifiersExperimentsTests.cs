@@ -1,7 +1,8 @@
-using Raccoon.Research.Experiments;
 using Raccoon.Research.Experiments.LogClassifiers;
+using Raccoon.Research.Experiments;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Models.LogClassifiers;
+using Raccoon.Research.Reporting;
 using Raccoon.Research.Tests.Support;
 using Raccoon.Research.Training;
 

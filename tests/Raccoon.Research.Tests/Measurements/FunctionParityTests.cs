@@ -1,7 +1,8 @@
 using System.Globalization;
 using Raccoon.Research.IO;
 using Raccoon.Research.Measurements;
-using Raccoon.Research.Measurements.Parity;
+using Raccoon.Research.Views;
+using Raccoon.Research.Experiments.Parity;
 using Raccoon.Research.Tests.Support;
 using Raccoon.Research.Runtime;
 using TorchSharp;

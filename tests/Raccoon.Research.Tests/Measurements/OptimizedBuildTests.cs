@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Reflection;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 
 namespace Raccoon.Research.Tests.Measurements;
 

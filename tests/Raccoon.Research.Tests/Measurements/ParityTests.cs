@@ -1,5 +1,6 @@
 using Raccoon.Research.Measurements;
-using Raccoon.Research.Measurements.Parity;
+using Raccoon.Research.Views;
+using Raccoon.Research.Experiments.Parity;
 using Raccoon.Research.Tests.Support;
 using TorchSharp;
 

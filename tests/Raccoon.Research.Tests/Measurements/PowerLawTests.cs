@@ -1,4 +1,5 @@
 using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 
 namespace Raccoon.Research.Tests.Measurements;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 using Raccoon.Research.Reporting;
 using Raccoon.Research.Tests.Support;
 

@@ -2,6 +2,7 @@ using Raccoon.Research.Experiments;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Notebooks;
 using Raccoon.Research.Reporting;
+using Raccoon.Research.Views;
 using Raccoon.Research.Tests.Support;
 
 namespace Raccoon.Research.Tests.Notebooks;

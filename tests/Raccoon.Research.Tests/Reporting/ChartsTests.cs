@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Raccoon.Research.Reporting;
+using Raccoon.Research.Views;
 
 namespace Raccoon.Research.Tests.Reporting;
 

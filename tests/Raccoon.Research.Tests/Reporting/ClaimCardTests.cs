@@ -1,6 +1,7 @@
 using Raccoon.Research.Experiments;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 using Raccoon.Research.Reporting;
 
 namespace Raccoon.Research.Tests.Reporting;
@@ -47,8 +48,8 @@ public class ClaimCardTests
         Assert.EndsWith("measured by: latent-ode-cost, profile standard, seed 3, 2 torch threads, 2026-12-06 12:00:00Z", text);
 
         string html = card.ToHtml();
-        Assert.Contains($"border-left:6px solid {HtmlReport.Colour(Verdict.Holds)}", html);
-        Assert.Contains(HtmlReport.VerdictBadge(Verdict.Holds), html);
+        Assert.Contains($"border-left:6px solid {VerdictStyle.Colour(Verdict.Holds)}", html);
+        Assert.Contains(VerdictStyle.Badge(Verdict.Holds), html);
         Assert.Contains("<b>3.2 x forward speedup at seq 512 [3.00, 3.40]</b>", html);
         // The reason, the finding and the evidence are folded under the card.
         int details = html.IndexOf("<details>", StringComparison.Ordinal);
@@ -126,7 +127,7 @@ public class ClaimCardTests
         string text = card.ToText();
         Assert.Contains("\nbuild upstream (upstream): partly: 6.2x fewer\n", text);
         Assert.Contains("\nbuild as documented: holds: 30x fewer\n", text);
-        Assert.Contains("as documented: " + HtmlReport.VerdictBadge(Verdict.Holds) + " 30x fewer", card.ToHtml());
+        Assert.Contains("as documented: " + VerdictStyle.Badge(Verdict.Holds) + " 30x fewer", card.ToHtml());
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Raccoon.Research.Experiments;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Reporting;
+using Raccoon.Research.Views;
 using Raccoon.Research.Reporting.WriteUp;
 using Raccoon.Research.Tests.Support;
 
@@ -19,7 +20,7 @@ public sealed class VerdictStyleTests
         var rows = Reproduction.BuildLedger(ClaimCatalog.All, [], null);
         string report = HtmlReport.Render(rows, [], [], Repo.TempDir("verdict-style"));
         string writeUp = PaperWriteUp.Page([]);
-        string notebook = NotebookHtml.Style;
+        string notebook = NotebookStyle.Css;
 
         Assert.Contains(VerdictStyle.Css(), report);
         Assert.Contains(VerdictStyle.Css(), writeUp);
@@ -37,6 +38,5 @@ public sealed class VerdictStyleTests
         var verdicts = Enum.GetValues<Verdict>();
         Assert.Equal(verdicts.Length, verdicts.Select(VerdictStyle.Colour).Distinct().Count());
         Assert.Equal("<span class=\"verdict\" style=\"background:#2e7d32\">holds</span>", VerdictStyle.Badge(Verdict.Holds));
-        Assert.Equal(VerdictStyle.Colour(Verdict.Fails), HtmlReport.Colour(Verdict.Fails));
     }
 }

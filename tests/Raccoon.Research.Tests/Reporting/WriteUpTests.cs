@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Raccoon.Research.Experiments;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 using Raccoon.Research.Reporting;
 using Raccoon.Research.Reporting.WriteUp;
 using Raccoon.Research.Tests.Support;

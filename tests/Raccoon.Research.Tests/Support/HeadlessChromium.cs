@@ -181,7 +181,7 @@ public static class NotebookPage
     public static (string Path, int Charts) Write(Raccoon.Research.Notebooks.NotebookDocument notebook, string name)
     {
         var sb = new StringBuilder("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><script>");
-        sb.Append(Raccoon.Research.Reporting.PlotlyJs.Source).Append("</script><script>").Append(RequireStandIn).Append("</script></head><body>");
+        sb.Append(Raccoon.Research.Views.PlotlyJs.Source).Append("</script><script>").Append(RequireStandIn).Append("</script></head><body>");
         int charts = 0;
         for (int i = 0; i < notebook.Cells.Count; i++)
             foreach (var o in notebook.Cells[i].Outputs.OfType<Raccoon.Research.Notebooks.DisplayOutput>())

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Raccoon.Research.Data.Glyphs;
 using Raccoon.Research.Models.GlyphCnn;
-using Raccoon.Research.Reporting;
+using Raccoon.Research.Views;
 
 namespace Raccoon.Research.Experiments.GlyphCnn;
 

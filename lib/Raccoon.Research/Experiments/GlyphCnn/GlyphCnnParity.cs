@@ -1,4 +1,4 @@
-using Raccoon.Research.Measurements.Parity;
+using Raccoon.Research.Experiments.Parity;
 using Raccoon.Research.Models.GlyphCnn;
 using static TorchSharp.torch;
 

@@ -1,8 +1,8 @@
 using System.Globalization;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 using Raccoon.Research.Models.GlyphCnn;
-using Raccoon.Research.Reporting;
 using static TorchSharp.torch;
 
 namespace Raccoon.Research.Experiments.GlyphCnn;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Models.GlyphCnn;
-using Raccoon.Research.Reporting;
+using Raccoon.Research.Views;
 using Raccoon.Research.Training;
 
 namespace Raccoon.Research.Experiments.GlyphCnn;

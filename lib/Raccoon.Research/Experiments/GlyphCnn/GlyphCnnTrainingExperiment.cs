@@ -2,7 +2,7 @@ using System.Globalization;
 using Raccoon.Research.Data.Glyphs;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Models.GlyphCnn;
-using Raccoon.Research.Reporting;
+using Raccoon.Research.Views;
 using static TorchSharp.torch;
 
 namespace Raccoon.Research.Experiments.GlyphCnn;

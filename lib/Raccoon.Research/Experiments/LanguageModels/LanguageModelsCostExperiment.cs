@@ -4,8 +4,8 @@ using Raccoon.Research.Blocks.Attention;
 using Raccoon.Research.Blocks.Mixing;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 using Raccoon.Research.Models.LanguageModels;
-using Raccoon.Research.Reporting;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using Raccoon.Research.Data.Text;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Models.LanguageModels;
-using Raccoon.Research.Reporting;
+using Raccoon.Research.Views;
 
 namespace Raccoon.Research.Experiments.LanguageModels;
 

@@ -1,4 +1,4 @@
-using Raccoon.Research.Measurements.Parity;
+using Raccoon.Research.Experiments.Parity;
 using Raccoon.Research.Models.LanguageModels;
 using Raccoon.Research.IO;
 using TorchSharp;

@@ -3,8 +3,8 @@ using Raccoon.Research.Blocks.Attention;
 using Raccoon.Research.Blocks.Checkpointing;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 using Raccoon.Research.Models.LatentOde;
-using Raccoon.Research.Reporting;
 using TorchSharp;
 using static TorchSharp.torch;
 

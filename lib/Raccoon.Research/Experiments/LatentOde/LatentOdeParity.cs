@@ -1,6 +1,6 @@
 using Raccoon.Research.Blocks.Encoders;
 using Raccoon.Research.IO;
-using Raccoon.Research.Measurements.Parity;
+using Raccoon.Research.Experiments.Parity;
 using Raccoon.Research.Models.LatentOde;
 using static TorchSharp.torch;
 

@@ -2,8 +2,8 @@ using System.Globalization;
 using Raccoon.Research.Blocks.Encoders;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 using Raccoon.Research.Models.LatentOde;
-using Raccoon.Research.Reporting;
 using static TorchSharp.torch;
 
 namespace Raccoon.Research.Experiments.LatentOde;

@@ -2,10 +2,11 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using System.Text.RegularExpressions;
+using Raccoon.Research.IO;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 using Raccoon.Research.Models.LogClassifiers;
-using Raccoon.Research.Reporting;
 using Raccoon.Research.Training;
 using TorchSharp;
 using static Raccoon.Research.Experiments.LogClassifiers.LogClassifiersBuilds;
@@ -152,7 +153,7 @@ public sealed partial class LogClassifiersDeploymentExperiment : IExperiment
     {
         string? entry = Assembly.GetEntryAssembly()?.Location;
         if (entry is not null && Path.GetFileName(entry) == "raccoon.dll") return entry;
-        string built = Path.Combine(NotebookSession.RepositoryRoot, "lib", "Raccoon.Research.Cli", "bin", "raccoon.dll");
+        string built = Path.Combine(RepositoryFolder.Root, "lib", "Raccoon.Research.Cli", "bin", "raccoon.dll");
         return File.Exists(built) ? built
             : throw new FileNotFoundException($"R0-11 starts the command-line tool in a fresh process, but {built} does not exist: run `dotnet build` first", built);
     }

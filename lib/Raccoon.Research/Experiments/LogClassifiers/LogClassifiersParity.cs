@@ -1,4 +1,4 @@
-using Raccoon.Research.Measurements.Parity;
+using Raccoon.Research.Experiments.Parity;
 using Raccoon.Research.Models.LogClassifiers;
 using Raccoon.Research.IO;
 using TorchSharp;

@@ -1,8 +1,9 @@
 using System.Globalization;
+using Raccoon.Research.IO;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 using Raccoon.Research.Models.LogClassifiers;
-using Raccoon.Research.Reporting;
 using static Raccoon.Research.Experiments.LogClassifiers.LogClassifiersBuilds;
 
 namespace Raccoon.Research.Experiments.LogClassifiers;
@@ -121,7 +122,7 @@ public sealed class LogClassifiersStructureExperiment : IExperiment
 
     static (Measurement, List<Table>, List<Figure>) Code()
     {
-        string root = Path.Combine(NotebookSession.RepositoryRoot, "lib", "Raccoon.Research");
+        string root = Path.Combine(RepositoryFolder.Root, "lib", "Raccoon.Research");
         CodeSummary Summary(string module, string[] files)
         {
             if (files.Length == 0) return new CodeSummary(module, 0, 0, 0, double.NaN, 0, 0);

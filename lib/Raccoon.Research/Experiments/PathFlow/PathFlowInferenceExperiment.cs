@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Diagnostics;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 using Raccoon.Research.Models.PathFlow;
-using Raccoon.Research.Reporting;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -4,8 +4,8 @@ using Raccoon.Research.Blocks.Flows;
 using Raccoon.Research.Blocks.Sde;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 using Raccoon.Research.Models.PathFlow;
-using Raccoon.Research.Reporting;
 using TorchSharp;
 using static TorchSharp.torch;
 

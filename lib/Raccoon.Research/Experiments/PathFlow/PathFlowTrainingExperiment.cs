@@ -1,8 +1,8 @@
 using System.Globalization;
 using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Models.PathFlow;
-using Raccoon.Research.Reporting;
 using TorchSharp;
 using static TorchSharp.torch;
 

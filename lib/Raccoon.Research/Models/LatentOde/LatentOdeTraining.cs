@@ -1,4 +1,4 @@
-using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Raccoon.Research.Ledger;
+using Raccoon.Research.Views;
 
 namespace Raccoon.Research.Reporting.WriteUp;
 

@@ -4,6 +4,7 @@ using Raccoon.Research.Experiments;
 using Raccoon.Research.IO;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 
 namespace Raccoon.Research.Reporting.WriteUp;
 
@@ -36,6 +37,7 @@ public static class PaperWriteUp
     public static WriteUpFiles Write(string outDir, IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results,
         IReadOnlyList<ExperimentFailure> failures, MachineContext? machine = null, string? command = null)
     {
+        using var culture = InvariantFormatting.Enter(); // the page, the PDF, the LaTeX and every figure and table file
         string reportDir = Path.Combine(outDir, "report");
         string figuresDir = Path.Combine(reportDir, "figures"), tablesDir = Path.Combine(reportDir, "tables");
         Directory.CreateDirectory(figuresDir);
@@ -85,6 +87,7 @@ public static class PaperWriteUp
     public static (IReadOnlyList<NumberedFigure> Figures, IReadOnlyList<NumberedTable> Tables) Number(
         IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results, MachineContext? machine)
     {
+        using var culture = InvariantFormatting.Enter();
         var figures = new List<NumberedFigure>();
         var tables = new List<NumberedTable>();
         void AddTable(string name, string caption, Table t, string? doc) =>
@@ -92,7 +95,7 @@ public static class PaperWriteUp
         void AddFigure(string name, string caption, Figure f, string? doc) =>
             figures.Add(new(figures.Count + 1, $"figure-{figures.Count + 1:00}-{Slug(name)}", caption, f, doc));
 
-        AddTable("run", "The run: profiles, seeds, threads, machine and library versions.", RunTable(ledger, results, machine), null);
+        AddTable("run", "The run: profiles, seeds, threads, machine and library versions.", RunTable.Of(ledger, results, machine), null);
         AddTable("verdicts-per-document", "Verdicts per document in this run (provisional: measured below the profile the claim's rule needs).", LedgerDigest.Tally(ledger), null);
         AddFigure("verdicts-per-document", "Verdicts per document, stacked, in the verdicts' colours.", LedgerDigest.TallyChart(ledger), null);
         if (LedgerDigest.ForestChart(ledger) is { } forest)
@@ -119,27 +122,6 @@ public static class PaperWriteUp
     static Table ClaimsTable(IReadOnlyList<LedgerRow> rows) => new("Claims", ["ID", "claim", "document says", "measured", "verdict", "status"],
         [.. rows.Select(r => (IReadOnlyList<string>)[r.Id, LedgerDigest.ShortTitle(r), r.Claimed, LedgerDigest.ShortMeasured(r), r.Verdict.Name(), LedgerDigest.Status(r)])]);
 
-    static Table RunTable(IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results, MachineContext? machine)
-    {
-        static string List<T>(IEnumerable<T> xs) { var l = xs.Select(x => x?.ToString() ?? "").Where(x => x.Length > 0).Distinct().Order().ToList(); return l.Count == 0 ? "none" : string.Join(", ", l); }
-        var measured = ledger.Where(r => r.Verdict != Verdict.NotRun).ToList();
-        var rows = new List<IReadOnlyList<string>>
-        {
-            new[] { "claims measured", $"{measured.Count} of {ledger.Count}" },
-            new[] { "profiles", List(measured.Select(r => r.Profile)) },
-            new[] { "seeds", List(measured.Select(r => r.Seed)) },
-            new[] { "torch threads", List(results.Select(r => r.Threads)) },
-            new[] { "experiments", results.Count.ToString(CultureInfo.InvariantCulture) },
-            new[] { "experiment time", $"{results.Sum(r => r.Seconds).ToString("F0", CultureInfo.InvariantCulture)} s" },
-            new[] { "measured", measured.Count == 0 ? "none" : $"{measured.Min(r => r.MeasuredAt):u} to {measured.Max(r => r.MeasuredAt):u}" },
-            new[] { "library builds", List(results.Select(r => r.LibraryVersion)) },
-        };
-        if (machine is not null)
-            rows.AddRange(machine.ToTable().Rows.Where(r => r[0] is not ("torch threads" or "host")));
-        rows.Add(["plotly.js", PlotlyJs.Version]);
-        return new Table("Run", ["property", "value"], rows).Named("run");
-    }
-
     /// <summary>The HTML page of the write-up: its stylesheet, plotly.js inlined, the title and the blocks.</summary>
     public static string Page(IReadOnlyList<Block> blocks) =>
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + Html.Escape(Title) + "</title><style>" + VerdictStyle.Css() + Css + "</style><script>" +
@@ -149,6 +131,7 @@ public static class PaperWriteUp
     public static IReadOnlyList<Block> Compose(IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results, IReadOnlyList<ExperimentFailure> failures,
         MachineContext? machine, string? command, IReadOnlyList<NumberedFigure> figures, IReadOnlyList<NumberedTable> tables)
     {
+        using var culture = InvariantFormatting.Enter();
         var b = new List<Block>();
         var measured = ledger.Where(r => r.Verdict != Verdict.NotRun).ToList();
         b.Add(new Paragraph("Raccoon.Research, generated " + (measured.Count == 0 ? "from an empty ledger" : $"from the run of {measured.Max(r => r.MeasuredAt):yyyy-MM-dd}") +
@@ -236,6 +219,7 @@ public static class PaperWriteUp
     /// not converge, what the speed comparison was made against, what needs hardware this machine lacks.</summary>
     public static IReadOnlyList<IReadOnlyList<Run>> Limitations(IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results, MachineContext? machine)
     {
+        using var culture = InvariantFormatting.Enter();
         var measured = ledger.Where(r => r.Verdict != Verdict.NotRun).ToList();
         var items = new List<IReadOnlyList<Run>>();
         string profiles = string.Join(", ", measured.Select(r => r.Profile).Distinct());
@@ -265,6 +249,7 @@ public static class PaperWriteUp
     /// <summary>The abstract, from the tallies of the ledger.</summary>
     public static string Abstract(IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results)
     {
+        using var culture = InvariantFormatting.Enter();
         var measured = ledger.Where(r => r.Verdict != Verdict.NotRun).ToList();
         int documents = ledger.Select(r => r.Document).Distinct().Count();
         if (measured.Count == 0)

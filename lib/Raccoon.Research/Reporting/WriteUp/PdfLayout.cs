@@ -1,5 +1,6 @@
-using SkiaSharp;
 using Raccoon.Research.Ledger;
+using Raccoon.Research.Views;
+using SkiaSharp;
 
 namespace Raccoon.Research.Reporting.WriteUp;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Raccoon.Research.Views;
 
 namespace Raccoon.Research.Reporting.WriteUp;
 

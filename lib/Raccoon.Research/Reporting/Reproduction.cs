@@ -1,18 +1,11 @@
+using Raccoon.Research.Experiments;
 using Raccoon.Research.IO;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Measurements;
-using Raccoon.Research.Reporting;
 using Raccoon.Research.Reporting.WriteUp;
 using Raccoon.Research.Runtime;
 
-namespace Raccoon.Research.Experiments;
-
-public sealed record ReproductionOptions(
-    IReadOnlyList<string> Only, Profile Profile, string OutDir, int Threads, int Seed, bool Reuse = true,
-    ComputeDevice Device = ComputeDevice.Cpu, Shard? Shard = null);
-
-/// <summary>An experiment that threw: its name and the error, for the command line to report.</summary>
-public sealed record ExperimentFailure(string Experiment, string Error);
+namespace Raccoon.Research.Reporting;
 
 public sealed record ReproductionOutcome(IReadOnlyList<LedgerRow> Ledger, IReadOnlyList<StoredResult> Results,
     IReadOnlyList<ExperimentFailure> Failures, string ReportPath);
@@ -24,11 +17,74 @@ public sealed record ReproductionOutcome(IReadOnlyList<LedgerRow> Ledger, IReadO
 /// </summary>
 public static class Reproduction
 {
+    /// <summary>
+    /// Gathers the stored results of the selected claims' experiments from the shards' output folders into
+    /// <c>options.OutDir</c>/results and writes one ledger and report from them (through
+    /// <see cref="Publish"/>), computing nothing. Only results of this build, profile and seed
+    /// count. When an expected result is missing (no shard stored it), nothing is written: the outcome names
+    /// each missing experiment and the shard that should have run it, its ledger is empty and
+    /// <paramref name="afterLedger"/> never runs. A stored result that does not read is an error naming its file.
+    /// </summary>
+    public static ReproductionOutcome Merge(ReproductionOptions options, IReadOnlyList<string> shardDirs,
+        IProgress<ExperimentProgress>? progress = null, Action<IReadOnlyList<LedgerRow>>? afterLedger = null)
+    {
+        var manifests = Sharding.ReadManifests(shardDirs);
+        var selected = ClaimCatalog.Select(options.Only);
+        var experiments = ExperimentRegistry.For(selected);
+        int count = manifests[0].Manifest.Count;
+        var owner = Sharding.Partition(experiments, count, options.Profile)
+            .SelectMany((share, k) => share.Select(e => (e.Name, Shard: new Shard(k, count))))
+            .ToDictionary(x => x.Name, x => x.Shard);
+        var chosen = new List<(string Dir, StoredResult Result)>();
+        var failures = new List<ExperimentFailure>();
+        foreach (var experiment in experiments)
+        {
+            var found = new List<(string Dir, StoredResult Result)>();
+            var otherBuilds = new List<string>();
+            // A shard's thread count is its own (its node's cores): every thread count counts.
+            foreach (var dir in shardDirs)
+                foreach (var path in new ResultStore(dir).FilesFor(experiment.Name, options.Profile, options.Seed))
+                {
+                    string? problem = StoredResultCheck.Problem(path, experiment.Name, options.Profile, options.Seed, out var r);
+                    if (problem is not null || r is null)
+                        throw new InvalidDataException($"stored result '{path}' {problem}: rerun that shard (reproduce --shard ... --out {dir})");
+                    if (r.LibraryVersion == ResultStore.LibraryVersion) found.Add((dir, r));
+                    else otherBuilds.Add($"{path} (build {r.LibraryVersion})");
+                }
+            if (found.Count == 0)
+            {
+                var shard = owner[experiment.Name];
+                bool given = manifests.Any(m => m.Manifest.Index == shard.Index);
+                string why = otherBuilds.Count > 0
+                    ? $"only results of other builds were found ({string.Join(", ", otherBuilds)}; this build is {ResultStore.LibraryVersion}): merge with the build that ran the shards, or rerun them"
+                    : given
+                        ? $"shard {shard} should have stored its {options.Profile.ToString().ToLowerInvariant()} seed-{options.Seed} result and did not: did it finish? (see its log; rerun it)"
+                        : $"it is shard {shard}'s, and no folder of shard {shard} was given to --merge";
+                failures.Add(new ExperimentFailure(experiment.Name, why));
+                progress?.Report(new ExperimentProgress(experiment.Name, "missing: " + why, 1));
+                continue;
+            }
+            // Two shards ran it (a rerun with another split): the newer result counts.
+            chosen.Add(found.OrderByDescending(f => f.Result.FinishedAt).First());
+        }
+        // A merge with a hole makes nothing: no ledger, no report, no notebooks (which would compute the hole).
+        if (failures.Count > 0) return new ReproductionOutcome([], [], failures, "");
+        AtomicFile.EnsureWritableDirectory(options.OutDir);
+        var target = new ResultStore(options.OutDir);
+        foreach (var (fromDir, result) in chosen)
+        {
+            if (Path.GetFullPath(fromDir) != Path.GetFullPath(options.OutDir)) target.Save(result);
+            progress?.Report(new ExperimentProgress(result.Experiment, $"merged from {fromDir}", 1));
+        }
+        return Publish(options, selected, chosen.Select(c => c.Result).ToList(), failures, afterLedger);
+    }
+
     /// <param name="afterLedger">Runs once the ledger is written and before the report, so the report can
     /// link what it made (the command line runs the notebooks here).</param>
     public static ReproductionOutcome Run(ReproductionOptions options, IProgress<ExperimentProgress>? progress = null,
         CancellationToken cancel = default, Action<IReadOnlyList<LedgerRow>>? afterLedger = null)
     {
+        using var culture = InvariantFormatting.Enter();
         var selected = ClaimCatalog.Select(options.Only);
         AtomicFile.EnsureWritableDirectory(options.OutDir);
         var context = new ExperimentContext(options.Profile, options.Seed, options.Threads, options.OutDir, progress, cancel, options.Device);
@@ -68,6 +124,7 @@ public static class Reproduction
         IReadOnlyList<ExperimentFailure> failures, Action<IReadOnlyList<LedgerRow>>? afterLedger = null,
         IProgress<ExperimentProgress>? progress = null)
     {
+        using var culture = InvariantFormatting.Enter();
         var ledger = BuildLedger(selected, results, LedgerFiles.Read(options.OutDir), options.OutDir);
         LedgerFiles.Write(options.OutDir, ledger);
         afterLedger?.Invoke(ledger);
@@ -84,6 +141,7 @@ public static class Reproduction
     /// added its table); false when the folder has no ledger yet.</summary>
     public static bool RewriteReport(string outDir, int threads)
     {
+        using var culture = InvariantFormatting.Enter();
         var ledger = LedgerFiles.Read(outDir);
         if (ledger is null) return false;
         TorchRuntime.Initialize(threads);

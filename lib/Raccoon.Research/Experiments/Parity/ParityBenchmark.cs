@@ -3,12 +3,13 @@ using System.Globalization;
 using System.Text.Json;
 using Raccoon.Research.IO;
 using Raccoon.Research.Ledger;
-using Raccoon.Research.Reporting;
+using Raccoon.Research.Measurements;
+using Raccoon.Research.Views;
 using Raccoon.Research.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Raccoon.Research.Measurements.Parity;
+namespace Raccoon.Research.Experiments.Parity;
 
 /// <param name="Rounds">Rounds per step; each round takes <paramref name="Repeats"/> C# samples and as many
 /// PyTorch samples, the side that goes first alternating from round to round.</param>
@@ -348,7 +349,7 @@ public static class ParityFiles
         foreach (var t in new[] { run.ParityTable(), run.FunctionTable(), run.PeakTable(), run.LeakTable() })
         {
             AtomicFile.WriteAllText(Path.Combine(Folder(outDir), t.Key + ".csv"), MeasurementViews.ToCsv(t));
-            AtomicFile.WriteAllText(Path.Combine(Folder(outDir), t.Key + ".md"), Reporting.WriteUp.TableFormats.Markdown(t));
+            AtomicFile.WriteAllText(Path.Combine(Folder(outDir), t.Key + ".md"), Views.TableFormats.Markdown(t));
         }
     }
 

@@ -1,9 +1,11 @@
 using System.Globalization;
+using Raccoon.Research.Experiments;
+using Raccoon.Research.IO;
 using Raccoon.Research.Ledger;
-using Raccoon.Research.Reporting;
+using Raccoon.Research.Views;
 using Raccoon.Research.Runtime;
 
-namespace Raccoon.Research.Experiments;
+namespace Raccoon.Research.Reporting;
 
 /// <summary>
 /// What a notebook runs with: profile, seed, threads, output folder and whether it may compute. A notebook's first
@@ -76,12 +78,8 @@ public static class NotebookSession
 
     public static string OutDir => _outDir ?? Variable(OutVariable) ?? Path.Combine(RepositoryRoot, "artifacts");
 
-    /// <summary>The folder holding Raccoon.Research.sln, found from the working directory (a notebook's
-    /// folder) or else from this assembly's location (lib/Raccoon.Research.Cli/bin/).</summary>
-    public static string RepositoryRoot =>
-        FindRoot(Environment.CurrentDirectory) ?? FindRoot(Path.GetDirectoryName(typeof(NotebookSession).Assembly.Location))
-        ?? throw new InvalidOperationException(
-            $"no Raccoon.Research.sln above '{Environment.CurrentDirectory}': open the notebook from the repository, or set {OutVariable}");
+    /// <summary>The repository this session runs in (<see cref="RepositoryFolder.Root"/>).</summary>
+    public static string RepositoryRoot => RepositoryFolder.Root;
 
     public static ExperimentContext Context(IProgress<ExperimentProgress>? progress = null) =>
         new(Profile, Seed, Threads, OutDir, progress, Device: Device);
@@ -166,11 +164,4 @@ public static class NotebookSession
         $"profile {ProfileName}, seed {Seed}, {Threads} threads, results in {OutDir}{(StoredOnly ? " (stored only: nothing is computed)" : "")}";
 
     static string? Variable(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v.Trim() : null;
-
-    static string? FindRoot(string? start)
-    {
-        for (var dir = start is null ? null : new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Raccoon.Research.sln"))) return dir.FullName;
-        return null;
-    }
 }

@@ -1,9 +1,10 @@
-using System.Globalization;
 using System.Diagnostics;
-using System.Text.Json;
+using System.Globalization;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using Raccoon.Research.Views;
 
-namespace Raccoon.Research.Measurements.Parity;
+namespace Raccoon.Research.Experiments.Parity;
 
 /// <summary>
 /// The PyTorch side of the parity benchmark: a Python process running <c>benchmarks/pytorch/serve.py</c>

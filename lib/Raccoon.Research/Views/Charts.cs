@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace Raccoon.Research.Reporting;
+namespace Raccoon.Research.Views;
 
 /// <summary>A named line series: y against x.</summary>
 public sealed record LineSeries(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y);

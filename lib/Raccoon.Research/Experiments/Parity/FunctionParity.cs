@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using Raccoon.Research.IO;
+using Raccoon.Research.Views;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Raccoon.Research.Measurements.Parity;
+namespace Raccoon.Research.Experiments.Parity;
 
 /// <summary>How far one C# tensor is from PyTorch's: the largest absolute difference, and that over the largest
 /// magnitude of PyTorch's tensor (at least <paramref name="Scale"/>'s floor), so entries near zero do not blow it up.</summary>

@@ -1,13 +1,17 @@
 using System.Text.Json.Nodes;
 
-namespace Raccoon.Research.Reporting;
+namespace Raccoon.Research.Views;
 
 /// <summary>A chart kept as its Plotly figure JSON (data and layout), so it can be cached, put in the
 /// offline report, and shown inline in a notebook. <see cref="Charts"/> builds them; <see cref="Key"/>
 /// is an optional stable name (titles may carry measured numbers).</summary>
 [TypeFormatterSource(typeof(NotebookFormatterSource), PreferredMimeTypes = ["text/html"])]
-public sealed record Figure(string Title, string PlotlyJson)
+public sealed record Figure(string Title, string PlotlyJson) : INotebookView
 {
+    string INotebookView.ToNotebookHtml() => ToNotebookHtml(null);
+
+    public string ToNotebookText() => $"Figure: {Title}";
+
     /// <summary>The stable name a notebook asks for (<c>result.Figure("crossover")</c>); the title may carry figures.</summary>
     public string? Key { get; init; }
 
@@ -67,8 +71,12 @@ public sealed record Figure(string Title, string PlotlyJson)
 
 /// <summary>A table of text cells with a title; renders as HTML and converts to a DataFrame.</summary>
 [TypeFormatterSource(typeof(NotebookFormatterSource), PreferredMimeTypes = ["text/html"])]
-public sealed record Table(string Title, IReadOnlyList<string> Columns, IReadOnlyList<IReadOnlyList<string>> Rows)
+public sealed record Table(string Title, IReadOnlyList<string> Columns, IReadOnlyList<IReadOnlyList<string>> Rows) : INotebookView
 {
+    public string ToNotebookHtml() => NotebookHtml.TableCss + "<div class=\"raccoon\">" + ToHtml() + "</div>";
+
+    public string ToNotebookText() => $"{Title}: {Rows.Count} rows x {Columns.Count} columns ({string.Join(", ", Columns)})";
+
     /// <summary>The stable name a notebook asks for (<c>result.Table("counts")</c>).</summary>
     public string? Key { get; init; }
 

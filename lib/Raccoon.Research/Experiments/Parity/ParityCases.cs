@@ -3,9 +3,10 @@ using Raccoon.Research.Experiments.LanguageModels;
 using Raccoon.Research.Experiments.LatentOde;
 using Raccoon.Research.Experiments.LogClassifiers;
 using Raccoon.Research.Experiments.PathFlow;
+using Raccoon.Research.Views;
 using Raccoon.Research.Runtime;
 
-namespace Raccoon.Research.Measurements.Parity;
+namespace Raccoon.Research.Experiments.Parity;
 
 /// <summary>Every parity case, in document order: each document's list lives beside its experiments
 /// (Experiments/NAME/NAMEParity.cs), its PyTorch definitions in benchmarks/pytorch/name.py.</summary>

@@ -4,9 +4,8 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Raccoon.Research.IO;
-using Raccoon.Research.Reporting;
 
-namespace Raccoon.Research.Measurements;
+namespace Raccoon.Research.Views;
 
 /// <summary>A measurement record that shows itself as a table and a chart; the extension methods in
 /// <see cref="MeasurementViews"/> add the DataFrame, CSV and JSON forms.</summary>

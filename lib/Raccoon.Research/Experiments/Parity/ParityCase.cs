@@ -1,8 +1,9 @@
 using Raccoon.Research.IO;
+using Raccoon.Research.Views;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Raccoon.Research.Measurements.Parity;
+namespace Raccoon.Research.Experiments.Parity;
 
 /// <summary>
 /// One model at one size, built twice: here from the library, and in PyTorch by the benchmark's own

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Raccoon.Research.Reporting.WriteUp;
+namespace Raccoon.Research.Views;
 
 /// <summary>A <see cref="Table"/> in the formats a paper takes: CSV (RFC 4180), LaTeX with booktabs rules,
 /// and GitHub-flavoured Markdown. Written here because each is a few lines; no package is needed.</summary>
