@@ -1,4 +1,4 @@
-using Raccoon.Research.Reporting;
+using Raccoon.Research.Views;
 using Raccoon.Research.Measurements;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Experiments;

@@ -2,7 +2,7 @@ using System.Globalization;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Measurements;
 using Raccoon.Research.Models.PathFlow;
-using Raccoon.Research.Reporting;
+using Raccoon.Research.Views;
 using TorchSharp;
 using static TorchSharp.torch;
 
