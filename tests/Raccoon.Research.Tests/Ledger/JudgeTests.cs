@@ -34,7 +34,7 @@ public class JudgeTests
         Assert.Equal(Verdict.Holds, Row(Measurement.Number("V2-05", 14, "14x")).Verdict);
         Assert.Equal(Verdict.Partly, Row(Measurement.Number("V2-05", 20, "20x")).Verdict);
         Assert.Equal(Verdict.Fails, Row(Measurement.Number("V2-05", 1.05, "1.05x")).Verdict);
-        var v202 = Row(Measurement.Number("V2-02", 500, "500x"));
+        var v202 = Row(Measurement.Of("V2-02", "500x", [new Quantity("windowSpeedup", 500, "x", new MeasuredInterval(400, 600))], kind: FigureKind.Timing));
         Assert.Equal(Verdict.Holds, v202.Verdict);
         Assert.Contains("within the claimed range", v202.OffBy);
     }

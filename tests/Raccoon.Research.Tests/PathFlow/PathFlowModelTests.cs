@@ -57,6 +57,7 @@ public class PathFlowModelTests : IClassFixture<TorchFixture>
         var values = randn(2, 13, 5, dtype: ScalarType.Float64);
         var queries = rand(2, 9, dtype: ScalarType.Float64) * 1.2; // some past the end, as upstream's raw time
         var global = WindowedTimeAttention.Global(values, queries);
+        Assert.True((WindowedTimeAttention.RepeatPerQuery(values, queries) - global).abs().max().item<double>() < 1e-12); // upstream's form, the same sum
         foreach (int w in new[] { 13, 20 })
         {
             var windowed = WindowedTimeAttention.Windowed(values, queries, w);
@@ -66,6 +67,58 @@ public class PathFlowModelTests : IClassFixture<TorchFixture>
         var narrow = WindowedTimeAttention.Windowed(values, queries, 7);
         Assert.True((narrow - global).abs().max().item<double>() < 1e-6);
         Assert.True((WindowedTimeAttention.Windowed(values, queries, 1) - global).abs().max().item<double>() > 1e-3);
+    }
+
+    [Fact]
+    public void Every_attention_form_reads_the_exact_softmax_weighted_sum()
+    {
+        using var scope = NewDisposeScope();
+        // Two keys at tau = 0 and 1, L = 2: a query at t = 0 weighs them softmax(0, -(2 x 1)^2) = (1, e^-4) / (1 + e^-4).
+        var values = tensor(new double[] { 1, 10, 3, -2 }).view(1, 2, 2);                 // v0 = (1, 10), v1 = (3, -2)
+        var queries = tensor(new double[] { 0 }).view(1, 1);
+        double w1 = Math.Exp(-4) / (1 + Math.Exp(-4)), w0 = 1 - w1;
+        double[] expected = [w0 * 1 + w1 * 3, w0 * 10 - w1 * 2];
+        foreach (var read in new[] { WindowedTimeAttention.RepeatPerQuery(values, queries), WindowedTimeAttention.Global(values, queries), WindowedTimeAttention.Windowed(values, queries, 2) })
+        {
+            Assert.Equal(new long[] { 1, 1, 2 }, read.shape);
+            Assert.Equal(expected[0], read[0, 0, 0].item<double>(), 12);
+            Assert.Equal(expected[1], read[0, 0, 1].item<double>(), 12);
+        }
+        // A window of one key reads the nearest value alone.
+        Assert.Equal(new[] { 1.0, 10.0 }, WindowedTimeAttention.Windowed(values, queries, 1).data<double>().ToArray());
+    }
+
+    [Fact]
+    public void PosteriorAttend_is_the_attention_step_of_PosteriorCoefficients_in_every_form()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(6);
+        var xs = randn(2, 40, 3);
+        var q = linspace(0, 1, 40).unsqueeze(0).repeat(2, 1);                                // (2, 40)
+        var upstream = new PathFlowModel(Small);
+        var state = upstream.state_dict();
+        var reads = new List<Tensor>();
+        foreach (var cfg in new[] { Small, Small with { Attention = PosteriorAttention.Global }, Small with { Attention = PosteriorAttention.Windowed, Window = 40 }, Small with { Attention = PosteriorAttention.Windowed, Window = 10 } })
+        {
+            var m = new PathFlowModel(cfg);
+            m.load_state_dict(state);
+            using var _ = no_grad();
+            var ctx = m.Encode(xs);
+            var read = m.PosteriorAttend(ctx, q);
+            Assert.Equal(new long[] { 2, 40, 16 }, read.shape);
+            // the coefficients are the MLP applied to the final state plus exactly this read
+            var coeffs = m.PosteriorNet.forward(cat([ctx[.., 0].unsqueeze(1) + read, q.unsqueeze(2)], 2)).chunk(2, -1);
+            var (mean, std) = m.PosteriorCoefficients(ctx, q);
+            Assert.Equal(0f, (mean - coeffs[0]).abs().max().item<float>());
+            Assert.Equal(0f, (std - coeffs[1].exp()).abs().max().item<float>());
+            reads.Add(read);
+        }
+        Assert.True((reads[0] - reads[1]).abs().max().item<float>() < 1e-5f);               // upstream's repeat == one matmul
+        Assert.True((reads[1] - reads[2]).abs().max().item<float>() < 1e-5f);               // a window over every key == global
+        Assert.True((reads[1] - reads[3]).abs().max().item<float>() < 1e-5f);               // 10 keys hold all but ~1e-8 of the weight
+        using var ng = no_grad();
+        var nearestOnly = WindowedTimeAttention.Windowed(upstream.Encode(xs)[.., 1..], q, 1);
+        Assert.True((reads[1] - nearestOnly).abs().max().item<float>() > 1e-3f, "a window of one key should differ from the global read");
     }
 
     [Fact]

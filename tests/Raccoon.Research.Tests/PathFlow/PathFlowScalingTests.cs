@@ -1,3 +1,7 @@
+using Raccoon.Research.Views;
+using Raccoon.Research.Measurements;
+using Raccoon.Research.Ledger;
+using Raccoon.Research.Experiments;
 using Raccoon.Research.Blocks.Flows;
 using Raccoon.Research.Experiments.PathFlow;
 using Raccoon.Research.Models.PathFlow;
@@ -10,6 +14,58 @@ namespace Raccoon.Research.Tests.PathFlow;
 public class PathFlowScalingTests : IClassFixture<TorchFixture>
 {
     static readonly PathFlowConfig Small = new(Hidden: 16, Couplings: 2, TimeDim: 8);
+
+    [Fact]
+    public void Attention_memory_predictions_and_where_upstreams_form_stops()
+    {
+        // B = 1, H = 128, float32: upstream 2 T^2 H, global 2 T^2, windowed 2 T w H; a training step of upstream's form 4 T^2 H.
+        Assert.Equal(1_024_000_000L, PathFlowScalingExperiment.AttentionSizes.PredictedBytes(PosteriorAttention.Upstream, 1000));
+        Assert.Equal(102_400_000_000L, PathFlowScalingExperiment.AttentionSizes.PredictedBytes(PosteriorAttention.Upstream, 10_000));
+        Assert.Equal(800_000_000L, PathFlowScalingExperiment.AttentionSizes.PredictedBytes(PosteriorAttention.Global, 10_000));
+        Assert.Equal(102_400_000L, PathFlowScalingExperiment.AttentionSizes.PredictedBytes(PosteriorAttention.Windowed, 10_000));
+        Assert.Equal(2_048_000_000L, PathFlowScalingExperiment.AttentionSizes.PredictedTrainingBytes(1000));
+        foreach (var profile in Enum.GetValues<Profile>())
+        {
+            var sizes = PathFlowScalingExperiment.AttentionSizes.For(profile);
+            Assert.True(sizes.Lengths[0] == 100 && sizes.Lengths.Max() >= 10_000, $"{profile}: T from 100 to at least 10,000");
+            Assert.True(sizes.Repeats >= PathFlowScalingExperiment.AttentionSizes.Blocks && sizes.SpeechRepeats >= PathFlowScalingExperiment.AttentionSizes.Blocks, $"{profile}: a round per block");
+            Assert.Equal(3, sizes.ElboSeeds);
+        }
+        // standard: a 2,500 MiB cap lets upstream's form run to T = 1,000 (977 MiB) and stops it at 3,000 (8.6 GiB)
+        var standard = PathFlowScalingExperiment.AttentionSizes.For(Profile.Standard);
+        Assert.Equal(new[] { 100, 300, 1000 }, standard.UpstreamLengths);
+        Assert.Equal(new[] { 250, 500, 1000 }, standard.SpeechUpstreamRuns);
+        Assert.Equal(new[] { 250, 500 }, PathFlowScalingExperiment.AttentionSizes.For(Profile.Quick).SpeechUpstreamRuns);
+    }
+
+    [Fact]
+    public void Attention_and_speech_rows_run_at_tiny_sizes_and_give_the_figures_their_rules_read()
+    {
+        using var scope = NewDisposeScope();
+        // Upstream's form fits the caps at T = 20 (alone: 2 T^2 H floats = 409,600 bytes) and not at 40; at the speech sizes at 10 and 20.
+        var sizes = new PathFlowScalingExperiment.AttentionSizes([20, 40], 2L * 30 * 30 * 128 * 4, Repeats: 3, ElboSeeds: 3, ElboSteps: 2, ElboPaths: 4, ElboHidden: 8,
+            SpeechRepeats: 3, SpeechUpstreamLengths: [10, 20, 40], SpeechUpstreamCapBytes: 4L * 30 * 30 * 128 * 4, SpeechLength: 40, FitFrom: 10, ElboObservations: 10);
+        var tables = new List<Table>(); var figures = new List<Figure>();
+        var context = new ExperimentContext(Profile.Quick, 1, 2, Repo.TempDir("attention"));
+        var m = PathFlowScalingExperiment.PosteriorAttentionScaling(context, sizes, tables, figures);
+        Assert.Equal(new[] { "V2-02", "V2-11" }, m.Select(x => x.ClaimId));
+        var v202 = m[0].Figures!.ToDictionary(f => f.Name); var v211 = m[1].Figures!.ToDictionary(f => f.Name);
+        Assert.Equal(20, v202["upstreamLargestT"].Value);
+        Assert.Equal(20, v211["upstreamLargestT"].Value);
+        Assert.Equal(Sampling.Interleaved, v202["windowSpeedup"].Design);
+        Assert.Equal(Sampling.Interleaved, v211["globalSlowdown"].Design);
+        Assert.Equal(3, v202["windowHeldOutElboCost"].Samples);
+        // 10 of 11 keys hold all but ~e^-25 of upstream's weights: the global model read through the window loses nothing
+        Assert.True(Math.Abs(v202["windowSwapElboCost"].Value) < 1e-3, $"swap cost {v202["windowSwapElboCost"].Value}");
+        var attention = tables.Single(t => t.Key == "attention-vs-t");
+        Assert.Equal(6, attention.Rows.Count);                                                           // 2 lengths x 3 forms
+        Assert.Equal("not run", attention.Rows.Single(r => r[0] == "40" && r[1].StartsWith("upstream", StringComparison.Ordinal))[2]);
+        Assert.Equal(3, tables.Single(t => t.Key == "window-elbo-cost").Rows.Count);
+        Assert.Equal(5, tables.Single(t => t.Key == "speech-scale").Rows.Count);                        // window, global, upstream at 10 and 20, the projection
+        Assert.Contains(figures, f => f.Key == "attention-time-vs-t");
+        // the ledger reads both rows without a missing figure
+        foreach (var x in m) Assert.NotEqual(Verdict.NotRun, Judge.Row(ClaimCatalog.Get(x.ClaimId), x, "test", "quick", 1, DateTimeOffset.UnixEpoch).Verdict);
+    }
 
     [Fact]
     public void Cache_is_right_for_the_same_x_and_wrong_for_another_x_of_the_same_shape_and_time_range()

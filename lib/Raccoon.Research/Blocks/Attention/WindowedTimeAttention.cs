@@ -6,7 +6,8 @@ namespace Raccoon.Research.Blocks.Attention;
 /// <summary>
 /// The path flow's time attention (upstream PosteriorAffine.get_coeffs): L values sit at key times
 /// tau_j = j / (L - 1) in [0, 1]; a query at time t reads sum_j w_j v_j with w = softmax_j(-(L (tau_j - t))^2).
-/// Global (<c>window</c> null): all L keys, a (B, Q, L) weight matrix, O(Q L) time and memory.
+/// Global (<c>window</c> null): all L keys, a (B, Q, L) weight matrix, O(Q L) time and memory; upstream wrote the
+/// same sum with the values repeated per query (<see cref="RepeatPerQuery"/>, O(Q L H) memory).
 /// Windowed: only the w keys nearest to t (a contiguous run centred on round(t (L - 1)), shifted inside
 /// [0, L)), O(Q w H) time and memory; a window of L or more is the global attention. No parameters.
 /// </summary>
@@ -37,6 +38,18 @@ public sealed class WindowedTimeAttention : nn.Module
         var tau = linspace(0, 1, L, dtype: values.dtype).view(1, 1, L);                // (1, 1, L)
         var weights = (-(L * (tau - queries.unsqueeze(2))).square()).softmax(-1);      // (B, Q, L)
         return bmm(weights, values);                                                   // (B, Q, H)
+    }
+
+    /// <summary>Upstream's form (PosteriorAffine.get_coeffs): the values repeated once per query (repeat_interleave)
+    /// and weighted elementwise, B Q L H floats; the same weights and result as <see cref="Global"/>.</summary>
+    public static Tensor RepeatPerQuery(Tensor values, Tensor queries)
+    {
+        long B = values.shape[0], L = values.shape[1], Q = queries.shape[1];
+        var rep = values.repeat_interleave(Q, 0);                                      // (B Q, L, H)
+        var t = queries.reshape(B * Q, 1);
+        var tau = linspace(0, 1, L, dtype: values.dtype).unsqueeze(0);                 // (1, L)
+        var c = (-(L * (tau - t)).square()).softmax(-1);                               // (B Q, L)
+        return (rep * c.unsqueeze(2)).sum(1).view(B, Q, -1);                           // (B, Q, H)
     }
 
     /// <summary>The w nearest keys of each query (all of them when w >= L).</summary>

@@ -14,82 +14,22 @@ namespace Raccoon.Research.Experiments.PathFlow;
 /// <summary>V2-02 (global vs windowed posterior attention, time and memory vs T), V2-04 (multi-scale vs flat flow
 /// cost vs D), V2-05 (the base-trajectory cache: speedup and when it is wrong), V2-10 (factorised model, cost and
 /// ELBO vs D up to 1000), V2-11 (speech scale: 80-dim input, 256-dim latent, T = 10,000).</summary>
-public sealed class PathFlowScalingExperiment : IExperiment
+public sealed partial class PathFlowScalingExperiment : IExperiment
 {
     public string Name => "path-flow-scaling";
     public string Title => "Variational path flow: attention, flow, cache and dimension scaling";
     public IReadOnlyList<string> Claims => ["V2-02", "V2-04", "V2-05", "V2-10", "V2-11"];
 
-    static long MachineMemoryBytes()
-    {
-        foreach (var line in File.Exists("/proc/meminfo") ? File.ReadLines("/proc/meminfo") : [])
-            if (line.StartsWith("MemTotal:")) return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
-        return GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
-    }
-
     public ExperimentResult Run(ExperimentContext context)
     {
         manual_seed(context.Seed);
         using var scope = NewDisposeScope();
-        long machine = MachineMemoryBytes();
         var tables = new List<Table>(); var figures = new List<Figure>();
         var m = new List<Measurement>();
         var timing = new TimingOptions(Warmup: 1, Repeats: context.Pick(3, 7, 15));
 
-        // ---- V2-02: posterior coefficients for all T queries, B = 1, H = 128, upstream vs global matmul vs windowed (w = 10).
-        int[] lengths = [100, 300, 1000, 3000, 10000];
-        long upstreamCap = context.Pick(1200L, 2500L, 4000L) << 20;
-        var modes = new (string Name, PathFlowConfig Cfg)[]
-        {
-            ("upstream (repeat per query)", PathFlowConfig.Upstream),
-            ("global (one T x T matmul)", PathFlowConfig.Upstream with { Attention = PosteriorAttention.Global }),
-            ("windowed w = 10", PathFlowConfig.Upstream with { Attention = PosteriorAttention.Windowed, Window = 10 }),
-        };
-        var reference = new PathFlowModel(modes[0].Cfg);
-        var state = reference.state_dict();
-        var models = modes.Select(md => { var x = new PathFlowModel(md.Cfg); x.load_state_dict(state); x.eval(); return x; }).ToArray();
-        var times = modes.Select(_ => new List<(double T, double S, double? Mb)>()).ToArray();
-        var samples10k = new IReadOnlyList<double>[modes.Length];
-        var rows2 = new List<IReadOnlyList<string>>();
-        foreach (int T in lengths)
-        {
-            var xs = randn(1, T, 3); var q = linspace(0, 3, T).unsqueeze(0);
-            Tensor ctx; using (no_grad()) ctx = models[0].Encode(xs);
-            for (int k = 0; k < modes.Length; k++)
-            {
-                long predicted = k switch { 0 => 2L * T * T * 128 * 4, 1 => 2L * T * T * 4, _ => 2L * T * 10 * 128 * 4 };
-                if (k == 0 && predicted > upstreamCap)
-                {
-                    rows2.Add([$"{T:N0}", modes[k].Name, "not run", "-", $"{predicted / 1048576.0:N0} (predicted)"]);
-                    continue;
-                }
-                context.Report(Name, $"posterior attention {modes[k].Name} at T = {T}");
-                var model = models[k];
-                void Call() { using var ng = no_grad(); model.PosteriorCoefficients(ctx, q); }
-                var r = Timing.Measure($"{modes[k].Name} T={T}", Call, timing);
-                long? peak = Memory.PeakResidentGrowth(Call);
-                times[k].Add((T, r.Median, peak / 1048576.0));
-                if (T == 10000) samples10k[k] = r.Seconds;
-                rows2.Add([$"{T:N0}", modes[k].Name, $"{r.Median * 1e3:0.00}", $"{r.Iqr * 1e3:0.00}", peak is long p ? $"{p / 1048576.0:0.0} (measured; predicted {predicted / 1048576.0:0.0})" : "n/a"]);
-            }
-        }
-        double globalAt10k = times[1].Single(x => x.T == 10000).S, windowAt10k = times[2].Single(x => x.T == 10000).S;
-        var upstreamLargest = times[0][^1];
-        double upstreamRatio = upstreamLargest.S / times[2].Single(x => x.T == upstreamLargest.T).S;
-        var (speedup, speedupInterval) = Intervals.RatioOfMedians(samples10k[1], samples10k[2], Sampling.Independent);
-        var quirkWindow = PathFlowQuirk.Measure(121, 0, 3);
-        tables.Add(new Table("Posterior coefficients for all T queries (attention + MLP), B = 1, H = 128, no gradients", ["T", "attention", "ms (median)", "IQR ms", "peak RSS growth MiB"], rows2).Named("attention-vs-t"));
-        figures.Add(PathFlowCharts.Lines("Posterior attention time vs T", "T", "seconds", true, true,
-            modes.Select((md, k) => (md.Name, (IReadOnlyList<double>)times[k].Select(x => x.T).ToList(), (IReadOnlyList<double>)times[k].Select(x => x.S).ToList())).ToArray()).Named("attention-time-vs-t"));
-        figures.Add(PathFlowCharts.Lines("Posterior attention peak memory vs T", "T", "peak RSS growth (MiB)", true, true,
-            modes.Select((md, k) => (md.Name, (IReadOnlyList<double>)times[k].Where(x => x.Mb is > 0).Select(x => x.T).ToList(), (IReadOnlyList<double>)times[k].Where(x => x.Mb is > 0).Select(x => x.Mb!.Value).ToList())).ToArray()).Named("attention-memory-vs-t"));
-        long upstream10k = 2L * 10000 * 10000 * 128 * 4;
-        m.Add(Measurement.Number("V2-02", speedup,
-            $"Posterior coefficients at T = 10,000 (B = 1, H = 128): global attention as one T x T matmul {globalAt10k * 1e3:0} ms, windowed (w = 10) {windowAt10k * 1e3:0} ms: {speedup:0.0}x. " +
-            $"Upstream's form (the context repeated per query, B T^2 H floats) ran up to T = {upstreamLargest.T:N0} ({upstreamLargest.S * 1e3:0} ms, {upstreamRatio:0}x the windowed time); at T = 10,000 it would need " +
-            $"{upstream10k / 1073741824.0:0} GiB (this machine: {machine / 1073741824.0:0} GiB). The per-query MLP is O(T) in every form and bounds the speedup. " +
-            $"Upstream's weights are a Gaussian about one key spacing wide, so a window of 10 drops under 1e-8 of the weight (ELBO cost: see path-flow-training).",
-            evidence: "PathFlowModel.PosteriorCoefficients timed per attention mode (Measurements/Timing, Memory.PeakResidentGrowth)", interval: speedupInterval, kind: FigureKind.Timing));
+        // ---- V2-02 and V2-11: the posterior attention alone vs T, and the speech-scale step (PathFlowScalingExperiment.Attention.cs).
+        m.AddRange(PosteriorAttentionScaling(context, AttentionSizes.For(context.Profile), tables, figures));
 
         // ---- V2-04: flat RealNVP vs RealNVP's multi-scale architecture, forward + log-det time vs D, and held-out likelihood.
         m.Add(FlowCost(context, FlowSizes.For(context.Profile), tables, figures));
@@ -153,46 +93,6 @@ public sealed class PathFlowScalingExperiment : IExperiment
             $"Data: per group of 100, a stochastic Lorenz path through a fixed random 3 -> 100 map, all coordinates mixed by 0.1 x M / sqrt(D), + 0.05 noise; training and held-out paths are one draw, split.",
             [new Quantity("heldOutElboGainPerDim1000", gain[1000], "nats/dim"), new Quantity("stepTimeGrowth100To1000", timeGrowth, "x")],
             evidence: "FactorisedPathFlow on LiftedLorenzPaths", kind: FigureKind.Timing));
-
-        // ---- V2-11: speech scale, 80-dim input, 256-dim latent, T = 10,000, one ELBO forward + backward.
-        int T11 = 10_000;
-        var rows11 = new List<IReadOnlyList<string>>();
-        var speech = new PathFlowConfig(DataDim: 80, LatentDim: 256, Hidden: 128, NormalisedPosteriorTime: true, TMax: 100);
-        var x11 = randn(1, T11, 80); var t11 = linspace(0, 100, T11).view(1, T11, 1);
-        var results11 = new Dictionary<string, (double S, long? Peak)>();
-        foreach (var (label, cfg) in new[] { ("windowed w = 10", speech with { Attention = PosteriorAttention.Windowed, Window = 10 }), ("global (T x T matmul)", speech with { Attention = PosteriorAttention.Global }) })
-        {
-            context.Report(Name, $"speech scale, {label}");
-            manual_seed(context.Seed);
-            var model = new PathFlowModel(cfg);
-            double sec = 0;
-            long? peak = Memory.PeakResidentGrowth(() =>
-            {
-                using var sc = NewDisposeScope();
-                var clock = Stopwatch.StartNew();
-                var loss = model.Loss(x11, t11, new Generator(3));
-                loss.backward();
-                sec = clock.Elapsed.TotalSeconds;
-                if (!float.IsFinite(loss.item<float>())) throw new InvalidOperationException($"speech-scale loss is {loss.item<float>()} with {label}");
-            });
-            results11[label] = (sec, peak);
-            rows11.Add([label, $"{model.ParameterCount:N0}", $"{sec:0.00}", peak is long p ? $"{p / 1048576.0:0}" : "n/a"]);
-        }
-        long upstream11 = 2L * T11 * T11 * 128 * 4;
-        rows11.Add(["upstream (repeat per query)", "same", "not run", $"{upstream11 / 1048576.0:N0} (predicted, 2 B T^2 H floats)"]);
-        var w11 = results11["windowed w = 10"]; var g11 = results11["global (T x T matmul)"];
-        double windowedPeak = w11.Peak ?? throw new InvalidOperationException("V2-11: the windowed run's peak memory could not be measured");
-        tables.Add(new Table("Speech scale: one ELBO forward + backward, 80-dim input, 256-dim latent, T = 10,000, B = 1", ["posterior attention", "parameters", "seconds", "peak RSS growth MiB"], rows11).Named("speech-scale"));
-        m.Add(Measurement.Of("V2-11",
-            $"One training step's forward + backward at 80-dim input, 256-dim latent, T = 10,000 (B = 1): windowed {w11.S:0.0} s, peak +{(w11.Peak ?? 0) / 1048576.0:0} MiB; " +
-            $"global attention as a T x T matmul {g11.S:0.0} s, +{(g11.Peak ?? 0) / 1048576.0:0} MiB ({g11.S / w11.S:0.0}x slower); upstream's repeat-per-query form would need " +
-            $"{upstream11 / 1073741824.0:0} GiB against this machine's {machine / 1073741824.0:0} GiB, so without the window upstream's code cannot run it.",
-            [
-                new Quantity("windowedPeakShareOfMemory", windowedPeak / machine, "x machine memory"),
-                new Quantity("globalSlowdown", g11.S / w11.S, "x"),
-                new Quantity("upstreamProjectedShareOfMemory", (double)upstream11 / machine, "x machine memory (a projection, not run)"),
-            ],
-            evidence: "PathFlowModel.Loss + backward at the speech sizes, Memory.PeakResidentGrowth", kind: FigureKind.Memory));
 
         return new ExperimentResult(m, figures, tables);
     }

@@ -116,24 +116,22 @@ public sealed class PathFlowModel : nn.Module
     public Tensor PosteriorQueryTime(Tensor ts) =>
         Config.NormalisedPosteriorTime ? (ts - Config.TMin) / (Config.TMax - Config.TMin) : ts;
 
+    /// <summary>The posterior's time attention alone, in the configured form: ctx (B, 1 + T, H), query times (B, Q) ->
+    /// what each query reads from the per-step states (B, Q, H). Upstream repeats the states per query (B Q T H floats);
+    /// global uses one (B, Q, T) weight matrix; windowed only the w nearest states.</summary>
+    public Tensor PosteriorAttend(Tensor ctx, Tensor queries)
+    {
+        var outs = ctx[.., 1..];                                                          // (B, L, H)
+        return Config.Attention == PosteriorAttention.Upstream
+            ? WindowedTimeAttention.RepeatPerQuery(outs, queries)
+            : attention.Attend(outs, queries);
+    }
+
     /// <summary>Posterior mean and std at every time point: ctx (B, 1 + T, H), query times (B, T) -> 2 x (B, T, Dz).</summary>
     public (Tensor Mean, Tensor Std) PosteriorCoefficients(Tensor ctx, Tensor queries)
     {
-        long B = ctx.shape[0], L = ctx.shape[1] - 1, Q = queries.shape[1];
-        var h = ctx[.., 0];                          // (B, H)
-        var outs = ctx[.., 1..];                     // (B, L, H)
-        Tensor read;                                 // (B, Q, H)
-        if (Config.Attention == PosteriorAttention.Upstream)
-        {
-            // ctx.repeat_interleave(T): one copy of all L states per query, weighted elementwise (B Q L H floats)
-            var rep = outs.repeat_interleave(Q, 0);                                       // (B Q, L, H)
-            var t = queries.reshape(B * Q, 1);
-            var tau = linspace(0, 1, L, dtype: ctx.dtype).unsqueeze(0);                  // (1, L)
-            var c = (-(L * (tau - t)).square()).softmax(-1);                              // (B Q, L)
-            read = (rep * c.unsqueeze(2)).sum(1).view(B, Q, -1);
-        }
-        else read = attention.Attend(outs, queries);
-        var hq = (h.unsqueeze(1) + read);                                                 // (B, Q, H)
+        var h = ctx[.., 0];                                                               // (B, H)
+        var hq = h.unsqueeze(1) + PosteriorAttend(ctx, queries);                          // (B, Q, H)
         var coeffs = posteriorNet.forward(cat([hq, queries.unsqueeze(2)], 2));           // (B, Q, 2 Dz)
         var parts = coeffs.chunk(2, -1);
         return (parts[0], parts[1].exp());
