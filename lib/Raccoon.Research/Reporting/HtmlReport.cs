@@ -150,8 +150,7 @@ public static class HtmlReport
         foreach (var r in ledger)
         {
             string nb = Path.GetFileName(r.Notebook);
-            // The executed copy (notebooks run) sits beside the report; the source notebook otherwise.
-            string href = outDir is not null && File.Exists(Path.Combine(outDir, "notebooks", nb)) ? $"../notebooks/{nb}" : $"../../{r.Notebook}";
+            string href = NotebookHref(r.Notebook, outDir);
             var result = results?.FirstOrDefault(x => x.Experiment == r.Experiment);
             sb.Append("<tr id=\"").Append(r.Id).Append("\" class=\"claim\"><td><a href=\"#").Append(r.Id).Append("\">").Append(r.Id).Append("</a></td><td title=\"")
               .Append(Html.Escape(r.Claim)).Append("\">").Append(Html.Escape(LedgerDigest.ShortTitle(r)))
@@ -178,6 +177,16 @@ public static class HtmlReport
             sb.Append("<dt>Notebook</dt><dd><a href=\"").Append(Html.Escape(href)).Append("\">").Append(Html.Escape(nb)).Append("</a></dd></dl></details></td></tr>");
         }
         return sb.Append("</tbody></table>").ToString();
+    }
+
+    /// <summary>Where the report (DIR/report/) links a notebook: its executed page (`notebooks run` writes DIR/notebooks/NAME.html,
+    /// readable without a kernel), else its executed copy, else the source notebook in the repository.</summary>
+    public static string NotebookHref(string notebook, string? outDir)
+    {
+        string name = Path.GetFileNameWithoutExtension(notebook);
+        if (outDir is not null && File.Exists(Path.Combine(outDir, "notebooks", name + ".html"))) return $"../notebooks/{name}.html";
+        if (outDir is not null && File.Exists(Path.Combine(outDir, "notebooks", name + ".ipynb"))) return $"../notebooks/{name}.ipynb";
+        return $"../../{notebook}";
     }
 
     /// <summary>Says, in the Measured cell, when the row's figure is a timing or measured process memory: those vary from run to run.</summary>
@@ -249,8 +258,26 @@ public static class PlotlyJs
     public static string Version => System.Text.RegularExpressions.Regex.Match(Js.Value.Name, @"plotly-(\d+\.\d+\.\d+)\.min\.js$") is { Success: true } m
         ? m.Groups[1].Value : throw new InvalidOperationException($"no plotly.js version in the resource name {Js.Value.Name}");
 
-    /// <summary>The same plotly.js on its CDN, as a require.js module path (no .js), for notebook outputs.</summary>
-    public static string RequireUrl => $"https://cdn.plot.ly/plotly-{Version}.min";
+    /// <summary>What every page carrying plotly.js starts with, so a page can be checked to hold it exactly once.</summary>
+    public static string Banner => "plotly.js v" + Version;
 
-    public const string RequireJsUrl = "https://cdnjs.cloudflare.com/ajax/libs/require.js/2.3.6/require.min.js";
+    /// <summary>
+    /// plotly.js as a notebook output's script: it defines window.Plotly unless the page has it already, with any AMD
+    /// loader on the page (classic Jupyter's require.js) hidden meanwhile, since plotly.js registers itself as an
+    /// anonymous AMD module there instead of defining window.Plotly.
+    /// </summary>
+    public static string NotebookLoader() =>
+        "<script type=\"text/javascript\">/* plotly.js for this notebook's charts (Raccoon.Research, once per kernel) */\n" +
+        "if (!window.Plotly) { (function () { var amd = window.define; window.define = undefined; try {\n" +
+        Source + "\n} finally { window.define = amd; } }).call(window); }\n</script>";
+
+    static int _loaderShown;
+
+    /// <summary>The <see cref="NotebookLoader"/> the first time a process asks (its first chart), "" after: plotly.js once per
+    /// kernel, so once per executed notebook.</summary>
+    public static string NotebookLoaderOnce() => Interlocked.Exchange(ref _loaderShown, 1) == 0 ? NotebookLoader() : "";
+
+    /// <summary>What a chart says in its box when the page never got plotly.js.</summary>
+    public const string MissingMessage = "plotly.js did not reach this page: the first chart output of the notebook carries it: run the notebook again from its first cell.";
 }
+
