@@ -156,19 +156,31 @@ public static class RealKernel
     /// directory) so that the kernel's working directory can be the notebook's folder wherever it is;
     /// dotnet-repl's own --working-dir leaves the process's current directory where it started.
     /// </summary>
-    public static string ToolAssembly(string repositoryRoot)
+    public static string ToolAssembly(string repositoryRoot) => ToolAssembly(repositoryRoot, Tool);
+
+    /// <summary>The .NET Interactive kernel tool as a Jupyter kernel (`dotnet-interactive jupyter`), pinned beside dotnet-repl.</summary>
+    public const string JupyterTool = "microsoft.dotnet-interactive";
+
+    /// <summary>The entry assembly of the tool package <paramref name="package"/> at the version the repository's manifest pins,
+    /// as `dotnet tool restore` put it in the NuGet package folder (the entry point named in the package's DotnetToolSettings.xml).</summary>
+    public static string ToolAssembly(string repositoryRoot, string package)
     {
         string manifest = Path.Combine(repositoryRoot, ".config", "dotnet-tools.json");
         if (!File.Exists(manifest)) throw new IOException($"no tool manifest at {manifest}: the kernel is pinned there");
-        string version = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(manifest))?["tools"]?[Tool]?["version"]?.GetValue<string>()
-            ?? throw new InvalidDataException($"{manifest} pins no {Tool}");
+        string version = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(manifest))?["tools"]?[package]?["version"]?.GetValue<string>()
+            ?? throw new InvalidDataException($"{manifest} pins no {package}");
         string packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p ? p
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        string tools = Path.Combine(packages, Tool, version, "tools");
-        string? dll = Directory.Exists(tools)
-            ? Directory.EnumerateFiles(tools, Tool + ".dll", SearchOption.AllDirectories).Order(StringComparer.Ordinal).LastOrDefault()
+        string tools = Path.Combine(packages, package.ToLowerInvariant(), version, "tools");
+        string? settings = Directory.Exists(tools)
+            ? Directory.EnumerateFiles(tools, "DotnetToolSettings.xml", SearchOption.AllDirectories).Order(StringComparer.Ordinal).LastOrDefault()
             : null;
-        return dll ?? throw new IOException($"{Tool} {version} is not restored (no {tools}): run `dotnet tool restore` at {repositoryRoot} (the build does it)");
+        if (settings is null)
+            throw new IOException($"{package} {version} is not restored (no {tools}): run `dotnet tool restore` at {repositoryRoot} (the build does it)");
+        string entry = System.Xml.Linq.XDocument.Load(settings).Descendants("Command").Select(c => (string?)c.Attribute("EntryPoint")).FirstOrDefault(e => e is not null)
+            ?? throw new InvalidDataException($"{settings} names no entry point");
+        string dll = Path.Combine(Path.GetDirectoryName(settings)!, entry);
+        return File.Exists(dll) ? dll : throw new IOException($"{package} {version}: its entry point {dll} is missing; run `dotnet tool restore` at {repositoryRoot}");
     }
 
     /// <summary>DIR/notebooks/NAME.ipynb: where the executed copy of <paramref name="notebookPath"/> goes.</summary>

@@ -22,7 +22,7 @@ sealed record NotebookOutcome(string Notebook, string Executed, CellFailure? Fai
           (FailedCells > 1 ? $" ({FailedCells} cells failed in all; the kernel runs every cell)" : "") + $" -> {Executed}"
         : Error is not null
             ? $"{Path.GetFileName(Notebook)} failed: {Error}"
-            : $"{Path.GetFileName(Notebook)}: ran in {Seconds:F1} s -> {Executed}";
+            : $"{Path.GetFileName(Notebook)}: ran in {Seconds:F1} s -> {Executed}, {NotebookPage.PathFor(Executed)}";
 }
 
 /// <summary>
@@ -52,7 +52,7 @@ static class NotebooksCommand
         {
             Description = "Only read the results stored in DIR/results, never compute one (as after `reproduce --merge`); a missing one fails its cell",
         };
-        var run = new Command("run", "Execute notebooks in the real .NET Interactive kernel into DIR/notebooks/ (.ipynb with outputs)")
+        var run = new Command("run", "Execute notebooks in the real .NET Interactive kernel into DIR/notebooks/ (.ipynb with outputs, and each as a standalone .html page)")
         {
             paths, outDir, profile, threads, seed, timeout, device, storedOnly,
         };
@@ -137,6 +137,9 @@ static class NotebooksCommand
         {
             var run = RealKernel.Run(notebook, ToolRoot(), settings.CellTimeout, environment, Console.Error);
             RealKernel.WriteExecuted(executed, run.Executed);
+            // The same notebook as a standalone page beside it, readable without a kernel; the report links it.
+            NotebookPage.Write(NotebookPage.PathFor(executed), run.Executed, Path.GetFileName(notebook),
+                string.Create(CultureInfo.InvariantCulture, $"Executed {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC in the .NET Interactive kernel ({RealKernel.Tool}) at profile {settings.Profile.ToString().ToLowerInvariant()}, seed {settings.Seed}, {settings.Threads} threads{(run.Succeeded ? "" : "; some cells failed, their errors are shown")}. The notebook itself: {Path.GetFileName(executed)}."));
             return new NotebookOutcome(notebook, executed, run.Failure, run.FailedCells, run.ProcessError, clock.Elapsed.TotalSeconds);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)

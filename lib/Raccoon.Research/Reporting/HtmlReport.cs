@@ -136,8 +136,7 @@ public static class HtmlReport
         foreach (var r in ledger)
         {
             string nb = Path.GetFileName(r.Notebook);
-            // The executed copy (notebooks run) sits beside the report; the source notebook otherwise.
-            string href = outDir is not null && File.Exists(Path.Combine(outDir, "notebooks", nb)) ? $"../notebooks/{nb}" : $"../../{r.Notebook}";
+            string href = NotebookHref(r.Notebook, outDir);
             var result = results?.FirstOrDefault(x => x.Experiment == r.Experiment);
             sb.Append("<tr id=\"").Append(r.Id).Append("\" class=\"claim\"><td><a href=\"#").Append(r.Id).Append("\">").Append(r.Id).Append("</a></td><td title=\"")
               .Append(Html.Escape(r.Claim)).Append("\">").Append(Html.Escape(LedgerDigest.ShortTitle(r)))
@@ -164,6 +163,16 @@ public static class HtmlReport
             sb.Append("<dt>Notebook</dt><dd><a href=\"").Append(Html.Escape(href)).Append("\">").Append(Html.Escape(nb)).Append("</a></dd></dl></details></td></tr>");
         }
         return sb.Append("</tbody></table>").ToString();
+    }
+
+    /// <summary>Where the report (DIR/report/) links a notebook: its executed page (`notebooks run` writes DIR/notebooks/NAME.html,
+    /// readable without a kernel), else its executed copy, else the source notebook in the repository.</summary>
+    public static string NotebookHref(string notebook, string? outDir)
+    {
+        string name = Path.GetFileNameWithoutExtension(notebook);
+        if (outDir is not null && File.Exists(Path.Combine(outDir, "notebooks", name + ".html"))) return $"../notebooks/{name}.html";
+        if (outDir is not null && File.Exists(Path.Combine(outDir, "notebooks", name + ".ipynb"))) return $"../notebooks/{name}.ipynb";
+        return $"../../{notebook}";
     }
 
     /// <summary>Says, in the Measured cell, when the row's figure is a timing or measured process memory: those vary from run to run.</summary>

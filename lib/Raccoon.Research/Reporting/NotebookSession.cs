@@ -102,9 +102,9 @@ public static class NotebookSession
         if (StoredOnly)
             throw new InvalidOperationException($"{e.Name}: {why}, and the session is stored-only ({StoredOnlyVariable}): run `reproduce` with the same settings first, or Start(storedOnly: false)");
         Console.WriteLine($"{e.Name}: computing, {why}; it took about {Estimate(e.Name)} on the 2-core development machine");
-        var progress = new ConsoleProgress();
+        var progress = new NotebookProgress(e.Name);
         var result = ExperimentRunner.Run(e, Context(progress));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{e.Name}: done in {result.Seconds:0} s, stored in {store.Directory}"));
+        progress.Finish(string.Create(CultureInfo.InvariantCulture, $"{e.Name}: done in {result.Seconds:0} s, stored in {store.Directory}"));
         return result;
     }
 
@@ -138,23 +138,6 @@ public static class NotebookSession
         return s >= 90 ? $"{s / 60:0} min" : string.Create(CultureInfo.InvariantCulture, $"{s:0} s");
     }
 
-    /// <summary>Prints an experiment's progress as it comes, at most one line every 5 seconds for the same status.</summary>
-    sealed class ConsoleProgress : IProgress<ExperimentProgress>
-    {
-        readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
-        string? _status;
-        double _last = double.NegativeInfinity;
-
-        public void Report(ExperimentProgress p)
-        {
-            double now = _clock.Elapsed.TotalSeconds;
-            if (p.Status == _status && now - _last < 5) return;
-            (_status, _last) = (p.Status, now);
-            string fraction = p.Fraction is double f ? string.Create(CultureInfo.InvariantCulture, $" ({100 * f:0}%)") : "";
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {now,5:0} s  {p.Experiment}: {p.Status}{fraction}"));
-        }
-    }
-
     /// <summary>The ledger of the last `reproduce` into <see cref="OutDir"/>; every claim as not-run when there is none yet.</summary>
     public static LedgerView Ledger() =>
         new(LedgerFiles.Read(OutDir) ?? ClaimCatalog.All.Select(LedgerRow.NotRun).ToList(), OutDir);
@@ -164,4 +147,51 @@ public static class NotebookSession
         $"profile {ProfileName}, seed {Seed}, {Threads} threads, results in {OutDir}{(StoredOnly ? " (stored only: nothing is computed)" : "")}";
 
     static string? Variable(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v.Trim() : null;
+}
+
+/// <summary>
+/// An experiment's progress as a notebook cell shows it: one line that updates in place in the kernel (the kernel's
+/// display(...).Update, see <see cref="LiveDisplay"/>; at most once a second), or, outside
+/// a kernel cell, a printed line at most every 5 seconds for the same status. <see cref="Finish"/> writes the last line.
+/// </summary>
+public sealed class NotebookProgress : IProgress<ExperimentProgress>
+{
+    readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    readonly LiveDisplay? _live;
+    readonly object _gate = new();
+    string? _status;
+    double _last = double.NegativeInfinity;
+
+    public NotebookProgress(string experiment)
+    {
+        _live = LiveDisplay.TryShow($"{experiment}: starting");
+    }
+
+    /// <summary>Whether the progress updates one output in place (inside a kernel cell) rather than printing lines.</summary>
+    public bool InPlace => _live is not null;
+
+    public void Report(ExperimentProgress p)
+    {
+        lock (_gate)
+        {
+            double now = _clock.Elapsed.TotalSeconds;
+            // In place: at most one update a second whatever the status (dotnet-repl keeps every update as an output).
+            if (InPlace ? now - _last < 1 : p.Status == _status && now - _last < 5) return;
+            (_status, _last) = (p.Status, now);
+            string fraction = p.Fraction is double f ? string.Create(CultureInfo.InvariantCulture, $" ({100 * f:0}%)") : "";
+            string line = string.Create(CultureInfo.InvariantCulture, $"{now,5:0} s  {p.Experiment}: {p.Status}{fraction}");
+            if (_live is not null) _live.Update(line);
+            else Console.WriteLine("  " + line);
+        }
+    }
+
+    /// <summary>The last line: replaces the progress in place, or is printed.</summary>
+    public void Finish(string line)
+    {
+        lock (_gate)
+        {
+            if (_live is not null) _live.Update(line);
+            else Console.WriteLine(line);
+        }
+    }
 }

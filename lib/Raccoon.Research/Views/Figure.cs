@@ -38,32 +38,29 @@ public sealed record Figure(string Title, string PlotlyJson) : INotebookView
     }
 
     /// <summary>
-    /// The figure as a notebook output: like Plotly.NET's chart HTML with a Require reference, it loads
-    /// plotly.js through require.js (fetching require.js first where the page has none), so it draws
-    /// inline in VS Code's notebook view, where no plotly.js is loaded beforehand.
+    /// The figure as a notebook output, drawn offline: no CDN and no require.js. The first chart a process shows
+    /// carries the library's plotly.js (<see cref="PlotlyJs.NotebookLoader"/>, once per kernel, so once per executed
+    /// notebook); every chart waits for it on the page (VS Code and Jupyter show a notebook's outputs in one page) and
+    /// says so in its box where it never comes.
     /// </summary>
     public string ToNotebookHtml(string? divId = null)
     {
         string id = divId ?? "fig-" + Guid.NewGuid().ToString("N")[..12];
-        string render = "render_" + id.Replace('-', '_');
         var (data, layout) = Parts();
         return $$$"""
-            <div><div style="font-weight:bold">{{{Html.Escape(Title)}}}</div><div id="{{{id}}}" class="plotly-figure" style="width:100%;height:{{{Height()}}}px"></div><script type="text/javascript">
-            var {{{render}}} = function() {
-                var plotlyRequire = requirejs.config({context:'raccoon-plotly',paths:{plotly:'{{{PlotlyJs.RequireUrl}}}'}}) || require;
-                plotlyRequire(['plotly'], function(Plotly) {
-                    Plotly.newPlot('{{{id}}}', {{{data}}}, {{{layout}}}, {responsive: true});
-                });
-            };
-            if ((typeof(requirejs) !== typeof(Function)) || (typeof(requirejs.config) !== typeof(Function))) {
-                var script = document.createElement("script");
-                script.setAttribute("charset", "utf-8");
-                script.setAttribute("src", "{{{PlotlyJs.RequireJsUrl}}}");
-                script.onload = function() { {{{render}}}(); };
-                document.getElementsByTagName("head")[0].appendChild(script);
-            } else {
-                {{{render}}}();
-            }
+            <div><div style="font-weight:bold">{{{Html.Escape(Title)}}}</div>{{{PlotlyJs.NotebookLoaderOnce()}}}<div id="{{{id}}}" class="plotly-figure" style="width:100%;height:{{{Height()}}}px"></div><script type="text/javascript">
+            (function () {
+                var waited = 0;
+                var draw = function () {
+                    var box = document.getElementById('{{{id}}}');
+                    if (!box) return;
+                    if (window.Plotly) { window.Plotly.newPlot(box, {{{data}}}, {{{layout}}}, {responsive: true}); return; }
+                    if ((waited += 100) < 20000) { setTimeout(draw, 100); return; }
+                    box.style.height = 'auto';
+                    box.textContent = '{{{PlotlyJs.MissingMessage}}}';
+                };
+                draw();
+            })();
             </script></div>
             """;
     }

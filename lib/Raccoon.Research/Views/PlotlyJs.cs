@@ -46,8 +46,25 @@ public static class PlotlyJs
     public static string Version => System.Text.RegularExpressions.Regex.Match(Js.Value.Name, @"plotly-(\d+\.\d+\.\d+)\.min\.js$") is { Success: true } m
         ? m.Groups[1].Value : throw new InvalidOperationException($"no plotly.js version in the resource name {Js.Value.Name}");
 
-    /// <summary>The same plotly.js on its CDN, as a require.js module path (no .js), for notebook outputs.</summary>
-    public static string RequireUrl => $"https://cdn.plot.ly/plotly-{Version}.min";
+    /// <summary>What every page carrying plotly.js starts with, so a page can be checked to hold it exactly once.</summary>
+    public static string Banner => "plotly.js v" + Version;
 
-    public const string RequireJsUrl = "https://cdnjs.cloudflare.com/ajax/libs/require.js/2.3.6/require.min.js";
+    /// <summary>
+    /// plotly.js as a notebook output's script: it defines window.Plotly unless the page has it already, with any AMD
+    /// loader on the page (classic Jupyter's require.js) hidden meanwhile, since plotly.js registers itself as an
+    /// anonymous AMD module there instead of defining window.Plotly.
+    /// </summary>
+    public static string NotebookLoader() =>
+        "<script type=\"text/javascript\">/* plotly.js for this notebook's charts (Raccoon.Research, once per kernel) */\n" +
+        "if (!window.Plotly) { (function () { var amd = window.define; window.define = undefined; try {\n" +
+        Source + "\n} finally { window.define = amd; } }).call(window); }\n</script>";
+
+    static int _loaderShown;
+
+    /// <summary>The <see cref="NotebookLoader"/> the first time a process asks (its first chart), "" after: plotly.js once per
+    /// kernel, so once per executed notebook.</summary>
+    public static string NotebookLoaderOnce() => Interlocked.Exchange(ref _loaderShown, 1) == 0 ? NotebookLoader() : "";
+
+    /// <summary>What a chart says in its box when the page never got plotly.js.</summary>
+    public const string MissingMessage = "plotly.js did not reach this page: the first chart output of the notebook carries it: run the notebook again from its first cell.";
 }

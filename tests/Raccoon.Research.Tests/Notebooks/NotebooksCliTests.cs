@@ -86,6 +86,25 @@ public class NotebooksCliTests
         Assert.Single(Directory.GetFiles(Path.Combine(outDir, "results")));
     }
 
+    /// <summary>In the kernel VS Code runs, the progress is one display updated in place (dotnet-repl, which keeps every
+    /// update as an output of its own, shows each one): no printed lines.</summary>
+    [Fact]
+    public void Progress_updates_its_display_in_the_real_kernel()
+    {
+        string dir = Repo.TempDir("nb-progress");
+        string path = Path.Combine(dir, "progress.ipynb");
+        File.WriteAllText(path, IpynbFormat.Write(JupyterClientTests.ProgressNotebook(Library)));
+        var run = Repo.RunCli("notebooks", "run", path, "--out", Path.Combine(dir, "out"));
+        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+        var outputs = NotebookDocument.Load(Path.Combine(dir, "out", "notebooks", "progress.ipynb")).Cells[0].Outputs;
+        Assert.Empty(outputs.OfType<StreamOutput>());
+        var shown = outputs.OfType<DisplayOutput>().Select(d => d.Data.GetValueOrDefault("text/plain")).OfType<string>().Where(t => t.Contains("demo")).ToList();
+        Assert.Equal("demo: starting", shown[0]);
+        Assert.Contains(shown, t => t.EndsWith("demo: step 1 of 3 (33%)", StringComparison.Ordinal));
+        Assert.Equal("demo: done", shown[^1]);
+        Assert.Contains(outputs.OfType<DisplayOutput>(), d => (d.Data.GetValueOrDefault("text/html") ?? "").Contains("True")); // InPlace
+    }
+
     [Fact]
     public void A_cell_that_never_ends_is_stopped_at_the_time_limit()
     {
@@ -124,10 +143,12 @@ public class NotebooksCliTests
     /// Every notebook under notebooks/ (whatever is there), executed by the real kernel through
     /// `reproduce` from an empty results folder at the quick profile (the one claim selected has no
     /// experiment, so the notebooks compute what they show): no error output, valid nbformat 4.5 with VS
-    /// Code's metadata, every chart output drawn in headless Chromium, and the report draws its charts.
+    /// Code's metadata, charts offline (plotly.js once per notebook, no CDN, no require.js), each notebook
+    /// also a standalone HTML page beside it whose every chart draws in headless Chromium with no network,
+    /// and the report links those pages and draws its own charts.
     /// </summary>
     [Fact]
-    public async Task Reproduce_runs_every_repository_notebook_in_the_real_kernel_valid_with_charts_that_draw()
+    public async Task Reproduce_runs_every_repository_notebook_in_the_real_kernel_valid_with_charts_that_draw_offline()
     {
         string dir = Repo.TempDir("nb-reproduce");
         var run = Repo.RunCli("reproduce", "--only", "G3-06", "--profile", "quick", "--threads", "2", "--out", dir);
@@ -139,6 +160,7 @@ public class NotebooksCliTests
         bool chromium = ExternalTools.Has(ExternalTools.Chromium); // the notebooks run and validate without it; only the drawing needs it
         foreach (var source in sources)
         {
+            string name = Path.GetFileName(source);
             string executed = RealKernel.ExecutedPath(dir, source);
             Assert.True(File.Exists(executed), $"{executed} was not written");
             Assert.Null(NbFormat.Validate(executed));
@@ -146,40 +168,61 @@ public class NotebooksCliTests
             var nb = NotebookDocument.Load(executed);
             Assert.All(nb.Cells.Where(c => c.IsCSharp), c => Assert.NotNull(c.ExecutionCount));
             var errors = nb.Cells.Select((c, i) => (Cell: i + 1, Errors: c.Outputs.OfType<ErrorOutput>().ToList())).Where(x => x.Errors.Count > 0).ToList();
-            Assert.True(errors.Count == 0, $"{Path.GetFileName(source)}: " + string.Join("; ", errors.Select(e => $"cell {e.Cell}: {e.Errors[0].Value}")));
+            Assert.True(errors.Count == 0, $"{name}: " + string.Join("; ", errors.Select(e => $"cell {e.Cell}: {e.Errors[0].Value}")));
 
-            var (page, count) = NotebookPage.Write(nb, Path.GetFileNameWithoutExtension(source));
-            if (!chromium)
-            {
-                charts += count;
-                continue;
-            }
+            // Offline: plotly.js travels once with the notebook's outputs, where it has a chart; nothing is fetched.
+            int count = nb.Cells.SelectMany(c => c.Outputs).OfType<DisplayOutput>()
+                .Count(d => d.Data.GetValueOrDefault("text/html")?.Contains("plotly-figure", StringComparison.Ordinal) == true);
+            string text = string.Concat(nb.Cells.SelectMany(c => c.Outputs).OfType<DisplayOutput>().SelectMany(d => d.Data.Values));
+            Assert.True(Occurrences(text, PlotlyJs.Banner) == (count > 0 ? 1 : 0), $"{name}: {count} charts, plotly.js {Occurrences(text, PlotlyJs.Banner)} times");
+            // plotly.js itself names its CDN (the default of topojsonURL, for maps, which no chart here draws): checked outside it.
+            Assert.DoesNotContain("cdn.", text.Replace(PlotlyJs.Source, ""));
+            Assert.DoesNotContain("requirejs", text);
+
+            // The standalone page: no script from the network, plotly.js once where there is a chart.
+            string page = NotebookPage.PathFor(executed);
+            Assert.True(File.Exists(page), $"{page} was not written");
+            string html = File.ReadAllText(page);
+            Assert.DoesNotMatch(@"<script[^>]*\ssrc=", html);
+            Assert.DoesNotContain("cdn.", html.Replace(PlotlyJs.Source, ""));
+            Assert.True(Occurrences(html, PlotlyJs.Banner) == (count > 0 ? 1 : 0), $"{Path.GetFileName(page)}: plotly.js {Occurrences(html, PlotlyJs.Banner)} times");
+            Assert.Equal(nb.Cells.Count(c => c.Kind == CellKind.Code), Occurrences(html, "<pre class=\"source\">"));
+            charts += count;
+            if (!chromium) continue;
             var (figures, drawn) = await HeadlessChromium.CountChartsAsync(page);
             Assert.Equal(count, figures);
-            Assert.True(figures == drawn, $"{Path.GetFileName(source)}: {drawn} of {figures} charts drew");
-            charts += figures;
+            Assert.True(figures == drawn, $"{name}: {drawn} of {figures} charts drew");
         }
         Assert.True(charts > 0, "no notebook drew a chart");
 
         var ledger = NotebookDocument.Load(Path.Combine(dir, "notebooks", "claims-ledger.ipynb"));
-        var html = ledger.Cells.SelectMany(c => c.Outputs).OfType<DisplayOutput>()
+        var outputs = ledger.Cells.SelectMany(c => c.Outputs).OfType<DisplayOutput>()
             .Select(d => d.Data.GetValueOrDefault("text/html")).OfType<string>().ToList();
-        Assert.Contains(html, h => h.Contains("Plotly.newPlot(") && h.Contains("requirejs")); // the verdict chart, built in the kernel
-        Assert.Contains(html, h => h.Contains("<table class=\"ledger\"") && h.Contains("G3-06") && h.Contains("class=\"verdict\""));
-        Assert.Contains(html, h => h.Contains("<caption>Verdicts per document</caption>"));
+        Assert.Contains(outputs, h => h.Contains("Plotly.newPlot(") && h.Contains("plotly-figure")); // the verdict chart, built in the kernel
+        Assert.Contains(outputs, h => h.Contains("<table class=\"ledger\"") && h.Contains("G3-06") && h.Contains("class=\"verdict\""));
+        Assert.Contains(outputs, h => h.Contains("<caption>Verdicts per document</caption>"));
 
-        // The report links each row to its executed notebook where one ran, and draws every chart offline.
+        // The report links each row to its executed notebook's page where one ran, and draws every chart offline.
         string report = Path.Combine(dir, "report", "index.html");
-        string page2 = File.ReadAllText(report);
+        string reportHtml = File.ReadAllText(report);
         foreach (var nbPath in ClaimCatalog.All.Select(c => c.Notebook).Distinct())
         {
-            string name = Path.GetFileName(nbPath);
-            bool ran = File.Exists(Path.Combine(dir, "notebooks", name));
-            Assert.Contains(ran ? $"href=\"../notebooks/{name}\"" : $"href=\"../../{nbPath}\"", page2);
+            string stem = Path.GetFileNameWithoutExtension(nbPath);
+            bool ran = File.Exists(Path.Combine(dir, "notebooks", stem + ".html"));
+            Assert.Contains(ran ? $"href=\"../notebooks/{stem}.html\"" : $"href=\"../../{nbPath}\"", reportHtml);
         }
+        Assert.DoesNotMatch(@"<script[^>]*\ssrc=", reportHtml);
+        Assert.Equal(1, Occurrences(reportHtml, PlotlyJs.Banner));
         ExternalTools.Require(ExternalTools.Chromium); // everything above ran; what follows and the charts above need chromium
         var (reportFigures, reportDrawn) = await HeadlessChromium.CountChartsAsync(report);
         Assert.Equal(reportFigures, reportDrawn);
+    }
+
+    static int Occurrences(string text, string part)
+    {
+        int n = 0;
+        for (int i = text.IndexOf(part, StringComparison.Ordinal); i >= 0; i = text.IndexOf(part, i + part.Length, StringComparison.Ordinal)) n++;
+        return n;
     }
 
     /// <summary>The notebook as VS Code saves it: nbformat 4.5, the .NET (C#) kernelspec, polyglot metadata, an 8-hex id on every cell.</summary>

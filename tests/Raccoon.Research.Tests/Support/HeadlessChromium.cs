@@ -162,36 +162,3 @@ public sealed class HeadlessChromium : IDisposable
         return (value!["figures"]!.GetValue<int>(), value["drawn"]!.GetValue<int>());
     }
 }
-
-/// <summary>
-/// A page of a notebook's text/html outputs, in cell order, to open in headless Chromium. The outputs load
-/// plotly.js through require.js from its CDN, as VS Code does; this machine reaches no CDN, so the page
-/// serves plotly.js locally: it inlines the library's copy (PlotlyJs.Source, the version the outputs ask
-/// the CDN for) and a require.js stand-in that hands it to them. The outputs themselves are unchanged.
-/// </summary>
-public static class NotebookPage
-{
-    const string RequireStandIn = """
-        window.requirejs = function (deps, ready) { ready(window.Plotly); };
-        window.requirejs.config = function () { return window.requirejs; };
-        window.require = window.requirejs;
-        """;
-
-    /// <summary>Writes the page to a temp folder; returns its path and how many outputs hold a chart.</summary>
-    public static (string Path, int Charts) Write(Raccoon.Research.Notebooks.NotebookDocument notebook, string name)
-    {
-        var sb = new StringBuilder("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><script>");
-        sb.Append(Raccoon.Research.Views.PlotlyJs.Source).Append("</script><script>").Append(RequireStandIn).Append("</script></head><body>");
-        int charts = 0;
-        for (int i = 0; i < notebook.Cells.Count; i++)
-            foreach (var o in notebook.Cells[i].Outputs.OfType<Raccoon.Research.Notebooks.DisplayOutput>())
-                if (o.Data.TryGetValue("text/html", out var html))
-                {
-                    if (html.Contains("plotly-figure", StringComparison.Ordinal)) charts++;
-                    sb.Append("<div class=\"output\" data-cell=\"").Append(i + 1).Append("\">").Append(html).Append("</div>");
-                }
-        string path = System.IO.Path.Combine(Repo.TempDir("nb-page"), name + ".html");
-        File.WriteAllText(path, sb.Append("</body></html>").ToString());
-        return (path, charts);
-    }
-}
