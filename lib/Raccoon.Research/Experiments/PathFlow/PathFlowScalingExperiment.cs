@@ -27,6 +27,15 @@ public sealed class PathFlowScalingExperiment : IExperiment
         return GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
     }
 
+    /// <summary>Sizes per profile: timed repeats, the memory cap (MiB) above which the upstream posterior is not run (V2-02),
+    /// and V2-10's Adam steps and training paths per dimension.</summary>
+    public sealed record Sizes(int Repeats, long UpstreamCapMiB, int FactorisedSteps, int FactorisedPaths);
+
+    public static ProfileSizes<Sizes> Profiles { get; } = new(
+        Quick: new(Repeats: 3, UpstreamCapMiB: 1200, FactorisedSteps: 8, FactorisedPaths: 8),
+        Standard: new(Repeats: 7, UpstreamCapMiB: 2500, FactorisedSteps: 40, FactorisedPaths: 16),
+        Full: new(Repeats: 15, UpstreamCapMiB: 4000, FactorisedSteps: 400, FactorisedPaths: 64));
+
     public ExperimentResult Run(ExperimentContext context)
     {
         manual_seed(context.Seed);
@@ -34,11 +43,12 @@ public sealed class PathFlowScalingExperiment : IExperiment
         long machine = MachineMemoryBytes();
         var tables = new List<Table>(); var figures = new List<Figure>();
         var m = new List<Measurement>();
-        var timing = new TimingOptions(Warmup: 1, Repeats: context.Pick(3, 7, 15));
+        var sizes = Profiles.For(context.Profile);
+        var timing = new TimingOptions(Warmup: 1, Repeats: sizes.Repeats);
 
         // ---- V2-02: posterior coefficients for all T queries, B = 1, H = 128, upstream vs global matmul vs windowed (w = 10).
         int[] lengths = [100, 300, 1000, 3000, 10000];
-        long upstreamCap = context.Pick(1200L, 2500L, 4000L) << 20;
+        long upstreamCap = sizes.UpstreamCapMiB << 20;
         var modes = new (string Name, PathFlowConfig Cfg)[]
         {
             ("upstream (repeat per query)", PathFlowConfig.Upstream),
@@ -118,7 +128,7 @@ public sealed class PathFlowScalingExperiment : IExperiment
             evidence: "BaseTrajectoryCache.Elbo vs PathFlowModel.Elbo", interval: cacheInterval, kind: FigureKind.Timing));
 
         // ---- V2-10: factorised model, D = 3, 100, 1000 (10 x 100 with weak coupling).
-        int steps10 = context.Pick(8, 40, 400), paths10 = context.Pick(8, 16, 64);
+        int steps10 = sizes.FactorisedSteps, paths10 = sizes.FactorisedPaths;
         var cfg10 = new PathFlowConfig(LatentDim: 8, Hidden: 32, Couplings: 4, TimeDim: 16, NormalisedPosteriorTime: true);
         var rows10 = new List<IReadOnlyList<string>>(); var perStep = new Dictionary<int, double>(); var gain = new Dictionary<int, double>();
         double uncoupled1000 = double.NaN;
