@@ -93,15 +93,18 @@ public sealed class LogClassifiersTrainingExperiment : IExperiment
         return Results(context, plan, results);
     }
 
+    /// <summary>The build's upstream optimizer and batch (Original builds: AdamW 1e-3, weight decay 1e-5; Alternative: Adam 1e-3
+    /// with the plateau schedule), its epochs and patience left to the sizes.</summary>
+    public static TrainingOptions Recipe(RaccoonBuild build) => build == RaccoonBuild.Alternative
+        ? TrainingOptions.UpstreamSimpleRaccoon
+        : TrainingOptions.UpstreamRaccoon with { MaxSteps = null, Plateau = null, RestoreBest = false };
+
     static SeedRun TrainAndStream(RaccoonBuild build, IRaccoonModel model, int seed, Sizes plan, ExperimentContext context)
     {
         var train = LogTask.Dataset(plan.Train, 10_000 + seed);
         var validation = LogTask.Dataset(plan.Validation, 20_000 + seed);
         var test = LogTask.Dataset(plan.Test, 30_000 + seed);
-        var recipe = build == RaccoonBuild.Alternative
-            ? TrainingOptions.UpstreamSimpleRaccoon
-            : TrainingOptions.UpstreamRaccoon with { MaxSteps = null, Plateau = null, RestoreBest = false };
-        var options = recipe with { Epochs = plan.MaxEpochs, Patience = plan.Patience, Seed = seed, Resume = context.TrainingResume(ExperimentName, $"{build}.training-seed{seed}") };
+        var options = Recipe(build) with { Epochs = plan.MaxEpochs, Patience = plan.Patience, Seed = seed, Resume = context.TrainingResume(ExperimentName, $"{build}.training-seed{seed}") };
         var progress = new Progress<TrainingProgress>(p => // one line per epoch: the epoch-end report carries the validation figures
         {
             if (p.ValidationLoss is not null) context.Report("log-classifiers-training", $"{Short(build)}, seed {seed}: {p.Status}");
