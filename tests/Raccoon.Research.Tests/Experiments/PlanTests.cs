@@ -116,9 +116,11 @@ public class PlanTests : IClassFixture<TorchFixture>
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("plan: profile full, 4 units, on 2 node(s) of 2 cores (this machine's size); nothing was run", lines[0]);
         Assert.Equal("step costs: given step costs", lines[1]);
-        Assert.Equal("a           one               measured step  1,000    0.500  10 x 2.000       0.153       0.306  -", lines[3]);
-        Assert.Equal("b           whole experiment  recorded           -        -            -       0.025       0.050  -", lines[5]);
-        Assert.Equal("c           big               measured step  7,200    1.000            -         2.0         4.0  ~0.010 h (estimate)", lines[6]);
+        Assert.Equal("experiment  unit              basis          steps  s/step  evaluations  node-hours  core-hours  GPU estimate", lines[2]);
+        Assert.Equal("a           one               measured step  1,000   0.500   10 x 2.000       0.153       0.306  -", lines[3]);
+        Assert.Equal("a           two               measured step    200   1.500    4 x 5.000       0.089       0.178  -", lines[4]);
+        Assert.Equal("b           whole experiment  recorded           -       -            -       0.025       0.050  -", lines[5]);
+        Assert.Equal("c           big               measured step  7,200   1.000            -         2.0         4.0  ~0.010 h (estimate)", lines[6]);
         Assert.Contains("total: 2.3 node-hours = 4.5 core-hours", text);
         Assert.Contains("GPU estimate of the units marked: 0.010 h", text);
         Assert.Contains("wall time on 2 node(s): 2.0 h (units placed longest first; the longest unit, c / big, takes 2.0 h alone)", text);
