@@ -25,9 +25,15 @@ static class ReproduceCommand
         var noNotebooks = new Option<bool>("--no-notebooks") { Description = "Skip running notebooks/ into DIR/notebooks/ after the ledger" };
         var device = CommonOptions.Device();
         var (shard, merge) = (ShardCommand.ShardOption(), ShardCommand.MergeOption());
+        var plan = new Option<bool>("--plan")
+        {
+            Description = "Print every unit of the run with its estimated cost (a few training steps timed now x the steps the sizes plan), " +
+                          "the total and the wall time on --nodes nodes of this machine's size; runs no experiment",
+        };
+        var nodes = new Option<string?>("--nodes") { Description = "With --plan: nodes of this machine's size the run is spread over (default 1)" };
         var cmd = new Command("reproduce", "Measure the claims and write DIR/claims.json, DIR/claims.csv and DIR/report/index.html")
         {
-            only, profile, outDir, threads, seed, fresh, noNotebooks, device, shard, merge,
+            only, profile, outDir, threads, seed, fresh, noNotebooks, device, shard, merge, plan, nodes,
         };
         cmd.SetAction(parse => Cli.Guard(() =>
         {
@@ -47,6 +53,8 @@ static class ReproduceCommand
             {
                 throw new UsageException(e.Message);
             }
+            if (parse.GetValue(plan)) return Plan(options, ParseNodes(parse.GetValue(nodes)));
+            if (parse.GetValue(nodes) is not null) throw new UsageException("--nodes goes with --plan");
             var mergeRun = ShardCommand.ParseMerge(parse.GetValue(merge), options,
                 Given(parse, profile), Given(parse, seed), Given(parse, only));
             if (mergeRun is { } m) options = m.Options;
@@ -92,6 +100,31 @@ static class ReproduceCommand
             return outcome.Failures.Count == 0 && notebookOutcomes.All(n => n.Succeeded) ? 0 : 1;
         }));
         return cmd;
+    }
+
+    /// <summary>--nodes: a whole number of at least 1 (default 1), parsed here so "many" and 0 get one clear line.</summary>
+    public static int ParseNodes(string? text)
+    {
+        if (text is null) return 1;
+        if (!int.TryParse(text.Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int n))
+            throw new UsageException($"--nodes must be a whole number of at least 1, got '{text}'");
+        if (n < 1) throw new UsageException($"--nodes must be at least 1, got {n}");
+        return n;
+    }
+
+    /// <summary>reproduce --plan: prices every unit of the selected experiments on this machine and prints the plan; runs no experiment.</summary>
+    static int Plan(ReproductionOptions options, int nodes)
+    {
+        TorchRuntime.Initialize(options.Threads);
+        var experiments = ExperimentRegistry.For(ClaimCatalog.Select(options.Only));
+        var units = Raccoon.Research.Planning.UnitCosts.For(experiments, options.Profile, options.Threads,
+            e => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] plan: pricing {e}"));
+        var machine = Raccoon.Research.Measurements.MachineContext.Current();
+        var runPlan = Raccoon.Research.Planning.RunPlan.Of(options.Profile, nodes, Environment.ProcessorCount, units,
+            $"measured steps timed {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {options.Threads} thread(s), {machine.Summary} (noisy where the machine is shared); " +
+            "recorded seconds from experiment-costs.json (the development machine, 2 cores)");
+        Console.Write(runPlan.Format());
+        return 0;
     }
 
     /// <summary>Whether the option was given on the command line (not its default).</summary>

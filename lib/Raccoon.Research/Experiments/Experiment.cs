@@ -8,6 +8,22 @@ namespace Raccoon.Research.Experiments;
 /// reproduction in at most 15 minutes on 2 cores), full (the documents' own sizes).</summary>
 public enum Profile { Quick, Standard, Full }
 
+/// <summary>
+/// An experiment's sizes, one typed record per profile, declared once at the top of its file (as nanoGPT keeps one
+/// config per model size); the experiment and the cost plan (<see cref="Planning.RunPlan"/>) read the same record.
+/// </summary>
+public sealed record ProfileSizes<T>(T Quick, T Standard, T Full)
+{
+    /// <summary>The sizes of <paramref name="profile"/>.</summary>
+    public T For(Profile profile) => profile switch
+    {
+        Profile.Quick => Quick,
+        Profile.Standard => Standard,
+        Profile.Full => Full,
+        _ => throw new ArgumentOutOfRangeException(nameof(profile), profile, "not a profile"),
+    };
+}
+
 /// <summary>Progress of a long experiment: what it is doing and, where known, the fraction done.</summary>
 public sealed record ExperimentProgress(string Experiment, string Status, double? Fraction);
 
@@ -17,7 +33,7 @@ public sealed record ExperimentContext(
     IProgress<ExperimentProgress>? Progress = null, CancellationToken Cancel = default,
     ComputeDevice Device = ComputeDevice.Cpu)
 {
-    /// <summary>Picks the figure for this run's profile.</summary>
+    /// <summary>Picks the figure for this run's profile. New sizes go in the experiment's <see cref="ProfileSizes{T}"/> record instead.</summary>
     public T Pick<T>(T quick, T standard, T full) => Profile switch
     {
         Profile.Quick => quick,

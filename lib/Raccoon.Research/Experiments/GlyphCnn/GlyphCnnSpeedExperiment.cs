@@ -19,13 +19,18 @@ public sealed class GlyphCnnSpeedExperiment : IExperiment
     public IReadOnlyList<string> Claims => ["G3-03"];
 
     public const int Batch = 256;
+
+    /// <summary>Sizes per profile: timed repeats of each model's forward pass at batch <see cref="Batch"/>.</summary>
+    public sealed record Sizes(int Repeats);
+
+    public static ProfileSizes<Sizes> Profiles { get; } = new(Quick: new(Repeats: 3), Standard: new(Repeats: 5), Full: new(Repeats: 15));
     /// <summary>The document's ms per glyph: Apple M2, Intel i7 + OpenVINO (Full, Light, Tiny).</summary>
     static readonly double[] M2 = [17.8, 13.2, 9.5], I7 = [12.0, 7.5, 5.0];
 
     public ExperimentResult Run(ExperimentContext context)
     {
         var configs = GlyphCnnConfig.Variants();
-        var options = new TimingOptions(Warmup: 1, Repeats: context.Pick(3, 5, 15), Threads: context.Threads);
+        var options = new TimingOptions(Warmup: 1, Repeats: Profiles.For(context.Profile).Repeats, Threads: context.Threads);
         manual_seed(context.Seed);
         var models = configs.Select(c => new GlyphCnnClassifier(c)).ToArray();
         try

@@ -24,6 +24,14 @@ public sealed class GlyphCnnTrainingExperiment : IExperiment
     /// <summary>RTX 3090: 35.6 TFLOP/s fp32, 71 TFLOP/s fp16 tensor cores with fp32 accumulation (upstream trains with AMP).</summary>
     const double Rtx3090Fp32 = 35.6e12, Rtx3090Amp = 71e12;
 
+    /// <summary>Sizes per profile: epochs, batch and seeds of every model's training; the data's sizes are <see cref="DataOptions"/>.</summary>
+    public sealed record Sizes(int Epochs, int Batch, int Seeds);
+
+    public static ProfileSizes<Sizes> Profiles { get; } = new(
+        Quick: new(Epochs: 2, Batch: 64, Seeds: 1),
+        Standard: new(Epochs: 2, Batch: 64, Seeds: 1),
+        Full: new(Epochs: 40, Batch: 1024, Seeds: 3));
+
     public static GlyphDatasetOptions DataOptions(Profile profile, int seed) => profile switch
     {
         Profile.Quick => new(Classes: 8, TrainPerFont: 1, HeldOutPerFont: 1, HeldOutFontRenderings: 1, Seed: seed, KMeansIterations: 8),
@@ -36,7 +44,8 @@ public sealed class GlyphCnnTrainingExperiment : IExperiment
         context.Report(Name, "rendering glyphs and learning 1023 primitives", 0.01);
         var data = GlyphDataset.Build(DataOptions(context.Profile, context.Seed));
         int classes = data.Classes.Count;
-        int epochs = context.Pick(2, 2, 40), batch = context.Pick(64, 64, 1024), seeds = context.Pick(1, 1, 3);
+        var sizes = Profiles.For(context.Profile);
+        int epochs = sizes.Epochs, batch = sizes.Batch, seeds = sizes.Seeds;
         var configs = GlyphCnnConfig.Variants(classes);
         string[] names = configs.Select(c => c.Variant).ToArray();
 

@@ -25,14 +25,18 @@ public sealed class LanguageModelsCostExperiment : IExperiment
 
     static readonly int[] Lengths = [16, 32, 64, 80, 128, 256, 512, 1024];
 
+    /// <summary>Sizes per profile: repetitions per timing. Standard takes 31, so H4-05's and H4-06's intervals are narrow
+    /// enough to be reproducible run to run (15 gave H4-06 holds then fails on two quiet runs); about 20 s more.</summary>
+    public sealed record Sizes(int Repeats);
+
+    public static ProfileSizes<Sizes> Profiles { get; } = new(Quick: new(Repeats: 5), Standard: new(Repeats: 31), Full: new(Repeats: 61));
+
     sealed record Row(int N, long TParams, long HParams, double AttnFlops, double MixFlops, Ms AttnTime, Ms MixTime,
         Ms TForward, Ms HForward, Ms TTrain, Ms HTrain, double TActs, double HActs, double TMemMb, double HMemMb);
 
     public ExperimentResult Run(ExperimentContext context)
     {
-        // Standard: 31 repetitions per timing, so H4-05's and H4-06's intervals are narrow enough to be
-        // reproducible run to run (15 gave H4-06 holds then fails on two quiet runs); about 20 s more.
-        int repeats = context.Pick(5, 31, 61);
+        int repeats = Profiles.For(context.Profile).Repeats;
         var rows = new List<Row>();
         for (int i = 0; i < Lengths.Length; i++)
         {

@@ -23,16 +23,37 @@ public sealed class LanguageModelsTrainingExperiment : IExperiment
     public static readonly string[] Prompts =
         ["User: Where does the otter live?", "User: What does the heron eat?", "User: What can the beaver do?", "The fox"];
 
-    enum Kind { Transformer, HyperMixer, CausalHyperMixer }
+    public enum Kind { Transformer, HyperMixer, CausalHyperMixer }
+
+    /// <summary>Sizes per profile: seeds per architecture, Adam steps of every run (batch 16), how often the loss is
+    /// logged and how many held-out examples are evaluated. Standard steps went 200 -> 150 (seeds kept at 2): the 12
+    /// runs took 218 s, about 180 s of it training steps.</summary>
+    public sealed record Sizes(int Seeds, int Steps, int LogEvery, int EvaluateOn);
+
+    public static ProfileSizes<Sizes> Profiles { get; } = new(
+        Quick: new(Seeds: 1, Steps: 40, LogEvery: 5, EvaluateOn: 40),
+        Standard: new(Seeds: 2, Steps: 150, LogEvery: 20, EvaluateOn: 100),
+        Full: new(Seeds: 5, Steps: 1500, LogEvery: 50, EvaluateOn: 200));
+
+    /// <summary>The parameter cuts the document proposes, each trained with causal mixing for one seed after the architectures' runs.</summary>
+    public static IReadOnlyList<(string Name, LanguageModelConfig Config)> ParameterCuts(LanguageModelConfig config) =>
+    [
+        ("hypernetwork hidden 32 -> 8", config with { HyperHidden = 8 }),
+        ("token-mixing width 64 -> 32", config with { MixHidden = 32 }),
+        ("one hypernetwork shared by the 3 blocks", config with { ShareHypernetwork = true }),
+    ];
+
+    /// <summary>One run's training options at <paramref name="sizes"/>.</summary>
+    public static TrainingOptions OptionsFor(Sizes sizes) =>
+        new(sizes.Steps, BatchSize: 16, LearningRate: 1e-3, LogEvery: sizes.LogEvery, EvaluateOn: sizes.EvaluateOn);
 
     public ExperimentResult Run(ExperimentContext context)
     {
         var corpus = TextCorpus.Meadow();
         var config = LanguageModelConfig.Document with { VocabularySize = corpus.Vocabulary.Size };
-        int seeds = context.Pick(1, 2, 5);
-        // standard steps 200 -> 150 (seeds kept at 2): the 12 runs took 218 s, ~180 s of it training steps
-        int steps = context.Pick(40, 150, 1500);
-        var options = new TrainingOptions(steps, BatchSize: 16, LearningRate: 1e-3, LogEvery: context.Pick(5, 20, 50), EvaluateOn: context.Pick(40, 100, 200));
+        var sizes = Profiles.For(context.Profile);
+        int seeds = sizes.Seeds, steps = sizes.Steps;
+        var options = OptionsFor(sizes);
         double unigram = UnigramEntropy(corpus);
 
         var runs = new Dictionary<Kind, List<TrainingRun>>();
@@ -59,12 +80,7 @@ public sealed class LanguageModelsTrainingExperiment : IExperiment
         }
 
         // The document's proposed cuts, trained with causal mixing (the variant that can generate), one seed.
-        var cuts = new (string Name, LanguageModelConfig Config)[]
-        {
-            ("hypernetwork hidden 32 -> 8", config with { HyperHidden = 8 }),
-            ("token-mixing width 64 -> 32", config with { MixHidden = 32 }),
-            ("one hypernetwork shared by the 3 blocks", config with { ShareHypernetwork = true }),
-        };
+        var cuts = ParameterCuts(config);
         var baseline = runs[Kind.CausalHyperMixer][0];
         var cutRows = new List<(string Name, long DocParams, long CorpusParams, TrainingRun Run)>();
         foreach (var (name, cutConfig) in cuts)
@@ -132,7 +148,7 @@ public sealed class LanguageModelsTrainingExperiment : IExperiment
             [lossTable.Named("losses"), sampleTable.Named("samples"), cutTable.Named("cuts")]);
     }
 
-    static LanguageModel Build(Kind kind, LanguageModelConfig config, int seed)
+    public static LanguageModel Build(Kind kind, LanguageModelConfig config, int seed)
     {
         manual_seed(seed);
         return kind switch

@@ -22,20 +22,33 @@ public sealed class LatentOdeCostExperiment : IExperiment
     public string Title => "Latent ODE model: attention memory and time, fused QKV, forward, generation, gradient and checkpointing cost";
     public IReadOnlyList<string> Claims => ["T1-04", "T1-05", "T1-06", "T1-07", "T1-08", "T1-09"];
 
+    /// <summary>Sizes per profile: timed repeats; the attention lengths of T1-04 and its memory readings per length; the
+    /// batch of T1-06's encoder forward and T1-07's samples; T1-08's gradient batch (standard 32 -> 16: the 24 timed
+    /// gradient computations took 75 s, about 2.5 s each at batch 32); the blocks the comparisons are spread over; and
+    /// T1-09's checkpointing batch and sequence length.</summary>
+    public sealed record Sizes(int Repeats, IReadOnlyList<int> Lengths, int MemoryReads, int Batch, int Samples, int GradientBatch, int Blocks,
+        int CheckpointBatch, int CheckpointSequence);
+
+    public static ProfileSizes<Sizes> Profiles { get; } = new(
+        Quick: new(Repeats: 5, Lengths: [256, 512, 1024, 2048], MemoryReads: 2, Batch: 4, Samples: 4, GradientBatch: 8, Blocks: 1, CheckpointBatch: 8, CheckpointSequence: 256),
+        Standard: new(Repeats: 11, Lengths: [256, 512, 1024, 2048, 4096], MemoryReads: 3, Batch: 8, Samples: 8, GradientBatch: 16, Blocks: 3, CheckpointBatch: 16, CheckpointSequence: 512),
+        Full: new(Repeats: 21, Lengths: [256, 512, 1024, 2048, 4096, 8192], MemoryReads: 5, Batch: 8, Samples: 8, GradientBatch: 128, Blocks: 3, CheckpointBatch: 32, CheckpointSequence: 512));
+
     static string Iqr(TimingResult r) => $"{r.Stats.Q1 * 1e3:0.##}-{r.Stats.Q3 * 1e3:0.##}";
 
     public ExperimentResult Run(ExperimentContext context)
     {
-        int repeats = context.Pick(5, 11, 21);
+        var sizes = Profiles.For(context.Profile);
+        int repeats = sizes.Repeats;
         var options = new TimingOptions(Warmup: 1, Repeats: repeats, Threads: context.Threads);
         var tables = new List<Table>();
         var figures = new List<Figure>();
         string machine = $"{context.Threads} thread(s), {MachineContext.Current().Summary}";
 
         // T1-04: one attention layer (H = 128, 4 heads, batch 1), no gradient, growing length.
-        int[] lengths = context.Pick<int[]>([256, 512, 1024, 2048], [256, 512, 1024, 2048, 4096], [256, 512, 1024, 2048, 4096, 8192]);
+        int[] lengths = [.. sizes.Lengths];
         var memRows = new List<(int N, double RefMb, double FusedMb, double RefMs, double FusedMs)>();
-        int memReads = context.Pick(2, 3, 5);
+        int memReads = sizes.MemoryReads;
         MeasuredInterval? memInterval = null;
         manual_seed(context.Seed);
         using (var attention = new MultiHeadSelfAttention(new MultiHeadSelfAttentionConfig(128, 4)))
@@ -94,13 +107,13 @@ public sealed class LatentOdeCostExperiment : IExperiment
         using var upstream = new DeterministicLatentOde(LatentOdeConfig.Upstream);
         using var modern = new DeterministicLatentOde(LatentOdeConfig.Modern);
         upstream.eval(); modern.eval();
-        int batch = context.Pick(4, 8, 8);
+        int batch = sizes.Batch;
         using var tokens128 = randint(0, 30, [batch, 128]);
         using var tokens512 = randint(0, 30, [batch, 512]);
         Action Forward(DeterministicLatentOde m, Tensor tokens) => () => { using var _ = no_grad(); m.forward(tokens); };
 
         // T1-07: 100 tokens, upstream's sampling (full recomputation per token) vs the KV cache, same model and draws.
-        int samples = context.Pick(4, 8, 8);
+        int samples = sizes.Samples;
         bool same;
         using (var sa = upstream.Sample(samples, 100, new Generator((ulong)context.Seed), kvCache: false))
         using (var sb = upstream.Sample(samples, 100, new Generator((ulong)context.Seed), kvCache: true))
@@ -108,8 +121,7 @@ public sealed class LatentOdeCostExperiment : IExperiment
         if (!same) throw new InvalidOperationException("the KV cache's samples differ from full recomputation's: the cache is wrong");
 
         // T1-08: one gradient computation (loss forward + backward) of the whole model on upstream's task, in train mode.
-        // standard batch 32 -> 16: the 24 timed gradient computations took 75 s (~2.5 s each at batch 32)
-        int gradBatch = context.Pick(8, 16, 128);
+        int gradBatch = sizes.GradientBatch;
         using var gradTokens = new TargetLetterTask(context.Seed).Batch(gradBatch);
         Action Grad(DeterministicLatentOde m) => () => { m.train(); m.zero_grad(); m.Loss(gradTokens).Total.backward(); m.eval(); };
 
@@ -125,7 +137,7 @@ public sealed class LatentOdeCostExperiment : IExperiment
             new("full recomputation", () => upstream.Sample(samples, 100, new Generator(1), kvCache: false),
                 "KV cache", () => upstream.Sample(samples, 100, new Generator(1), kvCache: true), options with { Repeats = Math.Max(3, repeats / 2) }),
             new("upstream", Grad(upstream), "modern", Grad(modern), options),
-        ], blocks: context.Pick(1, 3, 3));
+        ], blocks: sizes.Blocks);
         var (projection, qkv, gen, grad) = (compared[0], compared[1], compared[4], compared[5]);
         var forwardRows = new List<(int Seq, TimingComparison C)> { (128, compared[2]), (512, compared[3]) };
         var (projectionSpeedup, projectionInterval) = Intervals.Speedup(projection);
@@ -168,7 +180,7 @@ public sealed class LatentOdeCostExperiment : IExperiment
         upstream.train(); modern.train();
         // T1-09: encoder training step (forward + backward), plain vs one checkpoint per block.
         context.Report(Name, "gradient checkpointing", 0.85);
-        int ckBatch = context.Pick(8, 16, 32), ckSeq = context.Pick(256, 512, 512);
+        int ckBatch = sizes.CheckpointBatch, ckSeq = sizes.CheckpointSequence;
         using var ckTokens = randint(0, 30, [ckBatch, ckSeq]);
         var encoder = upstream.Encoder;
         double Plain() => Memory.PeakResidentGrowth(() =>

@@ -25,6 +25,25 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
     public string Title => "Latent ODE model: extrapolation, depth stability, GLU feed-forwards and the modern model trained";
     public IReadOnlyList<string> Claims => ["T1-03", "T1-10", "T1-11", "T1-12"];
 
+    /// <summary>Sizes per profile. T1-03 (one block stack per position encoding): body length, steps and seeds (standard steps
+    /// 500 -> 200: 6 runs took 595 s in the first standard run, loaded). T1-10 (norm order by depth): depths, seeds and steps
+    /// (standard depths 3,6,12,24,48 -> 3,12,48 and steps 150 -> 50, seeds kept at 3: the 30 runs took 580 s, ~5.7 ms per
+    /// block-step). T1-11 (feed-forward kinds): steps and seeds (standard 500 -> 200 steps, seeds kept at 3: 9 runs took 178 s).
+    /// T1-12 (the latent ODE models): steps, batch and timed repeats (standard 100 steps x batch 32 -> 40 x 16: each ODE model
+    /// took ~300 s on a loaded machine).</summary>
+    public sealed record Sizes(int ExtrapolationBody, int ExtrapolationSteps, int ExtrapolationSeeds,
+        IReadOnlyList<int> Depths, int DepthSeeds, int DepthSteps,
+        int FeedForwardSteps, int FeedForwardSeeds,
+        int ModelSteps, int ModelBatch, int ModelRepeats);
+
+    public static ProfileSizes<Sizes> Profiles { get; } = new(
+        Quick: new(ExtrapolationBody: 32, ExtrapolationSteps: 150, ExtrapolationSeeds: 1, Depths: [2, 12, 48], DepthSeeds: 2, DepthSteps: 40,
+            FeedForwardSteps: 150, FeedForwardSeeds: 1, ModelSteps: 20, ModelBatch: 8, ModelRepeats: 5),
+        Standard: new(ExtrapolationBody: 32, ExtrapolationSteps: 200, ExtrapolationSeeds: 2, Depths: [3, 12, 48], DepthSeeds: 3, DepthSteps: 50,
+            FeedForwardSteps: 200, FeedForwardSeeds: 3, ModelSteps: 40, ModelBatch: 16, ModelRepeats: 11),
+        Full: new(ExtrapolationBody: 64, ExtrapolationSteps: 3000, ExtrapolationSeeds: 3, Depths: [6, 12, 24, 48, 96], DepthSeeds: 10, DepthSteps: 1000,
+            FeedForwardSteps: 3000, FeedForwardSeeds: 5, ModelSteps: 1000, ModelBatch: 128, ModelRepeats: 21));
+
     public ExperimentResult Run(ExperimentContext context)
     {
         var tables = new List<Table>();
@@ -52,8 +71,8 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
 
     Measurement Extrapolation(ExperimentContext context, List<Table> tables, List<Figure> figures)
     {
-        // standard steps 500 -> 200: 6 runs took 595 s in the first standard run (loaded; the same block trains at ~0.04 s/step, ~20 s per 500 steps, in the FFN part)
-        int body = context.Pick(32, 32, 64), steps = context.Pick(150, 200, 3000), seeds = context.Pick(1, 2, 3), batch = 32;
+        var sizes = Profiles.For(context.Profile);
+        int body = sizes.ExtrapolationBody, steps = sizes.ExtrapolationSteps, seeds = sizes.ExtrapolationSeeds, batch = 32;
         int[] evalBodies = [body, 2 * body, 4 * body];
         var block = new TransformerBlockConfig(64, 4, 128);
         var results = new Dictionary<PositionEncoding, double[]>();
@@ -93,9 +112,9 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
 
     Measurement Stability(ExperimentContext context, List<Table> tables, List<Figure> figures)
     {
-        // standard depths 3,6,12,24,48 -> 3,12,48 and steps 150 -> 50 (seeds kept at 3): the 30 runs took 580 s, ~5.7 ms per block-step (depth 48 alone 245 s)
-        int[] depths = context.Pick<int[]>([2, 12, 48], [3, 12, 48], [6, 12, 24, 48, 96]);
-        int seeds = context.Pick(2, 3, 10), steps = context.Pick(40, 50, 1000), batch = 16, body = 16;
+        var sizes = Profiles.For(context.Profile);
+        int[] depths = [.. sizes.Depths];
+        int seeds = sizes.DepthSeeds, steps = sizes.DepthSteps, batch = 16, body = 16;
         const double target = 1.5; // nats per body token; uniform guessing is ln 30 = 3.4
         var rows = new List<(NormOrder Norm, int Depth, int Diverged, double Variation, double FinalLoss, double? Steps)>();
         var stableTraces = new List<HeldOutTrace>();
@@ -161,8 +180,8 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
         long swi = Parameters.Total(FeedForwards.Create(FeedForwardKind.SwiGlu, 128, 128));
         long ge = Parameters.Total(FeedForwards.Create(FeedForwardKind.GeGlu, 128, 128));
         double more = 100.0 * (swi - relu) / relu;
-        // standard steps 500 -> 200 (seeds kept at 3, the rule compares means beyond the seed spread): 9 runs took 178 s, ~0.04 s/step
-        int steps = context.Pick(150, 200, 3000), seeds = context.Pick(1, 3, 5), body = 32;
+        var sizes = Profiles.For(context.Profile);
+        int steps = sizes.FeedForwardSteps, seeds = sizes.FeedForwardSeeds, body = 32;
         var losses = new Dictionary<FeedForwardKind, List<double>>();
         var counts = new Dictionary<FeedForwardKind, long>();
         var traces = new List<HeldOutTrace>();
@@ -201,9 +220,9 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
 
     Measurement ModernModel(ExperimentContext context, List<Table> tables)
     {
-        // standard 100 steps x batch 32 -> 40 x 16: training each ODE model took ~300 s on a loaded machine (upstream 346 s incl. evaluation), ~0.1 s per sequence-step
-        int steps = context.Pick(20, 40, 1000), batch = context.Pick(8, 16, 128);
-        var options = new TimingOptions(Warmup: 1, Repeats: context.Pick(5, 11, 21), Threads: context.Threads);
+        var sizes = Profiles.For(context.Profile);
+        int steps = sizes.ModelSteps, batch = sizes.ModelBatch;
+        var options = new TimingOptions(Warmup: 1, Repeats: sizes.ModelRepeats, Threads: context.Threads);
         var trained = new Dictionary<string, (double Ppl, double Recon)>();
         var traces = new List<HeldOutTrace>();
         manual_seed(context.Seed);

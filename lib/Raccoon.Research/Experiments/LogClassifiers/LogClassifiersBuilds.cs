@@ -106,11 +106,14 @@ public static class LogClassifiersBuilds
         _ => throw new ArgumentException($"not a Raccoon build: {model.GetType().Name}"),
     };
 
-    /// <summary>Timing settings per profile: quick keeps every experiment within seconds.</summary>
-    public static TimingOptions TimingFor(ExperimentContext context) => context.Pick(
-        new TimingOptions(Warmup: 2, Repeats: 5, Threads: context.Threads),
-        new TimingOptions(Warmup: 3, Repeats: 15, Threads: context.Threads),
-        new TimingOptions(Warmup: 5, Repeats: 31, Threads: context.Threads));
+    /// <summary>Timing settings per profile, shared by document 000's experiments: quick keeps every experiment within seconds.</summary>
+    public static ProfileSizes<TimingOptions> Timings { get; } = new(
+        Quick: new TimingOptions(Warmup: 2, Repeats: 5),
+        Standard: new TimingOptions(Warmup: 3, Repeats: 15),
+        Full: new TimingOptions(Warmup: 5, Repeats: 31));
+
+    /// <summary>This run's timing settings (<see cref="Timings"/>) on its thread count.</summary>
+    public static TimingOptions TimingFor(ExperimentContext context) => Timings.For(context.Profile) with { Threads = context.Threads };
 
     /// <summary>Milliseconds with three significant figures at most, for sentences.</summary>
     public static string Ms(double seconds) => Fmt(seconds * 1e3) + " ms";

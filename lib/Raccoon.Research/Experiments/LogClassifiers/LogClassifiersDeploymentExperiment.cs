@@ -26,6 +26,14 @@ public sealed partial class LogClassifiersDeploymentExperiment : IExperiment
     public string Title => "Raccoon builds: cold start, first inference, model file, single-request throughput";
     public IReadOnlyList<string> Claims => ["R0-11"];
 
+    /// <summary>Sizes per profile: cold launches of the command per build, and repeats of the single-request timing.</summary>
+    public sealed record Sizes(int Launches, int SingleRequestRepeats);
+
+    public static ProfileSizes<Sizes> Profiles { get; } = new(
+        Quick: new(Launches: 1, SingleRequestRepeats: 20),
+        Standard: new(Launches: 3, SingleRequestRepeats: 50),
+        Full: new(Launches: 5, SingleRequestRepeats: 200));
+
     sealed record Row(RaccoonBuild Build, long FileBytes, IReadOnlyList<double> ColdStartMs, IReadOnlyList<double> FirstInferenceMs,
         IReadOnlyList<double> PeakResidentMb, TimingResult Single)
     {
@@ -37,7 +45,7 @@ public sealed partial class LogClassifiersDeploymentExperiment : IExperiment
 
     public ExperimentResult Run(ExperimentContext context)
     {
-        int launches = context.Pick(1, 3, 5);
+        int launches = Profiles.For(context.Profile).Launches;
         string cli = CliPath();
         string dir = Path.Combine(context.OutDir, "models");
         Directory.CreateDirectory(dir);
@@ -111,7 +119,7 @@ public sealed partial class LogClassifiersDeploymentExperiment : IExperiment
             }
             model.Module.eval();
             var (tokens, _) = Batch32(context.Seed + 400, batch: 1);
-            var single = Timing.Measure($"{Short(build)} single request", () => { using var g = no_grad(); model.Logits(tokens); }, TimingFor(context) with { Repeats = context.Pick(20, 50, 200) });
+            var single = Timing.Measure($"{Short(build)} single request", () => { using var g = no_grad(); model.Logits(tokens); }, TimingFor(context) with { Repeats = Profiles.For(context.Profile).SingleRequestRepeats });
             return new Row(build, bytes, cold, first, peak, single);
         }
         finally

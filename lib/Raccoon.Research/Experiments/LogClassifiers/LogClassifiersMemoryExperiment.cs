@@ -26,6 +26,11 @@ public sealed class LogClassifiersMemoryExperiment : IExperiment
 
     public const int ReplaySamples = 5000;
 
+    /// <summary>Sizes per profile: the training steps over which peak resident memory is watched.</summary>
+    public sealed record Sizes(int Steps);
+
+    public static ProfileSizes<Sizes> Profiles { get; } = new(Quick: new(Steps: 3), Standard: new(Steps: 10), Full: new(Steps: 30));
+
     sealed record Row(RaccoonBuild Build, long Parameters, long Weights, long Buffers, long Gradients, long AdamAnalytic, long AdamHeld,
         long ActivationsHeld, long? ActivationsKept, long Replay, long? PeakGrowth)
     {
@@ -34,7 +39,7 @@ public sealed class LogClassifiersMemoryExperiment : IExperiment
 
     public ExperimentResult Run(ExperimentContext context)
     {
-        int steps = context.Pick(3, 10, 30);
+        int steps = Profiles.For(context.Profile).Steps;
         var (tokens, labels) = Batch32(context.Seed + 200);
         var rows = new List<Row>();
         foreach (var (build, i) in All.Select((b, i) => (b, i)))

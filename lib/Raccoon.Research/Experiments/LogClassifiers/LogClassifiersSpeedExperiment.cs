@@ -23,8 +23,18 @@ public sealed class LogClassifiersSpeedExperiment : IExperiment
     public string Title => "Raccoon builds: FLOPs and latency per component, inference and training step";
     public IReadOnlyList<string> Claims => ["R0-02", "R0-03", "R0-04", "R0-05", "R0-07"];
 
+    /// <summary>Sizes per profile: repeats of the headline inference timings (R0-02 is judged on them) and the blocks
+    /// the comparisons are spread over; the other timings take <see cref="LogClassifiersBuilds.Timings"/>.</summary>
+    public sealed record Sizes(int HeadlineRepeats, int Blocks);
+
+    public static ProfileSizes<Sizes> Profiles { get; } = new(
+        Quick: new(HeadlineRepeats: 7, Blocks: 1),
+        Standard: new(HeadlineRepeats: 41, Blocks: 3),
+        Full: new(HeadlineRepeats: 61, Blocks: 3));
+
     public ExperimentResult Run(ExperimentContext context)
     {
+        var sizes = Profiles.For(context.Profile);
         var options = TimingFor(context);
         var models = All.ToDictionary(b => b, b => Create(b, context.Seed));
         var original = (DocumentedOriginalRaccoon)models[RaccoonBuild.DocumentedOriginal];
@@ -51,7 +61,7 @@ public sealed class LogClassifiersSpeedExperiment : IExperiment
             // The headline timings (R0-02 is judged on them) get enough repetitions that their interval is known. The upstream
             // Original is timed interleaved with the Alternative too, so its ratio's interval is paired. Every comparison of R0-02..05
             // is taken in three blocks spread over this stretch of the experiment, so a drift of the machine widens its interval.
-            var inferenceOptions = options with { Repeats = context.Pick(7, 41, 61) };
+            var inferenceOptions = options with { Repeats = sizes.HeadlineRepeats };
             var compared = Timing.CompareInBlocks(
             [
                 new("Original (doc) inference", Infer(original), "Alternative inference", Infer(alternative), inferenceOptions, Batch),
@@ -61,7 +71,7 @@ public sealed class LogClassifiersSpeedExperiment : IExperiment
                     "Alternative OU, 3 steps", NoGrad(() => alternative.Dynamics.Steps(z, alternative.Config.SdeSteps, alternative.Config.SdeDt)), options, Batch),
                 new("Original (doc) 4 coupling layers", NoGrad(() => original.Flow.Forward(z, t)), "Alternative 4 affine layers", NoGrad(() => alternative.Flow.Forward(z)), options, Batch),
                 new("Original (doc) head", NoGrad(() => original.Head.forward(z)), "Alternative head", NoGrad(() => alternative.Head.forward(z)), options, Batch),
-            ], blocks: context.Pick(1, 3, 3));
+            ], blocks: sizes.Blocks);
             var (inference, upstreamVsAlternative, encoder, dynamics, flow, head) = (compared[0], compared[1], compared[2], compared[3], compared[4], compared[5]);
             var alternativeFullInference = Timing.Measure("Alternative inference, all layers", Infer(alternativeFull), options, Batch);
 

@@ -28,12 +28,12 @@ public sealed class LogClassifiersTrainingExperiment : IExperiment
     public IReadOnlyList<string> Claims => ["R0-08", "R0-09", "R0-12", "R0-13"];
 
     /// <summary>Sizes per profile: sample counts, epochs, patience, seeds, continual stream.</summary>
-    public sealed record Plan(int Train, int Validation, int Test, int MaxEpochs, int Patience, int Seeds, int Stream);
+    public sealed record Sizes(int Train, int Validation, int Test, int MaxEpochs, int Patience, int Seeds, int Stream);
 
-    public static Plan PlanFor(ExperimentContext context) => context.Pick(
-        new Plan(Train: 128, Validation: 32, Test: 64, MaxEpochs: 2, Patience: 2, Seeds: 1, Stream: 48),
-        new Plan(Train: 960, Validation: 256, Test: 512, MaxEpochs: 8, Patience: 3, Seeds: 3, Stream: 200),
-        new Plan(Train: 10_000, Validation: 2_000, Test: 2_000, MaxEpochs: 50, Patience: 10, Seeds: 3, Stream: 2_000));
+    public static ProfileSizes<Sizes> Profiles { get; } = new(
+        Quick: new(Train: 128, Validation: 32, Test: 64, MaxEpochs: 2, Patience: 2, Seeds: 1, Stream: 48),
+        Standard: new(Train: 960, Validation: 256, Test: 512, MaxEpochs: 8, Patience: 3, Seeds: 3, Stream: 200),
+        Full: new(Train: 10_000, Validation: 2_000, Test: 2_000, MaxEpochs: 50, Patience: 10, Seeds: 3, Stream: 2_000));
 
     sealed record SeedRun(int Seed, TrainingHistory History, Evaluation Test, ContinualResult Continual);
 
@@ -58,7 +58,7 @@ public sealed class LogClassifiersTrainingExperiment : IExperiment
 
     public ExperimentResult Run(ExperimentContext context)
     {
-        var plan = PlanFor(context);
+        var plan = Profiles.For(context.Profile);
         var seeds = Seeds.From(context.Seed, plan.Seeds);
         var results = new List<BuildRuns>();
         int total = All.Count * seeds.Count, done = 0;
@@ -93,15 +93,18 @@ public sealed class LogClassifiersTrainingExperiment : IExperiment
         return Results(context, plan, results);
     }
 
-    static SeedRun TrainAndStream(RaccoonBuild build, IRaccoonModel model, int seed, Plan plan, ExperimentContext context)
+    /// <summary>The build's upstream optimizer and batch (Original builds: AdamW 1e-3, weight decay 1e-5; Alternative: Adam 1e-3
+    /// with the plateau schedule), its epochs and patience left to the sizes.</summary>
+    public static TrainingOptions Recipe(RaccoonBuild build) => build == RaccoonBuild.Alternative
+        ? TrainingOptions.UpstreamSimpleRaccoon
+        : TrainingOptions.UpstreamRaccoon with { MaxSteps = null, Plateau = null, RestoreBest = false };
+
+    static SeedRun TrainAndStream(RaccoonBuild build, IRaccoonModel model, int seed, Sizes plan, ExperimentContext context)
     {
         var train = LogTask.Dataset(plan.Train, 10_000 + seed);
         var validation = LogTask.Dataset(plan.Validation, 20_000 + seed);
         var test = LogTask.Dataset(plan.Test, 30_000 + seed);
-        var recipe = build == RaccoonBuild.Alternative
-            ? TrainingOptions.UpstreamSimpleRaccoon
-            : TrainingOptions.UpstreamRaccoon with { MaxSteps = null, Plateau = null, RestoreBest = false };
-        var options = recipe with { Epochs = plan.MaxEpochs, Patience = plan.Patience, Seed = seed, Resume = context.TrainingResume(ExperimentName, $"{build}.training-seed{seed}") };
+        var options = Recipe(build) with { Epochs = plan.MaxEpochs, Patience = plan.Patience, Seed = seed, Resume = context.TrainingResume(ExperimentName, $"{build}.training-seed{seed}") };
         var progress = new Progress<TrainingProgress>(p => // one line per epoch: the epoch-end report carries the validation figures
         {
             if (p.ValidationLoss is not null) context.Report("log-classifiers-training", $"{Short(build)}, seed {seed}: {p.Status}");
@@ -118,7 +121,7 @@ public sealed class LogClassifiersTrainingExperiment : IExperiment
         return new SeedRun(seed, history, evaluation, continual);
     }
 
-    ExperimentResult Results(ExperimentContext context, Plan plan, IReadOnlyList<BuildRuns> results)
+    ExperimentResult Results(ExperimentContext context, Sizes plan, IReadOnlyList<BuildRuns> results)
     {
         var o = results.Single(r => r.Build == RaccoonBuild.DocumentedOriginal);
         var u = results.Single(r => r.Build == RaccoonBuild.UpstreamOriginal);
@@ -272,7 +275,7 @@ public sealed class LogClassifiersTrainingExperiment : IExperiment
         return found;
     }
 
-    static Measurement Continual(BuildRuns o, BuildRuns u, BuildRuns a, Plan plan)
+    static Measurement Continual(BuildRuns o, BuildRuns u, BuildRuns a, Sizes plan)
     {
         string Describe(BuildRuns r)
         {

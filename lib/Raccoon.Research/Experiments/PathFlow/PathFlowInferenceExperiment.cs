@@ -17,6 +17,15 @@ public sealed class PathFlowInferenceExperiment : IExperiment
     public string Title => "Variational path flow: inference step by step, path gradients, backprop only";
     public IReadOnlyList<string> Claims => ["V2-06", "V2-07", "V2-08", "V2-09"];
 
+    /// <summary>Sizes per profile: the path lengths T sampled (V2-06 / V2-07) and the timed repeats at each. Standard
+    /// drops T = 30001: it took 63 of the experiment's 84 s (the rule reads T = 1,001 -> 10,001).</summary>
+    public sealed record Sizes(IReadOnlyList<int> Lengths, int Repeats);
+
+    public static ProfileSizes<Sizes> Profiles { get; } = new(
+        Quick: new(Lengths: [121, 1001, 10001], Repeats: 2),
+        Standard: new(Lengths: [121, 1001, 10001], Repeats: 5),
+        Full: new(Lengths: [121, 1001, 10001, 100001], Repeats: 5));
+
     public ExperimentResult Run(ExperimentContext context)
     {
         manual_seed(context.Seed);
@@ -25,9 +34,9 @@ public sealed class PathFlowInferenceExperiment : IExperiment
         model.eval();
 
         // V2-06 / V2-07: sample_paths_cond at several T, counting flow passes and OU transitions and timing each.
-        // standard drops T = 30001: it took 63 of the experiment's 84 s (the rule reads T = 1,001 -> 10,001)
-        int[] lengths = context.Pick(new[] { 121, 1001, 10001 }, new[] { 121, 1001, 10001 }, new[] { 121, 1001, 10001, 100001 });
-        int paths = 6, repeats = context.Pick(2, 5, 5);
+        var sizes = Profiles.For(context.Profile);
+        int[] lengths = [.. sizes.Lengths];
+        int paths = 6, repeats = sizes.Repeats;
         var rows = new List<IReadOnlyList<string>>();
         var seconds = new List<double>(); var steps = new List<int>(); var passes = new List<int>();
         foreach (int T in lengths)

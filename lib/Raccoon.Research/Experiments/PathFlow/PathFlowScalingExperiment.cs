@@ -20,13 +20,22 @@ public sealed partial class PathFlowScalingExperiment : IExperiment
     public string Title => "Variational path flow: attention, flow, cache and dimension scaling";
     public IReadOnlyList<string> Claims => ["V2-02", "V2-04", "V2-05", "V2-10", "V2-11"];
 
+    /// <summary>Sizes per profile: timed repeats and V2-10's Adam steps and training paths per dimension.</summary>
+    public sealed record Sizes(int Repeats, int FactorisedSteps, int FactorisedPaths);
+
+    public static ProfileSizes<Sizes> Profiles { get; } = new(
+        Quick: new(Repeats: 3, FactorisedSteps: 8, FactorisedPaths: 8),
+        Standard: new(Repeats: 7, FactorisedSteps: 40, FactorisedPaths: 16),
+        Full: new(Repeats: 15, FactorisedSteps: 400, FactorisedPaths: 64));
+
     public ExperimentResult Run(ExperimentContext context)
     {
         manual_seed(context.Seed);
         using var scope = NewDisposeScope();
         var tables = new List<Table>(); var figures = new List<Figure>();
         var m = new List<Measurement>();
-        var timing = new TimingOptions(Warmup: 1, Repeats: context.Pick(3, 7, 15));
+        var sizes = Profiles.For(context.Profile);
+        var timing = new TimingOptions(Warmup: 1, Repeats: sizes.Repeats);
 
         // ---- V2-02 and V2-11: the posterior attention alone vs T, and the speech-scale step (PathFlowScalingExperiment.Attention.cs).
         m.AddRange(PosteriorAttentionScaling(context, AttentionSizes.For(context.Profile), tables, figures));
@@ -58,7 +67,7 @@ public sealed partial class PathFlowScalingExperiment : IExperiment
             evidence: "BaseTrajectoryCache.Elbo vs PathFlowModel.Elbo", interval: cacheInterval, kind: FigureKind.Timing));
 
         // ---- V2-10: factorised model, D = 3, 100, 1000 (10 x 100 with weak coupling).
-        int steps10 = context.Pick(8, 40, 400), paths10 = context.Pick(8, 16, 64);
+        int steps10 = sizes.FactorisedSteps, paths10 = sizes.FactorisedPaths;
         var cfg10 = new PathFlowConfig(LatentDim: 8, Hidden: 32, Couplings: 4, TimeDim: 16, NormalisedPosteriorTime: true);
         var rows10 = new List<IReadOnlyList<string>>(); var perStep = new Dictionary<int, double>(); var gain = new Dictionary<int, double>();
         double uncoupled1000 = double.NaN;

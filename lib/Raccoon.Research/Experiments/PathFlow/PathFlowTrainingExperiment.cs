@@ -16,12 +16,24 @@ public sealed class PathFlowTrainingExperiment : IExperiment
     public string Title => "Variational path flow: training on stochastic Lorenz, window and time-fix ELBO cost, grouped vs diagonal OU";
     public IReadOnlyList<string> Claims => ["V2-01", "V2-03", "V2-12"];
 
+    /// <summary>Sizes per profile. V2-01 (Lorenz): training and held-out paths, hidden width, Adam steps (full batch) and seeds of
+    /// the upstream model (standard steps 150 -> 60, seeds kept at 3: the 5 Lorenz runs took 567 s on a loaded machine, 0.77-0.86
+    /// s/step global, 0.34 windowed, 0.92 with the time fix). V2-03 (coupled OU): training paths, steps and held-out paths
+    /// (standard steps stay 150: V2-03's rule is final at standard, and at 60 steps neither OU had learned the coupling,
+    /// grouped minus diagonal 0.000 nats; 6 runs cost ~0.3 s/step quiet).</summary>
+    public sealed record Sizes(int TrainPaths, int HeldOutPaths, int Hidden, int Steps, int Seeds, int CoupledTrainPaths, int CoupledSteps, int CoupledHeldOutPaths);
+
+    public static ProfileSizes<Sizes> Profiles { get; } = new(
+        Quick: new(TrainPaths: 16, HeldOutPaths: 16, Hidden: 32, Steps: 20, Seeds: 2, CoupledTrainPaths: 16, CoupledSteps: 20, CoupledHeldOutPaths: 16),
+        Standard: new(TrainPaths: 64, HeldOutPaths: 64, Hidden: 64, Steps: 60, Seeds: 3, CoupledTrainPaths: 64, CoupledSteps: 150, CoupledHeldOutPaths: 64),
+        Full: new(TrainPaths: 1024, HeldOutPaths: 256, Hidden: 128, Steps: 10_000, Seeds: 3, CoupledTrainPaths: 256, CoupledSteps: 2000, CoupledHeldOutPaths: 128));
+
     public ExperimentResult Run(ExperimentContext context)
     {
         using var scope = NewDisposeScope();
-        int trainPaths = context.Pick(16, 64, 1024), heldPaths = context.Pick(16, 64, 256);
-        // standard steps 150 -> 60 (seeds kept at 3): the 5 Lorenz runs took 567 s on a loaded machine, 0.77-0.86 s/step global, 0.34 windowed, 0.92 with the time fix
-        int hidden = context.Pick(32, 64, 128), steps = context.Pick(20, 60, 10_000), seeds = context.Pick(2, 3, 3);
+        var sizes = Profiles.For(context.Profile);
+        int trainPaths = sizes.TrainPaths, heldPaths = sizes.HeldOutPaths;
+        int hidden = sizes.Hidden, steps = sizes.Steps, seeds = sizes.Seeds;
         int record = Math.Max(1, steps / 20);
         var baseCfg = new PathFlowConfig(Hidden: hidden);
 
@@ -72,11 +84,9 @@ public sealed class PathFlowTrainingExperiment : IExperiment
                      $"with the time normalised: {quirk.FixedQueriesOnFinalStep}; trained with the fix: {fixedTime.HeldOutAfter:0.0}.";
 
         // V2-03: grouped vs diagonal OU on coupled data, 3 seeds.
-        // standard cSteps stay 150: V2-03's rule is final at standard, and at 60 steps (tried in the 2026-12-01 budget
-        // cut) neither OU had learned the coupling (grouped minus diagonal 0.000 nats); 6 runs cost ~0.3 s/step quiet
-        int cTrain = context.Pick(16, 64, 256), cSteps = context.Pick(20, 150, 2000);
+        int cTrain = sizes.CoupledTrainPaths, cSteps = sizes.CoupledSteps;
         var coupledTrain = CoupledOuPaths.Generate(cTrain, new Generator((ulong)context.Seed + 1));
-        var coupledHeld = CoupledOuPaths.Generate(context.Pick(16, 64, 128), new Generator((ulong)context.Seed + 2));
+        var coupledHeld = CoupledOuPaths.Generate(sizes.CoupledHeldOutPaths, new Generator((ulong)context.Seed + 2));
         var ouRows = new List<IReadOnlyList<string>>();
         var diffs = new List<double>();
         var cfg3 = new PathFlowConfig(DataDim: 4, LatentDim: 4, Hidden: hidden, NormalisedPosteriorTime: true);

@@ -118,7 +118,7 @@ public static class LanguageModelTrainer
     public const int HeldOutEvaluations = 10, HeldOutSlice = 64;
 
     /// <summary>Token-weighted teacher-forced loss over <paramref name="examples"/> (the held-out curve's metric).</summary>
-    static double TeacherForced(LanguageModel model, IReadOnlyList<long[]> examples) => Losses(model, examples, prefixToo: false).TeacherForced;
+    public static double TeacherForced(LanguageModel model, IReadOnlyList<long[]> examples) => Losses(model, examples, prefixToo: false).TeacherForced;
 
     /// <summary>Token-weighted mean losses over <paramref name="examples"/>, teacher-forced and prefix by prefix.</summary>
     public static NextTokenEvaluation Evaluate(LanguageModel model, IReadOnlyList<long[]> examples) => Losses(model, examples, prefixToo: true);

@@ -1,0 +1,140 @@
+using System.Globalization;
+using System.Text;
+using Raccoon.Research.Experiments;
+
+namespace Raccoon.Research.Planning;
+
+/// <summary>Where a unit's cost comes from.</summary>
+public enum CostBasis
+{
+    /// <summary>A few steps of the unit's model at the profile's size, timed on this machine now, times the planned steps.</summary>
+    MeasuredStep,
+    /// <summary>The seconds the experiment took at this profile on the development machine (experiment-costs.json).</summary>
+    Recorded,
+}
+
+/// <summary>
+/// One unit of a run's work (an experiment, or one (build, seed) part of a training experiment) and its cost on one node of
+/// this machine's size: <see cref="Steps"/> x <see cref="StepSeconds"/> + <see cref="Evaluations"/> x
+/// <see cref="EvaluationSeconds"/> + <see cref="OtherSeconds"/>. <see cref="Steps"/> is the cap the sizes record sets; early
+/// stopping may end a unit sooner, so the cost is an upper bound for such units. <see cref="GpuSeconds"/>, where set, is an
+/// estimate for a GPU (<see cref="GpuEstimate"/>), never a measurement.
+/// </summary>
+public sealed record PlanUnit(string Experiment, string Unit, CostBasis Basis, long Steps = 0, double StepSeconds = 0,
+    int Evaluations = 0, double EvaluationSeconds = 0, double OtherSeconds = 0, double? GpuSeconds = null, string? Note = null)
+{
+    /// <summary>Wall seconds on one node.</summary>
+    public double Seconds => Steps * StepSeconds + Evaluations * EvaluationSeconds + OtherSeconds;
+
+    public void Validate()
+    {
+        if (Steps < 0 || Evaluations < 0) throw new ArgumentException($"{Experiment} / {Unit}: steps ({Steps}) and evaluations ({Evaluations}) cannot be negative");
+        if (!(StepSeconds >= 0) || !(EvaluationSeconds >= 0) || !(OtherSeconds >= 0) || double.IsInfinity(StepSeconds + EvaluationSeconds + OtherSeconds))
+            throw new ArgumentException($"{Experiment} / {Unit}: step, evaluation and other seconds must be finite and non-negative");
+    }
+}
+
+/// <summary>A GPU's stated fp32 / mixed-precision peak, for estimates labelled as such.</summary>
+public sealed record GpuDevice(string Name, double PeakFlops)
+{
+    /// <summary>NVIDIA RTX 3090: 71 TFLOP/s fp16 tensor cores with fp32 accumulation (upstream trains 003 with AMP), as G3-06 uses.</summary>
+    public static GpuDevice Rtx3090Amp { get; } = new("RTX 3090 (71 TFLOP/s AMP, stated peak)", 71e12);
+}
+
+/// <summary>GPU seconds from measured CPU throughput: the model is assumed to reach on the GPU the same share of its peak it
+/// reaches of this CPU's measured peak (the rule G3-06's estimate uses).</summary>
+public static class GpuEstimate
+{
+    /// <param name="flops">FLOPs of the work (e.g. steps x FLOPs per step).</param>
+    /// <param name="cpuFlopsPerSecond">FLOP/s the CPU reached on it (FLOPs per step / measured seconds per step).</param>
+    /// <param name="cpuPeak">The CPU's measured peak FLOP/s.</param>
+    public static double Seconds(double flops, double cpuFlopsPerSecond, double cpuPeak, GpuDevice device)
+    {
+        if (!(flops >= 0) || !(cpuFlopsPerSecond > 0) || !(cpuPeak > 0) || !(device.PeakFlops > 0))
+            throw new ArgumentException($"a GPU estimate needs non-negative FLOPs and positive rates: {flops}, {cpuFlopsPerSecond}, {cpuPeak}, {device.PeakFlops}");
+        double share = cpuFlopsPerSecond / cpuPeak;
+        return flops / (share * device.PeakFlops);
+    }
+}
+
+/// <summary>
+/// The cost plan of a run: every unit with its cost, the total, and the wall time on <see cref="Nodes"/> nodes of
+/// <see cref="CoresPerNode"/> cores each. Units are indivisible: they are placed longest first, each on the least loaded
+/// node (ties to the lower node), as <see cref="Sharding"/> places experiments, and the wall time is the most loaded
+/// node's. Computing a plan runs nothing.
+/// </summary>
+public sealed record RunPlan(Profile Profile, int Nodes, int CoresPerNode, IReadOnlyList<PlanUnit> Units, string StepCostsTaken)
+{
+    /// <summary>A plan of <paramref name="units"/>; nodes below 1 or a unit with a bad cost names the problem.</summary>
+    public static RunPlan Of(Profile profile, int nodes, int coresPerNode, IReadOnlyList<PlanUnit> units, string stepCostsTaken)
+    {
+        if (nodes < 1) throw new ArgumentOutOfRangeException(nameof(nodes), nodes, $"--nodes must be at least 1, got {nodes}");
+        if (coresPerNode < 1) throw new ArgumentOutOfRangeException(nameof(coresPerNode), coresPerNode, $"a node has at least 1 core, got {coresPerNode}");
+        foreach (var u in units) u.Validate();
+        return new RunPlan(profile, nodes, coresPerNode, units, stepCostsTaken);
+    }
+
+    /// <summary>Seconds of every unit, on one node.</summary>
+    public double NodeSeconds => Units.Sum(u => u.Seconds);
+
+    /// <summary>Core-hours: node-seconds times the node's cores.</summary>
+    public double CoreHours => NodeSeconds * CoresPerNode / 3600;
+
+    /// <summary>Each node's seconds under the longest-first placement.</summary>
+    public IReadOnlyList<double> NodeLoads
+    {
+        get
+        {
+            var loads = new double[Nodes];
+            foreach (var u in Units.Select((u, i) => (u, i)).OrderByDescending(x => x.u.Seconds).ThenBy(x => x.i))
+            {
+                int target = 0;
+                for (int n = 1; n < Nodes; n++)
+                    if (loads[n] < loads[target]) target = n;
+                loads[target] += u.u.Seconds;
+            }
+            return loads;
+        }
+    }
+
+    /// <summary>Wall seconds on <see cref="Nodes"/> nodes: the most loaded node's.</summary>
+    public double WallSeconds => Units.Count == 0 ? 0 : NodeLoads.Max();
+
+    /// <summary>The longest unit, which bounds the wall time however many nodes there are.</summary>
+    public PlanUnit? Longest => Units.Count == 0 ? null : Units.MaxBy(u => u.Seconds);
+
+    /// <summary>The plan as text: one line per unit, then the total and the wall time.</summary>
+    public string Format()
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine(inv, $"plan: profile {Profile.ToString().ToLowerInvariant()}, {Units.Count} units, on {Nodes} node(s) of {CoresPerNode} cores (this machine's size); nothing was run");
+        sb.AppendLine(inv, $"step costs: {StepCostsTaken}");
+        var rows = new List<string[]> { new[] { "experiment", "unit", "basis", "steps", "s/step", "evaluations", "node-hours", "core-hours", "GPU estimate" } };
+        foreach (var u in Units)
+            rows.Add([u.Experiment, u.Unit, Basis(u.Basis), u.Steps == 0 ? "-" : u.Steps.ToString("N0", inv),
+                u.Steps == 0 ? "-" : Seconds(u.StepSeconds), u.Evaluations == 0 ? "-" : $"{u.Evaluations.ToString("N0", inv)} x {Seconds(u.EvaluationSeconds)}",
+                Hours(u.Seconds / 3600), Hours(u.Seconds * CoresPerNode / 3600), u.GpuSeconds is double g ? $"~{Hours(g / 3600)} h (estimate)" : "-"]);
+        int[] widths = Enumerable.Range(0, rows[0].Length).Select(c => rows.Max(r => r[c].Length)).ToArray();
+        foreach (var r in rows)
+            sb.AppendLine(string.Join("  ", r.Select((cell, c) => c is >= 3 and <= 7 ? cell.PadLeft(widths[c]) : cell.PadRight(widths[c]))).TrimEnd());
+        foreach (var u in Units.Where(u => u.Note is not null))
+            sb.AppendLine(inv, $"  {u.Experiment} / {u.Unit}: {u.Note}");
+        sb.AppendLine(inv, $"total: {Hours(NodeSeconds / 3600)} node-hours = {Hours(CoreHours)} core-hours");
+        double gpu = Units.Sum(u => u.GpuSeconds ?? 0);
+        if (Units.Any(u => u.GpuSeconds is not null))
+            sb.AppendLine(inv, $"GPU estimate of the units marked: {Hours(gpu / 3600)} h on {GpuDevice.Rtx3090Amp.Name} (an estimate from measured CPU throughput, not a measurement)");
+        sb.AppendLine(inv, $"wall time on {Nodes} node(s): {Hours(WallSeconds / 3600)} h (units placed longest first; the longest unit, {Longest?.Experiment} / {Longest?.Unit}, takes {Hours((Longest?.Seconds ?? 0) / 3600)} h alone)");
+        return sb.ToString();
+    }
+
+    static string Basis(CostBasis b) => b switch
+    {
+        CostBasis.MeasuredStep => "measured step",
+        _ => "recorded",
+    };
+
+    static string Seconds(double s) => s.ToString(s >= 10 ? "0.0" : s >= 0.01 ? "0.000" : "0.00000", CultureInfo.InvariantCulture);
+
+    static string Hours(double h) => h.ToString(h >= 100 ? "N0" : h >= 1 ? "0.0" : "0.000", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,294 @@
+using System.Diagnostics;
+using System.Globalization;
+using Raccoon.Research.Blocks.Attention;
+using Raccoon.Research.Blocks.Encoders;
+using Raccoon.Research.Blocks.FeedForward;
+using Raccoon.Research.Data;
+using Raccoon.Research.Data.Glyphs;
+using Raccoon.Research.Data.Logs;
+using Raccoon.Research.Data.Text;
+using Raccoon.Research.Experiments;
+using Raccoon.Research.Experiments.GlyphCnn;
+using Raccoon.Research.Experiments.LanguageModels;
+using Raccoon.Research.Experiments.LatentOde;
+using Raccoon.Research.Experiments.LogClassifiers;
+using Raccoon.Research.Experiments.PathFlow;
+using Raccoon.Research.Measurements;
+using Raccoon.Research.Models.GlyphCnn;
+using Raccoon.Research.Models.LanguageModels;
+using Raccoon.Research.Models.LatentOde;
+using Raccoon.Research.Models.PathFlow;
+using Raccoon.Research.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Raccoon.Research.Planning;
+
+/// <summary>
+/// The units of a run at a profile and what each costs on this machine, read from each experiment's sizes record. The
+/// training experiments are split into their (build, seed) runs, each priced from a few of its training steps timed now
+/// at the profile's size (<see cref="ProbeSteps"/> after one warm-up step) times the steps the record plans, plus its
+/// evaluations, each timed once; the other experiments are one unit each, priced from experiment-costs.json. No
+/// experiment is run: a probe builds the unit's model and times its step on one batch (random inputs of the data's
+/// shape where the real data would take long to make).
+/// </summary>
+public static class UnitCosts
+{
+    /// <summary>Timed steps per probe, after one warm-up step.</summary>
+    public const int ProbeSteps = 3;
+
+    /// <summary>Every unit of <paramref name="experiments"/> at <paramref name="profile"/>.</summary>
+    public static IReadOnlyList<PlanUnit> For(IReadOnlyList<IExperiment> experiments, Profile profile, int threads, Action<string>? progress = null)
+    {
+        var units = new List<PlanUnit>();
+        foreach (var e in experiments)
+        {
+            progress?.Invoke(e.Name);
+            units.AddRange(e.Name switch
+            {
+                "log-classifiers-training" => LogClassifiersTraining(e.Name, profile, threads),
+                "latent-ode-training" => LatentOdeTraining(e.Name, profile, threads),
+                "path-flow-training" => PathFlowTraining(e.Name, profile, threads),
+                "glyph-cnn-training" => GlyphCnnTraining(e.Name, profile, threads),
+                "language-models-training" => LanguageModelsTraining(e.Name, profile, threads),
+                _ => [Recorded(e.Name, profile)],
+            });
+        }
+        return units;
+    }
+
+    /// <summary>A unit priced from experiment-costs.json; the full profile has no recorded seconds, so it gets standard's,
+    /// labelled a lower bound.</summary>
+    public static PlanUnit Recorded(string experiment, Profile profile)
+    {
+        if (Sharding.Recorded(experiment, profile) is double s)
+            return new PlanUnit(experiment, "whole experiment", CostBasis.Recorded, OtherSeconds: s);
+        if (profile == Profile.Full && Sharding.Recorded(experiment, Profile.Standard) is double standard)
+            return new PlanUnit(experiment, "whole experiment", CostBasis.Recorded, OtherSeconds: standard,
+                Note: "full not recorded: standard's recorded seconds, a lower bound (its timings take more repeats at full)");
+        return new PlanUnit(experiment, "whole experiment", CostBasis.Recorded, OtherSeconds: Sharding.Cost(experiment, profile),
+            Note: "not recorded: the median of the recorded experiments");
+    }
+
+    /// <summary>Median seconds of one training step: <paramref name="loss"/>, backward and an Adam step, one warm-up step first.</summary>
+    public static double StepSeconds(nn.Module model, Func<Tensor> loss, int threads, double lr = 1e-3)
+    {
+        model.train();
+        using var optimizer = optim.Adam(model.parameters(), lr);
+        return Timing.Measure("training step", () =>
+        {
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            loss().backward();
+            optimizer.step();
+        }, new TimingOptions(Warmup: 1, Repeats: ProbeSteps, Threads: threads)).Median;
+    }
+
+    /// <summary>Seconds of one call of <paramref name="action"/> (an evaluation), timed once after nothing else.</summary>
+    public static double Once(Action action)
+    {
+        var clock = Stopwatch.StartNew();
+        action();
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    static IEnumerable<PlanUnit> LogClassifiersTraining(string name, Profile profile, int threads)
+    {
+        var sizes = LogClassifiersTrainingExperiment.Profiles.For(profile);
+        foreach (var build in LogClassifiersBuilds.All)
+        {
+            var recipe = LogClassifiersTrainingExperiment.Recipe(build);
+            var model = LogClassifiersBuilds.Create(build, 1);
+            try
+            {
+                // Fit itself, on a set of one warm-up batch, then of ProbeSteps batches: the recipe's own step (optimizer, clipping).
+                var probe = recipe with { Epochs = 1, Patience = null, MaxSteps = null, Plateau = null, Resume = null };
+                Trainer.Fit(model, LogClassifiersBuilds.LogTask.Dataset(recipe.BatchSize, 1), null, probe);
+                double fit = Once(() => Trainer.Fit(model, LogClassifiersBuilds.LogTask.Dataset(recipe.BatchSize * ProbeSteps, 2), null, probe));
+                var validation = LogClassifiersBuilds.LogTask.Dataset(sizes.Validation, 3);
+                double eval = Once(() => Evaluator.Evaluate(model, validation));
+                long steps = (long)sizes.MaxEpochs * BatchPlan.BatchesPerEpoch(sizes.Train, recipe.BatchSize, recipe.DropLast);
+                for (int s = 1; s <= sizes.Seeds; s++)
+                    yield return new PlanUnit(name, $"{build} seed {s}", CostBasis.MeasuredStep, steps, fit / ProbeSteps, sizes.MaxEpochs, eval,
+                        OtherSeconds: eval * sizes.Test / sizes.Validation,
+                        Note: s == 1 ? $"steps: {sizes.MaxEpochs} epochs x {sizes.Train} samples / batch {recipe.BatchSize}, a cap (early stopping, patience {sizes.Patience}); the continual phase ({sizes.Stream} samples) is not priced" : null);
+            }
+            finally
+            {
+                model.Module.Dispose();
+            }
+        }
+    }
+
+    static IEnumerable<PlanUnit> LatentOdeTraining(string name, Profile profile, int threads)
+    {
+        var sizes = LatentOdeTrainingExperiment.Profiles.For(profile);
+        // T1-03: a 2-block stack per position encoding.
+        foreach (var pos in Enum.GetValues<PositionEncoding>())
+        {
+            double step = BlockStack(30, 2, new TransformerBlockConfig(64, 4, 128), pos, sizes.ExtrapolationBody, 32, threads);
+            for (int s = 1; s <= sizes.ExtrapolationSeeds; s++)
+                yield return new PlanUnit(name, $"T1-03 {pos} seed {s}", CostBasis.MeasuredStep, sizes.ExtrapolationSteps, step,
+                    Note: pos == default(PositionEncoding) && s == 1 ? "each step's loss on a fresh batch is the trace; the few held-out losses after training are not priced" : null);
+        }
+        // T1-10: pre- and post-norm stacks by depth.
+        foreach (int depth in sizes.Depths)
+            foreach (var norm in Enum.GetValues<NormOrder>())
+            {
+                double step = BlockStack(30, depth, new TransformerBlockConfig(32, 4, 64, Norm: norm), PositionEncoding.Sinusoidal, 16, 16, threads);
+                for (int s = 1; s <= sizes.DepthSeeds; s++)
+                    yield return new PlanUnit(name, $"T1-10 {norm}-norm depth {depth} seed {s}", CostBasis.MeasuredStep, sizes.DepthSteps, step);
+            }
+        // T1-11: one stack per feed-forward kind.
+        foreach (var kind in Enum.GetValues<FeedForwardKind>())
+        {
+            double step = BlockStack(30, 2, new TransformerBlockConfig(64, 4, FeedForwards.MatchedHidden(kind, 128), FeedForward: kind), PositionEncoding.Sinusoidal, 32, 32, threads);
+            for (int s = 1; s <= sizes.FeedForwardSeeds; s++)
+                yield return new PlanUnit(name, $"T1-11 {kind} seed {s}", CostBasis.MeasuredStep, sizes.FeedForwardSteps, step);
+        }
+        // T1-12: the upstream and the modern latent ODE model.
+        foreach (var (label, config) in new[] { ("upstream", LatentOdeConfig.Upstream), ("modern", LatentOdeConfig.Modern) })
+        {
+            manual_seed(1);
+            using var m = new DeterministicLatentOde(config);
+            var task = new TargetLetterTask(1, 64);
+            using var batch = task.Batch(sizes.ModelBatch);
+            double step = StepSeconds(m, () => m.Loss(batch, Models.LatentOde.LatentOdeTraining.EppsPulleyWeight(0)).Total, threads);
+            yield return new PlanUnit(name, $"T1-12 {label} model", CostBasis.MeasuredStep, sizes.ModelSteps, step);
+        }
+    }
+
+    static double BlockStack(int vocabulary, int depth, TransformerBlockConfig block, PositionEncoding pos, int body, int batch, int threads)
+    {
+        manual_seed(1);
+        using var m = new BlockStackLanguageModel(vocabulary, depth, block, pos);
+        using var tokens = new TargetLetterTask(1, body).Batch(batch);
+        return StepSeconds(m, () => m.Loss(tokens, from: 2), threads);
+    }
+
+    static IEnumerable<PlanUnit> PathFlowTraining(string name, Profile profile, int threads)
+    {
+        var sizes = PathFlowTrainingExperiment.Profiles.For(profile);
+        var g = new Generator(1);
+        var train = LorenzPaths.Generate(sizes.TrainPaths, g);
+        var held = LorenzPaths.Generate(sizes.HeldOutPaths, g);
+        var baseCfg = new PathFlowConfig(Hidden: sizes.Hidden);
+        var variants = new (string Name, PathFlowConfig Cfg, int Seeds)[]
+        {
+            ("V2-01 upstream", baseCfg, sizes.Seeds),
+            ("V2-01 windowed", baseCfg with { Attention = PosteriorAttention.Windowed, Window = 10 }, 1),
+            ("V2-01 time fix", baseCfg with { NormalisedPosteriorTime = true }, 1),
+        };
+        foreach (var (label, cfg, seeds) in variants)
+        {
+            var (step, eval) = PathFlowStep(cfg, train, held, threads);
+            for (int s = 1; s <= seeds; s++)
+                yield return new PlanUnit(name, $"{label} seed {s}", CostBasis.MeasuredStep, sizes.Steps, step, 2, eval);
+        }
+        var coupledTrain = CoupledOuPaths.Generate(sizes.CoupledTrainPaths, new Generator(2));
+        var coupledHeld = CoupledOuPaths.Generate(sizes.CoupledHeldOutPaths, new Generator(3));
+        var cfg3 = new PathFlowConfig(DataDim: 4, LatentDim: 4, Hidden: sizes.Hidden, NormalisedPosteriorTime: true);
+        foreach (var (label, group) in new[] { ("diagonal", 0), ("grouped", 2) })
+        {
+            var (step, eval) = PathFlowStep(cfg3 with { OuGroupSize = group }, coupledTrain, coupledHeld, threads);
+            for (int s = 1; s <= 3; s++)
+                yield return new PlanUnit(name, $"V2-03 {label} OU seed {s}", CostBasis.MeasuredStep, sizes.CoupledSteps, step, 2, eval);
+        }
+    }
+
+    static (double Step, double Eval) PathFlowStep(PathFlowConfig cfg, PathData train, PathData held, int threads)
+    {
+        manual_seed(1);
+        var model = new PathFlowModel(cfg);
+        try
+        {
+            var g = new Generator(5);
+            double step = StepSeconds(model, () => model.Loss(train.Xs, train.Ts, g), threads);
+            double eval = Once(() => Models.PathFlow.PathFlowTraining.HeldOutElbo(model, held));
+            return (step, eval);
+        }
+        finally
+        {
+            model.Dispose();
+        }
+    }
+
+    static IEnumerable<PlanUnit> GlyphCnnTraining(string name, Profile profile, int threads)
+    {
+        var sizes = GlyphCnnTrainingExperiment.Profiles.For(profile);
+        var data = GlyphCnnTrainingExperiment.DataOptions(profile, 1);
+        var fonts = GlyphFonts.All();
+        int trainFonts = fonts.Count(f => !GlyphFonts.HeldOut.Contains(f.Name));
+        int heldFonts = fonts.Count - trainFonts;
+        long trainCount = (long)data.Classes * trainFonts * data.TrainPerFont;
+        long heldRenderings = (long)data.Classes * trainFonts * data.HeldOutPerFont;
+        long heldFontGlyphs = (long)data.Classes * heldFonts * data.HeldOutFontRenderings;
+        long steps = sizes.Epochs * ((trainCount + sizes.Batch - 1) / sizes.Batch);
+        // GPU estimates where a GPU would serve: the documents' own size.
+        double? cpuPeak = profile == Profile.Full ? GlyphCnnSpeedExperiment.Peak(threads) * 1e9 : null;
+        var configs = GlyphCnnConfig.Variants(data.Classes);
+        using var grids = randint(0, GlyphCnnConfig.Vocabulary, [sizes.Batch, 16, 16], dtype: ScalarType.Int64); // (B, 16, 16)
+        using var labels = randint(0, data.Classes, [sizes.Batch], dtype: ScalarType.Int64); // (B)
+        using var evalGrids = randint(0, GlyphCnnConfig.Vocabulary, [256, 16, 16], dtype: ScalarType.Int64);
+        var perVariant = new Dictionary<string, (double Step, double EvalPerGlyph, double FlopsPerStep)>();
+        double fullForward = 0;
+        foreach (var config in configs)
+        {
+            manual_seed(1);
+            using var model = new GlyphCnnClassifier(config);
+            double step = StepSeconds(model, () => nn.functional.cross_entropy(model.forward(grids), labels, label_smoothing: 0.05), threads);
+            model.eval();
+            double perGlyph = Once(() => { using var _ = no_grad(); model.forward(evalGrids).Dispose(); }) / 256;
+            if (config.Variant == "Full")
+                fullForward = Once(() => { using var _ = no_grad(); model.forward(grids).Dispose(); });
+            double flops = 3 * 2.0 * model.Operations().Macs * sizes.Batch; // forward + backward ~ 3 forward passes
+            perVariant[config.Variant] = (step, perGlyph, flops);
+        }
+        for (int s = 1; s <= sizes.Seeds; s++)
+            foreach (var (variant, extra) in new[] { ("Full", 0.0), ("Light", 0.0), ("Tiny", 0.0), ("Tiny distilled", fullForward) })
+            {
+                var v = perVariant[variant == "Tiny distilled" ? "Tiny" : variant];
+                double step = v.Step + extra; // the distilled student also runs the Full teacher forward on each batch
+                double? gpu = cpuPeak is double peak ? GpuEstimate.Seconds(steps * v.FlopsPerStep, v.FlopsPerStep / v.Step, peak, GpuDevice.Rtx3090Amp) : null;
+                yield return new PlanUnit(name, $"{variant} seed {s}", CostBasis.MeasuredStep, steps, step, sizes.Epochs, v.EvalPerGlyph * heldRenderings,
+                    OtherSeconds: v.EvalPerGlyph * (heldRenderings + heldFontGlyphs),
+                    GpuSeconds: gpu,
+                    Note: s == 1 && variant == "Full"
+                        ? string.Create(CultureInfo.InvariantCulture, $"{data.Classes} classes x {trainFonts} faces x {data.TrainPerFont} renderings = {trainCount:N0} training glyphs, batch {sizes.Batch}, {sizes.Epochs} epochs; step timed on random grids of that shape; rendering the data set is not priced")
+                        : null);
+            }
+    }
+
+    static IEnumerable<PlanUnit> LanguageModelsTraining(string name, Profile profile, int threads)
+    {
+        var sizes = LanguageModelsTrainingExperiment.Profiles.For(profile);
+        var corpus = TextCorpus.Meadow();
+        var config = LanguageModelConfig.Document with { VocabularySize = corpus.Vocabulary.Size };
+        var slice = corpus.HeldOut.Take(LanguageModelTrainer.HeldOutSlice).ToList();
+        var final = corpus.HeldOut.Take(sizes.EvaluateOn).ToList();
+        using var batch = TextCorpus.Batches(corpus.Train, LanguageModelsTrainingExperiment.OptionsFor(sizes).BatchSize, new Random(1)).First();
+        (double Step, double Eval, double Final) Probe(LanguageModel model)
+        {
+            double step = StepSeconds(model, () => NextToken.TeacherForcedLoss(model, batch), threads);
+            model.eval();
+            double eval = Once(() => LanguageModelTrainer.TeacherForced(model, slice));
+            double fin = Once(() => LanguageModelTrainer.Evaluate(model, final));
+            return (step, eval, fin);
+        }
+        foreach (var kind in Enum.GetValues<LanguageModelsTrainingExperiment.Kind>())
+        {
+            using var model = LanguageModelsTrainingExperiment.Build(kind, config, 1);
+            var (step, eval, fin) = Probe(model);
+            for (int s = 1; s <= sizes.Seeds; s++)
+                yield return new PlanUnit(name, $"{model.Architecture} seed {s}", CostBasis.MeasuredStep, sizes.Steps, step,
+                    LanguageModelTrainer.HeldOutEvaluations, eval, OtherSeconds: fin);
+        }
+        foreach (var (cut, cutConfig) in LanguageModelsTrainingExperiment.ParameterCuts(config))
+        {
+            manual_seed(1);
+            using var model = new HyperMixerLanguageModel(cutConfig, HyperMixerVariant.Causal);
+            var (step, eval, fin) = Probe(model);
+            yield return new PlanUnit(name, $"cut: {cut}", CostBasis.MeasuredStep, sizes.Steps, step, LanguageModelTrainer.HeldOutEvaluations, eval, OtherSeconds: fin);
+        }
+    }
+}
