@@ -6,7 +6,7 @@
 // Arguments: epochs, models (Full, Light, Tiny, KD = Tiny distilled from the Full trained before it),
 // then optionally classes, training renderings per face, renderings per held-out face, batch, seed.
 #:project ../lib/Raccoon.Research/Raccoon.Research.csproj
-#:property TreatWarningsAsErrors=false
+#:package libtorch-cpu-linux-x64
 using System.Globalization;
 using Raccoon.Research.Data.Glyphs;
 using Raccoon.Research.Experiments;
