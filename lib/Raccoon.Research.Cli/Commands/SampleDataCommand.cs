@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Raccoon.Research.Data.Glyphs;
 using Raccoon.Research.Data.Logs;
+using Raccoon.Research.Experiments.GlyphCnn;
 
 namespace Raccoon.Research.Cli.Commands;
 
@@ -19,7 +20,7 @@ static class SampleDataCommand
             if (n < 1) throw new UsageException($"--count must be at least 1, got {n}");
             foreach (var path in LogSamples.Write(parse.GetValue(outDir)!, parse.GetValue(seed), n))
                 Console.WriteLine(path);
-            foreach (var path in GlyphSamples.Write(parse.GetValue(outDir)!, parse.GetValue(seed)))
+            foreach (var path in GlyphSamples.Write(parse.GetValue(outDir)!, GlyphCnnTrainingExperiment.DataSizes(parse.GetValue(seed)), parse.GetValue(seed)))
                 Console.WriteLine(path);
             return 0;
         }));

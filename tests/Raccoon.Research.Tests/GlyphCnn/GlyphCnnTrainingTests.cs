@@ -92,6 +92,43 @@ public class GlyphCnnTrainingTests : IClassFixture<TorchFixture>
     }
 
     [Fact]
+    public void TrainingExperimentJudgesAndTracesTheHeldOutFaces()
+    {
+        var result = new GlyphCnnTrainingExperiment().Run(new ExperimentContext(Profile.Quick, 1, 2, Repo.TempDir("g3-training")));
+        var accuracy = result.Table("accuracy");
+        int faces = accuracy.Columns.ToList().IndexOf("held-out faces top-1"), renderings = accuracy.Columns.ToList().IndexOf("held-out renderings top-1");
+        Assert.True(faces > 0 && renderings > faces, "the judged split's column comes first, the other beside it");
+        var row = accuracy.Rows.ToDictionary(r => r[0]);
+        Assert.Equal(["Full", "Light", "Tiny", "Tiny distilled"], row.Keys);
+        string F(double x) => x.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
+
+        // G3-04's figure is Full's top-1 on the held-out faces; the held-out renderings' is a figure beside it.
+        var g304 = result.Measurements.Single(m => m.ClaimId == "G3-04");
+        Assert.Equal(row["Full"][faces], F(g304.Value!.Value));
+        Assert.Equal(row["Full"][faces], F(g304.Figures!.Single(q => q.Name == "fullTop1HeldOutFaces").Value));
+        Assert.Equal(row["Full"][renderings], F(g304.Figures!.Single(q => q.Name == "fullTop1HeldOutRenderings").Value));
+        // Every trace the plateau test reads is top-1 on the held-out faces by epoch: its last value is the trained model's.
+        Assert.Equal(["Full seed 1", "Light seed 1", "Tiny seed 1"], g304.Traces!.Select(t => t.Name));
+        foreach (var t in g304.Traces!)
+        {
+            Assert.Equal("held-out faces top-1 (%)", t.Metric);
+            Assert.Equal([1.0, 2.0], t.Steps);
+            Assert.Equal(row[t.Name.Replace(" seed 1", "")][faces], F(t.Values[^1]));
+        }
+        // G3-07: Tiny's gap to Full and what distillation recovers, on the held-out faces.
+        var g307 = result.Measurements.Single(m => m.ClaimId == "G3-07");
+        Assert.Equal(["Full seed 1", "Tiny seed 1", "Tiny distilled seed 1"], g307.Traces!.Select(t => t.Name));
+        Assert.Equal(row["Tiny distilled"][faces], F(g307.Traces![2].Values[^1]));
+        double gap = g307.Figures!.Single(q => q.Name == "tinyGapPoints").Value;
+        Assert.Equal(double.Parse(row["Full"][faces], System.Globalization.CultureInfo.InvariantCulture) - double.Parse(row["Tiny"][faces], System.Globalization.CultureInfo.InvariantCulture), gap, 0.11);
+        // The data table says which split is judged and the sizes of every profile.
+        var data = result.Table("data").Rows.ToDictionary(r => r[0], r => r[1]);
+        Assert.Contains("the split G3-04 and G3-07 are judged on", data["splits"]);
+        Assert.Equal(GlyphCnnTrainingExperiment.DataOptions(Profile.Standard, 1).Describe(), data["sizes at profile standard"]);
+        Assert.Equal("DejaVuSansMono-Bold, DejaVuSansCondensed-Oblique, DejaVuSerif-Italic", data["held-out faces"]);
+    }
+
+    [Fact]
     public void StructureExperimentGivesTheExactRows()
     {
         var result = new GlyphCnnStructureExperiment().Run(new ExperimentContext(Profile.Quick, 1, 2, Repo.TempDir("g3")));

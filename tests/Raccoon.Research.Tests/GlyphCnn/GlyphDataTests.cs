@@ -1,4 +1,5 @@
 using Raccoon.Research.Data.Glyphs;
+using Raccoon.Research.Experiments.GlyphCnn;
 using Raccoon.Research.Tests.Support;
 
 namespace Raccoon.Research.Tests.GlyphCnn;
@@ -32,6 +33,41 @@ public class GlyphDataTests : IClassFixture<TorchFixture>
         Assert.Equal(["A", "B", "C", "D", "E", "F"], d.Classes.Select(c => c.Text).ToArray());
         Assert.All(d.Train.Grids, g => Assert.InRange(g, 0, 1023));
         Assert.Contains(d.Train.Grids, g => g == 0); // glyphs leave empty cells
+    }
+
+    [Fact]
+    public void NoHeldOutFaceAppearsInTraining()
+    {
+        var d = GlyphDataset.Build(Small);
+        var heldOut = d.HeldOutFontIds.ToHashSet();
+        Assert.Equal(GlyphFonts.HeldOut.Order(), d.HeldOutFontIds.Select(i => d.Fonts[i].Name).Order());
+        Assert.Empty(heldOut.Intersect(d.TrainFonts));
+        // No training grid and no held-out rendering comes from a held-out face; every held-out-faces grid does, from each of them.
+        Assert.DoesNotContain(d.Train.Fonts, heldOut.Contains);
+        Assert.DoesNotContain(d.HeldOutRenderings.Fonts, heldOut.Contains);
+        Assert.All(d.HeldOutFonts.Fonts, f => Assert.Contains(f, heldOut));
+        Assert.Equal(heldOut.Order(), d.HeldOutFonts.Fonts.Distinct().Order());
+        Assert.Equal(d.TrainFonts.Order(), d.Train.Fonts.Distinct().Order());
+        // Held-out renderings are the training (class, face) pairs again; the held-out faces pair every class with new faces.
+        var trainPairs = d.Train.Labels.Zip(d.Train.Fonts).ToHashSet();
+        Assert.True(trainPairs.SetEquals(d.HeldOutRenderings.Labels.Zip(d.HeldOutRenderings.Fonts)));
+        Assert.DoesNotContain(d.HeldOutFonts.Labels.Zip(d.HeldOutFonts.Fonts), trainPairs.Contains);
+        Assert.Equal(Enumerable.Range(0, 6), d.HeldOutFonts.Labels.Distinct().Order());
+    }
+
+    [Fact]
+    public void EachProfileRunsAtItsStatedSizes()
+    {
+        var d = GlyphDataset.Build(Small);
+        Assert.Equal((d.Train.Count, d.HeldOutRenderings.Count, d.HeldOutFonts.Count), Small.SplitSizes());
+        var sizes = GlyphCnnTrainingExperiment.DataSizes(seed: 1).ToDictionary(p => p.Profile, p => p.Data);
+        Assert.Equal(["quick", "standard", "full"], sizes.Keys);
+        // 18 training faces and 3 held-out faces
+        Assert.Equal((8 * 18, 8 * 18, 8 * 3), sizes["quick"].SplitSizes());
+        Assert.Equal((16 * 18 * 2, 16 * 18, 16 * 3 * 2), sizes["standard"].SplitSizes());
+        Assert.Equal((1144 * 18 * 20, 1144 * 18 * 3, 1144 * 3 * 5), sizes["full"].SplitSizes());
+        Assert.Equal("16 classes; 2 training rendering(s) and 1 held-out rendering(s) per class in each training face, 2 rendering(s) per class in each held-out face: " +
+                     "576 training / 288 held-out renderings / 96 held-out faces grids", sizes["standard"].Describe());
     }
 
     [Fact]
@@ -77,7 +113,7 @@ public class GlyphDataTests : IClassFixture<TorchFixture>
     public void TheShippedCardAndSampleRegenerateByteForByte()
     {
         string dir = Repo.TempDir("glyph-samples");
-        GlyphSamples.Write(dir);
+        GlyphSamples.Write(dir, GlyphCnnTrainingExperiment.DataSizes(seed: 1));
         foreach (var name in new[] { GlyphSamples.CardFile, GlyphSamples.SampleFile })
         {
             string shipped = Path.Combine(Repo.Root, "data", name);

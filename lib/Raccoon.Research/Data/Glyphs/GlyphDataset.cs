@@ -1,3 +1,4 @@
+using System.Globalization;
 using SkiaSharp;
 using static TorchSharp.torch;
 
@@ -15,6 +16,22 @@ public sealed record GlyphDatasetOptions(int Classes, int TrainPerFont, int Held
         if (Classes is < 2 or > MaxClasses) throw new ArgumentException($"the glyph data set has 2..{MaxClasses} classes, asked for {Classes}");
         if (TrainPerFont < 1 || HeldOutPerFont < 0 || HeldOutFontRenderings < 0)
             throw new ArgumentException($"renderings per face must be positive for training and non-negative held out: {TrainPerFont}, {HeldOutPerFont}, {HeldOutFontRenderings}");
+    }
+
+    /// <summary>The sizes in words: classes, renderings per face in each split and the grids they make.</summary>
+    public string Describe()
+    {
+        var (train, renderings, fonts) = SplitSizes();
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{Classes} classes; {TrainPerFont} training rendering(s) and {HeldOutPerFont} held-out rendering(s) per class in each training face, " +
+            $"{HeldOutFontRenderings} rendering(s) per class in each held-out face: {train:N0} training / {renderings:N0} held-out renderings / {fonts:N0} held-out faces grids");
+    }
+
+    /// <summary>Grids in each split, from the face counts of <see cref="GlyphFonts"/>, without rendering anything.</summary>
+    public (int Train, int HeldOutRenderings, int HeldOutFonts) SplitSizes()
+    {
+        int heldOut = GlyphFonts.HeldOut.Count, training = GlyphFonts.All().Count - heldOut;
+        return (Classes * training * TrainPerFont, Classes * training * HeldOutPerFont, Classes * heldOut * HeldOutFontRenderings);
     }
 }
 
@@ -44,7 +61,9 @@ public sealed record GlyphClass(int Index, int Codepoint)
 /// (<see cref="GlyphFonts"/>) with small augmentations to 128 x 128 binary rasters, cut into 16 x 16
 /// cells of 8 x 8, every cell mapped to the nearest of 1023 k-means centroids learned on the training
 /// cells (0 = empty). Seeded and deterministic: the same options give the same grids.
-/// Splits: train and held-out renderings come from the same 18 faces; held-out fonts from 3 faces never trained on.
+/// Splits: train and held-out renderings come from the same 18 faces (held-out renderings are the training (character,
+/// face) pairs drawn again with new jitter, near-duplicates of training grids); held-out fonts from 3 faces that no
+/// training grid and no k-means cell comes from.
 /// </summary>
 public sealed class GlyphDataset
 {

@@ -11,8 +11,11 @@ public static class GlyphSamples
     /// <summary>The sample's data set: the 26 capitals, one rendering per face.</summary>
     public static GlyphDatasetOptions SampleOptions(int seed) => new(Classes: 26, TrainPerFont: 1, HeldOutPerFont: 0, HeldOutFontRenderings: 0, Seed: seed, KMeansIterations: 10);
 
-    public static IReadOnlyList<(string Name, string Content)> Render(int seed = 1)
+    /// <summary>The card and the sample; <paramref name="profiles"/> are the sizes each profile of the experiments runs at
+    /// (GlyphCnnTrainingExperiment.DataSizes), so the card says what was trained and judged on.</summary>
+    public static IReadOnlyList<(string Name, string Content)> Render(IReadOnlyList<(string Profile, GlyphDatasetOptions Data)> profiles, int seed = 1)
     {
+        if (profiles.Count == 0) throw new ArgumentException("the data card needs the sizes of at least one profile");
         var data = GlyphDataset.Build(SampleOptions(seed));
         int available = GlyphDataset.AvailableClasses();
         var sample = new StringBuilder();
@@ -57,13 +60,25 @@ public static class GlyphSamples
             Characters every face has an outline for, in a fixed order (Latin letters, digits, ASCII punctuation,
             Latin-1, Latin Extended, Greek, Cyrillic, symbol blocks), keeping the first of characters that render
             identically in DejaVu Sans. The faces cover {available} such characters, so a data set has at most
-            {Math.Min(available, GlyphDatasetOptions.MaxClasses)} classes (upstream's 1197 is the cap). The experiments use the first 8 (quick),
-            16 (standard) or all of them (full).
+            {Math.Min(available, GlyphDatasetOptions.MaxClasses)} classes (upstream's 1197 is the cap); a data set takes the first C of them.
 
             ## Splits
 
-            Per class: N renderings in each training face for training, M more in each training face held out
-            ("held-out renderings"), and K in each held-out face ("held-out fonts").
+            - **train**: N renderings of every class in each of the {data.TrainFonts.Count} training faces. K-means learns
+              its centroids from these grids' cells only.
+            - **held-out faces** (`HeldOutFonts`, split "held-out fonts"): K renderings of every class in each of the
+              {data.HeldOutFontIds.Count} held-out faces, from which no training grid and no k-means cell comes. G3-04 and G3-07
+              are judged on this split, and its top-1 after each epoch is the trace the ledger's plateau test reads: it
+              is the closest this data comes to upstream's unseen glyph instances. The held-out faces are new faces of
+              families trained on (for example DejaVuSansMono-Bold is held out, DejaVuSansMono-BoldOblique is trained on).
+            - **held-out renderings** (`HeldOutRenderings`): M more renderings of every class in each training face, the
+              same (character, face) pairs as training drawn again with new jitter (scale, shift, stroke width), so
+              near-duplicates of training grids. Reported beside the judged split, never judged: its accuracy is
+              inflated by the near-duplicates.
+
+            ## Sizes per profile
+
+            {string.Join("\n", profiles.Select(p => $"- {p.Profile}: {p.Data.Describe()}."))}
 
             ## {SampleFile}
 
@@ -75,14 +90,14 @@ public static class GlyphSamples
         return [(CardFile, card + "\n"), (SampleFile, sample.ToString())];
     }
 
-    public static IReadOnlyList<string> Write(string dir, int seed = 1)
+    public static IReadOnlyList<string> Write(string dir, IReadOnlyList<(string Profile, GlyphDatasetOptions Data)> profiles, int seed = 1)
     {
         Directory.CreateDirectory(dir);
         var paths = new List<string>();
-        foreach (var (name, content) in Render(seed))
+        foreach (var (name, content) in Render(profiles, seed))
         {
             var path = Path.Combine(dir, name);
-            File.WriteAllText(path, content);
+            IO.AtomicFile.WriteAllText(path, content);
             paths.Add(path);
         }
         return paths;

@@ -69,9 +69,9 @@ static class GlyphCnnCharts
             items.Select(g => g.Class.Text).ToList(), "primitive id").Named("grids");
     }
 
-    /// <summary>Held-out top-1 against inference ms per glyph: the accuracy-speed frontier.</summary>
+    /// <summary>Held-out faces top-1 against inference ms per glyph (timed on the larger held-out renderings split): the accuracy-speed frontier.</summary>
     public static Figure Frontier(IReadOnlyList<(string Name, double Ms, double Top1)> points) =>
-        Charts.Points("Accuracy against cost per glyph", "ms per glyph (evaluation in batches of 256, this CPU)", "held-out top-1 (%)", false, false,
+        Charts.Points("Accuracy against cost per glyph", "ms per glyph (evaluating the held-out renderings in batches of 256, this CPU)", "held-out faces top-1 (%)", false, false,
             new PointSeries("models", points.Select(p => p.Ms).ToArray(), points.Select(p => p.Top1).ToArray(), points.Select(p => p.Name).ToArray()))
         .Named("frontier");
 
