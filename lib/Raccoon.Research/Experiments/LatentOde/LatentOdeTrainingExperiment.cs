@@ -91,69 +91,95 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
             evidence: "BlockStackLanguageModel per position encoding, same task, steps and seeds", traces: traces);
     }
 
+    /// <summary>T1-10's search grid per profile: the depths tried, the learning rates (AdamW, upstream's 1e-3 the largest),
+    /// the seeds per depth and rate, and the steps per run.</summary>
+    sealed record StabilitySizes(int[] Depths, double[] LearningRates, int Seeds, int Steps);
+
+    static readonly StabilitySizes[] StabilityProfiles =
+    [
+        new([6, 24, 96], [1e-3], 2, 40),
+        new([6, 12, 24, 48, 96], [3e-4, 1e-3], 2, 60),
+        new([6, 12, 24, 48, 96, 192], [1e-4, 3e-4, 1e-3], 5, 1000),
+    ];
+
+    /// <summary>
+    /// T1-10: where does a post-norm stack stop training stably, and a pre-norm one? Both orders of the same block
+    /// (H = 32, 4 heads) as next-token stacks of growing depth, trained as upstream's train_ode trains the latent ODE
+    /// model (AdamW, weight decay 1e-5, no gradient clipping, no warm-up) at learning rates up to upstream's 1e-3,
+    /// over seeds. "Original" here is the 2017 post-norm order the document describes (LN(x + f(x))); upstream's own
+    /// block is pre-norm (T1-02), so the comparison is the document's, not upstream's code against the modern block.
+    /// Each run returns its figures; what counts as destabilised, and so each order's deepest stable depth, is the
+    /// claim's rule in claims.json.
+    /// </summary>
     Measurement Stability(ExperimentContext context, List<Table> tables, List<Figure> figures)
     {
-        // standard depths 3,6,12,24,48 -> 3,12,48 and steps 150 -> 50 (seeds kept at 3): the 30 runs took 580 s, ~5.7 ms per block-step (depth 48 alone 245 s)
-        int[] depths = context.Pick<int[]>([2, 12, 48], [3, 12, 48], [6, 12, 24, 48, 96]);
-        int seeds = context.Pick(2, 3, 10), steps = context.Pick(40, 50, 1000), batch = 16, body = 16;
-        const double target = 1.5; // nats per body token; uniform guessing is ln 30 = 3.4
-        var rows = new List<(NormOrder Norm, int Depth, int Diverged, double Variation, double FinalLoss, double? Steps)>();
-        var stableTraces = new List<HeldOutTrace>();
-        int done = 0;
-        foreach (int depth in depths)
-            foreach (var norm in Enum.GetValues<NormOrder>())
-            {
-                var traces = new List<TrainingTrace>();
-                for (int s = 0; s < seeds; s++)
+        var sizes = context.Pick(StabilityProfiles[0], StabilityProfiles[1], StabilityProfiles[2]);
+        int batch = 16, body = 16;
+        var runs = new List<SearchRun>();
+        var rows = new List<(double Lr, NormOrder Norm, int Depth, List<TrainingTrace> Traces)>();
+        int done = 0, total = sizes.LearningRates.Length * sizes.Depths.Length * 2 * sizes.Seeds;
+        string Arm(NormOrder n) => n == NormOrder.Pre ? "preNorm" : "postNorm";
+        string Rate(double lr) => lr.ToString("0.####", CultureInfo.InvariantCulture);
+        foreach (double lr in sizes.LearningRates)
+            foreach (int depth in sizes.Depths)
+                foreach (var norm in Enum.GetValues<NormOrder>())
                 {
-                    context.Report(Name, $"stability: {norm}-norm depth {depth}, seed {s + 1}", 0.3 + 0.4 * done++ / (depths.Length * 2.0 * seeds));
-                    manual_seed(context.Seed + 100 * s);
-                    using var m = new BlockStackLanguageModel(30, depth, new TransformerBlockConfig(32, 4, 64, Norm: norm), PositionEncoding.Sinusoidal);
-                    var task = new TargetLetterTask(context.Seed * 1000 + s, body);
-                    traces.Add(LatentOdeTraining.Train(m, _ => { using var t = task.Batch(batch); return m.Loss(t, from: 2); }, steps, cancel: context.Cancel,
-                        resume: context.TrainingResume(Name, $"stability-{norm}-depth{depth}.training-seed{s + 1}"), fastForward: k => task.Skip(k, batch)));
+                    var traces = new List<TrainingTrace>();
+                    for (int s = 0; s < sizes.Seeds; s++)
+                    {
+                        context.Report(Name, $"stability: {norm}-norm depth {depth}, lr {Rate(lr)}, seed {s + 1}", 0.3 + 0.4 * done++ / total);
+                        manual_seed(context.Seed + 100 * s);
+                        using var m = new BlockStackLanguageModel(30, depth, new TransformerBlockConfig(32, 4, 64, Norm: norm), PositionEncoding.Sinusoidal);
+                        var task = new TargetLetterTask(context.Seed * 1000 + s, body);
+                        var trace = LatentOdeTraining.Train(m, _ => { using var t = task.Batch(batch); return m.Loss(t, from: 2); }, sizes.Steps, lr, context.Cancel,
+                            resume: context.TrainingResume(Name, $"stability-{norm}-depth{depth}-lr{Rate(lr)}.training-seed{s + 1}"), fastForward: k => task.Skip(k, batch), clip: null);
+                        traces.Add(trace);
+                        runs.Add(new SearchRun(Arm(norm), depth, $"depth {depth} lr {Rate(lr)} seed {s + 1}",
+                        [
+                            new Quantity("initialLoss", trace.Losses[0], "nats/token"),
+                            new Quantity("finalLoss", FinalLoss(trace), "nats/token"),
+                            new Quantity("nonFinite", trace.NonFinite ? 1 : 0, "runs"),
+                            new Quantity("peakLoss", trace.NonFinite ? double.PositiveInfinity : trace.Losses.Max(), "nats/token"),
+                            new Quantity("learningRate", lr),
+                        ]));
+                    }
+                    rows.Add((lr, norm, depth, traces));
                 }
-                stableTraces.AddRange(traces.Select((t, i) => (t, i)).Where(x => !x.t.Diverged)
-                    .Select(x => HeldOutTrace.FromFreshBatchLosses($"{norm}-norm depth {depth} seed {x.i + 1}", x.t.Losses, Evaluations, $"step cap {steps}")));
-                var reached = traces.Select(t => t.StepsTo(target)).Where(v => v is not null).Select(v => (double)v!.Value).ToList();
-                rows.Add((norm, depth, traces.Count(t => t.Diverged), traces.Select(t => t.GradientNormVariation).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average(),
-                    traces.Select(t => t.Losses.TakeLast(5).Average()).Average(), reached.Count == traces.Count ? reached.Average() : null));
-            }
-        int MaxStable(NormOrder n) => rows.Where(r => r.Norm == n && r.Diverged == 0).Select(r => r.Depth).DefaultIfEmpty(0).Max();
-        int pre = MaxStable(NormOrder.Pre), post = MaxStable(NormOrder.Post);
-        tables.Add(new Table($"Depth stability ({steps} steps, {seeds} seeds, H = 32, batch {batch}, AdamW 1e-3, clip 1.0)",
-            ["norm", "depth", "diverged runs", "grad-norm CV", "final loss", $"mean steps to loss {target}"],
-            rows.Select(r => (IReadOnlyList<string>)[r.Norm.ToString(), r.Depth.ToString(CultureInfo.InvariantCulture), $"{r.Diverged}/{seeds}", r.Variation.ToString("0.###", CultureInfo.InvariantCulture), r.FinalLoss.ToString("0.###", CultureInfo.InvariantCulture), r.Steps?.ToString("0.#", CultureInfo.InvariantCulture) ?? "not reached by every seed"]).ToList()).Named("stability"));
-        var ds = depths.Select(d => (double)d).ToArray();
-        figures.Add(Charts.Lines("Stability against depth: final loss (pre- vs post-norm)", "depth (blocks)", "final training loss (nats/token)", true, false,
-            ("pre-norm", ds, rows.Where(r => r.Norm == NormOrder.Pre).Select(r => r.FinalLoss).ToArray()), ("post-norm", ds, rows.Where(r => r.Norm == NormOrder.Post).Select(r => r.FinalLoss).ToArray())).Named("stability-loss"));
-        figures.Add(Charts.Lines("Stability against depth: gradient-norm variation", "depth (blocks)", "coefficient of variation of the gradient norm", true, false,
-            ("pre-norm", ds, rows.Where(r => r.Norm == NormOrder.Pre).Select(r => r.Variation).ToArray()), ("post-norm", ds, rows.Where(r => r.Norm == NormOrder.Post).Select(r => r.Variation).ToArray())).Named("stability-gradients"));
-        // Each order's deepest stable depth is only a bound where no depth tried broke it (censored above) or the
-        // shallowest already broke (below the shallowest), so their ratio is censored too.
-        int deepest = depths[^1], shallowest = depths[0];
-        bool preOpen = pre == deepest, postOpen = post == deepest;
-        (double ratio, Censor censor) = (pre, post) switch
+        tables.Add(new Table($"Depth stability ({sizes.Steps} steps, {sizes.Seeds} seeds, H = 32, 4 heads, batch {batch}, AdamW, no gradient clipping)",
+            ["learning rate", "norm", "depth", "non-finite runs", "final / first loss (worst seed)", "final loss (mean of finite seeds)", "grad-norm CV (mean)"],
+            rows.Select(r => (IReadOnlyList<string>)[Rate(r.Lr), r.Norm.ToString(), r.Depth.ToString(CultureInfo.InvariantCulture), $"{r.Traces.Count(t => t.NonFinite)}/{r.Traces.Count}",
+                Show(r.Traces.Max(t => FinalLoss(t) / t.Losses[0])), Show(FiniteMean(r.Traces.Select(FinalLoss))), Show(FiniteMean(r.Traces.Select(t => t.GradientNormVariation)))]).ToList()).Named("stability"));
+        var series = rows.GroupBy(r => (r.Lr, r.Norm)).Select(g =>
         {
-            (0, 0) => (1.0, Censor.Unbounded),
-            (0, _) => ((double)shallowest / post, postOpen ? Censor.Unbounded : Censor.Below),
-            (_, 0) => ((double)pre / shallowest, Censor.Above),
-            _ when preOpen && postOpen => (1.0, Censor.Unbounded),
-            _ when preOpen => ((double)pre / post, Censor.Above),
-            _ when postOpen => ((double)pre / post, Censor.Below),
-            _ => ((double)pre / post, Censor.None),
-        };
-        int diverged(NormOrder n) => rows.Where(r => r.Norm == n).Sum(r => r.Diverged);
-        int runs = depths.Length * seeds;
+            var points = g.Select(r => (X: (double)r.Depth, Y: FiniteMean(r.Traces.Select(FinalLoss)))).Where(p => double.IsFinite(p.Y)).ToList();
+            return ($"{g.Key.Norm}-norm, lr {Rate(g.Key.Lr)}", (IReadOnlyList<double>)points.Select(p => p.X).ToList(), (IReadOnlyList<double>)points.Select(p => p.Y).ToList());
+        }).ToArray();
+        figures.Add(Charts.Lines("Stability against depth: final loss (mean of the seeds whose loss stayed finite)", "depth (blocks)", "final training loss (nats/token)", true, false, series).Named("stability-loss"));
+        var cv = rows.GroupBy(r => (r.Lr, r.Norm)).Select(g =>
+        {
+            var points = g.Select(r => (X: (double)r.Depth, Y: FiniteMean(r.Traces.Select(t => t.GradientNormVariation)))).Where(p => double.IsFinite(p.Y)).ToList();
+            return ($"{g.Key.Norm}-norm, lr {Rate(g.Key.Lr)}", (IReadOnlyList<double>)points.Select(p => p.X).ToList(), (IReadOnlyList<double>)points.Select(p => p.Y).ToList());
+        }).ToArray();
+        figures.Add(Charts.Lines("Stability against depth: gradient-norm variation", "depth (blocks)", "coefficient of variation of the gradient norm", true, false, cv).Named("stability-gradients"));
+        int NonFinite(NormOrder n) => rows.Where(r => r.Norm == n).Sum(r => r.Traces.Count(t => t.NonFinite));
+        int perOrder = total / 2;
+        string Worst(NormOrder n) => string.Join(", ", sizes.Depths.Select(d => $"{d}: {Show(rows.Where(r => r.Norm == n && r.Depth == d).SelectMany(r => r.Traces).Max(t => FinalLoss(t) / t.Losses[0]))}"));
         return new Measurement("T1-10",
-            $"Scaled down (H = 32, 4 heads, {steps} steps, {seeds} seeds per depth, batch {batch} x {body + 3} tokens): deepest stack with no diverging seed pre-norm {pre}, post-norm {post} of depths {string.Join(", ", depths)} " +
-            $"{(preOpen ? "(pre-norm stable at every depth tried: its limit lies beyond) " : "")}{(postOpen ? "(post-norm stable at every depth tried: its limit lies beyond) " : "")}; diverged runs {diverged(NormOrder.Pre)}/{runs} pre vs {diverged(NormOrder.Post)}/{runs} post; " +
-            $"gradient-norm CV at depth {depths[^1]}: pre {rows.Single(r => r.Norm == NormOrder.Pre && r.Depth == depths[^1]).Variation:0.###}, post {rows.Single(r => r.Norm == NormOrder.Post && r.Depth == depths[^1]).Variation:0.###}.",
-            ratio, Evidence: "BlockStackLanguageModel per norm order and depth; diverged = non-finite loss or final loss not below the first",
-            Censored: censor, Traces: stableTraces,
-            Figures: [new Quantity("preNormDeepestStable", pre, "blocks", Censored: preOpen ? Censor.Above : Censor.None),
-                      new Quantity("postNormDeepestStable", post, "blocks", Censored: postOpen ? Censor.Above : Censor.None)]);
+            $"Scaled down (H = 32, 4 heads, batch {batch} x {body + 3} tokens, {sizes.Steps} steps, {sizes.Seeds} seeds per depth and learning rate), trained as upstream's train_ode trains: AdamW at " +
+            $"{string.Join(" and ", sizes.LearningRates.Select(Rate))} (upstream 1e-3), no gradient clipping, no warm-up. Depths {string.Join(", ", sizes.Depths)}. " +
+            $"Runs whose loss or gradient went non-finite: pre-norm {NonFinite(NormOrder.Pre)}/{perOrder}, post-norm {NonFinite(NormOrder.Post)}/{perOrder}. " +
+            $"Worst final / first loss over seeds and rates, by depth: pre-norm {Worst(NormOrder.Pre)}; post-norm {Worst(NormOrder.Post)}. " +
+            "'Original' is the post-norm order the document describes; upstream's own block is already pre-norm (T1-02).",
+            Evidence: "BlockStackLanguageModel per norm order, depth, learning rate and seed (LatentOdeTraining.Train without clipping); each run's first, final (mean of the last 5 steps, infinite once non-finite) and peak loss",
+            Runs: runs);
     }
+
+    /// <summary>A run's final loss: the mean of its last 5 steps, infinite once a loss or gradient went non-finite.</summary>
+    static double FinalLoss(TrainingTrace t) => t.NonFinite ? double.PositiveInfinity : t.Losses.TakeLast(Math.Min(5, t.Losses.Count)).Average();
+
+    static double FiniteMean(IEnumerable<double> xs) => xs.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
+
+    static string Show(double x) => double.IsPositiveInfinity(x) ? "non-finite" : double.IsNaN(x) ? "-" : x.ToString("0.###", CultureInfo.InvariantCulture);
 
     Measurement GluFeedForwards(ExperimentContext context, List<Table> tables)
     {
