@@ -98,6 +98,23 @@ public class JudgeTests
         Assert.Equal(new MeasuredInterval(1, 16), row.Interval);
     }
 
+    sealed class DepthSearch : Raccoon.Research.Experiments.IExperiment
+    {
+        public string Name => "depth-search";
+        public string Title => "depth search";
+        public IReadOnlyList<string> Claims => ["T1-10"];
+        public Raccoon.Research.Experiments.ExperimentResult Run(Raccoon.Research.Experiments.ExperimentContext context) => throw new NotSupportedException();
+    }
+
+    [Fact]
+    public void A_measurement_of_runs_alone_passes_the_experiment_check_and_one_of_nothing_does_not()
+    {
+        var experiment = new DepthSearch();
+        Raccoon.Research.Experiments.ExperimentRunner.Validate(experiment, new([Search(("postNorm", 24, 2, 0, true))]));
+        var e = Assert.Throws<InvalidOperationException>(() => Raccoon.Research.Experiments.ExperimentRunner.Validate(experiment, new([new Measurement("T1-10", "nothing")])));
+        Assert.Contains("no figure at all", e.Message);
+    }
+
     [Fact]
     public void A_depth_search_needs_its_runs_and_both_arms()
     {
