@@ -4,14 +4,10 @@ using static TorchSharp.torch;
 
 namespace Raccoon.Research.Models.LatentOde;
 
-/// <summary>What a training run saw: the loss and the gradient norm (before clipping) at every step, and whether it diverged.</summary>
+/// <summary>What a training run saw: the loss and the gradient norm (before clipping) at every step, and whether a loss or
+/// gradient went non-finite. Whether that counts as destabilised is the claim's rule (T1-10's search in claims.json).</summary>
 public sealed record TrainingTrace(IReadOnlyList<double> Losses, IReadOnlyList<double> GradientNorms, bool NonFinite)
 {
-    /// <summary>Diverged: a non-finite loss or gradient, or a final loss (mean of the last 5 steps) no lower than the first.</summary>
-    public bool Diverged => NonFinite || Losses.Count == 0 || Losses.TakeLast(Math.Min(5, Losses.Count)).Average() >= Losses[0];
-
-    /// <summary>The first step (1-based) whose loss is at most <paramref name="target"/>; null when never reached.</summary>
-    public int? StepsTo(double target) { int i = Losses.ToList().FindIndex(l => l <= target); return i < 0 ? null : i + 1; }
 
     /// <summary>Coefficient of variation of the gradient norm over the run (std / mean).</summary>
     public double GradientNormVariation
