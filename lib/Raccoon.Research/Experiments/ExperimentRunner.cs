@@ -68,7 +68,7 @@ public static class ExperimentRunner
             var claim = ClaimCatalog.Get(m.ClaimId);
             if (string.IsNullOrWhiteSpace(m.Measured))
                 throw new InvalidOperationException($"experiment '{name}' gave {m.ClaimId} no measured text");
-            CheckFigure(name, claim, "measurement", m.Value, m.Interval, m.Figures, m.NotTestable is not null || m.Builds is not null);
+            CheckFigure(name, claim, "measurement", m.Value, m.Interval, m.Figures, m.NotTestable is not null || m.Builds is not null || m.Runs is { Count: > 0 });
             foreach (var b in m.Builds ?? [])
                 CheckFigure(name, claim, $"build '{b.Build}'", b.Value, b.Interval, b.Figures, m.Figures is { Count: > 0 });
             // Decide now, so a rule that cannot take this measurement fails the experiment, not the ledger.

@@ -26,12 +26,15 @@ public sealed record ClaimedFigure(string Text, double? Value = null, string? Un
 /// <item><paramref name="InconsistentWhen"/>: a condition under which the document contradicts itself.</item>
 /// <item><paramref name="Convergence"/>: the plateau test every training trace of the measurement must pass before
 /// any figure from it is judged; a trace that fails it makes the row inconclusive.</item>
+/// <item><paramref name="Search"/>: for a ratio of the largest sizes at which training stays stable (T1-10), what
+/// "destabilised" means and which two arms are compared; the ledger reads the measurement's runs with it (see
+/// <see cref="BreakSearch"/>) and judges the ratio, censored where the search ran out.</item>
 /// </list>
 /// </summary>
 public sealed record VerdictRule(string Kind, double? Tolerance = null, string? Reason = null, string? MinProfile = null,
     double? NoEffect = null, string? Figure = null, string? Direction = null, string? Combine = null,
     IReadOnlyList<Condition>? Conditions = null, IReadOnlyList<Condition>? Requires = null, Condition? InconsistentWhen = null,
-    ConvergenceRule? Convergence = null, IReadOnlyList<Condition>? Given = null)
+    ConvergenceRule? Convergence = null, IReadOnlyList<Condition>? Given = null, BreakSearch? Search = null)
 {
     /// <summary>The profiles in increasing size, as claims.json and the ledger spell them.</summary>
     public static readonly IReadOnlyList<string> Profiles = ["quick", "standard", "full"];

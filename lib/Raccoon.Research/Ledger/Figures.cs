@@ -179,3 +179,86 @@ public sealed record Condition(string Figure, string Op, double? Value = null, I
         figures.TryGetValue(name, out var q) ? q
         : throw new ArgumentException($"{claimId}: the rule reads figure '{name}', which the measurement does not give (it gives: {(figures.Count == 0 ? "none" : string.Join(", ", figures.Keys))})");
 }
+
+/// <summary>
+/// One training run of a search for where training breaks (T1-10): the arm it belongs to (what is compared, such
+/// as "postNorm"), the size it ran at (a depth), a label (its learning rate and seed) and its figures (first loss,
+/// final loss, whether a loss or gradient went non-finite, ...). The run carries no judgement of its own: the
+/// claim's <see cref="BreakSearch"/> in claims.json says what "destabilised" means.
+/// </summary>
+public sealed record SearchRun(string Arm, double Size, string Label, IReadOnlyList<Quantity> Figures);
+
+/// <summary>
+/// A search for the largest size at which training stays stable, fixed in claims.json: a run is destabilised when
+/// any of <paramref name="Destabilised"/> holds on its figures (a condition its figures leave undecided counts as
+/// destabilised: the run was not shown stable); an arm's deepest stable size is the largest size tried at which no
+/// run of it, and no run at any smaller size, was destabilised. It is a bound where the search ran out: stable at
+/// the largest size tried means at least that size (censored above); destabilised at the smallest means below it.
+/// Between two sizes tried the deepest stable size is known only to the grid: [stable size, next size tried).
+/// The rule's headline figure is <paramref name="Stable"/>'s deepest stable size over <paramref name="Versus"/>'s.
+/// </summary>
+public sealed record BreakSearch(string Stable, string Versus, IReadOnlyList<Condition> Destabilised, string Size = "depth")
+{
+    public void Validate(string claimId)
+    {
+        if (string.IsNullOrWhiteSpace(Stable) || string.IsNullOrWhiteSpace(Versus) || Stable == Versus)
+            throw new InvalidDataException($"claim {claimId}: search needs two different arms ('stable' and 'versus')");
+        if (Destabilised is not { Count: > 0 })
+            throw new InvalidDataException($"claim {claimId}: search needs 'destabilised': the conditions under which a run counts as destabilised");
+        foreach (var c in Destabilised) c.Validate(claimId);
+    }
+
+    /// <summary>Whether one run was destabilised, and by which condition (null when it was not).</summary>
+    public string? Broke(SearchRun run, string claimId)
+    {
+        var figures = run.Figures.ToDictionary(q => q.Name);
+        foreach (var c in Destabilised)
+            if (c.Decide(figures, claimId) != false) return c.ToString();
+        return null;
+    }
+
+    /// <summary>One arm's deepest stable size as a figure named "{arm}Deepest{Size}" (an interval to the next size tried;
+    /// censored above where every size tried was stable, below where the smallest already broke), and in words.</summary>
+    public (Quantity Figure, string Text) Deepest(IReadOnlyList<SearchRun> runs, string arm, string claimId)
+    {
+        var mine = runs.Where(r => r.Arm == arm).ToList();
+        if (mine.Count == 0) throw new ArgumentException($"{claimId}: the search has no run of arm '{arm}' (arms: {string.Join(", ", runs.Select(r => r.Arm).Distinct())})");
+        var sizes = mine.Select(r => r.Size).Distinct().Order().ToList();
+        string name = $"{arm}DeepestStable";
+        string unit = Size;
+        for (int i = 0; i < sizes.Count; i++)
+        {
+            var broken = mine.Where(r => r.Size == sizes[i]).Select(r => (r, why: Broke(r, claimId))).Where(x => x.why is not null).ToList();
+            if (broken.Count == 0) continue;
+            string which = $"destabilised at {Num(sizes[i])} in {broken.Count} of {mine.Count(r => r.Size == sizes[i])} runs ({string.Join("; ", broken.Take(3).Select(x => $"{x.r.Label}: {x.why}"))})";
+            if (i == 0)
+                return (new Quantity(name, sizes[0], unit, Censored: Censor.Below), $"{arm}: below {Num(sizes[0])}, the smallest {Size} tried, {which}");
+            return (new Quantity(name, sizes[i - 1], unit, new MeasuredInterval(sizes[i - 1], sizes[i])),
+                $"{arm}: {Num(sizes[i - 1])} (stable up to it, {which})");
+        }
+        return (new Quantity(name, sizes[^1], unit, Censored: Censor.Above),
+            $"{arm}: at least {Num(sizes[^1])} (no run destabilised at any {Size} tried, {Num(sizes[0])} to {Num(sizes[^1])})");
+    }
+
+    /// <summary>The headline: the stable arm's deepest stable size over the other's, as a range from both arms' ranges
+    /// (a point with its grid interval, a bound where one side is open, unbounded where both are).</summary>
+    public static (double Value, MeasuredInterval? Interval, Censor Censored) Ratio(Quantity stable, Quantity versus)
+    {
+        (double Lo, double Hi) R(Quantity q) => q.Censored switch
+        {
+            Censor.Above => (q.Value, double.PositiveInfinity),
+            Censor.Below => (0, q.Value),
+            _ => (q.Interval?.Low ?? q.Value, q.Interval?.High ?? q.Value),
+        };
+        var (a, b) = (R(stable), R(versus));
+        double lo = b.Hi == double.PositiveInfinity ? 0 : a.Lo / b.Hi;
+        double hi = b.Lo == 0 ? double.PositiveInfinity : a.Hi / b.Lo;
+        if (lo == 0 && double.IsPositiveInfinity(hi)) return (1, null, Censor.Unbounded);
+        if (double.IsPositiveInfinity(hi)) return (lo, null, Censor.Above);
+        if (lo == 0) return (hi, null, Censor.Below);
+        double point = stable.Value / versus.Value;
+        return (point, new MeasuredInterval(Math.Min(lo, point), Math.Max(hi, point)), Censor.None);
+    }
+
+    static string Num(double x) => x.ToString("G6", CultureInfo.InvariantCulture);
+}

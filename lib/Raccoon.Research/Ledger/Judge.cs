@@ -20,6 +20,7 @@ public static class Judge
         using var culture = InvariantFormatting.Enter(); // the verdict's sentences read the same in any caller's culture
         if (m.ClaimId != claim.Id) throw new ArgumentException($"measurement for {m.ClaimId} given to claim {claim.Id}");
         var reasons = new List<string>();
+        if (claim.Rule.Search is { } search && m.NotTestable is null) m = Searched(claim, search, m, reasons);
         Verdict verdict;
         List<BuildVerdict>? builds = null;
         bool? converged = null;
@@ -59,6 +60,20 @@ public static class Judge
         return new LedgerRow(claim.Id, claim.Document, claim.Text, claim.Claimed.Text, m.Measured, verdict,
             claim.Notebook, m.Evidence ?? $"experiment {experiment}", reasons.Count == 0 ? null : string.Join("; ", reasons), m.Value, experiment, profile, seed, at,
             m.Interval, builds, provisional, claim.Rule.MinProfile, threads, m.Kind, optimized, offBy, factor, m.Figures, converged);
+    }
+
+    /// <summary>A search for where training breaks, read with the claim's definition of "destabilised": each arm's
+    /// deepest stable size becomes a figure of the row, and their ratio (censored where the search ran out) its headline.</summary>
+    static Measurement Searched(Claim claim, BreakSearch search, Measurement m, List<string> reasons)
+    {
+        if (m.Runs is not { Count: > 0 } runs)
+            throw new ArgumentException($"{claim.Id}: its rule searches for where training breaks, but the measurement gives no runs");
+        var (stable, stableText) = search.Deepest(runs, search.Stable, claim.Id);
+        var (versus, versusText) = search.Deepest(runs, search.Versus, claim.Id);
+        var (value, interval, censored) = BreakSearch.Ratio(stable, versus);
+        reasons.Add($"destabilised: {string.Join(" or ", search.Destabilised.Select(c => $"{c} ({c.Why})"))}; deepest stable {search.Size}: {stableText}; {versusText}");
+        var figures = (m.Figures ?? []).Where(q => q.Name != stable.Name && q.Name != versus.Name).Append(stable).Append(versus).ToList();
+        return m with { Value = value, Interval = interval, Censored = censored, Figures = figures };
     }
 
     /// <summary>A verdict, whether the models converged (null where the rule tests none), and why, in words.</summary>

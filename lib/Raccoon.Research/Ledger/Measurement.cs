@@ -34,7 +34,7 @@ public sealed record Measurement(string ClaimId, string Measured, double? Value 
     string? Reason = null, string? Evidence = null, MeasuredInterval? Interval = null, IReadOnlyList<BuildMeasurement>? Builds = null,
     BuildHeadline Headline = BuildHeadline.Upstream, FigureKind Kind = FigureKind.Computed,
     IReadOnlyList<Quantity>? Figures = null, IReadOnlyList<HeldOutTrace>? Traces = null, Censor Censored = Censor.None,
-    string? NotTestable = null)
+    string? NotTestable = null, IReadOnlyList<SearchRun>? Runs = null)
 {
     public static Measurement Number(string claimId, double value, string measured, string? evidence = null, string? reason = null,
         MeasuredInterval? interval = null, FigureKind kind = FigureKind.Computed) =>

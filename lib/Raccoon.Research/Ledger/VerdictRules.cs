@@ -179,6 +179,11 @@ public static class VerdictRules
         }
         else if (rule.Conditions is not null || rule.Combine is not null) Fail("has conditions, which only the kind 'conditions' takes");
         if (rule.Requires is not null && !IsNumeric(rule.Kind)) Fail("has 'requires', which only a numeric rule takes");
+        if (rule.Search is { } search)
+        {
+            if (rule.Kind != "ratio" || rule.Figure is not null) Fail("has a search, whose headline is a ratio of two arms' deepest stable sizes: it needs a ratio rule without a named figure");
+            search.Validate(claim.Id);
+        }
         if (!IsNumeric(rule.Kind))
         {
             if (rule.Tolerance is not null) Fail($"has a tolerance, but a '{rule.Kind}' rule compares no single number");

@@ -132,12 +132,13 @@ public static class UnitCosts
                     Note: pos == default(PositionEncoding) && s == 1 ? "each step's loss on a fresh batch is the trace; the few held-out losses after training are not priced" : null);
         }
         // T1-10: pre- and post-norm stacks by depth.
-        foreach (int depth in sizes.Depths)
+        foreach (int depth in sizes.Stability.Depths)
             foreach (var norm in Enum.GetValues<NormOrder>())
             {
                 double step = BlockStack(30, depth, new TransformerBlockConfig(32, 4, 64, Norm: norm), PositionEncoding.Sinusoidal, 16, 16, threads);
-                for (int s = 1; s <= sizes.DepthSeeds; s++)
-                    yield return new PlanUnit(name, $"T1-10 {norm}-norm depth {depth} seed {s}", CostBasis.MeasuredStep, sizes.DepthSteps, step);
+                foreach (double lr in sizes.Stability.LearningRates)
+                    for (int s = 1; s <= sizes.Stability.Seeds; s++)
+                        yield return new PlanUnit(name, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"T1-10 {norm}-norm depth {depth} lr {lr} seed {s}"), CostBasis.MeasuredStep, sizes.Stability.Steps, step);
             }
         // T1-11: one stack per feed-forward kind.
         foreach (var kind in Enum.GetValues<FeedForwardKind>())

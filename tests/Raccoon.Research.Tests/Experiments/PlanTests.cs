@@ -27,7 +27,7 @@ public class PlanTests : IClassFixture<TorchFixture>
         Assert.Equal(full, read(Profile.Full));
     }
 
-    static void SameList(Func<Profile, IReadOnlyList<int>> read, int[] quick, int[] standard, int[] full)
+    static void SameList<T>(Func<Profile, IReadOnlyList<T>> read, T[] quick, T[] standard, T[] full)
     {
         Assert.Equal(quick, read(Profile.Quick));
         Assert.Equal(standard, read(Profile.Standard));
@@ -60,9 +60,12 @@ public class PlanTests : IClassFixture<TorchFixture>
         SameList(p => cost.For(p).Lengths, [256, 512, 1024, 2048], [256, 512, 1024, 2048, 4096], [256, 512, 1024, 2048, 4096, 8192]);
         Same(p => cost.For(p) with { Lengths = [] }, new(5, [], 2, 4, 4, 8, 1, 8, 256) , new(11, [], 3, 8, 8, 16, 3, 16, 512), new(21, [], 5, 8, 8, 128, 3, 32, 512));
         var training = LatentOdeTrainingExperiment.Profiles;
-        SameList(p => training.For(p).Depths, [2, 12, 48], [3, 12, 48], [6, 12, 24, 48, 96]);
-        Same(p => training.For(p) with { Depths = [] }, new(32, 150, 1, [], 2, 40, 150, 1, 20, 8, 5), new(32, 200, 2, [], 3, 50, 200, 3, 40, 16, 11),
-            new(64, 3000, 3, [], 10, 1000, 3000, 5, 1000, 128, 21));
+        SameList(p => training.For(p).Stability.Depths, [6, 24, 96], [6, 12, 24, 48, 96], [6, 12, 24, 48, 96, 192]);
+        SameList(p => training.For(p).Stability.LearningRates, [1e-3], [3e-4, 1e-3], [1e-4, 3e-4, 1e-3]);
+        Same(p => (training.For(p).Stability.Seeds, training.For(p).Stability.Steps), (2, 40), (2, 60), (5, 1000));
+        var grid = training.Standard.Stability;
+        Same(p => training.For(p) with { Stability = grid }, new(32, 150, 1, grid, 150, 1, 20, 8, 3, 5), new(32, 200, 2, grid, 200, 3, 40, 16, 3, 11),
+            new(64, 3000, 3, grid, 3000, 5, 1000, 128, 5, 21));
     }
 
     [Fact]

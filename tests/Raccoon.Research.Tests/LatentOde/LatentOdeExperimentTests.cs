@@ -34,11 +34,33 @@ public class LatentOdeExperimentTests : IClassFixture<TorchFixture>
         var trace = LatentOdeTraining.Train(m, _ => { using var t = task.Batch(16); return m.Loss(t, from: 2); }, 40);
         Assert.Equal(40, trace.Losses.Count);
         Assert.False(trace.NonFinite);
-        Assert.False(trace.Diverged);
         Assert.True(trace.Losses[^1] < trace.Losses[0]);
         Assert.True(double.IsFinite(trace.GradientNormVariation));
         Assert.Equal(0.0005, LatentOdeTraining.EppsPulleyWeight(0), 12);
         Assert.Equal(0.05, LatentOdeTraining.EppsPulleyWeight(20_000), 12);
+    }
+
+    [Fact]
+    public void Training_without_a_clip_takes_the_whole_gradient_step()
+    {
+        // T1-10 trains as upstream's train_ode does, without clipping: the first step sees the same gradient either way,
+        // and where its norm exceeds 1 the unclipped update moves the weights further, so the second loss differs.
+        TrainingTrace Run(double? clip)
+        {
+            manual_seed(3);
+            using var m = new BlockStackLanguageModel(30, 2, new TransformerBlockConfig(32, 4, 64, Norm: NormOrder.Post), PositionEncoding.Sinusoidal);
+            var task = new TargetLetterTask(3, 16);
+            return LatentOdeTraining.Train(m, _ => { using var t = task.Batch(8); return m.Loss(t, from: 2); }, 2, lr: 1e-2, clip: clip);
+        }
+        var clipped = Run(1.0);
+        var free = Run(null);
+        Assert.Equal(clipped.Losses[0], free.Losses[0]);
+        Assert.Equal(clipped.GradientNorms[0], free.GradientNorms[0]);
+        Assert.True(free.GradientNorms[0] > 1, $"the first gradient norm {free.GradientNorms[0]} must exceed the clip for this test to mean anything");
+        Assert.NotEqual(clipped.Losses[1], free.Losses[1]);
+        manual_seed(3);
+        using var model = new BlockStackLanguageModel(30, 1, new TransformerBlockConfig(32, 4, 64), PositionEncoding.Sinusoidal);
+        Assert.Contains("clip", Assert.Throws<ArgumentException>(() => LatentOdeTraining.Train(model, _ => model.Loss(new TargetLetterTask(1, 16).Batch(2)), 1, clip: 0)).Message);
     }
 
     [Fact]

@@ -49,20 +49,79 @@ public class JudgeTests
         Assert.Equal(Verdict.Fails, Row(Measurement.Number("T1-09", 5, "5% less")).Verdict);
     }
 
+    /// <summary>One run of T1-10's depth search: first loss 3.4, its final loss, and whether a loss or gradient went non-finite.</summary>
+    static SearchRun Run(string arm, int depth, int seed, double final = 1.0, bool nonFinite = false) =>
+        new(arm, depth, $"depth {depth} seed {seed}",
+            [new Quantity("initialLoss", 3.4), new Quantity("finalLoss", nonFinite ? double.PositiveInfinity : final), new Quantity("nonFinite", nonFinite ? 1 : 0)]);
+
+    /// <summary>Both orders at depths 6, 24, 96 with 2 seeds each; <paramref name="broken"/> names the runs that break and how.</summary>
+    static Measurement Search(params (string Arm, int Depth, int Seed, double Final, bool NonFinite)[] broken) =>
+        new("T1-10", "depth search", Runs: (from arm in new[] { "preNorm", "postNorm" }
+                                            from depth in new[] { 6, 24, 96 }
+                                            from seed in new[] { 1, 2 }
+                                            let b = broken.Where(x => x.Arm == arm && x.Depth == depth && x.Seed == seed).ToList()
+                                            select b.Count == 0 ? Run(arm, depth, seed) : Run(arm, depth, seed, b[0].Final, b[0].NonFinite)).ToList());
+
+    static Quantity Figure(LedgerRow row, string name) => row.Figures!.Single(f => f.Name == name);
+
     [Fact]
     public void A_censored_figure_is_inconclusive_unless_every_value_it_allows_agrees()
     {
         // T1-10: no depth tried destabilised either stack: nothing is known of the ratio.
-        var both = new Measurement("T1-10", "both stable at every depth", 1, Censored: Censor.Unbounded);
-        var row = Row(both);
+        var row = Row(Search());
         Assert.Equal(Verdict.Inconclusive, row.Verdict);
         Assert.Contains("censored", row.Reason);
-        // Post-norm broke at 12 but pre-norm held to the deepest tried (48): the ratio is at least 4, which holds whatever lies beyond.
-        Assert.Equal(Verdict.Holds, Row(new Measurement("T1-10", "pre >= 48, post 12", 4, Censored: Censor.Above)).Verdict);
-        // At least 1.5: could still be 4 (holds) or 1.5 (partly).
-        Assert.Equal(Verdict.Inconclusive, Row(new Measurement("T1-10", "pre >= 18, post 12", 1.5, Censored: Censor.Above)).Verdict);
-        // At most 1.05 (pre-norm broke first): fails whatever it is.
-        Assert.Equal(Verdict.Fails, Row(new Measurement("T1-10", "pre 12, post >= 12", 1.0, Censored: Censor.Below)).Verdict);
+        Assert.Equal(Censor.Above, Figure(row, "preNormDeepestStable").Censored);
+        Assert.Equal(96, Figure(row, "postNormDeepestStable").Value);
+        Assert.Contains("postNorm: at least 96", row.Reason);
+        // Post-norm broke at 24 (one seed's loss went NaN) but pre-norm held to the deepest tried (96): post-norm's deepest
+        // stable depth lies in [6, 24), so the ratio is at least 96 / 24 = 4, which holds whatever lies beyond.
+        row = Row(Search(("postNorm", 24, 2, 0, true)));
+        Assert.Equal(Verdict.Holds, row.Verdict);
+        Assert.Equal(4, row.MeasuredValue);
+        Assert.Equal(new MeasuredInterval(6, 24), Figure(row, "postNormDeepestStable").Interval);
+        Assert.Contains("destabilised at 24 in 1 of 2 runs (depth 24 seed 2: nonFinite >= 1)", row.Reason);
+        // Post-norm ended no better than it began at 96 only (final loss equal to the first): the ratio is at least 96 / 96 = 1,
+        // which allows both no effect (fails) and 4 (holds).
+        row = Row(Search(("postNorm", 96, 1, 3.4, false)));
+        Assert.Equal(Verdict.Inconclusive, row.Verdict);
+        Assert.Equal(24, Figure(row, "postNormDeepestStable").Value);
+        Assert.Contains("finalLoss >= initialLoss", row.Reason);
+        // Pre-norm broke at 24 while post-norm held to 96: the ratio is at most 24 / 96 = 0.25, which fails whatever it is.
+        Assert.Equal(Verdict.Fails, Row(Search(("preNorm", 24, 1, 5.0, false))).Verdict);
+        // Both broke at the smallest depth: nothing is known.
+        Assert.Equal(Verdict.Inconclusive, Row(Search(("preNorm", 6, 1, 0, true), ("postNorm", 6, 2, 0, true))).Verdict);
+        // A loss that fell, however little, is not destabilised.
+        Assert.Equal(Verdict.Holds, Row(Search(("preNorm", 96, 1, 3.39, false), ("postNorm", 24, 1, 3.5, false))).Verdict);
+        // Both bounded by the grid: pre-norm in [24, 96), post-norm in [6, 24): the ratio 4 lies in [1, 16], across every boundary.
+        row = Row(Search(("preNorm", 96, 1, 0, true), ("postNorm", 24, 1, 0, true)));
+        Assert.Equal(Verdict.Inconclusive, row.Verdict);
+        Assert.Equal(new MeasuredInterval(1, 16), row.Interval);
+    }
+
+    sealed class DepthSearch : Raccoon.Research.Experiments.IExperiment
+    {
+        public string Name => "depth-search";
+        public string Title => "depth search";
+        public IReadOnlyList<string> Claims => ["T1-10"];
+        public Raccoon.Research.Experiments.ExperimentResult Run(Raccoon.Research.Experiments.ExperimentContext context) => throw new NotSupportedException();
+    }
+
+    [Fact]
+    public void A_measurement_of_runs_alone_passes_the_experiment_check_and_one_of_nothing_does_not()
+    {
+        var experiment = new DepthSearch();
+        Raccoon.Research.Experiments.ExperimentRunner.Validate(experiment, new([Search(("postNorm", 24, 2, 0, true))]));
+        var e = Assert.Throws<InvalidOperationException>(() => Raccoon.Research.Experiments.ExperimentRunner.Validate(experiment, new([new Measurement("T1-10", "nothing")])));
+        Assert.Contains("no figure at all", e.Message);
+    }
+
+    [Fact]
+    public void A_depth_search_needs_its_runs_and_both_arms()
+    {
+        Assert.Contains("gives no runs", Assert.Throws<ArgumentException>(() => Row(new Measurement("T1-10", "no runs", 4))).Message);
+        var onlyPre = new Measurement("T1-10", "pre only", Runs: [Run("preNorm", 6, 1)]);
+        Assert.Contains("no run of arm 'postNorm'", Assert.Throws<ArgumentException>(() => Row(onlyPre)).Message);
     }
 
     [Fact]

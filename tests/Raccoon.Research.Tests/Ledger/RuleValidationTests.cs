@@ -24,6 +24,26 @@ public class RuleValidationTests
     }
 
     [Fact]
+    public void A_depth_search_needs_a_ratio_rule_two_arms_and_a_definition_of_destabilised()
+    {
+        var broke = new Condition("nonFinite", ">=", 1, Why: Why);
+        var ratio = new VerdictRule("ratio", 2, Why, Direction: "at-least");
+        VerdictRules.Validate(With(ratio with { Search = new BreakSearch("preNorm", "postNorm", [broke]) }, 4));
+        Assert.Contains("ratio rule", Assert.Throws<InvalidDataException>(() => VerdictRules.Validate(With(
+            new VerdictRule("value", 2, Why, Search: new BreakSearch("preNorm", "postNorm", [broke])), 4))).Message);
+        Assert.Contains("two different arms", Assert.Throws<InvalidDataException>(() => VerdictRules.Validate(With(
+            ratio with { Search = new BreakSearch("preNorm", "preNorm", [broke]) }, 4))).Message);
+        Assert.Contains("'destabilised'", Assert.Throws<InvalidDataException>(() => VerdictRules.Validate(With(
+            ratio with { Search = new BreakSearch("preNorm", "postNorm", []) }, 4))).Message);
+        Assert.Contains("why", Assert.Throws<InvalidDataException>(() => VerdictRules.Validate(With(
+            ratio with { Search = new BreakSearch("preNorm", "postNorm", [broke with { Why = null }]) }, 4))).Message);
+        // the catalog's T1-10 defines destabilised in claims.json, not in code
+        var search = ClaimCatalog.Get("T1-10").Rule.Search!;
+        Assert.Equal(["nonFinite", "finalLoss"], search.Destabilised.Select(c => c.Figure));
+        Assert.Equal("initialLoss", search.Destabilised[1].Than);
+    }
+
+    [Fact]
     public void T1_11s_old_rule_a_value_with_factor_0_01_is_refused_naming_the_claim()
     {
         var e = Assert.Throws<InvalidDataException>(() => VerdictRules.Validate(With(new VerdictRule("value", 0.01, Why), 50, id: "T1-11")));

@@ -78,12 +78,18 @@ public sealed class LatentOdeCostExperiment : IExperiment
         if (longest.FusedMb <= 0) throw new InvalidOperationException($"fused attention at n = {longest.N} showed no peak memory growth: the reading is below the resident-size resolution");
         double memRatio = longest.RefMb / longest.FusedMb;
         double scoresMb = 4.0 * longest.N * longest.N * 4 / 1048576.0;
-        double slopeRef = Slope(memRows.Select(r => (double)r.N), memRows.Select(r => r.RefMb));
-        double slopeFused = Slope(memRows.Select(r => (double)r.N), memRows.Select(r => r.FusedMb));
+        // growth exponents over the lengths whose reading rose above the resident-size resolution (a reading of 0 has no logarithm)
+        string Growth(Func<(int N, double RefMb, double FusedMb, double RefMs, double FusedMs), double> mb)
+        {
+            var read = memRows.Where(r => mb(r) > 0).ToList();
+            if (read.Count < 2) return "not measurable (fewer than two lengths grew above the resolution)";
+            double k = PowerLaw.Exponent(read.Select(r => (double)r.N).ToList(), read.Select(mb).ToList());
+            return string.Create(CultureInfo.InvariantCulture, $"n^{k:0.00}") + (read.Count < memRows.Count ? $" (n = {read[0].N}..{read[^1].N})" : "");
+        }
         var t104 = Measurement.Number("T1-04", memRatio,
             $"Peak resident growth of one attention layer (H = 128, 4 heads, batch 1, no gradient) at n = {longest.N}: reference {longest.RefMb:0.#} MiB " +
             $"(one 4 x n x n fp32 score tensor is {scoresMb:0.#} MiB), fused scaled_dot_product_attention {longest.FusedMb:0.#} MiB: {memRatio:0.#}x less. " +
-            $"Growth against n (log-log slope over n = {lengths[0]}..{longest.N}): reference n^{slopeRef:0.00}, fused n^{slopeFused:0.00}. Time at n = {longest.N}: {longest.RefMs:0.#} vs {longest.FusedMs:0.#} ms ({machine}).",
+            $"Growth against n (log-log slope over n = {lengths[0]}..{longest.N}): reference {Growth(r => r.RefMb)}, fused {Growth(r => r.FusedMb)}. Time at n = {longest.N}: {longest.RefMs:0.#} vs {longest.FusedMs:0.#} ms ({machine}).",
             evidence: $"Memory.PeakResidentGrowth around one forward per kernel (minimum of {memReads}; interval from the extreme readings), lengths " + string.Join(", ", lengths),
             interval: memInterval is { } mi && mi.Low <= memRatio && memRatio <= mi.High ? mi : null, kind: FigureKind.Memory);
         tables.Add(new Table("Attention layer against length (batch 1, H = 128, 4 heads)", ["n", "reference MiB", "fused MiB", "ratio", "reference ms", "fused ms"],
@@ -205,12 +211,5 @@ public sealed class LatentOdeCostExperiment : IExperiment
             evidence: $"GradientCheckpointing.Backward vs loss.backward(), Memory.PeakResidentGrowth minimum of {memReads}", kind: FigureKind.Memory);
         tables.Add(new Table("Gradient checkpointing (encoder training step)", ["variant", "peak growth MiB"], [["plain", plainMb.ToString("0.0", CultureInfo.InvariantCulture)], ["checkpoint per block", ckMb.ToString("0.0", CultureInfo.InvariantCulture)]]).Named("checkpointing"));
         return new ExperimentResult([t104, t105, t106, t107, t108, t109], figures, tables);
-    }
-
-    static double Slope(IEnumerable<double> x, IEnumerable<double> y)
-    {
-        var lx = x.Select(v => Math.Log(v)).ToArray(); var ly = y.Select(v => Math.Log(Math.Max(v, 1e-9))).ToArray();
-        double mx = lx.Average(), my = ly.Average();
-        return lx.Zip(ly, (a, b) => (a - mx) * (b - my)).Sum() / lx.Sum(a => (a - mx) * (a - mx));
     }
 }

@@ -26,23 +26,26 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
     public IReadOnlyList<string> Claims => ["T1-03", "T1-10", "T1-11", "T1-12"];
 
     /// <summary>Sizes per profile. T1-03 (one block stack per position encoding): body length, steps and seeds (standard steps
-    /// 500 -> 200: 6 runs took 595 s in the first standard run, loaded). T1-10 (norm order by depth): depths, seeds and steps
-    /// (standard depths 3,6,12,24,48 -> 3,12,48 and steps 150 -> 50, seeds kept at 3: the 30 runs took 580 s, ~5.7 ms per
-    /// block-step). T1-11 (feed-forward kinds): steps and seeds (standard 500 -> 200 steps, seeds kept at 3: 9 runs took 178 s).
-    /// T1-12 (the latent ODE models): steps, batch and timed repeats (standard 100 steps x batch 32 -> 40 x 16: each ODE model
-    /// took ~300 s on a loaded machine).</summary>
+    /// 500 -> 200: 6 runs took 595 s in the first standard run, loaded). T1-10 (norm order by depth, no gradient clipping, as upstream's train_ode): the
+    /// search grid of depths, learning rates, seeds and steps. T1-11 (feed-forward kinds): steps and seeds (standard 500 -> 200 steps, seeds kept at 3: 9 runs took 178 s).
+    /// T1-12 (the latent ODE models): steps, batch, seeds and timed repeats (standard 100 steps x batch 32 -> 40 x 16: each ODE
+    /// model took ~300 s on a loaded machine; seeds 1 -> 3 so the perplexity gain has an interval).</summary>
     public sealed record Sizes(int ExtrapolationBody, int ExtrapolationSteps, int ExtrapolationSeeds,
-        IReadOnlyList<int> Depths, int DepthSeeds, int DepthSteps,
+        StabilitySizes Stability,
         int FeedForwardSteps, int FeedForwardSeeds,
-        int ModelSteps, int ModelBatch, int ModelRepeats);
+        int ModelSteps, int ModelBatch, int ModelSeeds, int ModelRepeats);
+
+    /// <summary>T1-10's search grid: the depths tried, the learning rates (AdamW, upstream's 1e-3 the largest), the seeds
+    /// per depth and rate, and the steps per run.</summary>
+    public sealed record StabilitySizes(IReadOnlyList<int> Depths, IReadOnlyList<double> LearningRates, int Seeds, int Steps);
 
     public static ProfileSizes<Sizes> Profiles { get; } = new(
-        Quick: new(ExtrapolationBody: 32, ExtrapolationSteps: 150, ExtrapolationSeeds: 1, Depths: [2, 12, 48], DepthSeeds: 2, DepthSteps: 40,
-            FeedForwardSteps: 150, FeedForwardSeeds: 1, ModelSteps: 20, ModelBatch: 8, ModelRepeats: 5),
-        Standard: new(ExtrapolationBody: 32, ExtrapolationSteps: 200, ExtrapolationSeeds: 2, Depths: [3, 12, 48], DepthSeeds: 3, DepthSteps: 50,
-            FeedForwardSteps: 200, FeedForwardSeeds: 3, ModelSteps: 40, ModelBatch: 16, ModelRepeats: 11),
-        Full: new(ExtrapolationBody: 64, ExtrapolationSteps: 3000, ExtrapolationSeeds: 3, Depths: [6, 12, 24, 48, 96], DepthSeeds: 10, DepthSteps: 1000,
-            FeedForwardSteps: 3000, FeedForwardSeeds: 5, ModelSteps: 1000, ModelBatch: 128, ModelRepeats: 21));
+        Quick: new(ExtrapolationBody: 32, ExtrapolationSteps: 150, ExtrapolationSeeds: 1, Stability: new([6, 24, 96], [1e-3], Seeds: 2, Steps: 40),
+            FeedForwardSteps: 150, FeedForwardSeeds: 1, ModelSteps: 20, ModelBatch: 8, ModelSeeds: 3, ModelRepeats: 5),
+        Standard: new(ExtrapolationBody: 32, ExtrapolationSteps: 200, ExtrapolationSeeds: 2, Stability: new([6, 12, 24, 48, 96], [3e-4, 1e-3], Seeds: 2, Steps: 60),
+            FeedForwardSteps: 200, FeedForwardSeeds: 3, ModelSteps: 40, ModelBatch: 16, ModelSeeds: 3, ModelRepeats: 11),
+        Full: new(ExtrapolationBody: 64, ExtrapolationSteps: 3000, ExtrapolationSeeds: 3, Stability: new([6, 12, 24, 48, 96, 192], [1e-4, 3e-4, 1e-3], Seeds: 5, Steps: 1000),
+            FeedForwardSteps: 3000, FeedForwardSeeds: 5, ModelSteps: 1000, ModelBatch: 128, ModelSeeds: 5, ModelRepeats: 21));
 
     public ExperimentResult Run(ExperimentContext context)
     {
@@ -110,69 +113,84 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
             evidence: "BlockStackLanguageModel per position encoding, same task, steps and seeds", traces: traces);
     }
 
+    /// <summary>
+    /// T1-10: where does a post-norm stack stop training stably, and a pre-norm one? Both orders of the same block
+    /// (H = 32, 4 heads) as next-token stacks of growing depth, trained as upstream's train_ode trains the latent ODE
+    /// model (AdamW, weight decay 1e-5, no gradient clipping, no warm-up) at learning rates up to upstream's 1e-3,
+    /// over seeds. "Original" here is the 2017 post-norm order the document describes (LN(x + f(x))); upstream's own
+    /// block is pre-norm (T1-02), so the comparison is the document's, not upstream's code against the modern block.
+    /// Each run returns its figures; what counts as destabilised, and so each order's deepest stable depth, is the
+    /// claim's rule in claims.json.
+    /// </summary>
     Measurement Stability(ExperimentContext context, List<Table> tables, List<Figure> figures)
     {
-        var sizes = Profiles.For(context.Profile);
-        int[] depths = [.. sizes.Depths];
-        int seeds = sizes.DepthSeeds, steps = sizes.DepthSteps, batch = 16, body = 16;
-        const double target = 1.5; // nats per body token; uniform guessing is ln 30 = 3.4
-        var rows = new List<(NormOrder Norm, int Depth, int Diverged, double Variation, double FinalLoss, double? Steps)>();
-        var stableTraces = new List<HeldOutTrace>();
-        int done = 0;
-        foreach (int depth in depths)
-            foreach (var norm in Enum.GetValues<NormOrder>())
-            {
-                var traces = new List<TrainingTrace>();
-                for (int s = 0; s < seeds; s++)
+        var sizes = Profiles.For(context.Profile).Stability;
+        int batch = 16, body = 16;
+        var runs = new List<SearchRun>();
+        var rows = new List<(double Lr, NormOrder Norm, int Depth, List<TrainingTrace> Traces)>();
+        int done = 0, total = sizes.LearningRates.Count * sizes.Depths.Count * 2 * sizes.Seeds;
+        string Arm(NormOrder n) => n == NormOrder.Pre ? "preNorm" : "postNorm";
+        string Rate(double lr) => lr.ToString("0.####", CultureInfo.InvariantCulture);
+        foreach (double lr in sizes.LearningRates)
+            foreach (int depth in sizes.Depths)
+                foreach (var norm in Enum.GetValues<NormOrder>())
                 {
-                    context.Report(Name, $"stability: {norm}-norm depth {depth}, seed {s + 1}", 0.3 + 0.4 * done++ / (depths.Length * 2.0 * seeds));
-                    manual_seed(context.Seed + 100 * s);
-                    using var m = new BlockStackLanguageModel(30, depth, new TransformerBlockConfig(32, 4, 64, Norm: norm), PositionEncoding.Sinusoidal);
-                    var task = new TargetLetterTask(context.Seed * 1000 + s, body);
-                    traces.Add(LatentOdeTraining.Train(m, _ => { using var t = task.Batch(batch); return m.Loss(t, from: 2); }, steps, cancel: context.Cancel,
-                        resume: context.TrainingResume(Name, $"stability-{norm}-depth{depth}.training-seed{s + 1}"), fastForward: k => task.Skip(k, batch)));
+                    var traces = new List<TrainingTrace>();
+                    for (int s = 0; s < sizes.Seeds; s++)
+                    {
+                        context.Report(Name, $"stability: {norm}-norm depth {depth}, lr {Rate(lr)}, seed {s + 1}", 0.3 + 0.4 * done++ / total);
+                        manual_seed(context.Seed + 100 * s);
+                        using var m = new BlockStackLanguageModel(30, depth, new TransformerBlockConfig(32, 4, 64, Norm: norm), PositionEncoding.Sinusoidal);
+                        var task = new TargetLetterTask(context.Seed * 1000 + s, body);
+                        var trace = LatentOdeTraining.Train(m, _ => { using var t = task.Batch(batch); return m.Loss(t, from: 2); }, sizes.Steps, lr, context.Cancel,
+                            resume: context.TrainingResume(Name, $"stability-{norm}-depth{depth}-lr{Rate(lr)}.training-seed{s + 1}"), fastForward: k => task.Skip(k, batch), clip: null);
+                        traces.Add(trace);
+                        runs.Add(new SearchRun(Arm(norm), depth, $"depth {depth} lr {Rate(lr)} seed {s + 1}",
+                        [
+                            new Quantity("initialLoss", trace.Losses[0], "nats/token"),
+                            new Quantity("finalLoss", FinalLoss(trace), "nats/token"),
+                            new Quantity("nonFinite", trace.NonFinite ? 1 : 0, "runs"),
+                            new Quantity("peakLoss", trace.NonFinite ? double.PositiveInfinity : trace.Losses.Max(), "nats/token"),
+                            new Quantity("learningRate", lr),
+                        ]));
+                    }
+                    rows.Add((lr, norm, depth, traces));
                 }
-                stableTraces.AddRange(traces.Select((t, i) => (t, i)).Where(x => !x.t.Diverged)
-                    .Select(x => HeldOutTrace.FromFreshBatchLosses($"{norm}-norm depth {depth} seed {x.i + 1}", x.t.Losses, Evaluations, $"step cap {steps}")));
-                var reached = traces.Select(t => t.StepsTo(target)).Where(v => v is not null).Select(v => (double)v!.Value).ToList();
-                rows.Add((norm, depth, traces.Count(t => t.Diverged), traces.Select(t => t.GradientNormVariation).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average(),
-                    traces.Select(t => t.Losses.TakeLast(5).Average()).Average(), reached.Count == traces.Count ? reached.Average() : null));
-            }
-        int MaxStable(NormOrder n) => rows.Where(r => r.Norm == n && r.Diverged == 0).Select(r => r.Depth).DefaultIfEmpty(0).Max();
-        int pre = MaxStable(NormOrder.Pre), post = MaxStable(NormOrder.Post);
-        tables.Add(new Table($"Depth stability ({steps} steps, {seeds} seeds, H = 32, batch {batch}, AdamW 1e-3, clip 1.0)",
-            ["norm", "depth", "diverged runs", "grad-norm CV", "final loss", $"mean steps to loss {target}"],
-            rows.Select(r => (IReadOnlyList<string>)[r.Norm.ToString(), r.Depth.ToString(CultureInfo.InvariantCulture), $"{r.Diverged}/{seeds}", r.Variation.ToString("0.###", CultureInfo.InvariantCulture), r.FinalLoss.ToString("0.###", CultureInfo.InvariantCulture), r.Steps?.ToString("0.#", CultureInfo.InvariantCulture) ?? "not reached by every seed"]).ToList()).Named("stability"));
-        var ds = depths.Select(d => (double)d).ToArray();
-        figures.Add(Charts.Lines("Stability against depth: final loss (pre- vs post-norm)", "depth (blocks)", "final training loss (nats/token)", true, false,
-            ("pre-norm", ds, rows.Where(r => r.Norm == NormOrder.Pre).Select(r => r.FinalLoss).ToArray()), ("post-norm", ds, rows.Where(r => r.Norm == NormOrder.Post).Select(r => r.FinalLoss).ToArray())).Named("stability-loss"));
-        figures.Add(Charts.Lines("Stability against depth: gradient-norm variation", "depth (blocks)", "coefficient of variation of the gradient norm", true, false,
-            ("pre-norm", ds, rows.Where(r => r.Norm == NormOrder.Pre).Select(r => r.Variation).ToArray()), ("post-norm", ds, rows.Where(r => r.Norm == NormOrder.Post).Select(r => r.Variation).ToArray())).Named("stability-gradients"));
-        // Each order's deepest stable depth is only a bound where no depth tried broke it (censored above) or the
-        // shallowest already broke (below the shallowest), so their ratio is censored too.
-        int deepest = depths[^1], shallowest = depths[0];
-        bool preOpen = pre == deepest, postOpen = post == deepest;
-        (double ratio, Censor censor) = (pre, post) switch
+        tables.Add(new Table($"Depth stability ({sizes.Steps} steps, {sizes.Seeds} seeds, H = 32, 4 heads, batch {batch}, AdamW, no gradient clipping)",
+            ["learning rate", "norm", "depth", "non-finite runs", "final / first loss (worst seed)", "final loss (mean of finite seeds)", "grad-norm CV (mean)"],
+            rows.Select(r => (IReadOnlyList<string>)[Rate(r.Lr), r.Norm.ToString(), r.Depth.ToString(CultureInfo.InvariantCulture), $"{r.Traces.Count(t => t.NonFinite)}/{r.Traces.Count}",
+                Show(r.Traces.Max(t => FinalLoss(t) / t.Losses[0])), Show(FiniteMean(r.Traces.Select(FinalLoss))), Show(FiniteMean(r.Traces.Select(t => t.GradientNormVariation)))]).ToList()).Named("stability"));
+        var series = rows.GroupBy(r => (r.Lr, r.Norm)).Select(g =>
         {
-            (0, 0) => (1.0, Censor.Unbounded),
-            (0, _) => ((double)shallowest / post, postOpen ? Censor.Unbounded : Censor.Below),
-            (_, 0) => ((double)pre / shallowest, Censor.Above),
-            _ when preOpen && postOpen => (1.0, Censor.Unbounded),
-            _ when preOpen => ((double)pre / post, Censor.Above),
-            _ when postOpen => ((double)pre / post, Censor.Below),
-            _ => ((double)pre / post, Censor.None),
-        };
-        int diverged(NormOrder n) => rows.Where(r => r.Norm == n).Sum(r => r.Diverged);
-        int runs = depths.Length * seeds;
+            var points = g.Select(r => (X: (double)r.Depth, Y: FiniteMean(r.Traces.Select(FinalLoss)))).Where(p => double.IsFinite(p.Y)).ToList();
+            return ($"{g.Key.Norm}-norm, lr {Rate(g.Key.Lr)}", (IReadOnlyList<double>)points.Select(p => p.X).ToList(), (IReadOnlyList<double>)points.Select(p => p.Y).ToList());
+        }).ToArray();
+        figures.Add(Charts.Lines("Stability against depth: final loss (mean of the seeds whose loss stayed finite)", "depth (blocks)", "final training loss (nats/token)", true, false, series).Named("stability-loss"));
+        var cv = rows.GroupBy(r => (r.Lr, r.Norm)).Select(g =>
+        {
+            var points = g.Select(r => (X: (double)r.Depth, Y: FiniteMean(r.Traces.Select(t => t.GradientNormVariation)))).Where(p => double.IsFinite(p.Y)).ToList();
+            return ($"{g.Key.Norm}-norm, lr {Rate(g.Key.Lr)}", (IReadOnlyList<double>)points.Select(p => p.X).ToList(), (IReadOnlyList<double>)points.Select(p => p.Y).ToList());
+        }).ToArray();
+        figures.Add(Charts.Lines("Stability against depth: gradient-norm variation", "depth (blocks)", "coefficient of variation of the gradient norm", true, false, cv).Named("stability-gradients"));
+        int NonFinite(NormOrder n) => rows.Where(r => r.Norm == n).Sum(r => r.Traces.Count(t => t.NonFinite));
+        int perOrder = total / 2;
+        string Worst(NormOrder n) => string.Join(", ", sizes.Depths.Select(d => $"{d}: {Show(rows.Where(r => r.Norm == n && r.Depth == d).SelectMany(r => r.Traces).Max(t => FinalLoss(t) / t.Losses[0]))}"));
         return new Measurement("T1-10",
-            $"Scaled down (H = 32, 4 heads, {steps} steps, {seeds} seeds per depth, batch {batch} x {body + 3} tokens): deepest stack with no diverging seed pre-norm {pre}, post-norm {post} of depths {string.Join(", ", depths)} " +
-            $"{(preOpen ? "(pre-norm stable at every depth tried: its limit lies beyond) " : "")}{(postOpen ? "(post-norm stable at every depth tried: its limit lies beyond) " : "")}; diverged runs {diverged(NormOrder.Pre)}/{runs} pre vs {diverged(NormOrder.Post)}/{runs} post; " +
-            $"gradient-norm CV at depth {depths[^1]}: pre {rows.Single(r => r.Norm == NormOrder.Pre && r.Depth == depths[^1]).Variation:0.###}, post {rows.Single(r => r.Norm == NormOrder.Post && r.Depth == depths[^1]).Variation:0.###}.",
-            ratio, Evidence: "BlockStackLanguageModel per norm order and depth; diverged = non-finite loss or final loss not below the first",
-            Censored: censor, Traces: stableTraces,
-            Figures: [new Quantity("preNormDeepestStable", pre, "blocks", Censored: preOpen ? Censor.Above : Censor.None),
-                      new Quantity("postNormDeepestStable", post, "blocks", Censored: postOpen ? Censor.Above : Censor.None)]);
+            $"Scaled down (H = 32, 4 heads, batch {batch} x {body + 3} tokens, {sizes.Steps} steps, {sizes.Seeds} seeds per depth and learning rate), trained as upstream's train_ode trains: AdamW at " +
+            $"{string.Join(" and ", sizes.LearningRates.Select(Rate))} (upstream 1e-3), no gradient clipping, no warm-up. Depths {string.Join(", ", sizes.Depths)}. " +
+            $"Runs whose loss or gradient went non-finite: pre-norm {NonFinite(NormOrder.Pre)}/{perOrder}, post-norm {NonFinite(NormOrder.Post)}/{perOrder}. " +
+            $"Worst final / first loss over seeds and rates, by depth: pre-norm {Worst(NormOrder.Pre)}; post-norm {Worst(NormOrder.Post)}. " +
+            "'Original' is the post-norm order the document describes; upstream's own block is already pre-norm (T1-02).",
+            Evidence: "BlockStackLanguageModel per norm order, depth, learning rate and seed (LatentOdeTraining.Train without clipping); each run's first, final (mean of the last 5 steps, infinite once non-finite) and peak loss",
+            Runs: runs);
     }
+
+    /// <summary>A run's final loss: the mean of its last 5 steps, infinite once a loss or gradient went non-finite.</summary>
+    static double FinalLoss(TrainingTrace t) => t.NonFinite ? double.PositiveInfinity : t.Losses.TakeLast(Math.Min(5, t.Losses.Count)).Average();
+
+    static double FiniteMean(IEnumerable<double> xs) => xs.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
+
+    static string Show(double x) => double.IsPositiveInfinity(x) ? "non-finite" : double.IsNaN(x) ? "-" : x.ToString("0.###", CultureInfo.InvariantCulture);
 
     Measurement GluFeedForwards(ExperimentContext context, List<Table> tables)
     {
@@ -220,50 +238,76 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
 
     Measurement ModernModel(ExperimentContext context, List<Table> tables)
     {
+        // standard 100 steps x batch 32 -> 40 x 16: training each ODE model took ~300 s on a loaded machine (upstream 346 s incl. evaluation), ~0.1 s per sequence-step.
+        // Seeds 1 -> 3 (issue 21: the perplexity gain had no interval): three times this part's training cost, ~6 x 64 s at standard.
         var sizes = Profiles.For(context.Profile);
-        int steps = sizes.ModelSteps, batch = sizes.ModelBatch;
+        int steps = sizes.ModelSteps, batch = sizes.ModelBatch, seeds = sizes.ModelSeeds;
         var options = new TimingOptions(Warmup: 1, Repeats: sizes.ModelRepeats, Threads: context.Threads);
-        var trained = new Dictionary<string, (double Ppl, double Recon)>();
+        var trained = new List<(int Seed, double UpstreamPpl, double ModernPpl, double UpstreamRecon, double ModernRecon)>();
         var traces = new List<HeldOutTrace>();
-        manual_seed(context.Seed);
-        using var upstream = new DeterministicLatentOde(LatentOdeConfig.Upstream);
-        manual_seed(context.Seed);
-        using var modern = new DeterministicLatentOde(LatentOdeConfig.Modern);
-        foreach (var (name, m) in new[] { ("upstream", upstream), ("modern", modern) })
+        DeterministicLatentOde? upstream = null, modern = null;
+        try
         {
-            context.Report(Name, $"training the {name} latent ODE model", name == "upstream" ? 0.8 : 0.9);
-            var task = new TargetLetterTask(context.Seed, 64);
-            var trace = LatentOdeTraining.Train(m, step => { using var t = task.Batch(batch); return m.Loss(t, LatentOdeTraining.EppsPulleyWeight(step)).Total; }, steps, cancel: context.Cancel,
-                resume: context.TrainingResume(Name, $"{name}-model"), fastForward: k => task.Skip(k, batch));
-            if (trace.NonFinite) throw new InvalidOperationException($"the {name} latent ODE model's loss went non-finite in training");
-            traces.Add(HeldOutTrace.FromFreshBatchLosses($"{name} model", trace.Losses, Evaluations, $"step cap {steps}"));
-            m.eval();
-            using var _ = no_grad();
-            using var heldOut = new TargetLetterTask(4242, 64).Batch(128);
-            double recon = m.Loss(heldOut).Reconstruction;
-            trained[name] = (Math.Exp(recon), recon);
-        }
-        double gain = 100 * (1 - trained["modern"].Ppl / trained["upstream"].Ppl);
-        using var tokens = new TargetLetterTask(99, 64).Batch(batch);
-        var enc = Timing.Compare("upstream encoder", () => { using var _ = no_grad(); upstream.forward(tokens); }, "modern encoder", () => { using var _ = no_grad(); modern.forward(tokens); }, options);
-        var gen = Timing.Compare("upstream sampling (no cache)", () => upstream.Sample(8, 67, new Generator(1), kvCache: false),
-            "modern sampling (KV cache)", () => modern.Sample(8, 67, new Generator(1), kvCache: true), options);
-        var (genSpeedup, genInterval) = Intervals.Speedup(gen);
-        var (encSpeedup, encInterval) = Intervals.Speedup(enc);
-        tables.Add(new Table($"Upstream vs modern latent ODE model ({steps} training steps, batch {batch})", ["model", "parameters", "held-out recon CE", "perplexity", "encoder ms", "sampling 8 x 67 ms"],
-        [
-            ["upstream", Parameters.Total(upstream).ToString("N0", CultureInfo.InvariantCulture), trained["upstream"].Recon.ToString("0.####", CultureInfo.InvariantCulture), trained["upstream"].Ppl.ToString("0.###", CultureInfo.InvariantCulture), (enc.Baseline.Median * 1e3).ToString("0.##", CultureInfo.InvariantCulture), (gen.Baseline.Median * 1e3).ToString("0.#", CultureInfo.InvariantCulture)],
-            ["modern", Parameters.Total(modern).ToString("N0", CultureInfo.InvariantCulture), trained["modern"].Recon.ToString("0.####", CultureInfo.InvariantCulture), trained["modern"].Ppl.ToString("0.###", CultureInfo.InvariantCulture), (enc.Candidate.Median * 1e3).ToString("0.##", CultureInfo.InvariantCulture), (gen.Candidate.Median * 1e3).ToString("0.#", CultureInfo.InvariantCulture)],
-        ]).Named("modern-model"));
-        return Measurement.Of("T1-12",
-            $"Encoder forward (batch {batch} x 67): {enc.Baseline.Median * 1e3:0.##} -> {enc.Candidate.Median * 1e3:0.##} ms ({enc.Speedup:0.00}x); sampling 8 x 67 tokens: {gen.Baseline.Median * 1e3:0.#} ms (upstream, recomputation) -> " +
-            $"{gen.Candidate.Median * 1e3:0.#} ms (modern, KV cache) ({gen.Speedup:0.00}x); after {steps} steps each, held-out reconstruction perplexity {trained["upstream"].Ppl:0.###} -> {trained["modern"].Ppl:0.###} ({gain:0.#}% gain). " +
-            $"Modern = RoPE, fused attention and QKV, SwiGLU ({Parameters.Total(modern):N0} parameters vs {Parameters.Total(upstream):N0}); {context.Threads} thread(s).",
+            for (int s = 0; s < seeds; s++)
+            {
+                upstream?.Dispose(); modern?.Dispose();
+                // both models from the same seed, trained on the same batches; seed 1 is the single run of before
+                manual_seed(context.Seed + 100 * s);
+                upstream = new DeterministicLatentOde(LatentOdeConfig.Upstream);
+                manual_seed(context.Seed + 100 * s);
+                modern = new DeterministicLatentOde(LatentOdeConfig.Modern);
+                var recon = new Dictionary<string, double>();
+                foreach (var (name, m) in new[] { ("upstream", upstream), ("modern", modern) })
+                {
+                    context.Report(Name, $"training the {name} latent ODE model, seed {s + 1}", 0.8 + 0.15 * (2 * s + (name == "upstream" ? 0 : 1)) / (2.0 * seeds));
+                    var task = new TargetLetterTask(context.Seed + 1000 * s, 64);
+                    var trace = LatentOdeTraining.Train(m, step => { using var t = task.Batch(batch); return m.Loss(t, LatentOdeTraining.EppsPulleyWeight(step)).Total; }, steps, cancel: context.Cancel,
+                        resume: context.TrainingResume(Name, s == 0 ? $"{name}-model" : $"{name}-model-seed{s + 1}"), fastForward: k => task.Skip(k, batch));
+                    if (trace.NonFinite) throw new InvalidOperationException($"the {name} latent ODE model's loss went non-finite in training (seed {s + 1})");
+                    traces.Add(HeldOutTrace.FromFreshBatchLosses($"{name} model seed {s + 1}", trace.Losses, Evaluations, $"step cap {steps}"));
+                    m.eval();
+                    using var _ = no_grad();
+                    using var heldOut = new TargetLetterTask(4242, 64).Batch(128);
+                    recon[name] = m.Loss(heldOut).Reconstruction;
+                }
+                trained.Add((s + 1, Math.Exp(recon["upstream"]), Math.Exp(recon["modern"]), recon["upstream"], recon["modern"]));
+            }
+            // the gain per seed, paired: the same seed, data and steps for both models
+            var gains = trained.Select(t => 100 * (1 - t.ModernPpl / t.UpstreamPpl)).ToList();
+            double gain = gains.Average();
+            // timed on the last seed's models (their cost does not depend on training)
+            using var tokens = new TargetLetterTask(99, 64).Batch(batch);
+            var (up, mo) = (upstream!, modern!);
+            var enc = Timing.Compare("upstream encoder", () => { using var _ = no_grad(); up.forward(tokens); }, "modern encoder", () => { using var _ = no_grad(); mo.forward(tokens); }, options);
+            var gen = Timing.Compare("upstream sampling (no cache)", () => up.Sample(8, 67, new Generator(1), kvCache: false),
+                "modern sampling (KV cache)", () => mo.Sample(8, 67, new Generator(1), kvCache: true), options);
+            var (genSpeedup, genInterval) = Intervals.Speedup(gen);
+            var (encSpeedup, encInterval) = Intervals.Speedup(enc);
+            string F(double x, string format) => x.ToString(format, CultureInfo.InvariantCulture);
+            tables.Add(new Table($"Upstream vs modern latent ODE model ({steps} training steps, batch {batch}, {seeds} seeds)", ["seed", "upstream recon CE", "modern recon CE", "upstream perplexity", "modern perplexity", "perplexity gain %"],
+                trained.Select((t, i) => (IReadOnlyList<string>)[t.Seed.ToString(CultureInfo.InvariantCulture), F(t.UpstreamRecon, "0.####"), F(t.ModernRecon, "0.####"), F(t.UpstreamPpl, "0.###"), F(t.ModernPpl, "0.###"), F(gains[i], "0.#")])
+                    .Append(["mean", F(trained.Average(t => t.UpstreamRecon), "0.####"), F(trained.Average(t => t.ModernRecon), "0.####"), F(trained.Average(t => t.UpstreamPpl), "0.###"), F(trained.Average(t => t.ModernPpl), "0.###"), F(gain, "0.#")]).ToList()).Named("modern-model"));
+            tables.Add(new Table("Upstream vs modern latent ODE model: size and cost", ["model", "parameters", "encoder ms", "sampling 8 x 67 ms"],
             [
-                new Quantity("generationSpeedup", genSpeedup, "x", genInterval, Samples: gen.PairedRatio.Count, Design: Sampling.Interleaved),
-                new Quantity("encoderSpeedup", encSpeedup, "x", encInterval, Samples: enc.PairedRatio.Count, Design: Sampling.Interleaved),
-                new Quantity("perplexityGainPercent", gain, "%"),
-            ],
-            evidence: "DeterministicLatentOde upstream vs modern, same seed, task, steps and optimiser", traces: traces);
+                ["upstream", Parameters.Total(up).ToString("N0", CultureInfo.InvariantCulture), F(enc.Baseline.Median * 1e3, "0.##"), F(gen.Baseline.Median * 1e3, "0.#")],
+                ["modern", Parameters.Total(mo).ToString("N0", CultureInfo.InvariantCulture), F(enc.Candidate.Median * 1e3, "0.##"), F(gen.Candidate.Median * 1e3, "0.#")],
+            ]).Named("modern-model-cost"));
+            var gainRange = Intervals.Range(gains);
+            return Measurement.Of("T1-12",
+                $"Encoder forward (batch {batch} x 67): {enc.Baseline.Median * 1e3:0.##} -> {enc.Candidate.Median * 1e3:0.##} ms ({enc.Speedup:0.00}x); sampling 8 x 67 tokens: {gen.Baseline.Median * 1e3:0.#} ms (upstream, recomputation) -> " +
+                $"{gen.Candidate.Median * 1e3:0.#} ms (modern, KV cache) ({gen.Speedup:0.00}x); after {steps} steps each, held-out reconstruction perplexity {trained.Average(t => t.UpstreamPpl):0.###} -> {trained.Average(t => t.ModernPpl):0.###} " +
+                $"(mean of {seeds} seeds), a {gain:0.#}% gain (per seed {string.Join(", ", gains.Select(g => F(g, "0.#")))}%; interval: their range). " +
+                $"Modern = RoPE, fused attention and QKV, SwiGLU ({Parameters.Total(mo):N0} parameters vs {Parameters.Total(up):N0}); {context.Threads} thread(s).",
+                [
+                    new Quantity("generationSpeedup", genSpeedup, "x", genInterval, Samples: gen.PairedRatio.Count, Design: Sampling.Interleaved),
+                    new Quantity("encoderSpeedup", encSpeedup, "x", encInterval, Samples: enc.PairedRatio.Count, Design: Sampling.Interleaved),
+                    new Quantity("perplexityGainPercent", gain, "%", gainRange, Samples: seeds),
+                ],
+                evidence: $"DeterministicLatentOde upstream vs modern, the same seed, task, steps and optimiser per pair, {seeds} seeds; the gain's interval is the range of the per-seed gains", traces: traces);
+        }
+        finally
+        {
+            upstream?.Dispose(); modern?.Dispose();
+        }
     }
 }

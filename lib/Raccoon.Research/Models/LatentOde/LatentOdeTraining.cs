@@ -4,14 +4,10 @@ using static TorchSharp.torch;
 
 namespace Raccoon.Research.Models.LatentOde;
 
-/// <summary>What a training run saw: the loss and the gradient norm (before clipping) at every step, and whether it diverged.</summary>
+/// <summary>What a training run saw: the loss and the gradient norm (before clipping) at every step, and whether a loss or
+/// gradient went non-finite. Whether that counts as destabilised is the claim's rule (T1-10's search in claims.json).</summary>
 public sealed record TrainingTrace(IReadOnlyList<double> Losses, IReadOnlyList<double> GradientNorms, bool NonFinite)
 {
-    /// <summary>Diverged: a non-finite loss or gradient, or a final loss (mean of the last 5 steps) no lower than the first.</summary>
-    public bool Diverged => NonFinite || Losses.Count == 0 || Losses.TakeLast(Math.Min(5, Losses.Count)).Average() >= Losses[0];
-
-    /// <summary>The first step (1-based) whose loss is at most <paramref name="target"/>; null when never reached.</summary>
-    public int? StepsTo(double target) { int i = Losses.ToList().FindIndex(l => l <= target); return i < 0 ? null : i + 1; }
 
     /// <summary>Coefficient of variation of the gradient norm over the run (std / mean).</summary>
     public double GradientNormVariation
@@ -27,24 +23,28 @@ public sealed record TrainingTrace(IReadOnlyList<double> Losses, IReadOnlyList<d
 }
 
 /// <summary>Upstream's optimiser for both the latent ODE model and the block stacks: AdamW(1e-3, weight decay 1e-5),
-/// gradient norm clipped to 1.0, and a step with a non-finite gradient skipped (upstream's train_ode does the same).</summary>
+/// gradient norm clipped to 1.0 unless <c>clip</c> is null, and a step with a non-finite gradient skipped.</summary>
 public static class LatentOdeTraining
 {
     /// <summary>
     /// Trains for <paramref name="steps"/> steps, <paramref name="loss"/> giving the loss of step s (0-based) on a fresh batch.
     /// With <paramref name="resume"/>, the run checkpoints (weights, optimizer, generator, trace) and a stopped run goes
     /// on from its file; <paramref name="fastForward"/> is then called once with the steps already taken, so the
-    /// caller's data stream continues where the stopped run's did.
+    /// caller's data stream continues where the stopped run's did. <paramref name="clip"/>: the largest gradient norm
+    /// (null: no clipping; the gradient norm is still recorded).
     /// </summary>
     public static TrainingTrace Train(nn.Module model, Func<int, Tensor> loss, int steps, double lr = 1e-3, CancellationToken cancel = default,
-        Training.ResumeFile? resume = null, Action<int>? fastForward = null)
+        Training.ResumeFile? resume = null, Action<int>? fastForward = null, double? clip = 1.0)
     {
         if (steps < 1) throw new ArgumentException($"training needs at least one step, got {steps}");
+        if (clip is double c && !(c > 0 && double.IsFinite(c))) throw new ArgumentException($"the gradient-norm clip must be a positive finite number or none, got {c}");
         if (resume is not null && fastForward is null)
             throw new ArgumentException("a resumable run needs fastForward: its data stream must continue where the stopped run's did");
         var parameters = model.parameters().ToList();
         using var optimizer = optim.AdamW(parameters, lr, weight_decay: 1e-5);
-        string phase = Training.PhaseCheckpoint.PhaseOf(new { steps, lr, model = model.GetType().Name, parameters = parameters.Sum(p => p.numel()) });
+        string phase = clip == 1.0
+            ? Training.PhaseCheckpoint.PhaseOf(new { steps, lr, model = model.GetType().Name, parameters = parameters.Sum(p => p.numel()) })
+            : Training.PhaseCheckpoint.PhaseOf(new { steps, lr, model = model.GetType().Name, parameters = parameters.Sum(p => p.numel()), clip });
         var state = Training.PhaseCheckpoint.Resume<LoopState>(resume, model, optimizer, phase) ?? new LoopState();
         if (state.Step > 0) fastForward!(state.Step);
         var sinceSave = System.Diagnostics.Stopwatch.StartNew();
@@ -62,7 +62,8 @@ public static class LatentOdeTraining
                 else
                 {
                     l.backward();
-                    double norm = nn.utils.clip_grad_norm_(parameters, 1.0);
+                    // with no clip the norm is still computed (an infinite max norm scales nothing)
+                    double norm = nn.utils.clip_grad_norm_(parameters, clip ?? double.PositiveInfinity);
                     state.Norms.Add(norm);
                     if (!double.IsFinite(norm)) state.NonFiniteGradient = true; // upstream skips the update
                     else optimizer.step();
