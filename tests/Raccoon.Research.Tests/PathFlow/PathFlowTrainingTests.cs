@@ -20,7 +20,7 @@ public class PathFlowTrainingTests : IClassFixture<TorchFixture>
 
     static (PathData Train, PathData Held) Data(bool factorised) => factorised
         ? LiftedLorenzPaths.GenerateSplit(6, 4, 3, new Generator(3), observations: 8)
-        : (LorenzPaths.Generate(4, new Generator(1), observations: 8, innerSteps: 10), LorenzPaths.Generate(3, new Generator(2), observations: 8, innerSteps: 10));
+        : (LorenzPaths.Generate(4, new Generator(1), observations: 20, innerSteps: 10), LorenzPaths.Generate(4, new Generator(2), observations: 20, innerSteps: 10));
 
     static PathFlowCurve Train(nn.Module model, (PathData Train, PathData Held) d, ResumeFile? resume = null, Action<int>? onStep = null, int steps = Steps) => model switch
     {
