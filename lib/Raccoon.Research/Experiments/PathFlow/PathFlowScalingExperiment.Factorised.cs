@@ -56,11 +56,12 @@ public sealed partial class PathFlowScalingExperiment
             rows.Add([$"{D:N0}", label, $"{model.parameters().Sum(p => p.numel()):N0}", $"{curve.SecondsPerStep * 1e3:0}",
                 $"{curve.HeldOutBefore / D:0.000}", $"{curve.HeldOutAfter / D:0.000}"]);
         }
-        foreach (var (D, F, couple) in new[] { (3, 1, false), (100, 1, true), (1000, FactorisedSizes.Factors1000, true), (1000, FactorisedSizes.Factors1000, false) })
+        foreach (var (key, D, F, couple) in new[] { ("factorised-D3", 3, 1, false), ("factorised-D100", 100, 1, true),
+            ("factorised-D1000", 1000, FactorisedSizes.Factors1000, true), ("factorised-D1000-uncoupled", 1000, FactorisedSizes.Factors1000, false) })
         {
             manual_seed(context.Seed);
             var model = new FactorisedPathFlow(D, F, FactorisedSizes.Factor with { LatentDim = D == 3 ? 4 : FactorisedSizes.Factor.LatentDim }, couple: couple);
-            Train($"factorised-D{D}{(couple ? "" : "-uncoupled")}", $"factorised, {F} factor{(F > 1 ? "s" : "")}{(couple ? " + coupling" : "")}", D, model);
+            Train(key, $"factorised, {F} factor{(F > 1 ? "s" : "")}{(couple ? " + coupling" : "")}", D, model);
         }
         manual_seed(context.Seed);
         Train("unfactorised-D1000", "unfactorised (one path flow over all 1,000)", 1000, new PathFlowModel(FactorisedSizes.Factor with { DataDim = 1000 }));
