@@ -54,7 +54,7 @@ public class PlanTests : IClassFixture<TorchFixture>
         Same(p => PathFlowInferenceExperiment.Profiles.For(p).Repeats, 2, 5, 5);
         Same(p => PathFlowTrainingExperiment.Profiles.For(p), new(16, 16, 32, 20, 2, 16, 20, 16), new(64, 64, 64, 60, 3, 64, 150, 64),
             new(1024, 256, 128, 10_000, 3, 256, 2000, 128));
-        Same(p => PathFlowScalingExperiment.Profiles.For(p), new(3, 8, 8), new(7, 40, 16), new(15, 400, 64)); // V2-02/V2-11 keep their own AttentionSizes
+        Same(p => PathFlowScalingExperiment.Profiles.For(p), new(3), new(7), new(15)); // V2-02/V2-11, V2-04 and V2-10 keep their own records
 
         var cost = LatentOdeCostExperiment.Profiles;
         SameList(p => cost.For(p).Lengths, [256, 512, 1024, 2048], [256, 512, 1024, 2048, 4096], [256, 512, 1024, 2048, 4096, 8192]);

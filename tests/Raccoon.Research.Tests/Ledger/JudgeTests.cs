@@ -176,6 +176,34 @@ public class JudgeTests
     }
 
     [Fact]
+    public void V2_10_is_judged_part_by_part_against_the_unfactorised_model_once_both_1000_dimensional_models_converged()
+    {
+        var plateau = new HeldOutTrace("factorised D = 1,000", "held-out ELBO per dimension (nats)", true, [0, 5, 10, 15, 20, 25, 30, 35, 40],
+            [-2, -1, -0.5, -0.2, -0.19, -0.185, -0.184, -0.183, -0.183], "step cap 40");
+        // still gaining 0.2 nats/dim per evaluation at the cap
+        var rising = plateau with { Name = "unfactorised D = 1,000", Values = [-2, -1.8, -1.6, -1.4, -1.2, -1.0, -0.8, -0.6, -0.4] };
+        Measurement V210(double costRatio, double elboDiff, params HeldOutTrace[] traces) => Measurement.Of("V2-10", "factorised vs unfactorised",
+        [
+            new Quantity("heldOutElboGainPerDim1000", 1.8, "nats/dim"),
+            new Quantity("stepTimeGrowth100To1000", 9, "x", new MeasuredInterval(8, 10)),
+            new Quantity("unfactorisedOverFactorisedStepTime1000", costRatio, "x", new MeasuredInterval(costRatio * 0.9, costRatio * 1.1)),
+            new Quantity("factorisedMinusUnfactorisedElboPerDim1000", elboDiff, "nats/dim"),
+        ], traces: traces);
+        Assert.Equal(Verdict.Holds, Row(V210(3, 0.1, plateau, plateau with { Name = "unfactorised D = 1,000" })).Verdict);
+        // The unfactorised model cheaper and better: the factorised one still trains and scales, the premise does not hold.
+        var cheaper = Row(V210(0.2, -0.05, plateau, plateau with { Name = "unfactorised D = 1,000" }));
+        Assert.Equal(Verdict.Partly, cheaper.Verdict);
+        Assert.Contains("unfactorisedOverFactorisedStepTime1000", cheaper.Reason);
+        // One model still improving (by more than 0.01 nats/dim over its last 3 evaluations): no verdict, and it says which.
+        var open = Row(V210(0.2, -0.05, plateau, rising));
+        Assert.Equal(Verdict.Inconclusive, open.Verdict);
+        Assert.Contains("not converged at this size", open.Reason);
+        Assert.Contains("unfactorised D = 1,000", open.Reason);
+        // A cost ratio whose interval straddles 1 cannot decide its part, and the tally is then open.
+        Assert.Equal(Verdict.Inconclusive, Row(V210(1.0, 0.1, plateau, plateau)).Verdict);
+    }
+
+    [Fact]
     public void The_plateau_is_dated_at_the_first_evaluation_where_the_test_passes()
     {
         var rule = new ConvergenceRule(Window: 2, MaxChange: 0.01, Relative: false, MinEvaluations: 4);

@@ -20,13 +20,13 @@ public sealed partial class PathFlowScalingExperiment : IExperiment
     public string Title => "Variational path flow: attention, flow, cache and dimension scaling";
     public IReadOnlyList<string> Claims => ["V2-02", "V2-04", "V2-05", "V2-10", "V2-11"];
 
-    /// <summary>Sizes per profile: timed repeats and V2-10's Adam steps and training paths per dimension.</summary>
-    public sealed record Sizes(int Repeats, int FactorisedSteps, int FactorisedPaths);
+    /// <summary>Sizes per profile: V2-05's timed repeats (V2-02/V2-11, V2-04 and V2-10 keep theirs beside their code).</summary>
+    public sealed record Sizes(int Repeats);
 
     public static ProfileSizes<Sizes> Profiles { get; } = new(
-        Quick: new(Repeats: 3, FactorisedSteps: 8, FactorisedPaths: 8),
-        Standard: new(Repeats: 7, FactorisedSteps: 40, FactorisedPaths: 16),
-        Full: new(Repeats: 15, FactorisedSteps: 400, FactorisedPaths: 64));
+        Quick: new(Repeats: 3),
+        Standard: new(Repeats: 7),
+        Full: new(Repeats: 15));
 
     public ExperimentResult Run(ExperimentContext context)
     {
@@ -66,42 +66,8 @@ public sealed partial class PathFlowScalingExperiment : IExperiment
             $"ELBO {wrong:0.0} instead of {right:0.0}. Correct only for the same x with unchanged parameters (repeated inference); in training (the same full batch every step, parameters moving) every hit is stale.",
             evidence: "BaseTrajectoryCache.Elbo vs PathFlowModel.Elbo", interval: cacheInterval, kind: FigureKind.Timing));
 
-        // ---- V2-10: factorised model, D = 3, 100, 1000 (10 x 100 with weak coupling).
-        int steps10 = sizes.FactorisedSteps, paths10 = sizes.FactorisedPaths;
-        var cfg10 = new PathFlowConfig(LatentDim: 8, Hidden: 32, Couplings: 4, TimeDim: 16, NormalisedPosteriorTime: true);
-        var rows10 = new List<IReadOnlyList<string>>(); var perStep = new Dictionary<int, double>(); var gain = new Dictionary<int, double>();
-        double uncoupled1000 = double.NaN;
-        foreach (var (D, F, couple) in new[] { (3, 1, false), (100, 1, true), (1000, 10, true), (1000, 10, false) })
-        {
-            context.Report(Name, $"factorised path flow at D = {D}");
-            var (trainD, heldD) = LiftedLorenzPaths.GenerateSplit(D, paths10, paths10, new Generator((ulong)(31 + D))); // one draw, split: the same maps and mixing
-            manual_seed(context.Seed);
-            var model = new FactorisedPathFlow(D, F, cfg10 with { LatentDim = D == 3 ? 4 : 8 }, couple: couple);
-            double Held() { using var ng = no_grad(); return model.Elbo(heldD.Xs, heldD.Ts, new Generator(5)).mean().item<float>() / D; }
-            double before = Held();
-            var opt = optim.Adam(model.parameters(), 1e-3);
-            var g = new Generator(6);
-            var clock = Stopwatch.StartNew();
-            for (int s = 0; s < steps10; s++)
-            {
-                using var sc = NewDisposeScope();
-                opt.zero_grad(); var loss = model.Loss(trainD.Xs, trainD.Ts, g); loss.backward(); opt.step();
-            }
-            double sec = clock.Elapsed.TotalSeconds / steps10, after = Held();
-            if (!double.IsFinite(after)) throw new InvalidOperationException($"the factorised ELBO at D = {D} is {after}");
-            rows10.Add([$"{D:N0}", $"{F}{(couple ? " + coupling" : "")}", $"{model.ParameterCount:N0}", $"{sec * 1e3:0}", $"{before:0.000}", $"{after:0.000}"]);
-            if (D == 1000 && !couple) { uncoupled1000 = sec; continue; }
-            perStep[D] = sec; gain[D] = after - before;
-        }
-        double timeGrowth = perStep[1000] / perStep[100];
-        tables.Add(new Table($"Factorised path flow: cost and held-out ELBO per dimension vs D ({steps10} Adam steps, {paths10} paths, T = 31)",
-            ["D", "factors", "parameters", "ms per step", "held-out ELBO/dim before", "after"], rows10).Named("factorised-vs-d"));
-        m.Add(Measurement.Of("V2-10",
-            $"D = 3 / 100 / 1,000 (1, 1, 10 factors of a path flow, weak coupling u = (I + 0.1 W) x with its log-det): {perStep[3] * 1e3:0} / {perStep[100] * 1e3:0} / {perStep[1000] * 1e3:0} ms per training step " +
-            $"({timeGrowth:0.0}x from 100 to 1,000 dimensions; the 10 factors alone without the coupling {uncoupled1000 * 1e3:0} ms, so the coupling's D x D log-determinant costs the rest); held-out ELBO per dimension changed by {gain[3]:+0.000;-0.000;0.000} / {gain[100]:+0.000;-0.000;0.000} / {gain[1000]:+0.000;-0.000;0.000} after {steps10} steps. " +
-            $"Data: per group of 100, a stochastic Lorenz path through a fixed random 3 -> 100 map, all coordinates mixed by 0.1 x M / sqrt(D), + 0.05 noise; training and held-out paths are one draw, split.",
-            [new Quantity("heldOutElboGainPerDim1000", gain[1000], "nats/dim"), new Quantity("stepTimeGrowth100To1000", timeGrowth, "x")],
-            evidence: "FactorisedPathFlow on LiftedLorenzPaths", kind: FigureKind.Timing));
+        // ---- V2-10: the factorised model up to D = 1,000 against the unfactorised path flow (PathFlowScalingExperiment.Factorised.cs).
+        m.Add(Factorised(context, FactorisedSizes.For(context.Profile), tables, figures));
 
         return new ExperimentResult(m, figures, tables);
     }

@@ -47,11 +47,11 @@ public sealed class PathFlowTrainingExperiment : IExperiment
                      $"every 100th state kept ({train.Times} time points), standardised, + 0.01 N(0, 1). So the model's training data is itself an SDE solve.";
 
         // V2-01: upstream model (raw-time quirk), over seeds; the windowed posterior and the time fix beside it.
-        var variants = new (string Name, PathFlowConfig Cfg)[]
+        var variants = new (string Name, string Unit, PathFlowConfig Cfg)[]
         {
-            ("upstream (global attention, raw time)", baseCfg),
-            ("windowed attention w = 10", baseCfg with { Attention = PosteriorAttention.Windowed, Window = 10 }),
-            ("normalised posterior time (fix)", baseCfg with { NormalisedPosteriorTime = true }),
+            ("upstream (global attention, raw time)", "upstream", baseCfg),
+            ("windowed attention w = 10", "windowed", baseCfg with { Attention = PosteriorAttention.Windowed, Window = 10 }),
+            ("normalised posterior time (fix)", "normalised-time", baseCfg with { NormalisedPosteriorTime = true }),
         };
         var curves = new List<(string Name, PathFlowCurve Curve)>();
         var elboRows = new List<IReadOnlyList<string>>();
@@ -62,7 +62,8 @@ public sealed class PathFlowTrainingExperiment : IExperiment
             context.Report(Name, $"training {variants[v].Name}, seed {s}", (double)curves.Count / (seeds + 2));
             manual_seed(context.Seed + s);
             var model = new PathFlowModel(variants[v].Cfg);
-            var curve = PathFlowTraining.Train(model, train, held, steps, context.Seed + s, record);
+            var curve = PathFlowTraining.Train(model, train, held, steps, context.Seed + s, record,
+                resume: context.TrainingResume(Name, $"lorenz-{variants[v].Unit}.training-seed{s + 1}"));
             curves.Add(($"{variants[v].Name}, seed {s}", curve));
             elboRows.Add([variants[v].Name, $"{s}", $"{curve.HeldOutBefore:0.0}", $"{curve.HeldOutAfter:0.0}", $"{curve.SecondsPerStep * 1e3:0}",
                 curve.ResidentGrowthBytes is long b ? $"{b / 1048576.0:0.0}" : "n/a", $"{curve.LiveTensorGrowth}"]);
@@ -98,7 +99,8 @@ public sealed class PathFlowTrainingExperiment : IExperiment
                 context.Report(Name, $"coupled data: {(group == 0 ? "diagonal" : "grouped")} OU, seed {s}");
                 manual_seed(context.Seed + 10 + s);
                 var model = new PathFlowModel(cfg3 with { OuGroupSize = group });
-                var curve = PathFlowTraining.Train(model, coupledTrain, coupledHeld, cSteps, context.Seed + 10 + s, Math.Max(1, cSteps / 10));
+                var curve = PathFlowTraining.Train(model, coupledTrain, coupledHeld, cSteps, context.Seed + 10 + s, Math.Max(1, cSteps / 10),
+                    resume: context.TrainingResume(Name, $"coupled-{(group == 0 ? "diagonal" : "grouped")}-ou.training-seed{s + 1}"));
                 res[k] = curve.HeldOutAfter;
                 curves.Add(($"coupled data, {(group == 0 ? "diagonal" : "grouped G = 2")} OU, seed {s}", curve));
             }

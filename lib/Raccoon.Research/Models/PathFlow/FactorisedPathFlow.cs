@@ -10,7 +10,7 @@ namespace Raccoon.Research.Models.PathFlow;
 /// of the observations, u = (I + 0.1 W) x + b, whose log|det| enters the likelihood once per time point.
 /// ELBO(x) = sum_f ELBO_f(u_f) + T log|det(I + 0.1 W)|. With F = 1 and no coupling it is one plain model.
 /// </summary>
-public sealed class FactorisedPathFlow : nn.Module
+public sealed class FactorisedPathFlow : nn.Module, IPathElboModel
 {
     readonly ModuleList<PathFlowModel> factors;
     readonly Linear? coupling;

@@ -15,7 +15,7 @@ namespace Raccoon.Research.Models.PathFlow;
 /// (time attention over the GRU states + MLP -> mean, log-std). ELBO = log p(x|z) + log p(z0) +
 /// log p(z_1.. | z0) - log q(z|x) with one reparameterised z per path.
 /// </summary>
-public sealed class PathFlowModel : nn.Module
+public sealed class PathFlowModel : nn.Module, IPathElboModel
 {
     public PathFlowConfig Config { get; }
 

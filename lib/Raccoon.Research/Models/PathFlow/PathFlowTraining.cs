@@ -1,22 +1,39 @@
+using System.Diagnostics;
 using Raccoon.Research.Measurements;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Raccoon.Research.Models.PathFlow;
 
-/// <summary>ELBO per path after each recorded step; the held-out ELBO before and after; resident memory at the first and last recorded step.</summary>
-public sealed record PathFlowCurve(IReadOnlyList<int> Steps, IReadOnlyList<double> TrainElbo, double HeldOutBefore, double HeldOutAfter,
+/// <summary>A model of paths trained on its ELBO: <see cref="PathFlowModel"/>, <see cref="FactorisedPathFlow"/>.</summary>
+public interface IPathElboModel
+{
+    /// <summary>Per-path ELBO (B) for observations xs (B, T, Dx) at times ts (B, T, 1).</summary>
+    Tensor Elbo(Tensor xs, Tensor ts, Generator? generator = null);
+    /// <summary>-mean ELBO.</summary>
+    Tensor Loss(Tensor xs, Tensor ts, Generator? generator = null);
+}
+
+/// <summary>ELBO per path after each recorded step; the held-out ELBO per path at each evaluation (step 0 and the last
+/// step always among them); the seconds per training step (evaluations and checkpoints excluded); resident memory at the
+/// first and last recorded step.</summary>
+public sealed record PathFlowCurve(IReadOnlyList<int> Steps, IReadOnlyList<double> TrainElbo,
+    IReadOnlyList<int> EvaluatedAt, IReadOnlyList<double> HeldOut,
     double SecondsPerStep, long? ResidentFirstBytes, long? ResidentLastBytes, long LiveTensorGrowth)
 {
+    public double HeldOutBefore => HeldOut[0];
+    public double HeldOutAfter => HeldOut[^1];
     public long? ResidentGrowthBytes => ResidentFirstBytes is long a && ResidentLastBytes is long b ? b - a : null;
 }
 
 /// <summary>Upstream's training: Adam (lr 1e-3), the full batch every step, no clipping, loss = -mean ELBO.</summary>
 public static class PathFlowTraining
 {
-    /// <summary>Mean ELBO per path over <paramref name="draws"/> reparameterised draws from a fixed seed (no gradients).</summary>
-    public static double HeldOutElbo(PathFlowModel model, PathData data, int draws = 4, long seed = 1234)
+    /// <summary>Mean ELBO per path over <paramref name="draws"/> reparameterised draws from a fixed seed (no gradients):
+    /// every evaluation draws the same noise, so two evaluations differ by the model alone.</summary>
+    public static double HeldOutElbo(IPathElboModel model, PathData data, int draws = 4, long seed = 1234)
     {
+        if (draws < 1) throw new ArgumentException($"the held-out ELBO needs at least one draw, got {draws}");
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var g = new Generator((ulong)seed);
@@ -27,38 +44,84 @@ public static class PathFlowTraining
         return elbo;
     }
 
-    public static PathFlowCurve Train(PathFlowModel model, PathData train, PathData heldOut, int steps, long seed, int recordEvery = 1,
-        double learningRate = 1e-3, Action<int>? onStep = null)
+    /// <summary>
+    /// Trains for <paramref name="steps"/> full-batch Adam steps with the reparameterisation noise drawn from a generator
+    /// seeded by <paramref name="seed"/>; the held-out ELBO is taken before training, every <paramref name="evaluateEvery"/>
+    /// steps (null: only before and after) and after the last step. With <paramref name="resume"/> the run checkpoints
+    /// (weights, Adam state, torch's and the noise generator's state, the curves so far) every so many steps or seconds
+    /// and at its end, and a run stopped at any point goes on from the file to the same curves and weights.
+    /// </summary>
+    public static PathFlowCurve Train<TModel>(TModel model, PathData train, PathData heldOut, int steps, long seed, int recordEvery = 1,
+        double learningRate = 1e-3, Action<int>? onStep = null, Training.ResumeFile? resume = null, int? evaluateEvery = null, int heldOutDraws = 4)
+        where TModel : nn.Module, IPathElboModel
     {
         if (steps < 1) throw new ArgumentException($"training needs at least one step, got {steps}");
-        double before = HeldOutElbo(model, heldOut);
+        if (recordEvery < 1) throw new ArgumentException($"record at least every step, not every {recordEvery}");
+        if (evaluateEvery is < 1) throw new ArgumentException($"evaluate the held-out ELBO at least every step, not every {evaluateEvery}");
+        resume?.Validate();
         var optimizer = optim.Adam(model.parameters(), learningRate);
         var g = new Generator((ulong)seed);
-        var recorded = new List<int>(); var elbo = new List<double>();
-        long? firstRss = null, lastRss = null;
-        long liveStart = 0;
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        for (int step = 1; step <= steps; step++)
+        string phase = Training.PhaseCheckpoint.PhaseOf(new
         {
-            using var scope = NewDisposeScope();
-            optimizer.zero_grad();
-            var loss = model.Loss(train.Xs, train.Ts, g);
-            loss.backward();
-            optimizer.step();
-            double value = -loss.item<float>();
+            steps, seed, recordEvery, learningRate, evaluateEvery, heldOutDraws, model = model.GetType().Name,
+            parameters = model.parameters().Sum(p => p.numel()), train = train.Xs.shape, heldOut = heldOut.Xs.shape,
+        });
+        var state = Training.PhaseCheckpoint.Resume<LoopState>(resume, model, optimizer, phase) ?? new LoopState();
+        if (state.Generator is not null)
+            using (var saved = tensor(Convert.FromBase64String(state.Generator), ScalarType.Byte)) g.set_state(saved);
+        double Evaluate() => HeldOutElbo(model, heldOut, heldOutDraws);
+        if (state.EvaluatedAt.Count == 0) { state.EvaluatedAt.Add(0); state.HeldOut.Add(Evaluate()); }
+        long? liveStart = null;
+        var sinceSave = Stopwatch.StartNew();
+        while (state.Step < steps)
+        {
+            int step = state.Step + 1;
+            var clock = Stopwatch.StartNew();
+            double value;
+            using (var scope = NewDisposeScope())
+            {
+                optimizer.zero_grad();
+                var loss = model.Loss(train.Xs, train.Ts, g);
+                loss.backward();
+                optimizer.step();
+                value = -loss.item<float>();
+            }
+            state.StepSeconds += clock.Elapsed.TotalSeconds;
             if (!double.IsFinite(value)) throw new InvalidOperationException($"the ELBO became {value} at step {step}");
-            if (step == 1) { liveStart = LiveTensors.Count; }
+            liveStart ??= LiveTensors.Count;
+            state.Step = step;
             if (step % recordEvery == 0 || step == steps || step == 1)
             {
-                recorded.Add(step); elbo.Add(value);
+                state.Recorded.Add(step); state.TrainElbo.Add(value);
                 var rss = ProcessMemory.Read().ResidentBytes;
-                if (step == 1) firstRss = rss; else lastRss = rss;
+                if (step == 1) state.FirstRss = rss; else state.LastRss = rss;
+            }
+            if ((evaluateEvery is int every && step % every == 0) || step == steps) { state.EvaluatedAt.Add(step); state.HeldOut.Add(Evaluate()); }
+            if (Training.PhaseCheckpoint.Due(resume, step, sinceSave) || (resume is not null && step == steps))
+            {
+                using (var now = g.get_state()) state.Generator = Convert.ToBase64String(now.bytes.ToArray());
+                Training.PhaseCheckpoint.Save(resume!, model, optimizer, phase, state, step);
+                sinceSave.Restart();
             }
             onStep?.Invoke(step);
         }
-        double perStep = clock.Elapsed.TotalSeconds / steps;
-        long liveGrowth = LiveTensors.Count - liveStart;
-        double after = HeldOutElbo(model, heldOut);
-        return new PathFlowCurve(recorded, elbo, before, after, perStep, firstRss, lastRss ?? firstRss, liveGrowth);
+        long liveGrowth = liveStart is long l ? LiveTensors.Count - l : 0;
+        return new PathFlowCurve(state.Recorded, state.TrainElbo, state.EvaluatedAt, state.HeldOut, state.StepSeconds / steps,
+            state.FirstRss, state.LastRss ?? state.FirstRss, liveGrowth);
+    }
+
+    /// <summary>Where a run is, for its resume file: steps taken, the curves so far, the noise generator's state and the
+    /// seconds spent in training steps.</summary>
+    sealed class LoopState
+    {
+        public int Step { get; set; }
+        public List<int> Recorded { get; set; } = [];
+        public List<double> TrainElbo { get; set; } = [];
+        public List<int> EvaluatedAt { get; set; } = [];
+        public List<double> HeldOut { get; set; } = [];
+        public double StepSeconds { get; set; }
+        public long? FirstRss { get; set; }
+        public long? LastRss { get; set; }
+        public string? Generator { get; set; }
     }
 }

@@ -1,0 +1,83 @@
+using Raccoon.Research.Models.PathFlow;
+using Raccoon.Research.Tests.Support;
+using Raccoon.Research.Tests.Training;
+using Raccoon.Research.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Raccoon.Research.Tests.PathFlow;
+
+public class PathFlowTrainingTests : IClassFixture<TorchFixture>
+{
+    static readonly PathFlowConfig Small = new(Hidden: 16, Couplings: 2, TimeDim: 8, LatentDim: 2, NormalisedPosteriorTime: true);
+    const int Steps = 12;
+
+    static nn.Module Make(bool factorised, int seed)
+    {
+        manual_seed(seed);
+        return factorised ? new FactorisedPathFlow(6, 2, Small) : new PathFlowModel(Small);
+    }
+
+    static (PathData Train, PathData Held) Data(bool factorised) => factorised
+        ? LiftedLorenzPaths.GenerateSplit(6, 4, 3, new Generator(3), observations: 8)
+        : (LorenzPaths.Generate(4, new Generator(1), observations: 20, innerSteps: 10), LorenzPaths.Generate(4, new Generator(2), observations: 20, innerSteps: 10));
+
+    static PathFlowCurve Train(nn.Module model, (PathData Train, PathData Held) d, ResumeFile? resume = null, Action<int>? onStep = null, int steps = Steps) => model switch
+    {
+        PathFlowModel m => PathFlowTraining.Train(m, d.Train, d.Held, steps, seed: 5, recordEvery: 2, onStep: onStep, resume: resume, evaluateEvery: 3, heldOutDraws: 2),
+        FactorisedPathFlow f => PathFlowTraining.Train(f, d.Train, d.Held, steps, seed: 5, recordEvery: 2, onStep: onStep, resume: resume, evaluateEvery: 3, heldOutDraws: 2),
+        _ => throw new ArgumentException(model.GetType().Name),
+    };
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_run_stopped_and_resumed_from_its_file_gives_the_uninterrupted_curves_and_weights(bool factorised)
+    {
+        using var scope = NewDisposeScope();
+        var data = Data(factorised);
+        var reference = Make(factorised, 1);
+        var expected = Train(reference, data);
+        Assert.Equal(new[] { 0, 3, 6, 9, 12 }, expected.EvaluatedAt);
+        Assert.Equal(new[] { 1, 2, 4, 6, 8, 10, 12 }, expected.Steps);
+
+        var resume = new ResumeFile(Path.Combine(Repo.TempDir(factorised ? "v2-resume-factorised" : "v2-resume"), "run.ckpt"), EverySteps: 4, EverySeconds: 1e6);
+        // Stopped after steps 6 and 11 (last saves at 4 and 8: between evaluations and records), each time started again
+        // from a model initialised with another seed.
+        foreach (var (stop, seed) in new[] { (6, 1), (11, 50) })
+        {
+            var model = Make(factorised, seed);
+            Assert.Throws<OperationCanceledException>(() => Train(model, data, resume, s => { if (s == stop) throw new OperationCanceledException(); }));
+        }
+        var resumed = Make(factorised, 99);
+        var actual = Train(resumed, data, resume);
+        Assert.Equal(expected.Steps, actual.Steps);
+        Assert.Equal(expected.TrainElbo, actual.TrainElbo);
+        Assert.Equal(expected.EvaluatedAt, actual.EvaluatedAt);
+        Assert.Equal(expected.HeldOut, actual.HeldOut);
+        Params.AssertEqual(Params.Of(reference), Params.Of(resumed));
+
+        // A finished file gives the finished run again without training; a file from other settings is refused by name.
+        var again = Make(factorised, 7);
+        Assert.Equal(expected.HeldOut, Train(again, data, resume).HeldOut);
+        Params.AssertEqual(Params.Of(reference), Params.Of(again));
+        var other = Assert.Throws<InvalidDataException>(() => Train(Make(factorised, 1), data, resume, steps: Steps + 1));
+        Assert.Contains(resume.Path, other.Message);
+        Assert.Contains("another training phase", other.Message);
+    }
+
+    [Fact]
+    public void Held_out_elbo_is_taken_before_training_at_every_evaluation_and_after_the_last_step()
+    {
+        using var scope = NewDisposeScope();
+        var data = Data(false);
+        var model = (PathFlowModel)Make(false, 1);
+        double before = PathFlowTraining.HeldOutElbo(model, data.Held, draws: 2);
+        var curve = PathFlowTraining.Train(model, data.Train, data.Held, 5, seed: 5, evaluateEvery: null, heldOutDraws: 2);
+        Assert.Equal(new[] { 0, 5 }, curve.EvaluatedAt);
+        Assert.Equal(before, curve.HeldOutBefore);
+        Assert.Equal(PathFlowTraining.HeldOutElbo(model, data.Held, draws: 2), curve.HeldOutAfter);
+        Assert.Contains("every step", Assert.Throws<ArgumentException>(() =>
+            PathFlowTraining.Train(model, data.Train, data.Held, 5, seed: 5, evaluateEvery: 0)).Message);
+    }
+}
