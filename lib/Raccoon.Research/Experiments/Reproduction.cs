@@ -9,7 +9,7 @@ namespace Raccoon.Research.Experiments;
 
 public sealed record ReproductionOptions(
     IReadOnlyList<string> Only, Profile Profile, string OutDir, int Threads, int Seed, bool Reuse = true,
-    ComputeDevice Device = ComputeDevice.Cpu, Shard? Shard = null);
+    ComputeDevice Device = ComputeDevice.Cpu, Shard? Shard = null, bool KeepTraining = false);
 
 /// <summary>An experiment that threw: its name and the error, for the command line to report.</summary>
 public sealed record ExperimentFailure(string Experiment, string Error);
@@ -31,7 +31,7 @@ public static class Reproduction
     {
         var selected = ClaimCatalog.Select(options.Only);
         AtomicFile.EnsureWritableDirectory(options.OutDir);
-        var context = new ExperimentContext(options.Profile, options.Seed, options.Threads, options.OutDir, progress, cancel, options.Device);
+        var context = new ExperimentContext(options.Profile, options.Seed, options.Threads, options.OutDir, progress, cancel, options.Device, options.KeepTraining);
 
         var results = new List<StoredResult>();
         var failures = new List<ExperimentFailure>();
