@@ -45,11 +45,11 @@ static class ExportCommand
                 string described = Path.ChangeExtension(target, ".json");
                 AtomicFile.WriteAllText(described, JsonSerializer.Serialize(new
                 {
-                    format = Format, kind = meta.ModelKind, config = meta.Config, step = meta.Step,
+                    format = Format, kind = meta.ModelKind, config = ModelRegistry.Readable(meta.ModelKind, meta.Config), step = meta.Step,
                     weights = Path.GetFileName(target), source = path,
                 }, new JsonSerializerOptions { WriteIndented = true }) + "\n");
                 int tensors = names.Map(module.state_dict().Keys).Count;
-                Console.WriteLine($"export: {tensors} tensors of {meta.ModelKind} (step {meta.Step}) to {target}; kind and config in {described}; config {JsonSerializer.Serialize(meta.Config)}");
+                Console.WriteLine($"export: {tensors} tensors of {meta.ModelKind} (step {meta.Step}) to {target}; kind and config in {described}; config {JsonSerializer.Serialize(ModelRegistry.Readable(meta.ModelKind, meta.Config))}");
             }
             return 0;
         }));

@@ -24,8 +24,10 @@ public static class ModelRegistry
     static readonly Dictionary<string, Entry> Entries = new(StringComparer.Ordinal);
     static readonly object Gate = new();
 
-    /// <summary>Configs as checkpoints store them: enums by name (numbers, as older files hold them, still read).</summary>
-    public static readonly JsonSerializerOptions Json = new() { WriteIndented = false, Converters = { new JsonStringEnumConverter() } };
+    public static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+
+    /// <summary>Configs as export writes them for other languages to read: enums by name.</summary>
+    static readonly JsonSerializerOptions Named = new() { WriteIndented = false, Converters = { new JsonStringEnumConverter() } };
 
     static ModelRegistry()
     {
@@ -89,6 +91,17 @@ public static class ModelRegistry
     /// <summary>The kind and config JSON of <paramref name="model"/> when the registry can rebuild it, else null.</summary>
     public static (string Kind, JsonElement Config)? Describe(nn.Module model) =>
         model is IRegisteredModel r && IsRegistered(r.ModelKind) ? (r.ModelKind, JsonSerializer.SerializeToElement(r.ModelConfig, r.ModelConfig.GetType(), Json)) : null;
+
+    /// <summary>A stored config of <paramref name="kind"/> with its enums by name (checkpoints store them as numbers), as
+    /// <c>raccoon export</c> writes it beside the weights for Python to read.</summary>
+    public static JsonElement Readable(string kind, JsonElement config)
+    {
+        Type type;
+        lock (Gate)
+            type = Entries.TryGetValue(kind, out var e) ? e.ConfigType
+                : throw new InvalidDataException($"unknown model kind '{kind}': known kinds are {string.Join(", ", Entries.Keys.Order())}");
+        return JsonSerializer.SerializeToElement(config.Deserialize(type, Json), type, Named);
+    }
 
     /// <summary>The config as the JSON a checkpoint stores.</summary>
     public static JsonElement ConfigJson<TConfig>(TConfig config) => JsonSerializer.SerializeToElement(config, Json);
