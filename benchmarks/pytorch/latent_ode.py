@@ -171,21 +171,18 @@ class TransformerBlock(nn.Module):
 
 
 # LatentOdeConfig.Upstream and .Modern (both: vocab 30, latent 64, hidden 128, embed 64, 4 heads, 4 encoder
-# blocks, prior depth 5, 1024 slices, FFN hidden 128, pre-norm)
+# blocks, prior depth 5, 1024 slices, FFN hidden 128, pre-norm); any other LatentOdeConfig (an exported model's)
+# is the same dict with its own values (exported.py writes it from the C# config).
+SIZES = dict(vocab=VOCAB, latent=64, hidden=128, embed=64, heads=4, blocks=4, prior_depth=5, slices=1024, ffn_hidden=128, norm="pre")
 CONFIGS = {
-    "upstream": dict(positions="sinusoidal", kernel="reference", fused_qkv=False, ffn="relu"),
-    "modern": dict(positions="rope", kernel="fused", fused_qkv=True, ffn="swiglu"),
+    "upstream": dict(SIZES, positions="sinusoidal", kernel="reference", fused_qkv=False, ffn="relu"),
+    "modern": dict(SIZES, positions="rope", kernel="fused", fused_qkv=True, ffn="swiglu"),
 }
-
-
-class LatentOdeParts:
-    latent, hidden, embed, heads, blocks, prior_depth, slices, ffn_hidden = 64, 128, 64, 4, 4, 5, 1024, 128
 
 
 def block_for(c, causal):
     positions = "none" if c["positions"] == "sinusoidal" else c["positions"]
-    p = LatentOdeParts
-    return TransformerBlock(p.hidden, p.heads, p.ffn_hidden, causal, "pre", c["ffn"], positions, c["fused_qkv"], c["kernel"])
+    return TransformerBlock(c["hidden"], c["heads"], c["ffn_hidden"], causal, c["norm"], c["ffn"], positions, c["fused_qkv"], c["kernel"])
 
 
 class LatentOdeEncoder(nn.Module):
@@ -193,12 +190,11 @@ class LatentOdeEncoder(nn.Module):
 
     def __init__(self, c):
         super().__init__()
-        p = LatentOdeParts
         self.sinusoid = c["positions"] == "sinusoidal"
-        self.emb = nn.Embedding(VOCAB, p.embed)
-        self.in_proj = nn.Linear(p.embed, p.hidden)
-        self.trunk = nn.ModuleList([block_for(c, causal=False) for _ in range(p.blocks)])
-        self.proj = nn.Linear(p.hidden, p.latent)
+        self.emb = nn.Embedding(c["vocab"], c["embed"])
+        self.in_proj = nn.Linear(c["embed"], c["hidden"])
+        self.trunk = nn.ModuleList([block_for(c, causal=False) for _ in range(c["blocks"])])
+        self.proj = nn.Linear(c["hidden"], c["latent"])
 
     def forward(self, tokens):
         x = self.in_proj(self.emb(tokens))
@@ -230,13 +226,12 @@ class DiscreteObservation(nn.Module):
 
     def __init__(self, c):
         super().__init__()
-        p = LatentOdeParts
         self.sinusoid = c["positions"] == "sinusoidal"
-        self.token_emb = nn.Embedding(VOCAB, p.embed)
-        self.latent_proj = nn.Linear(p.latent, p.hidden)
-        self.token_proj = nn.Linear(p.embed, p.hidden)
+        self.token_emb = nn.Embedding(c["vocab"], c["embed"])
+        self.latent_proj = nn.Linear(c["latent"], c["hidden"])
+        self.token_proj = nn.Linear(c["embed"], c["hidden"])
         self.block = block_for(c, causal=True)
-        self.proj_out = nn.Linear(p.hidden, VOCAB)
+        self.proj_out = nn.Linear(c["hidden"], c["vocab"])
 
     def forward(self, z, tokens):
         previous = tokens.roll(1, 1)
@@ -260,16 +255,20 @@ class Predictor(nn.Module):
 
 class DeterministicLatentOde(nn.Module):
     def __init__(self, config):
+        """config: "upstream", "modern", or a dict with every key of CONFIGS' entries."""
         super().__init__()
-        c = CONFIGS[config]
-        p = LatentOdeParts
+        c = CONFIGS[config] if isinstance(config, str) else config
+        missing = sorted(set(CONFIGS["upstream"]) - set(c))
+        if missing:
+            raise ValueError(f"latent ODE config lacks {', '.join(missing)}")
+        self.vocab = c["vocab"]
         self.encoder = LatentOdeEncoder(c)
-        self.p_init_m = nn.Parameter(torch.zeros(1, p.latent))
-        self.p_init_log_s = nn.Parameter(torch.zeros(1, p.latent))
-        self.p_ode = NeuralOdeDrift(p.latent, p.hidden, p.prior_depth)
+        self.p_init_m = nn.Parameter(torch.zeros(1, c["latent"]))
+        self.p_init_log_s = nn.Parameter(torch.zeros(1, c["latent"]))
+        self.p_ode = NeuralOdeDrift(c["latent"], c["hidden"], c["prior_depth"])
         self.p_observe = DiscreteObservation(c)
-        self.latent_test = SlicedEppsPulley(p.slices)
-        self.predictor = Predictor(p.latent, p.hidden)
+        self.latent_test = SlicedEppsPulley(c["slices"])
+        self.predictor = Predictor(c["latent"], c["hidden"])
         # the C# model's UpstreamInit: Linear trunc-normal(0.02) (attention's N(0, 1/fan-in)), biases 0, LayerNorm 1 / 0.
         # TorchSharp 0.107's nn.init.trunc_normal_ fills a tensor with the constant std instead (seen on the C# side:
         # every such weight is 0.02), so the C# model starts from constant matrices; here it is the intended draw.
@@ -308,7 +307,7 @@ class DeterministicLatentOde(nn.Module):
         ode, predicted = self.ode_matching(z)
         ep = ep + self.latent_test(predicted.reshape(1, -1, d))
         logits = self.p_observe(torch.cat([z[:, :1], predicted], 1), tokens)
-        recon = F.cross_entropy(logits.reshape(-1, VOCAB), tokens.reshape(-1))
+        recon = F.cross_entropy(logits.reshape(-1, self.vocab), tokens.reshape(-1))
         return recon + ep_weight * ep + ode
 
 

@@ -41,7 +41,8 @@ static class PredictCommand
         TorchRuntime.Initialize(threads);
 
         var (module, header) = Checkpoint.LoadModel(modelPath);
-        var classifier = (ISequenceClassifier)module;
+        if (module is not ISequenceClassifier classifier)
+            throw new InvalidDataException($"checkpoint '{modelPath}' holds a '{header.Meta.ModelKind}' model, which does not classify text; predict takes a log classifier's checkpoint");
         var vocabulary = header.Meta.Vocabulary is string name
             ? CharVocabulary.ByName(name)
             : throw new InvalidDataException($"checkpoint '{modelPath}' records no vocabulary, so its input characters are unknown");

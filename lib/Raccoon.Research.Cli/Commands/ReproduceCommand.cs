@@ -22,6 +22,10 @@ static class ReproduceCommand
         var threads = CommonOptions.Threads();
         var seed = CommonOptions.Seed();
         var fresh = new Option<bool>("--fresh") { Description = "Recompute results even where this build stored them" };
+        var keepTraining = new Option<bool>("--keep-training")
+        {
+            Description = "Keep the training phases' checkpoints (DIR/training/<build>/<experiment>/*.ckpt) once each result is stored, to export the trained models with 'raccoon export'",
+        };
         var noNotebooks = new Option<bool>("--no-notebooks") { Description = "Skip running notebooks/ into DIR/notebooks/ after the ledger" };
         var device = CommonOptions.Device();
         var (shard, merge) = (ShardCommand.ShardOption(), ShardCommand.MergeOption());
@@ -33,7 +37,7 @@ static class ReproduceCommand
         var nodes = new Option<string?>("--nodes") { Description = "With --plan: nodes of this machine's size the run is spread over (default 1)" };
         var cmd = new Command("reproduce", "Measure the claims and write DIR/claims.json, DIR/claims.csv and DIR/report/index.html")
         {
-            only, profile, outDir, threads, seed, fresh, noNotebooks, device, shard, merge, plan, nodes,
+            only, profile, outDir, threads, seed, fresh, keepTraining, noNotebooks, device, shard, merge, plan, nodes,
         };
         cmd.SetAction(parse => Cli.Guard(() =>
         {
@@ -44,7 +48,8 @@ static class ReproduceCommand
                 CommonOptions.ParseThreads(parse.GetValue(threads)),
                 parse.GetValue(seed),
                 Reuse: !parse.GetValue(fresh),
-                Shard: ShardCommand.ParseShard(parse.GetValue(shard)));
+                Shard: ShardCommand.ParseShard(parse.GetValue(shard)),
+                KeepTraining: parse.GetValue(keepTraining));
             try
             {
                 ClaimCatalog.Select(options.Only);

@@ -28,10 +28,12 @@ public sealed record ProfileSizes<T>(T Quick, T Standard, T Full)
 public sealed record ExperimentProgress(string Experiment, string Status, double? Fraction);
 
 /// <summary>Everything an experiment may depend on. Seeds are explicit: the same seed gives the same non-timing figures.</summary>
+/// <param name="KeepTraining">Keep the training phases' checkpoints once the result is stored (by default they are removed),
+/// so the trained models can be exported (<c>raccoon export --model</c>).</param>
 public sealed record ExperimentContext(
     Profile Profile, int Seed, int Threads, string OutDir,
     IProgress<ExperimentProgress>? Progress = null, CancellationToken Cancel = default,
-    ComputeDevice Device = ComputeDevice.Cpu)
+    ComputeDevice Device = ComputeDevice.Cpu, bool KeepTraining = false)
 {
     /// <summary>Picks the figure for this run's profile. New sizes go in the experiment's <see cref="ProfileSizes{T}"/> record instead.</summary>
     public T Pick<T>(T quick, T standard, T full) => Profile switch

@@ -29,7 +29,9 @@ public static class ExperimentRunner
             context.Threads, DateTimeOffset.UtcNow, clock.Elapsed.TotalSeconds, result.Measurements,
             result.FiguresOrEmpty, result.TablesOrEmpty, MachineContext.LibraryOptimized);
         store.Save(stored);
-        // The result is stored whole: the phases' checkpoints have served (and so have their folders, once empty).
+        // The result is stored whole: the phases' checkpoints have served (and so have their folders, once empty),
+        // unless they were asked for, to export the trained models.
+        if (context.KeepTraining) return stored;
         if (Directory.Exists(training)) Directory.Delete(training, recursive: true);
         for (var dir = Directory.GetParent(training); dir is not null && dir.FullName != Path.GetFullPath(context.OutDir); dir = dir.Parent)
         {

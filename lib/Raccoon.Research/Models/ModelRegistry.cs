@@ -1,7 +1,12 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Raccoon.Research.IO;
 using Raccoon.Research.Models.Baselines;
+using Raccoon.Research.Models.GlyphCnn;
+using Raccoon.Research.Models.LanguageModels;
+using Raccoon.Research.Models.LatentOde;
 using Raccoon.Research.Models.LogClassifiers;
+using Raccoon.Research.Models.PathFlow;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -21,12 +26,22 @@ public static class ModelRegistry
 
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
+    /// <summary>Configs as export writes them for other languages to read: enums by name.</summary>
+    static readonly JsonSerializerOptions Named = new() { WriteIndented = false, Converters = { new JsonStringEnumConverter() } };
+
     static ModelRegistry()
     {
         Register<MeanPoolClassifierConfig>(MeanPoolClassifier.Kind, c => new MeanPoolClassifier(c));
         Register<RaccoonLogClassifierConfig>(RaccoonLogClassifier.Kind, c => new RaccoonLogClassifier(c), RaccoonLogClassifier.PyTorchNames);
         Register<SimpleRaccoonConfig>(SimpleRaccoonModel.Kind, c => new SimpleRaccoonModel(c), SimpleRaccoonModel.PyTorchNames);
         Register<DocumentedOriginalConfig>(DocumentedOriginalRaccoon.Kind, c => new DocumentedOriginalRaccoon(c));
+        Register<LatentOdeConfig>(DeterministicLatentOde.Kind, c => new DeterministicLatentOde(c));
+        Register<BlockStackConfig>(BlockStackLanguageModel.Kind, c => new BlockStackLanguageModel(c));
+        Register<PathFlowConfig>(PathFlowModel.Kind, c => new PathFlowModel(c), PathFlowModel.PyTorchNames);
+        Register<GlyphCnnConfig>(GlyphCnnClassifier.Kind, c => new GlyphCnnClassifier(c));
+        Register<LanguageModelConfig>(TransformerLanguageModel.Kind, c => new TransformerLanguageModel(c));
+        Register<LanguageModelConfig>(HyperMixerLanguageModel.Kind, c => new HyperMixerLanguageModel(c, HyperMixerVariant.Upstream), HyperMixerLanguageModel.PyTorchNames);
+        Register<LanguageModelConfig>(HyperMixerLanguageModel.CausalKind, c => new HyperMixerLanguageModel(c, HyperMixerVariant.Causal));
     }
 
     /// <summary>Registers <paramref name="kind"/>; the factory gets the config deserialised as <typeparamref name="TConfig"/>;
@@ -54,7 +69,7 @@ public static class ModelRegistry
                 : throw new InvalidDataException($"unknown model kind '{kind}': known kinds are {string.Join(", ", Entries.Keys.Order())}");
     }
 
-    /// <summary>Builds a model of <paramref name="kind"/> from its JSON config; it must be an <see cref="ISequenceClassifier"/>.</summary>
+    /// <summary>Builds a model of <paramref name="kind"/> from its JSON config.</summary>
     public static nn.Module Create(string kind, JsonElement config)
     {
         Entry entry;
@@ -70,9 +85,22 @@ public static class ModelRegistry
         {
             throw new InvalidDataException($"config of model kind '{kind}' does not fit {entry.ConfigType.Name}: {e.Message}", e);
         }
-        if (model is not ISequenceClassifier)
-            throw new InvalidOperationException($"model kind '{kind}' builds {model.GetType().Name}, which is not an ISequenceClassifier");
         return model;
+    }
+
+    /// <summary>The kind and config JSON of <paramref name="model"/> when the registry can rebuild it, else null.</summary>
+    public static (string Kind, JsonElement Config)? Describe(nn.Module model) =>
+        model is IRegisteredModel r && IsRegistered(r.ModelKind) ? (r.ModelKind, JsonSerializer.SerializeToElement(r.ModelConfig, r.ModelConfig.GetType(), Json)) : null;
+
+    /// <summary>A stored config of <paramref name="kind"/> with its enums by name (checkpoints store them as numbers), as
+    /// <c>raccoon export</c> writes it beside the weights for Python to read.</summary>
+    public static JsonElement Readable(string kind, JsonElement config)
+    {
+        Type type;
+        lock (Gate)
+            type = Entries.TryGetValue(kind, out var e) ? e.ConfigType
+                : throw new InvalidDataException($"unknown model kind '{kind}': known kinds are {string.Join(", ", Entries.Keys.Order())}");
+        return JsonSerializer.SerializeToElement(config.Deserialize(type, Json), type, Named);
     }
 
     /// <summary>The config as the JSON a checkpoint stores.</summary>

@@ -87,7 +87,7 @@ public static class Reproduction
         using var culture = InvariantFormatting.Enter();
         var selected = ClaimCatalog.Select(options.Only);
         AtomicFile.EnsureWritableDirectory(options.OutDir);
-        var context = new ExperimentContext(options.Profile, options.Seed, options.Threads, options.OutDir, progress, cancel, options.Device);
+        var context = new ExperimentContext(options.Profile, options.Seed, options.Threads, options.OutDir, progress, cancel, options.Device, options.KeepTraining);
 
         var results = new List<StoredResult>();
         var failures = new List<ExperimentFailure>();

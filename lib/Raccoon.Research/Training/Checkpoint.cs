@@ -114,10 +114,20 @@ public static class Checkpoint
         return header;
     }
 
-    /// <summary>Rebuilds the model from the kind and config recorded in the file (<see cref="ModelRegistry"/>) and loads its weights.</summary>
+    /// <summary>Rebuilds the model from the kind and config recorded in the file (<see cref="ModelRegistry"/>) and loads its
+    /// weights. The file is a model's checkpoint or a trainer's resume file (<see cref="PhaseCheckpoint"/>), whose recorded
+    /// model the returned header names in place of the phase.</summary>
     public static (nn.Module Model, CheckpointHeader Header) LoadModel(string path)
     {
         var header = ReadHeader(path);
+        string fileKind = header.Meta.ModelKind;
+        if (fileKind == PhaseCheckpoint.Kind)
+        {
+            var trained = PhaseCheckpoint.Model(path)
+                ?? throw Bad(path, "is a trainer's resume file that does not record which model it trains (written before resume files recorded it, " +
+                    "or a model the registry cannot rebuild); train again with this build to get one that does");
+            header = header with { Meta = header.Meta with { ModelKind = trained.Kind, Config = trained.Config } };
+        }
         nn.Module model;
         try
         {
@@ -131,7 +141,15 @@ public static class Checkpoint
         {
             throw Bad(path, $"its config does not build a '{header.Meta.ModelKind}' model: {e.Message}", e);
         }
-        Load(path, model, header.Meta.ModelKind);
+        try
+        {
+            Load(path, model, fileKind);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
         return (model, header);
     }
 

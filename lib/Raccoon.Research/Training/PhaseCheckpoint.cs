@@ -23,7 +23,12 @@ public static class PhaseCheckpoint
         IncludeFields = true,
     };
 
-    sealed record Envelope(string Phase, string Generator, JsonElement State);
+    /// <param name="Model">The trained model's registry kind and config (null in files written before they were recorded,
+    /// and for a model the registry cannot rebuild), so <c>raccoon export</c> can rebuild it from this file.</param>
+    sealed record Envelope(string Phase, string Generator, JsonElement State, TrainedModel? Model = null);
+
+    /// <summary>What a resume file says about the model it trains.</summary>
+    public sealed record TrainedModel(string Kind, JsonElement Config);
 
     /// <summary>What identifies a phase: any record of its settings and data sizes, as JSON.</summary>
     public static string PhaseOf(object settings) => JsonSerializer.Serialize(settings, Json);
@@ -37,7 +42,8 @@ public static class PhaseCheckpoint
     {
         string generator;
         using (var g = torch.random.get_rng_state()) generator = Convert.ToBase64String(g.bytes.ToArray());
-        var envelope = new Envelope(phase, generator, JsonSerializer.SerializeToElement(state, Json));
+        var model = Models.ModelRegistry.Describe(module) is { } d ? new TrainedModel(d.Kind, d.Config) : null;
+        var envelope = new Envelope(phase, generator, JsonSerializer.SerializeToElement(state, Json), model);
         Checkpoint.Save(resume.Path, module, new CheckpointMeta(Kind, JsonSerializer.SerializeToElement(envelope, Json), step),
             (TorchSharp.Modules.OptimizerHelper)optimizer);
     }
@@ -55,6 +61,16 @@ public static class PhaseCheckpoint
         using var g = torch.tensor(Convert.FromBase64String(generator), ScalarType.Byte);
         torch.random.set_rng_state(g);
         return state;
+    }
+
+    /// <summary>The kind and config of the model a resume file trains; null when the file does not record them
+    /// (written before they were recorded, or a model the registry cannot rebuild).</summary>
+    public static TrainedModel? Model(string path)
+    {
+        var header = Checkpoint.ReadHeader(path);
+        if (header.Meta.ModelKind != Kind)
+            throw new InvalidDataException($"'{path}' holds a '{header.Meta.ModelKind}' checkpoint, not a training phase's state");
+        return header.Meta.Config.Deserialize<Envelope>(Json)?.Model;
     }
 
     /// <summary>The loop state in a resume file, checked to belong to <paramref name="phase"/>.</summary>

@@ -59,6 +59,20 @@ public class StoredResultTests : IClassFixture<TorchFixture>
         Assert.Null(experiment.Found[^1]);
     }
 
+    [Fact]
+    public void With_keep_training_the_phases_checkpoints_stay_after_the_result_is_stored_to_export_the_trained_models()
+    {
+        string dir = Repo.TempDir("resume-files-kept");
+        var experiment = new Resuming();
+        var context = new ExperimentContext(Profile.Quick, 1, 2, dir, KeepTraining: true);
+        string path = context.TrainingResume(experiment.Name, "unit").Path;
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, "the trained phase");
+        ExperimentRunner.Run(experiment, context);
+        Assert.Equal("the trained phase", File.ReadAllText(path));
+        Assert.True(File.Exists(new ResultStore(dir).PathFor(experiment.Name, Profile.Quick, 1, 2)));
+    }
+
     public static TheoryData<string, string, string> Damaged => new()
     {
         { "truncated", "{\"experiment\": \"test-counting\", \"profile\": \"quick\", \"measure", "is truncated" },

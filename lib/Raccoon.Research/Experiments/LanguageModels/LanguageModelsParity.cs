@@ -36,7 +36,7 @@ public static class LanguageModelsParity
             () => Build(new HyperMixerLanguageModel(Config, HyperMixerVariant.Upstream), Batch, N),
             Flops: LanguageModelCost.Forward(Config, N, transformer: false).Flops, Bound: "matmul",
             Check: Check(() => new HyperMixerLanguageModel(LanguageModelConfig.Document, HyperMixerVariant.Upstream)),
-            Names: new ParameterNames((@"\.token_mixing\.(input|output)Mask$", null))), // the causal variant's constant masks; upstream mixes without them
+            Names: HyperMixerLanguageModel.PyTorchNames),
     ];
 
     static Dictionary<string, object> Arguments() => Arguments(Config, Batch, N);

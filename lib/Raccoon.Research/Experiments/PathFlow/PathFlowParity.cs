@@ -48,7 +48,7 @@ public static class PathFlowParity
         new(key, "002", model, size, Arguments(cfg, Paths, points, SamplePaths, SamplePoints), () => Build(cfg, Paths, points, SamplePaths, SamplePoints),
             Check: new ParityCheck($"{CheckPaths} paths x {CheckPoints} points; sampling {CheckPaths} paths x {CheckPoints} points; hidden {Hidden}",
                 Arguments(cfg, CheckPaths, CheckPoints, CheckPaths, CheckPoints), () => Build(cfg, CheckPaths, CheckPoints, CheckPaths, CheckPoints)),
-            Names: ParameterNames.SnakeCase);
+            Names: PathFlowModel.PyTorchNames);
 
     static Dictionary<string, object> Arguments(PathFlowConfig cfg, int paths, int points, int samplePaths, int samplePoints)
     {

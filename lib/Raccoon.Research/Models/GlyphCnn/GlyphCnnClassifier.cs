@@ -15,8 +15,11 @@ public sealed record GlyphCnnComponent(string Name, long Parameters);
 /// stride-2 ConvBnAct(C0 -> C1) -> stage 1 at 8 x 8 -> stride-2 ConvBnAct(C1 -> C2) -> stage 2 at 4 x 4 ->
 /// mean over H, W -> LayerNorm -> Linear(C2 -> H) -> activation -> Dropout -> Linear(H -> classes).
 /// </summary>
-public sealed class GlyphCnnClassifier : nn.Module<Tensor, Tensor>
+public sealed class GlyphCnnClassifier : nn.Module<Tensor, Tensor>, IRegisteredModel
 {
+    string IRegisteredModel.ModelKind => Kind;
+    object IRegisteredModel.ModelConfig => Config;
+
     public const string Kind = "glyph-cnn";
 
     readonly Embedding embedding;

@@ -92,8 +92,12 @@ public abstract class LanguageModel : nn.Module<Tensor, Tensor>
 /// head, causal, no bias, no output projection, residual inside), LayerNorm, FeedForward (ReLU,
 /// residual inside), LayerNorm (post-norm), then OutputProjection. 14 layers for 3 blocks.
 /// </summary>
-public sealed class TransformerLanguageModel : LanguageModel
+public sealed class TransformerLanguageModel : LanguageModel, IRegisteredModel
 {
+    public const string Kind = "transformer-language-model";
+    string IRegisteredModel.ModelKind => Kind;
+    object IRegisteredModel.ModelConfig => Config;
+
     public override string Architecture => "Transformer";
 
     public TransformerLanguageModel(LanguageModelConfig config, AttentionKernel kernel = AttentionKernel.Fused)
@@ -125,8 +129,15 @@ public enum HyperMixerVariant { Upstream, Causal }
 /// OutputProjection. The Upstream variant's token mixing reads future positions, so in next-token
 /// training a position sees its own target; the Causal variant has the same parameters and does not.
 /// </summary>
-public sealed class HyperMixerLanguageModel : LanguageModel
+public sealed class HyperMixerLanguageModel : LanguageModel, IRegisteredModel
 {
+    public const string Kind = "hypermixer-language-model", CausalKind = "causal-hypermixer-language-model";
+    string IRegisteredModel.ModelKind => Variant == HyperMixerVariant.Upstream ? Kind : CausalKind;
+    object IRegisteredModel.ModelConfig => Config;
+
+    /// <summary>Upstream's names; the causal variant's constant masks stay out of the file (upstream mixes without them).</summary>
+    public static IO.ParameterNames PyTorchNames { get; } = new((@"\.token_mixing\.(input|output)Mask$", null));
+
     public HyperMixerVariant Variant { get; }
     public override string Architecture => Variant == HyperMixerVariant.Upstream ? "HyperMixer" : "HyperMixer (causal)";
 

@@ -12,8 +12,17 @@ namespace Raccoon.Research.Models.LatentOde;
 /// A next-token model made of the latent ODE model's transformer block, for the document's block-level
 /// claims at sizes this machine can train: embedding -> (sinusoid) -> depth x block (causal) -> LayerNorm -> Linear.
 /// </summary>
-public sealed class BlockStackLanguageModel : nn.Module<Tensor, Tensor>
+public sealed class BlockStackLanguageModel : nn.Module<Tensor, Tensor>, IRegisteredModel
 {
+    public const string Kind = "block-stack";
+    string IRegisteredModel.ModelKind => Kind;
+    object IRegisteredModel.ModelConfig => Config;
+
+    /// <summary>What built this stack, as the registry rebuilds it.</summary>
+    public BlockStackConfig Config { get; }
+
+    public BlockStackLanguageModel(BlockStackConfig config) : this(config.Vocab, config.Depth, config.Block, config.Positions, config.Kernel) { }
+
     readonly Embedding emb;
     readonly SinusoidalPositionalEncoding? pos_enc;
     readonly ModuleList<TransformerBlock> blocks;
@@ -23,6 +32,7 @@ public sealed class BlockStackLanguageModel : nn.Module<Tensor, Tensor>
     public BlockStackLanguageModel(int vocab, int depth, TransformerBlockConfig block, PositionEncoding positions, AttentionKernel kernel = AttentionKernel.Fused, string name = "block_stack") : base(name)
     {
         if (depth < 1) throw new ArgumentException($"depth must be at least 1, got {depth}");
+        Config = new BlockStackConfig(vocab, depth, block, positions, kernel);
         emb = nn.Embedding(vocab, block.ModelDim);
         if (positions == PositionEncoding.Sinusoidal) pos_enc = new SinusoidalPositionalEncoding(1e5);
         var attentionPositions = positions switch
@@ -56,3 +66,6 @@ public sealed class BlockStackLanguageModel : nn.Module<Tensor, Tensor>
         return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), targets.reshape(-1)).MoveToOuterDisposeScope();
     }
 }
+
+/// <summary>A <see cref="BlockStackLanguageModel"/>'s constructor arguments as one record (what its checkpoints record).</summary>
+public sealed record BlockStackConfig(int Vocab, int Depth, TransformerBlockConfig Block, PositionEncoding Positions, AttentionKernel Kernel = AttentionKernel.Fused);

@@ -18,8 +18,12 @@ public sealed record LatentOdeLoss(Tensor Total, double Reconstruction, double L
 /// pulls z and the predictions towards a standard normal. The predictor and p_init are built, as
 /// upstream builds them, and never used. Every switch of the document is in <see cref="LatentOdeConfig"/>.
 /// </summary>
-public sealed class DeterministicLatentOde : nn.Module<Tensor, Tensor>
+public sealed class DeterministicLatentOde : nn.Module<Tensor, Tensor>, IRegisteredModel
 {
+    public const string Kind = "latent-ode";
+    string IRegisteredModel.ModelKind => Kind;
+    object IRegisteredModel.ModelConfig => Config;
+
     readonly LatentOdeEncoder encoder;
     readonly Parameter p_init_m, p_init_log_s; // PriorInitDistribution (1, latent) each: unused upstream
     readonly NeuralOdeDrift p_ode;

@@ -15,8 +15,15 @@ namespace Raccoon.Research.Models.PathFlow;
 /// (time attention over the GRU states + MLP -> mean, log-std). ELBO = log p(x|z) + log p(z0) +
 /// log p(z_1.. | z0) - log q(z|x) with one reparameterised z per path.
 /// </summary>
-public sealed class PathFlowModel : nn.Module, IPathElboModel
+public sealed class PathFlowModel : nn.Module, IPathElboModel, IRegisteredModel
 {
+    public const string Kind = "path-flow";
+    string IRegisteredModel.ModelKind => Kind;
+    object IRegisteredModel.ModelConfig => Config;
+
+    /// <summary>Upstream's PyTorch code spells the C# camelCase fields (timeEmbedding, ...) in snake_case.</summary>
+    public static IO.ParameterNames PyTorchNames => IO.ParameterNames.SnakeCase;
+
     public PathFlowConfig Config { get; }
 
     readonly TimeConditionedCouplingFlow priorFlow;
