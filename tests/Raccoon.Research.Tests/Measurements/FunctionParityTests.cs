@@ -62,7 +62,8 @@ public class FunctionParityTests(PyTorchPeerFixture fixture) : IClassFixture<PyT
         var c = ParityCases.All.Single(x => x.Key == key);
         var check = FunctionParity.Check(c, fixture.Peer, threads: 2);
         var t = FunctionTolerance.Fp32;
-        Assert.True(check.Agrees(t), $"{key} differs from PyTorch: {string.Join("; ", check.Disagreements(t))}");
+        Assert.True(check.Agrees(t), $"{key} differs from PyTorch: {string.Join("; ", check.Disagreements(t))}; " +
+            string.Create(CultureInfo.InvariantCulture, $"step losses C# [{string.Join(", ", check.CSharpLosses.Select(x => x.ToString("R", CultureInfo.InvariantCulture)))}], PyTorch [{string.Join(", ", check.PyTorchLosses.Select(x => x.ToString("R", CultureInfo.InvariantCulture)))}]"));
         Assert.NotEmpty(check.Gradients);
         Assert.Equal(FunctionParity.Steps, check.CSharpLosses.Count);
         TestContext.Current.SendDiagnosticMessage(string.Create(CultureInfo.InvariantCulture,

@@ -89,6 +89,7 @@ public class JupyterClientTests
             new NotebookCell(CellKind.Code, "csharp", $$"""
                 #r "{{library}}"
                 using Raccoon.Research.Experiments;
+                using Raccoon.Research.Reporting;
                 var progress = new NotebookProgress("demo");
                 foreach (var i in Enumerable.Range(1, 3))
                 {

@@ -25,6 +25,7 @@ public class NotebooksCliTests
 
             #r "{{Library}}"
             using Raccoon.Research.Experiments;
+            using Raccoon.Research.Reporting;
             Console.WriteLine(Environment.CurrentDirectory);
             NotebookSession.Describe()
 
@@ -68,6 +69,7 @@ public class NotebooksCliTests
 
             #r "{{Library}}"
             using Raccoon.Research.Experiments;
+            using Raccoon.Research.Reporting;
             NotebookSession.StoredOnly.ToString()
 
             #!csharp

@@ -68,8 +68,11 @@ public sealed record FunctionCheck(
 public static class FunctionParity
 {
     public const int Steps = 5;
-    /// <summary>How far (in parameter norm) each of the <see cref="Steps"/> SGD steps moves the model.</summary>
-    public const double StepSize = 0.2;
+    /// <summary>How far (in parameter norm) each of the <see cref="Steps"/> SGD steps moves the model. 0.2 made the HyperMixer's
+    /// fifth step (loss 8.85 -> 5.28 in five steps) land where fp32 rounding is amplified a thousandfold on an AMD EPYC:
+    /// steps 1-4 agreed within 6e-7, step 5 differed by 3e-3 (5.2774 vs 5.2617). The check is whether both sides apply
+    /// the same update, so the steps are kept shorter than that.</summary>
+    public const double StepSize = 0.1;
 
     /// <summary>Checks every case of <paramref name="cases"/> that has a check, with one PyTorch process.</summary>
     public static IReadOnlyList<FunctionCheck> Run(IReadOnlyList<ParityCase> cases, PyTorchPeer peer, int threads, int seed = 1, Action<string>? say = null)
