@@ -30,7 +30,10 @@ public static class Repo
     /// <summary>Runs the built command-line tool with <paramref name="args"/>, as `dotnet run --project` would.</summary>
     public static CliRun RunCli(params string[] args) => RunCliIn(Root, args);
 
-    public static CliRun RunCliIn(string workingDir, params string[] args)
+    public static CliRun RunCliIn(string workingDir, params string[] args) => RunCliIn(workingDir, TimeSpan.FromMinutes(8), args);
+
+    /// <summary>As <see cref="RunCliIn(string, string[])"/>, with a time limit of its own for the runs that compute every experiment.</summary>
+    public static CliRun RunCliIn(string workingDir, TimeSpan limit, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDir, RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add(CliDll);
@@ -38,7 +41,7 @@ public static class Repo
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(8))) { p.Kill(true); throw new TimeoutException("raccoon " + string.Join(' ', args)); }
+        if (!p.WaitForExit(limit)) { p.Kill(true); throw new TimeoutException($"raccoon {string.Join(' ', args)} ran past {limit.TotalMinutes:0} min"); }
         return new CliRun(p.ExitCode, stdout.Result, stderr.Result);
     }
 }
