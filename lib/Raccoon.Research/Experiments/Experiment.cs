@@ -35,14 +35,6 @@ public sealed record ExperimentContext(
     IProgress<ExperimentProgress>? Progress = null, CancellationToken Cancel = default,
     ComputeDevice Device = ComputeDevice.Cpu, bool KeepTraining = false)
 {
-    /// <summary>Picks the figure for this run's profile. New sizes go in the experiment's <see cref="ProfileSizes{T}"/> record instead.</summary>
-    public T Pick<T>(T quick, T standard, T full) => Profile switch
-    {
-        Profile.Quick => quick,
-        Profile.Standard => standard,
-        _ => full,
-    };
-
     public void Report(string experiment, string status, double? fraction = null) =>
         Progress?.Report(new ExperimentProgress(experiment, status, fraction));
 
