@@ -49,16 +49,7 @@ public class ExportCliTests : IClassFixture<TorchFixture>
         var tokens = randint(1, config.VocabularySize, [2, 12], dtype: ScalarType.Int64); // (B, T)
         float[] logits;
         using (no_grad()) logits = model.Logits(tokens).data<float>().ToArray();
-        string python;
-        try
-        {
-            python = PyTorchPeer.FindPython();
-        }
-        catch (InvalidOperationException e) when (Environment.GetEnvironmentVariable("CI") is null)
-        {
-            Assert.Skip(e.Message);
-            throw;
-        }
+        string python = PythonWithTorch();
         // The README's snippet, on the same tokens.
         string script = string.Join("\n",
             "import sys, torch",
@@ -70,14 +61,7 @@ public class ExportCliTests : IClassFixture<TorchFixture>
             $"tokens = torch.tensor([{string.Join(",", tokens.data<long>())}]).view(2, 12)",
             "with torch.no_grad():",
             "    print(' '.join(repr(float(x)) for x in model.logits(tokens).flatten()))");
-        var psi = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add(script);
-        using var p = Process.Start(psi)!;
-        string stdout = p.StandardOutput.ReadToEnd(), stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, stderr);
-        var fromPython = stdout.Trim().Split(' ').Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+        var fromPython = RunPython(python, script);
         Assert.Equal(logits.Length, fromPython.Length);
         double scale = logits.Max(x => Math.Abs(x));
         Assert.All(logits.Zip(fromPython), pair => Assert.True(Math.Abs(pair.First - pair.Second) <= 1e-4 * scale, $"{pair.First} vs {pair.Second}"));
@@ -246,16 +230,7 @@ public class ExportCliTests : IClassFixture<TorchFixture>
     /// <summary>The flattened values of <paramref name="expression"/> on the model exported.load opens in Python.</summary>
     static double[] Python(string exported, string expression)
     {
-        string python;
-        try
-        {
-            python = PyTorchPeer.FindPython();
-        }
-        catch (InvalidOperationException e) when (Environment.GetEnvironmentVariable("CI") is null)
-        {
-            Assert.Skip(e.Message);
-            throw;
-        }
+        string python = PythonWithTorch();
         string script = string.Join("\n",
             "import sys, torch",
             $"sys.path.insert(0, {Quote(PyTorchPeer.ScriptFolder)})",
@@ -265,6 +240,20 @@ public class ExportCliTests : IClassFixture<TorchFixture>
             $"    out = {expression}",
             "print(' '.join(repr(float(x)) for x in out.flatten()))");
         return RunPython(python, script);
+    }
+
+    /// <summary>A Python that imports torch; without one the test is skipped, saying why, except under CI, where it fails.</summary>
+    static string PythonWithTorch()
+    {
+        try
+        {
+            return PyTorchPeer.FindPython();
+        }
+        catch (InvalidOperationException e) when (Environment.GetEnvironmentVariable("CI") is null)
+        {
+            Assert.Skip(e.Message);
+            throw;
+        }
     }
 
     static double[] RunPython(string python, string script)
