@@ -98,6 +98,8 @@ static class ReproduceCommand
             }
             ClaimsCommand.Print(outcome.Ledger.Where(r => ClaimCatalog.Select(options.Only).Any(c => c.Id == r.Id)).ToList());
             Console.WriteLine($"ledger: {Path.Combine(options.OutDir, LedgerFiles.JsonName)}, {Path.Combine(options.OutDir, LedgerFiles.CsvName)}; report: {outcome.ReportPath}");
+            // Timings beside other work are not from a quiet machine: say how busy it was (also in the report's run table).
+            Console.WriteLine($"other processes while the experiments ran: {RunTable.OtherProcesses(outcome.Results)}");
             foreach (var f in outcome.Failures)
                 Console.Error.WriteLine($"reproduce: experiment '{f.Experiment}' {(merged is null ? "crashed" : "not merged")}: {f.Error.Split('\n')[0]}");
             foreach (var n in notebookOutcomes.Where(n => !n.Succeeded))

@@ -21,13 +21,15 @@ public static class ExperimentRunner
         string training = ExperimentContext.TrainingDirectory(context.OutDir, experiment.Name);
         if (!reuse && Directory.Exists(training)) Directory.Delete(training, recursive: true); // --fresh: no phase resumes either
         TorchDevice.Use(context.Device, context.Threads);
+        var load = MachineLoad.Now();
         var clock = Stopwatch.StartNew();
         var result = experiment.Run(context);
         clock.Stop();
+        double? otherCores = load is null ? null : MachineLoad.Now() is { } after ? load.OtherCoresUntil(after) : null;
         Validate(experiment, result, context.Profile);
         var stored = new StoredResult(experiment.Name, context.Profile, context.Seed, ResultStore.LibraryVersion,
             context.Threads, DateTimeOffset.UtcNow, clock.Elapsed.TotalSeconds, result.Measurements,
-            result.FiguresOrEmpty, result.TablesOrEmpty, MachineContext.LibraryOptimized);
+            result.FiguresOrEmpty, result.TablesOrEmpty, MachineContext.LibraryOptimized, otherCores);
         store.Save(stored);
         // The result is stored whole: the phases' checkpoints have served (and so have their folders, once empty),
         // unless they were asked for, to export the trained models.

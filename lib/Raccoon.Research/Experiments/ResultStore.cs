@@ -9,7 +9,7 @@ namespace Raccoon.Research.Experiments;
 public sealed record StoredResult(
     string Experiment, Profile Profile, int Seed, string LibraryVersion, int Threads, DateTimeOffset FinishedAt,
     double Seconds, IReadOnlyList<Measurement> Measurements, IReadOnlyList<Figure> Figures, IReadOnlyList<Table> Tables,
-    bool Optimized = false)
+    bool Optimized = false, double? OtherCores = null)
 {
     public ExperimentResult ToResult() => new(Measurements, Figures, Tables);
 

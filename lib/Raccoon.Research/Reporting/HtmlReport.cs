@@ -74,7 +74,8 @@ public static class HtmlReport
         {
             sb.Append("<section id=\"").Append(Html.Escape(SectionId(r.Experiment))).Append("\"><h2>").Append(Html.Escape(r.Experiment))
               .Append("</h2><p class=\"meta\">profile ").Append(r.Profile.ToString().ToLowerInvariant()).Append(", seed ").Append(r.Seed)
-              .Append(", ").Append(r.Threads).Append(" torch threads, ").Append(r.Seconds.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)).Append(" s, finished ")
+              .Append(", ").Append(r.Threads).Append(" torch threads, ").Append(r.Seconds.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)).Append(" s")
+              .Append(r.OtherCores is double other ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" (other processes: {other:0.00} cores)") : "").Append(", finished ")
               .Append(r.FinishedAt.ToString("u")).Append(", library build ").Append(Html.Escape(r.LibraryVersion)).Append("; answers ");
             sb.Append(string.Join(", ", r.Measurements.Select(m => $"<a href=\"#{Html.Escape(m.ClaimId)}\">{Html.Escape(m.ClaimId)}</a>"))).Append("</p>");
             for (int i = 0; i < r.Figures.Count; i++)

@@ -32,11 +32,26 @@ public static class RunTable
             new[] { "measured", measured.Count == 0 ? "none"
                 : string.Create(CultureInfo.InvariantCulture, $"{measured.Min(r => r.MeasuredAt):u} to {measured.Max(r => r.MeasuredAt):u}") },
             new[] { "library builds", List(results.Select(r => r.LibraryVersion)) },
+            new[] { "other processes", OtherProcesses(results) },
         };
         if (machine is not null)
             rows.AddRange(machine.ToTable().Rows.Where(r => r[0] is not ("torch threads" or "host"))
                 .Select(r => r[0] == "optimized build" && !machine.Optimized ? (IReadOnlyList<string>)[r[0], "no (DEBUG: timings not comparable)"] : r));
         rows.Add(["plotly.js", PlotlyJs.Version]);
         return new Table("Run", ["property", "value"], rows).Named("run");
+    }
+
+    /// <summary>The CPU other processes used while the experiments ran (<see cref="MachineLoad"/>), at its busiest: a
+    /// timing taken beside other work is not from a quiet machine, and the reader is told where.</summary>
+    public static string OtherProcesses(IReadOnlyList<StoredResult> results)
+    {
+        var read = results.Where(r => r.OtherCores is not null).ToList();
+        if (read.Count == 0) return "not recorded";
+        var busiest = read.MaxBy(r => r.OtherCores!.Value)!;
+        double mean = read.Sum(r => r.OtherCores!.Value * r.Seconds) / Math.Max(read.Sum(r => r.Seconds), 1e-9);
+        string unread = read.Count < results.Count
+            ? string.Create(CultureInfo.InvariantCulture, $"; {results.Count - read.Count} stored by a build that did not record it") : "";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{mean:0.00} cores on average, at most {busiest.OtherCores:0.00} (during {busiest.Experiment}), of {read.Count} experiment(s) read{unread}");
     }
 }

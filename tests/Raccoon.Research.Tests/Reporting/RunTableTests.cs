@@ -18,7 +18,7 @@ public sealed class RunTableTests
     {
         var ratio = ClaimCatalog.All.First(c => c.Rule.Kind == "ratio" && c.Id != "R0-01");
         var a = new StoredResult("run-a", Profile.Quick, 1, ResultStore.LibraryVersion, 2, new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero), 1.5,
-            [Measurement.Number("R0-01", 6.2, "6.2x fewer parameters")], [], []);
+            [Measurement.Number("R0-01", 6.2, "6.2x fewer parameters")], [], [], OtherCores: 0.1);
         var b = new StoredResult("run-b", Profile.Standard, 3, ResultStore.LibraryVersion, 1, new DateTimeOffset(2026, 12, 2, 8, 30, 0, TimeSpan.Zero), 2.7,
             [Measurement.Number(ratio.Id, 1.3, "1.3x faster")], [], []);
         return (Reproduction.BuildLedger(ClaimCatalog.All, [a, b], null), [a, b]);
@@ -41,6 +41,7 @@ public sealed class RunTableTests
             ["experiment time", "4 s"],
             ["measured", "2026-12-01 12:00:00Z to 2026-12-02 08:30:00Z"],
             ["library builds", ResultStore.LibraryVersion],
+            ["other processes", "0.10 cores on average, at most 0.10 (during run-a), of 1 experiment(s) read; 1 stored by a build that did not record it"],
             ["CPU", "Test CPU"],
             ["logical cores", "4"],
             ["physical cores", "2"],
@@ -55,7 +56,7 @@ public sealed class RunTableTests
 
         var empty = RunTable.Of([.. ClaimCatalog.All.Select(LedgerRow.NotRun)], [], null);
         Assert.Equal(["claims measured | 0 of " + ClaimCatalog.All.Count, "profiles | none", "seeds | none", "torch threads | none", "experiments | 0",
-            "experiment time | 0 s", "measured | none", "library builds | none", "plotly.js | " + PlotlyJs.Version], empty.Rows.Select(r => string.Join(" | ", r)));
+            "experiment time | 0 s", "measured | none", "library builds | none", "other processes | not recorded", "plotly.js | " + PlotlyJs.Version], empty.Rows.Select(r => string.Join(" | ", r)));
     }
 
     [Fact]
