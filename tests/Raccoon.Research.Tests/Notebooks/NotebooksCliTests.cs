@@ -156,7 +156,7 @@ public class NotebooksCliTests
         var run = Repo.RunCliIn(Repo.Root, "reproduce", "--only", "G3-06", "--profile", "quick", "--threads", "2", "--out", dir);
         Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
         // --only G3-06 means only its experiment: the notebooks computed nothing else.
-        Assert.All(Directory.GetFiles(Path.Combine(dir, "results")), f => Assert.StartsWith("glyph-cnn-training.quick.seed1.threads2.", Path.GetFileName(f)));
+        Assert.Equal(["glyph-cnn-training.quick.seed1.threads2.json"], Directory.GetFiles(Path.Combine(dir, "results")).Select(Path.GetFileName));
 
         var sources = Directory.EnumerateFiles(Path.Combine(Repo.Root, "notebooks")).Where(f => f.EndsWith(".ipynb") || f.EndsWith(".dib")).ToList();
         Assert.Contains(sources, s => s.EndsWith("claims-ledger.ipynb"));
@@ -201,8 +201,9 @@ public class NotebooksCliTests
 
         // The selected claim's card is judged from the result the run computed; an unselected one says it was not run.
         var glyph = NotebookDocument.Load(Path.Combine(dir, "notebooks", "003-glyph-cnn.ipynb"));
-        string Shown(NotebookDocument nb, string source) => System.Net.WebUtility.HtmlDecode(string.Concat(
-            Assert.Single(nb.Cells, c => c.Source.Trim() == source).Outputs.OfType<DisplayOutput>().Select(d => d.Data.GetValueOrDefault("text/html"))));
+        // What the cell ending in the line shows.
+        string Shown(NotebookDocument nb, string line) => System.Net.WebUtility.HtmlDecode(string.Concat(
+            Assert.Single(nb.Cells, c => c.IsCSharp && c.Source.Trim().EndsWith(line, StringComparison.Ordinal)).Outputs.OfType<DisplayOutput>().Select(d => d.Data.GetValueOrDefault("text/html"))));
         string selected = Shown(glyph, "training.Claim(\"G3-06\")");
         Assert.Contains("claim-card", selected);
         Assert.DoesNotContain("not run in this reproduction", selected);
