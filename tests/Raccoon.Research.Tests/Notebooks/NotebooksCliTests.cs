@@ -88,6 +88,38 @@ public class NotebooksCliTests
         Assert.Single(Directory.GetFiles(Path.Combine(outDir, "results")));
     }
 
+    /// <summary>A notebook run with no selection and not stored-only, as a researcher opens one: it computes the missing
+    /// result in the kernel, stores it, and shows its card (the end-to-end test's `reproduce --only` computes nothing there).</summary>
+    [Fact]
+    public void A_notebook_with_no_selection_computes_a_missing_result_and_stores_it()
+    {
+        string dir = Repo.TempDir("nb-computes");
+        string outDir = Path.Combine(dir, "out");
+        File.WriteAllText(Path.Combine(dir, "computes.dib"), $$"""
+            #!csharp
+
+            #r "{{Library}}"
+            using Raccoon.Research.Experiments;
+            using Raccoon.Research.Reporting;
+            NotebookSession.Start()
+
+            #!csharp
+
+            var parameters = NotebookSession.Run("language-models-parameters");
+            parameters.Claim("H4-01")
+            """);
+        var run = Repo.RunCli("notebooks", "run", Path.Combine(dir, "computes.dib"), "--out", outDir, "--profile", "quick", "--threads", "2");
+        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+        Assert.Equal(["language-models-parameters.quick.seed1.threads2.json"], Directory.GetFiles(Path.Combine(outDir, "results")).Select(Path.GetFileName));
+        var cell = NotebookDocument.Load(Path.Combine(outDir, "notebooks", "computes.ipynb")).Cells[1];
+        Assert.StartsWith($"language-models-parameters: computing, no stored result in {Path.Combine(outDir, "results")} for profile quick, seed 1, 2 threads",
+            string.Concat(cell.Outputs.OfType<StreamOutput>().Select(o => o.Text)));
+        string card = string.Concat(cell.Outputs.OfType<DisplayOutput>().Select(d => d.Data.GetValueOrDefault("text/html")));
+        Assert.Contains("claim-card", card);
+        Assert.Contains("<b>H4-01</b>", card);
+        Assert.DoesNotContain("not run", card);
+    }
+
     /// <summary>In the kernel VS Code runs, the progress is one display updated in place (dotnet-repl, which keeps every
     /// update as an output of its own, shows each one): no printed lines.</summary>
     [Fact]
