@@ -10,7 +10,10 @@ namespace Raccoon.Research.Cli.Commands;
 
 /// <summary>What every notebook of a batch runs with; reaches the notebooks as RACCOON_* variables.</summary>
 /// <param name="StoredOnly">The notebooks only read stored results (RACCOON_STORED_ONLY=1): a merge computes nothing.</param>
-sealed record NotebookSettings(string OutDir, Profile Profile, int Seed, int Threads, TimeSpan CellTimeout, bool StoredOnly = false);
+/// <param name="Only">The claims the run selected (`reproduce --only`, RACCOON_ONLY); empty for all. The notebooks then
+/// compute nothing, and show an experiment neither selected nor stored as not run.</param>
+sealed record NotebookSettings(string OutDir, Profile Profile, int Seed, int Threads, TimeSpan CellTimeout, bool StoredOnly = false,
+    IReadOnlyList<string>? Only = null);
 
 /// <summary>One notebook's outcome: where its executed copy is, and where it failed if it did.</summary>
 sealed record NotebookOutcome(string Notebook, string Executed, CellFailure? Failure, int FailedCells, string? Error, double Seconds)
@@ -131,6 +134,7 @@ static class NotebooksCommand
             [NotebookSession.ThreadsVariable] = settings.Threads.ToString(CultureInfo.InvariantCulture),
             [NotebookSession.OutVariable] = settings.OutDir,
             [NotebookSession.StoredOnlyVariable] = settings.StoredOnly ? "1" : "",
+            [NotebookSession.OnlyVariable] = string.Join(" ", settings.Only ?? []),
         };
         var clock = Stopwatch.StartNew();
         try

@@ -81,7 +81,8 @@ static class ReproduceCommand
             {
                 if (notebooks.Count > 0)
                     notebookOutcomes = NotebooksCommand.RunAll(notebooks, new NotebookSettings(Path.GetFullPath(options.OutDir),
-                        options.Profile, options.Seed, options.Threads, NotebooksCommand.DefaultCellTimeout, StoredOnly: merged is not null));
+                        options.Profile, options.Seed, options.Threads, NotebooksCommand.DefaultCellTimeout, StoredOnly: merged is not null,
+                        Only: options.Only));
             };
             if (options.Shard is not null) return ShardCommand.RunShard(options, progress);
             var outcome = merged is not null

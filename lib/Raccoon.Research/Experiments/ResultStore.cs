@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Raccoon.Research.IO;
 using Raccoon.Research.Ledger;
 using Raccoon.Research.Views;
@@ -13,11 +14,27 @@ public sealed record StoredResult(
 {
     public ExperimentResult ToResult() => new(Measurements, Figures, Tables);
 
-    /// <summary>The figure named <paramref name="name"/>; an unknown name throws, listing the known ones.</summary>
-    public Figure Figure(string name) => ResultNames.Figure(Figures, name, $"experiment '{Experiment}'");
+    /// <summary>
+    /// Why this experiment was not run where it is shown (a notebook executed by `reproduce --only` for an experiment
+    /// neither selected nor stored); its figures, tables and claims then show this in their place. Null for a result
+    /// that was computed; never stored.
+    /// </summary>
+    [JsonIgnore]
+    public string? NotRun { get; init; }
 
-    /// <summary>The table named <paramref name="name"/>; an unknown name throws, listing the known ones.</summary>
-    public Table Table(string name) => ResultNames.Table(Tables, name, $"experiment '{Experiment}'");
+    /// <summary>What a notebook holds for an experiment it did not run: no figures, saying <paramref name="why"/>.</summary>
+    public static StoredResult NotRunHere(string experiment, Profile profile, int seed, int threads, string why) =>
+        new(experiment, profile, seed, ResultStore.LibraryVersion, threads, default, 0, [], [], []) { NotRun = why };
+
+    /// <summary>The figure named <paramref name="name"/>; an unknown name throws, listing the known ones. For a result
+    /// not run, a figure saying why in place of the chart.</summary>
+    public Figure Figure(string name) => NotRun is { } why ? Views.Figure.NotAvailable(name, why)
+        : ResultNames.Figure(Figures, name, $"experiment '{Experiment}'");
+
+    /// <summary>The table named <paramref name="name"/>; an unknown name throws, listing the known ones. For a result
+    /// not run, a table saying why in place of its rows.</summary>
+    public Table Table(string name) => NotRun is { } why ? Views.Table.NotAvailable(name, why)
+        : ResultNames.Table(Tables, name, $"experiment '{Experiment}'");
 }
 
 /// <summary>

@@ -50,12 +50,23 @@ public sealed record ClaimCard(LedgerRow Row, string? Finding = null) : INoteboo
     /// with the experiment's finding for the claim where it wrote one.</summary>
     public static ClaimCard From(StoredResult result, string claimId)
     {
+        if (result.NotRun is { } why) return NotRun(result.Experiment, claimId, why);
         var m = result.Measurements.FirstOrDefault(x => x.ClaimId == claimId)
             ?? throw new KeyNotFoundException($"experiment '{result.Experiment}' measures no claim {claimId}; it measures {string.Join(", ", result.Measurements.Select(x => x.ClaimId))}");
         var row = LedgerRow.From(ClaimCatalog.Get(claimId), m, result.Experiment, result.Profile.ToString().ToLowerInvariant(),
             result.Seed, result.FinishedAt, result.Threads, result.Optimized);
         string? finding = result.Tables.FirstOrDefault(t => t.Key == Findings.TableName)?.Rows.FirstOrDefault(r => r.Count > 1 && r[0] == claimId)?[1];
         return new ClaimCard(row, finding);
+    }
+
+    /// <summary>The card of a claim of <paramref name="experiment"/> that was not run here: the claim and the document's
+    /// figure, verdict not-run, and <paramref name="why"/> where the measured figure would be.</summary>
+    static ClaimCard NotRun(string experiment, string claimId, string why)
+    {
+        var claims = ExperimentRegistry.Get(experiment).Claims;
+        if (!claims.Contains(claimId))
+            throw new KeyNotFoundException($"experiment '{experiment}' measures no claim {claimId}; it measures {string.Join(", ", claims)}");
+        return new ClaimCard(LedgerRow.NotRun(ClaimCatalog.Get(claimId)) with { Measured = why, Evidence = "", Reason = null });
     }
 
     /// <summary>The measured figure in one line: "1.87 x [1.80, 1.95]", "&gt;= 512 tokens" where it is only bounded.</summary>
@@ -141,7 +152,8 @@ public sealed record ClaimCard(LedgerRow Row, string? Finding = null) : INoteboo
     public override string ToString() => ToText();
 }
 
-/// <summary>The ledger's views of a stored result, for notebooks: <c>result.Claim("R0-01")</c>, <c>result.Rows()</c>.</summary>
+/// <summary>The ledger's views of a stored result, for notebooks: <c>result.Claim("R0-01")</c>, <c>result.Rows()</c>;
+/// for a result not run (<see cref="StoredResult.NotRun"/>), not-run rows saying why.</summary>
 public static class ResultViews
 {
     /// <summary>The card of <paramref name="claimId"/>, judged from this result (see <see cref="ClaimCard"/>).</summary>
@@ -149,7 +161,8 @@ public static class ResultViews
 
     /// <summary>The ledger rows of every claim this result measures, judged from it, in the catalog's order.</summary>
     public static IReadOnlyList<LedgerRow> Rows(this StoredResult result) =>
-        result.Measurements.Select(m => ClaimCard.From(result, m.ClaimId).Row).OrderBy(r => CatalogIndex(r.Id)).ToList();
+        (result.NotRun is null ? result.Measurements.Select(m => m.ClaimId) : ExperimentRegistry.Get(result.Experiment).Claims)
+            .Select(id => ClaimCard.From(result, id).Row).OrderBy(r => CatalogIndex(r.Id)).ToList();
 
     internal static int CatalogIndex(string id)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 
 namespace Raccoon.Research.Views;
 
@@ -10,13 +11,20 @@ public sealed record Figure(string Title, string PlotlyJson) : INotebookView
 {
     string INotebookView.ToNotebookHtml() => ToNotebookHtml(null);
 
-    public string ToNotebookText() => $"Figure: {Title}";
+    public string ToNotebookText() => Unavailable ?? $"Figure: {Title}";
 
     /// <summary>The stable name a notebook asks for (<c>result.Figure("crossover")</c>); the title may carry figures.</summary>
     public string? Key { get; init; }
 
     /// <summary>This figure under the stable name <paramref name="key"/>.</summary>
     public Figure Named(string key) => this with { Key = key };
+
+    /// <summary>Why there is no chart to draw, shown in its place; null for a chart (never stored).</summary>
+    [JsonIgnore]
+    public string? Unavailable { get; init; }
+
+    /// <summary>A figure that is not there, showing <paramref name="why"/> in its place (no chart, no plotly.js).</summary>
+    public static Figure NotAvailable(string key, string why) => new Figure($"{key}: not available", "{}") { Key = key, Unavailable = why };
 
     /// <summary>The figure's height in pixels: the layout's own (a grid sets one), else 420. The width is
     /// always the container's.</summary>
@@ -25,6 +33,7 @@ public sealed record Figure(string Title, string PlotlyJson) : INotebookView
     /// <summary>A div and a script that draw the figure with an already loaded plotly.js.</summary>
     public string ToHtmlFragment(string? divId = null)
     {
+        if (Unavailable is not null) return Html.Notice(Unavailable);
         string id = divId ?? "fig-" + Guid.NewGuid().ToString("N")[..12];
         var (data, layout) = Parts();
         return $"<div class=\"figure\"><div id=\"{id}\" class=\"plotly-figure\" style=\"width:100%;height:{Height()}px\"></div>" +
@@ -45,6 +54,7 @@ public sealed record Figure(string Title, string PlotlyJson) : INotebookView
     /// </summary>
     public string ToNotebookHtml(string? divId = null)
     {
+        if (Unavailable is not null) return Html.Notice(Unavailable);
         string id = divId ?? "fig-" + Guid.NewGuid().ToString("N")[..12];
         var (data, layout) = Parts();
         return $$$"""
@@ -70,9 +80,9 @@ public sealed record Figure(string Title, string PlotlyJson) : INotebookView
 [TypeFormatterSource(typeof(NotebookFormatterSource), PreferredMimeTypes = ["text/html"])]
 public sealed record Table(string Title, IReadOnlyList<string> Columns, IReadOnlyList<IReadOnlyList<string>> Rows) : INotebookView
 {
-    public string ToNotebookHtml() => NotebookHtml.TableCss + "<div class=\"raccoon\">" + ToHtml() + "</div>";
+    public string ToNotebookHtml() => Unavailable is not null ? ToHtml() : NotebookHtml.TableCss + "<div class=\"raccoon\">" + ToHtml() + "</div>";
 
-    public string ToNotebookText() => $"{Title}: {Rows.Count} rows x {Columns.Count} columns ({string.Join(", ", Columns)})";
+    public string ToNotebookText() => Unavailable ?? $"{Title}: {Rows.Count} rows x {Columns.Count} columns ({string.Join(", ", Columns)})";
 
     /// <summary>The stable name a notebook asks for (<c>result.Table("counts")</c>).</summary>
     public string? Key { get; init; }
@@ -80,8 +90,16 @@ public sealed record Table(string Title, IReadOnlyList<string> Columns, IReadOnl
     /// <summary>This table under the stable name <paramref name="key"/>.</summary>
     public Table Named(string key) => this with { Key = key };
 
+    /// <summary>Why there is no table to show, shown in its place; null for a table (never stored).</summary>
+    [JsonIgnore]
+    public string? Unavailable { get; init; }
+
+    /// <summary>A table that is not there, showing <paramref name="why"/> in its place: no columns, no rows.</summary>
+    public static Table NotAvailable(string key, string why) => new Table($"{key}: not available", [], []) { Key = key, Unavailable = why };
+
     public string ToHtml()
     {
+        if (Unavailable is not null) return Html.Notice(Unavailable);
         var sb = new System.Text.StringBuilder();
         sb.Append("<table class=\"data\"><caption>").Append(Html.Escape(Title)).Append("</caption><thead><tr>");
         foreach (var c in Columns) sb.Append("<th>").Append(Html.Escape(c)).Append("</th>");
@@ -130,4 +148,8 @@ public static class DataFrameColumns
 public static class Html
 {
     public static string Escape(string s) => System.Net.WebUtility.HtmlEncode(s);
+
+    /// <summary>A boxed line of text shown in place of something that is not there (a table or chart not computed).</summary>
+    public static string Notice(string text) =>
+        "<div class=\"raccoon notice\" style=\"border:1px dashed #999;padding:6px 10px;margin:4px 0;color:#444\">" + Escape(text) + "</div>";
 }

@@ -87,4 +87,80 @@ public class NotebookSessionTests
             NotebookSession.Use();
         }
     }
+
+    const string NotRun = "latent-ode-cost: not run in this reproduction (it selected only G3-06): run `reproduce` without --only, or open the notebook to compute it";
+
+    [Fact]
+    public void A_run_of_selected_claims_shows_an_experiment_neither_selected_nor_stored_as_not_run_and_computes_nothing()
+    {
+        // What the notebooks of `reproduce --only G3-06` run with (RACCOON_ONLY=G3-06).
+        string dir = Repo.TempDir("nb-only");
+        try
+        {
+            NotebookSession.Use(profile: Profile.Quick, seed: 5, threads: 2, outDir: dir, only: ["G3-06"]);
+            Assert.EndsWith("(only G3-06 selected: nothing is computed)", NotebookSession.Describe());
+            Assert.Equal(["not selected: not run", "not stored"], NotebookSession.Plan("latent-ode-cost", "glyph-cnn-training").Rows.Select(r => r[2]));
+
+            var cost = NotebookSession.Run("latent-ode-cost");
+            Assert.Equal(NotRun, cost.NotRun);
+            // Its tables, figures and cards say so in their place: no rows, no chart, no plotly.js.
+            var table = cost.Table("qkv-layout");
+            Assert.Equal((NotRun, 0, "qkv-layout"), (table.ToNotebookText(), table.Rows.Count, table.Key));
+            Assert.Contains(Html.Escape(NotRun), table.ToNotebookHtml());
+            var figure = cost.Figure("attention-time");
+            Assert.Equal(NotRun, figure.ToNotebookText());
+            Assert.DoesNotContain("plotly", ((INotebookView)figure).ToNotebookHtml(), StringComparison.OrdinalIgnoreCase);
+            Assert.Contains(Html.Escape(NotRun), ((INotebookView)figure).ToNotebookHtml());
+            var card = cost.Claim("T1-05");
+            Assert.Equal(Verdict.NotRun, card.Verdict);
+            Assert.Contains("measured: " + NotRun, card.ToText());
+            Assert.Contains(Html.Escape(NotRun), card.ToHtml());
+            // A claim the experiment does not measure is still an error naming what it measures.
+            Assert.Contains("measures T1-04, T1-05", Assert.Throws<KeyNotFoundException>(() => cost.Claim("G3-06")).Message);
+            // The notebook's closing table: a not-run row for each of the experiment's claims.
+            var rows = LedgerView.Of(cost);
+            Assert.Equal(ExperimentRegistry.Get("latent-ode-cost").Claims, rows.Rows.Select(r => r.Id));
+            Assert.All(rows.Rows, r => Assert.Equal((Verdict.NotRun, NotRun), (r.Verdict, r.Measured)));
+            Assert.Equal(rows.Rows.Count, rows.ToDataFrame().OrderBy("factor").Rows.Count);
+            Assert.False(Directory.Exists(Path.Combine(dir, "results")) && Directory.EnumerateFiles(Path.Combine(dir, "results")).Any());
+        }
+        finally
+        {
+            NotebookSession.Use();
+        }
+    }
+
+    [Fact]
+    public void A_run_of_selected_claims_shows_a_stored_unselected_result_and_fails_on_a_selected_one_missing()
+    {
+        string dir = Repo.TempDir("nb-only-stored");
+        try
+        {
+            // Stored by an earlier run of this build with another thread count: shown, as a session that does not compute takes any.
+            new ResultStore(dir).Save(new StoredResult("latent-ode-cost", Profile.Quick, 5, ResultStore.LibraryVersion, 7, DateTimeOffset.UnixEpoch, 12,
+                [Measurement.Number("T1-09", 45, "45% less memory")], [], []));
+            NotebookSession.Use(profile: Profile.Quick, seed: 5, threads: 2, outDir: dir, only: ["G3-06"]);
+            var cost = NotebookSession.Run("latent-ode-cost");
+            Assert.Null(cost.NotRun);
+            Assert.Equal(45, cost.Claim("T1-09").Measured!.Value);
+            Assert.Equal("stored", NotebookSession.Plan("latent-ode-cost").Rows[0][2]);
+
+            // A selected experiment the run did not store (it crashed) is an error naming it, not a notice.
+            var e = Assert.Throws<InvalidOperationException>(() => NotebookSession.Run("glyph-cnn-training"));
+            Assert.StartsWith($"glyph-cnn-training: no stored result in {Path.Combine(dir, "results")} for profile quick, seed 5, 2 threads, " +
+                "though the run selected it (RACCOON_ONLY: G3-06)", e.Message);
+            // A merge of selected claims (stored-only too): a lost shard's result still fails by name.
+            NotebookSession.Use(profile: Profile.Quick, seed: 5, threads: 2, outDir: dir, only: ["G3"], storedOnly: true);
+            Assert.Contains("the session is stored-only", Assert.Throws<InvalidOperationException>(() => NotebookSession.Run("glyph-cnn-speed")).Message);
+            Assert.StartsWith("language-models-cost: not run in this reproduction (it selected only G3)", NotebookSession.Run("language-models-cost").NotRun);
+            // Without a selection, stored-only fails on any missing result.
+            NotebookSession.Use(profile: Profile.Quick, seed: 5, threads: 2, outDir: dir, storedOnly: true);
+            Assert.Contains("the session is stored-only", Assert.Throws<InvalidOperationException>(() => NotebookSession.Run("language-models-cost")).Message);
+            Assert.Contains("unknown claim ID or prefix: X9", Assert.Throws<ArgumentException>(() => NotebookSession.Use(only: ["X9"])).Message);
+        }
+        finally
+        {
+            NotebookSession.Use();
+        }
+    }
 }

@@ -88,6 +88,38 @@ public class NotebooksCliTests
         Assert.Single(Directory.GetFiles(Path.Combine(outDir, "results")));
     }
 
+    /// <summary>A notebook run with no selection and not stored-only, as a researcher opens one: it computes the missing
+    /// result in the kernel, stores it, and shows its card (the end-to-end test's `reproduce --only` computes nothing there).</summary>
+    [Fact]
+    public void A_notebook_with_no_selection_computes_a_missing_result_and_stores_it()
+    {
+        string dir = Repo.TempDir("nb-computes");
+        string outDir = Path.Combine(dir, "out");
+        File.WriteAllText(Path.Combine(dir, "computes.dib"), $$"""
+            #!csharp
+
+            #r "{{Library}}"
+            using Raccoon.Research.Experiments;
+            using Raccoon.Research.Reporting;
+            NotebookSession.Start()
+
+            #!csharp
+
+            var parameters = NotebookSession.Run("language-models-parameters");
+            parameters.Claim("H4-01")
+            """);
+        var run = Repo.RunCli("notebooks", "run", Path.Combine(dir, "computes.dib"), "--out", outDir, "--profile", "quick", "--threads", "2");
+        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+        Assert.Equal(["language-models-parameters.quick.seed1.threads2.json"], Directory.GetFiles(Path.Combine(outDir, "results")).Select(Path.GetFileName));
+        var cell = NotebookDocument.Load(Path.Combine(outDir, "notebooks", "computes.ipynb")).Cells[1];
+        Assert.StartsWith($"language-models-parameters: computing, no stored result in {Path.Combine(outDir, "results")} for profile quick, seed 1, 2 threads",
+            string.Concat(cell.Outputs.OfType<StreamOutput>().Select(o => o.Text)));
+        string card = string.Concat(cell.Outputs.OfType<DisplayOutput>().Select(d => d.Data.GetValueOrDefault("text/html")));
+        Assert.Contains("claim-card", card);
+        Assert.Contains("<b>H4-01</b>", card);
+        Assert.DoesNotContain("not run", card);
+    }
+
     /// <summary>In the kernel VS Code runs, the progress is one display updated in place (dotnet-repl, which keeps every
     /// update as an output of its own, shows each one): no printed lines.</summary>
     [Fact]
@@ -143,20 +175,20 @@ public class NotebooksCliTests
 
     /// <summary>
     /// Every notebook under notebooks/ (whatever is there), executed by the real kernel through
-    /// `reproduce` from an empty results folder at the quick profile (the one claim selected has no
-    /// experiment, so the notebooks compute what they show): no error output, valid nbformat 4.5 with VS
-    /// Code's metadata, charts offline (plotly.js once per notebook, no CDN, no require.js), each notebook
+    /// `reproduce --only G3-06` from an empty results folder at the quick profile: no error output, valid nbformat 4.5
+    /// with VS Code's metadata, charts offline (plotly.js once per notebook, no CDN, no require.js), each notebook
     /// also a standalone HTML page beside it whose every chart draws in headless Chromium with no network,
-    /// and the report links those pages and draws its own charts.
+    /// and the report links those pages and draws its own charts. Only G3-06's experiment is computed: its card is
+    /// judged from that result, and every other experiment's tables, figures and cards say it was not run.
     /// </summary>
     [Fact]
     public async Task Reproduce_runs_every_repository_notebook_in_the_real_kernel_valid_with_charts_that_draw_offline()
     {
         string dir = Repo.TempDir("nb-reproduce");
-        // The notebooks compute every quick experiment but G3-06's (stored by the run): a quick run's work, about 8 to 10
-        // minutes on 2 cores since T1-10 searches depths to 96 and T1-12 trains 3 seeds, so this run gets 20.
-        var run = Repo.RunCliIn(Repo.Root, TimeSpan.FromMinutes(20), "reproduce", "--only", "G3-06", "--profile", "quick", "--threads", "2", "--out", dir);
+        var run = Repo.RunCliIn(Repo.Root, "reproduce", "--only", "G3-06", "--profile", "quick", "--threads", "2", "--out", dir);
         Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+        // --only G3-06 means only its experiment: the notebooks computed nothing else.
+        Assert.Equal(["glyph-cnn-training.quick.seed1.threads2.json"], Directory.GetFiles(Path.Combine(dir, "results")).Select(Path.GetFileName));
 
         var sources = Directory.EnumerateFiles(Path.Combine(Repo.Root, "notebooks")).Where(f => f.EndsWith(".ipynb") || f.EndsWith(".dib")).ToList();
         Assert.Contains(sources, s => s.EndsWith("claims-ledger.ipynb"));
@@ -198,6 +230,21 @@ public class NotebooksCliTests
             Assert.True(figures == drawn, $"{name}: {drawn} of {figures} charts drew");
         }
         Assert.True(charts > 0, "no notebook drew a chart");
+
+        // The selected claim's card is judged from the result the run computed; an unselected one says it was not run.
+        var glyph = NotebookDocument.Load(Path.Combine(dir, "notebooks", "003-glyph-cnn.ipynb"));
+        // What the cell ending in the line shows.
+        string Shown(NotebookDocument nb, string line) => System.Net.WebUtility.HtmlDecode(string.Concat(
+            Assert.Single(nb.Cells, c => c.IsCSharp && c.Source.Trim().EndsWith(line, StringComparison.Ordinal)).Outputs.OfType<DisplayOutput>().Select(d => d.Data.GetValueOrDefault("text/html"))));
+        string selected = Shown(glyph, "training.Claim(\"G3-06\")");
+        Assert.Contains("claim-card", selected);
+        Assert.DoesNotContain("not run in this reproduction", selected);
+        Assert.Contains("glyph-cnn-training, profile quick, seed 1, 2 torch threads", selected);
+        const string NotRun = "not run in this reproduction (it selected only G3-06): run `reproduce` without --only, or open the notebook to compute it";
+        Assert.Contains("glyph-cnn-structure: " + NotRun, Shown(glyph, "structure.Claim(\"G3-01\")"));
+        Assert.Contains("glyph-cnn-speed: " + NotRun, Shown(glyph, "speed.Figure(\"relative-speed\")"));
+        var logs = NotebookDocument.Load(Path.Combine(dir, "notebooks", "000-log-classifiers.ipynb"));
+        Assert.Contains("log-classifiers-speed: " + NotRun, Shown(logs, "speed.Table(\"operations\")"));
 
         var ledger = NotebookDocument.Load(Path.Combine(dir, "notebooks", "claims-ledger.ipynb"));
         var outputs = ledger.Cells.SelectMany(c => c.Outputs).OfType<DisplayOutput>()

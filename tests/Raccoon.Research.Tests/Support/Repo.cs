@@ -30,11 +30,9 @@ public static class Repo
     /// <summary>Runs the built command-line tool with <paramref name="args"/>, as `dotnet run --project` would.</summary>
     public static CliRun RunCli(params string[] args) => RunCliIn(Root, args);
 
-    public static CliRun RunCliIn(string workingDir, params string[] args) => RunCliIn(workingDir, TimeSpan.FromMinutes(8), args);
-
-    /// <summary>As <see cref="RunCliIn(string, string[])"/>, with a time limit of its own for the runs that compute every experiment.</summary>
-    public static CliRun RunCliIn(string workingDir, TimeSpan limit, params string[] args)
+    public static CliRun RunCliIn(string workingDir, params string[] args)
     {
+        var limit = TimeSpan.FromMinutes(8);
         var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDir, RedirectStandardOutput = true, RedirectStandardError = true };
         psi.ArgumentList.Add(CliDll);
         foreach (var a in args) psi.ArgumentList.Add(a);
