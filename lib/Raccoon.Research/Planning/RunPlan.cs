@@ -30,8 +30,8 @@ public sealed record PlanUnit(string Experiment, string Unit, CostBasis Basis, l
     int Evaluations = 0, double EvaluationSeconds = 0, double OtherSeconds = 0, double? GpuSeconds = null, string? Note = null,
     long? PeakBytes = null)
 {
-    /// <summary>Wall seconds on one node.</summary>
-    public double Seconds => Steps * StepSeconds + Evaluations * EvaluationSeconds + OtherSeconds;
+    /// <summary>Wall seconds on one node (0 for a unit not priced: it has no cost to add).</summary>
+    public double Seconds => Basis == CostBasis.NotPriced ? 0 : Steps * StepSeconds + Evaluations * EvaluationSeconds + OtherSeconds;
 
     public void Validate()
     {
@@ -100,7 +100,8 @@ public sealed record RunPlan(Profile Profile, int Nodes, int CoresPerNode, IRead
     {
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.AppendLine(inv, $"plan: profile {Profile.ToString().ToLowerInvariant()}, {Units.Count} units, on {Nodes} node(s) of {CoresPerNode} cores (this machine's size); nothing was run");
+        string memory = NodeMemoryBytes is long m ? string.Create(inv, $" and {m / 1073741824.0:0} GiB") : "";
+        sb.AppendLine(inv, $"plan: profile {Profile.ToString().ToLowerInvariant()}, {Units.Count} units, on {Nodes} node(s) of {CoresPerNode} cores{memory} (this machine's size); nothing was run");
         sb.AppendLine(inv, $"step costs: {StepCostsTaken}");
         var rows = new List<string[]> { new[] { "experiment", "unit", "basis", "steps", "s/step", "evaluations", "node-hours", "core-hours", "GPU estimate" } };
         foreach (var u in Units)
@@ -112,10 +113,10 @@ public sealed record RunPlan(Profile Profile, int Nodes, int CoresPerNode, IRead
             sb.AppendLine(string.Join("  ", r.Select((cell, c) => c is >= 3 and <= 7 ? cell.PadLeft(widths[c]) : cell.PadRight(widths[c]))).TrimEnd());
         foreach (var u in Units.Where(u => u.Note is not null || OverNodeMemory(u)))
         {
-            string memory = OverNodeMemory(u)
+            string over = OverNodeMemory(u)
                 ? string.Create(inv, $"needs ~{Gb(u.PeakBytes!.Value)} GB, does not fit one node of {NodeMemoryBytes!.Value / 1073741824.0:0} GiB")
                 : "";
-            sb.AppendLine(inv, $"  {u.Experiment} / {u.Unit}: {string.Join("; ", new[] { memory, u.Note ?? "" }.Where(t => t.Length > 0))}");
+            sb.AppendLine(inv, $"  {u.Experiment} / {u.Unit}: {string.Join("; ", new[] { over, u.Note ?? "" }.Where(t => t.Length > 0))}");
         }
         string without = NotPriced.Count == 0 ? ""
             : string.Create(inv, $", without the {NotPriced.Count} unit(s) not priced ({string.Join(", ", NotPriced.Select(u => $"{u.Experiment} / {u.Unit}"))})");

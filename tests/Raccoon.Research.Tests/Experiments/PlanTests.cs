@@ -269,6 +269,7 @@ public class PlanTests : IClassFixture<TorchFixture>
         Assert.Contains("  x / huge: needs ~900 GB, does not fit one node of 24 GiB; step: not timed", text);
         Assert.Contains("total: 8.3 node-hours = 16.7 core-hours, without the 1 unit(s) not priced (x / huge)", text);
         Assert.Contains("over a node's memory: 2 unit(s) need more than one node's 24 GiB for a step", text);
+        Assert.StartsWith("plan: profile full, 3 units, on 1 node(s) of 2 cores and 24 GiB (this machine's size); nothing was run", text);
         Assert.Matches(@"(?m)^x\s+huge\s+not priced\s+5\s+\?\s", text); // its row: the steps, and no step cost
     }
 
