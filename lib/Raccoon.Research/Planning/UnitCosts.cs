@@ -259,32 +259,43 @@ public static partial class UnitCosts
         using var grids = randint(0, GlyphCnnConfig.Vocabulary, [sizes.Batch, 16, 16], dtype: ScalarType.Int64); // (B, 16, 16)
         using var labels = randint(0, data.Classes, [sizes.Batch], dtype: ScalarType.Int64); // (B)
         using var evalGrids = randint(0, GlyphCnnConfig.Vocabulary, [256, 16, 16], dtype: ScalarType.Int64);
-        var perVariant = new Dictionary<string, (double Step, double EvalPerGlyph, double FlopsPerStep)>();
+        var perVariant = new Dictionary<string, (double Step, double EvalPerGlyph, double FlopsPerStep, ShareTiming Timed)>();
         double fullForward = 0;
         foreach (var config in configs)
         {
             manual_seed(1);
             using var model = new GlyphCnnClassifier(config);
-            double step = StepSeconds(model, () => nn.functional.cross_entropy(model.forward(grids), labels, label_smoothing: 0.05), threads);
+            // the step's memory from its sizes first: over the probe's budget, a share of the batch is timed and scaled
+            var memory = new StepMemory(model.ParameterCount, GlyphCnnClassifier.TrainingFloatsPerGlyph(config), sizes.Batch);
+            var timed = ShareProbe.Time(memory, ShareProbe.Budget(), b =>
+            {
+                using var share = grids[..(int)b]; using var shareLabels = labels[..(int)b];
+                return StepSeconds(model, () => nn.functional.cross_entropy(model.forward(share), shareLabels, label_smoothing: 0.05), threads);
+            });
+            double step = timed.Seconds;
             model.eval();
             double perGlyph = Once(() => { using var _ = no_grad(); model.forward(evalGrids).Dispose(); }) / 256;
             if (config.Variant == "Full")
                 fullForward = Once(() => { using var _ = no_grad(); model.forward(grids).Dispose(); });
             double flops = 3 * 2.0 * model.Operations().Macs * sizes.Batch; // forward + backward ~ 3 forward passes
-            perVariant[config.Variant] = (step, perGlyph, flops);
+            perVariant[config.Variant] = (step, perGlyph, flops, timed);
         }
         for (int s = 1; s <= sizes.Seeds; s++)
             foreach (var (variant, extra) in new[] { ("Full", 0.0), ("Light", 0.0), ("Tiny", 0.0), ("Tiny distilled", fullForward) })
             {
                 var v = perVariant[variant == "Tiny distilled" ? "Tiny" : variant];
                 double step = v.Step + extra; // the distilled student also runs the Full teacher forward on each batch
-                double? gpu = cpuPeak is double peak ? GpuEstimate.Seconds(steps * v.FlopsPerStep, v.FlopsPerStep / v.Step, peak, GpuDevice.Rtx3090Amp) : null;
-                yield return new PlanUnit(name, $"{variant} seed {s}", CostBasis.MeasuredStep, steps, step, sizes.Epochs, v.EvalPerGlyph * heldRenderings,
+                double? gpu = cpuPeak is double peak && v.Timed.Timed ? GpuEstimate.Seconds(steps * v.FlopsPerStep, v.FlopsPerStep / v.Step, peak, GpuDevice.Rtx3090Amp) : null;
+                var basis = !v.Timed.Timed ? CostBasis.NotPriced : v.Timed.Whole ? CostBasis.MeasuredStep : CostBasis.ScaledShare;
+                string? share = s == 1 && variant != "Tiny distilled" ? v.Timed.Label("step") : null;
+                string? sizesNote = s == 1 && variant == "Full"
+                    ? string.Create(CultureInfo.InvariantCulture, $"{data.Classes} classes x {trainFonts} faces x {data.TrainPerFont} renderings = {trainCount:N0} training glyphs, batch {sizes.Batch}, {sizes.Epochs} epochs; step timed on random grids of that shape; rendering the data set is not priced")
+                    : null;
+                yield return new PlanUnit(name, $"{variant} seed {s}", basis, steps, step, sizes.Epochs, v.EvalPerGlyph * heldRenderings,
                     OtherSeconds: v.EvalPerGlyph * (heldRenderings + heldFontGlyphs),
                     GpuSeconds: gpu,
-                    Note: s == 1 && variant == "Full"
-                        ? string.Create(CultureInfo.InvariantCulture, $"{data.Classes} classes x {trainFonts} faces x {data.TrainPerFont} renderings = {trainCount:N0} training glyphs, batch {sizes.Batch}, {sizes.Epochs} epochs; step timed on random grids of that shape; rendering the data set is not priced")
-                        : null);
+                    Note: sizesNote is null && share is null ? null : string.Join("; ", new[] { sizesNote, share }.OfType<string>()),
+                    PeakBytes: v.Timed.PeakBytes);
             }
     }
 

@@ -228,6 +228,19 @@ public class PlanTests : IClassFixture<TorchFixture>
     }
 
     [Fact]
+    public void The_glyph_cnns_step_memory_counts_every_conv_bn_act_at_its_resolution()
+    {
+        // Full (E 96, stages 96 / 192 / 256 at 16 / 8 / 4 cells a side, 3 blocks each, head 256) at 1,197 classes.
+        long embedding = 2 * 256 * 96, stem = 5 * 256 * 96;
+        long stage0 = 3 * 11 * 256 * 96;                              // two ConvBnAct of 5 tensors and a sum per block
+        long stage1 = 5 * 64 * 192 + 3 * 11 * 64 * 192;               // the stride-2 downsample, then the blocks
+        long stage2 = 5 * 16 * 256 + 3 * 11 * 16 * 256;
+        long head = 3 * 256 + 4 * 256 + 2 * 1197;
+        Assert.Equal(1_609_818, embedding + stem + stage0 + stage1 + stage2 + head);
+        Assert.Equal(1_609_818, Raccoon.Research.Models.GlyphCnn.GlyphCnnClassifier.TrainingFloatsPerGlyph(Raccoon.Research.Models.GlyphCnn.GlyphCnnConfig.Full()));
+    }
+
+    [Fact]
     public void A_step_over_the_memory_budget_is_timed_on_a_share_and_scaled_or_not_run_at_all()
     {
         var step = new StepMemory(Parameters: 1000, FloatsPerSample: 1_000_000, Batch: 1024); // 4.1 GB whole
