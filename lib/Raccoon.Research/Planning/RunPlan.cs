@@ -100,7 +100,7 @@ public sealed record RunPlan(Profile Profile, int Nodes, int CoresPerNode, IRead
     {
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        string memory = NodeMemoryBytes is long m ? string.Create(inv, $" and {m / 1073741824.0:0} GiB") : "";
+        string memory = NodeMemoryBytes is long m ? string.Create(inv, $" and {m / 1073741824.0:0.#} GiB") : "";
         sb.AppendLine(inv, $"plan: profile {Profile.ToString().ToLowerInvariant()}, {Units.Count} units, on {Nodes} node(s) of {CoresPerNode} cores{memory} (this machine's size); nothing was run");
         sb.AppendLine(inv, $"step costs: {StepCostsTaken}");
         var rows = new List<string[]> { new[] { "experiment", "unit", "basis", "steps", "s/step", "evaluations", "node-hours", "core-hours", "GPU estimate" } };
@@ -114,7 +114,7 @@ public sealed record RunPlan(Profile Profile, int Nodes, int CoresPerNode, IRead
         foreach (var u in Units.Where(u => u.Note is not null || OverNodeMemory(u)))
         {
             string over = OverNodeMemory(u)
-                ? string.Create(inv, $"needs ~{Gb(u.PeakBytes!.Value)} GB, does not fit one node of {NodeMemoryBytes!.Value / 1073741824.0:0} GiB")
+                ? string.Create(inv, $"needs ~{Gb(u.PeakBytes!.Value)} GB, does not fit one node of {NodeMemoryBytes!.Value / 1073741824.0:0.#} GiB")
                 : "";
             sb.AppendLine(inv, $"  {u.Experiment} / {u.Unit}: {string.Join("; ", new[] { over, u.Note ?? "" }.Where(t => t.Length > 0))}");
         }
@@ -122,7 +122,7 @@ public sealed record RunPlan(Profile Profile, int Nodes, int CoresPerNode, IRead
             : string.Create(inv, $", without the {NotPriced.Count} unit(s) not priced ({string.Join(", ", NotPriced.Select(u => $"{u.Experiment} / {u.Unit}"))})");
         sb.AppendLine(inv, $"total: {Hours(NodeSeconds / 3600)} node-hours = {Hours(CoreHours)} core-hours{without}");
         if (Units.Any(OverNodeMemory))
-            sb.AppendLine(inv, $"over a node's memory: {Units.Count(OverNodeMemory)} unit(s) need more than one node's {NodeMemoryBytes!.Value / 1073741824.0:0} GiB for a step (a bigger node, or a smaller batch per step)");
+            sb.AppendLine(inv, $"over a node's memory: {Units.Count(OverNodeMemory)} unit(s) need more than one node's {NodeMemoryBytes!.Value / 1073741824.0:0.#} GiB for a step (a bigger node, or a smaller batch per step)");
         double gpu = Units.Sum(u => u.GpuSeconds ?? 0);
         if (Units.Any(u => u.GpuSeconds is not null))
             sb.AppendLine(inv, $"GPU estimate of the units marked: {Hours(gpu / 3600)} h on {GpuDevice.Rtx3090Amp.Name} (an estimate from measured CPU throughput, not a measurement)");
