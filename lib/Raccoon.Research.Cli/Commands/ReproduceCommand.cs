@@ -130,7 +130,9 @@ static class ReproduceCommand
         var machine = Raccoon.Research.Measurements.MachineContext.Current();
         var runPlan = Raccoon.Research.Planning.RunPlan.Of(options.Profile, nodes, Environment.ProcessorCount, units,
             $"measured steps timed {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {options.Threads} thread(s), {machine.Summary} (noisy where the machine is shared); " +
-            "recorded seconds from experiment-costs.json (the development machine, 2 cores)");
+            "recorded seconds from experiment-costs.json (the development machine, 2 cores); " +
+            $"a step whose memory, estimated from its sizes, is over half the memory available when it is probed is timed on a share of its batch and scaled",
+            Raccoon.Research.Measurements.MachineContext.MemoryBytes());
         Console.Write(runPlan.Format());
         return 0;
     }

@@ -56,6 +56,30 @@ public sealed record MachineContext(
         return (model ?? RuntimeInformation.ProcessArchitecture.ToString(), cores.Count > 0 ? cores.Count : null);
     }
 
+    /// <summary>This machine's memory in bytes: MemTotal of /proc/meminfo (Linux), the GC's view of the machine elsewhere.</summary>
+    public static long MemoryBytes() => ReadMemInfo("MemTotal") ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+
+    /// <summary>Memory a new allocation can take now without swapping: MemAvailable of /proc/meminfo (Linux), the GC's
+    /// view of the machine elsewhere. It moves with every other process on the machine.</summary>
+    public static long AvailableMemoryBytes() => ReadMemInfo("MemAvailable") ?? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+
+    static long? ReadMemInfo(string key) =>
+        File.Exists("/proc/meminfo") ? MemInfoBytes(File.ReadLines("/proc/meminfo"), key) : null;
+
+    /// <summary>The bytes of <paramref name="key"/> in /proc/meminfo's lines ("MemTotal:       24573948 kB"); null when absent.</summary>
+    public static long? MemInfoBytes(IEnumerable<string> lines, string key)
+    {
+        foreach (var line in lines)
+        {
+            if (!line.StartsWith(key + ":", StringComparison.Ordinal)) continue;
+            var parts = line[(key.Length + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length is < 1 or > 2 || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out long value) || (parts.Length == 2 && parts[1] != "kB"))
+                throw new FormatException($"/proc/meminfo: cannot read '{line}' as a size in kB");
+            return value * 1024;
+        }
+        return null;
+    }
+
     /// <summary>Whether this library was built with the JIT optimizer on: stored with every result and named by every ledger row.</summary>
     public static bool LibraryOptimized { get; } = IsOptimized(typeof(MachineContext).Assembly);
 

@@ -32,7 +32,7 @@ namespace Raccoon.Research.Planning;
 /// experiment is run: a probe builds the unit's model and times its step on one batch (random inputs of the data's
 /// shape where the real data would take long to make).
 /// </summary>
-public static class UnitCosts
+public static partial class UnitCosts
 {
     /// <summary>Timed steps per probe, after one warm-up step.</summary>
     public const int ProbeSteps = 3;
@@ -49,6 +49,7 @@ public static class UnitCosts
                 "log-classifiers-training" => LogClassifiersTraining(e.Name, profile, threads),
                 "latent-ode-training" => LatentOdeTraining(e.Name, profile, threads),
                 "path-flow-training" => PathFlowTraining(e.Name, profile, threads),
+                "path-flow-scaling" => PathFlowScaling(e.Name, profile, threads),
                 "glyph-cnn-training" => GlyphCnnTraining(e.Name, profile, threads),
                 "language-models-training" => LanguageModelsTraining(e.Name, profile, threads),
                 _ => [Recorded(e.Name, profile)],
@@ -182,31 +183,58 @@ public static class UnitCosts
         };
         foreach (var (label, cfg, seeds) in variants)
         {
-            var (step, eval) = PathFlowStep(cfg, train, held, threads);
+            var probe = PathFlowStep(cfg, train, held, threads);
             for (int s = 1; s <= seeds; s++)
-                yield return new PlanUnit(name, $"{label} seed {s}", CostBasis.MeasuredStep, sizes.Steps, step, 2, eval);
+                yield return probe.Unit(name, $"{label} seed {s}", sizes.Steps, 2, s == 1);
         }
         var coupledTrain = CoupledOuPaths.Generate(sizes.CoupledTrainPaths, new Generator(2));
         var coupledHeld = CoupledOuPaths.Generate(sizes.CoupledHeldOutPaths, new Generator(3));
         var cfg3 = new PathFlowConfig(DataDim: 4, LatentDim: 4, Hidden: sizes.Hidden, NormalisedPosteriorTime: true);
         foreach (var (label, group) in new[] { ("diagonal", 0), ("grouped", 2) })
         {
-            var (step, eval) = PathFlowStep(cfg3 with { OuGroupSize = group }, coupledTrain, coupledHeld, threads);
+            var probe = PathFlowStep(cfg3 with { OuGroupSize = group }, coupledTrain, coupledHeld, threads);
             for (int s = 1; s <= 3; s++)
-                yield return new PlanUnit(name, $"V2-03 {label} OU seed {s}", CostBasis.MeasuredStep, sizes.CoupledSteps, step, 2, eval);
+                yield return probe.Unit(name, $"V2-03 {label} OU seed {s}", sizes.CoupledSteps, 2, s == 1);
         }
     }
 
-    static (double Step, double Eval) PathFlowStep(PathFlowConfig cfg, PathData train, PathData held, int threads)
+    /// <summary>A path-flow model's training step and held-out ELBO, each timed on the share of its paths that fits.</summary>
+    sealed record PathFlowProbe(ShareTiming Step, ShareTiming Evaluation)
+    {
+        /// <summary>The unit: scaled where a share was timed (and said so in its note, on <paramref name="first"/>).</summary>
+        public PlanUnit Unit(string experiment, string unit, long steps, int evaluations, bool first, double otherSeconds = 0)
+        {
+            var labels = new[] { Step.Label("step"), Evaluation.Label("held-out ELBO") }.Where(l => l is not null).ToList();
+            var basis = !Step.Timed ? CostBasis.NotPriced : labels.Count > 0 ? CostBasis.ScaledShare : CostBasis.MeasuredStep;
+            return new PlanUnit(experiment, unit, basis, steps, Step.Seconds, evaluations, Evaluation.Seconds, otherSeconds,
+                Note: labels.Count > 0 && first ? string.Join("; ", labels) : null, PeakBytes: Math.Max(Step.PeakBytes, Evaluation.PeakBytes));
+        }
+    }
+
+    static PathData First(PathData data, long paths) => paths == data.Paths ? data : data with { Xs = data.Xs[..(int)paths], Ts = data.Ts[..(int)paths] };
+
+    /// <summary>Estimates the step's and the evaluation's memory from the sizes, then times each on the largest share of
+    /// its paths within the probe's budget (<see cref="ShareProbe"/>), scaled to all of them.</summary>
+    static PathFlowProbe PathFlowStep(PathFlowConfig cfg, PathData train, PathData held, int threads)
     {
         manual_seed(1);
         var model = new PathFlowModel(cfg);
         try
         {
             var g = new Generator(5);
-            double step = StepSeconds(model, () => model.Loss(train.Xs, train.Ts, g), threads);
-            double eval = Once(() => Models.PathFlow.PathFlowTraining.HeldOutElbo(model, held));
-            return (step, eval);
+            var stepMemory = PathFlowMemory.TrainingStep(cfg, model.ParameterCount, train.Paths, train.Times);
+            var step = ShareProbe.Time(stepMemory, ShareProbe.Budget(), b =>
+            {
+                var share = First(train, b);
+                return StepSeconds(model, () => model.Loss(share.Xs, share.Ts, g), threads);
+            });
+            var evalMemory = PathFlowMemory.Evaluation(cfg, model.ParameterCount, held.Paths, held.Times);
+            var eval = ShareProbe.Time(evalMemory, ShareProbe.Budget(), b =>
+            {
+                var share = First(held, b);
+                return Once(() => Models.PathFlow.PathFlowTraining.HeldOutElbo(model, share));
+            });
+            return new PathFlowProbe(step, eval);
         }
         finally
         {
@@ -231,32 +259,43 @@ public static class UnitCosts
         using var grids = randint(0, GlyphCnnConfig.Vocabulary, [sizes.Batch, 16, 16], dtype: ScalarType.Int64); // (B, 16, 16)
         using var labels = randint(0, data.Classes, [sizes.Batch], dtype: ScalarType.Int64); // (B)
         using var evalGrids = randint(0, GlyphCnnConfig.Vocabulary, [256, 16, 16], dtype: ScalarType.Int64);
-        var perVariant = new Dictionary<string, (double Step, double EvalPerGlyph, double FlopsPerStep)>();
+        var perVariant = new Dictionary<string, (double Step, double EvalPerGlyph, double FlopsPerStep, ShareTiming Timed)>();
         double fullForward = 0;
         foreach (var config in configs)
         {
             manual_seed(1);
             using var model = new GlyphCnnClassifier(config);
-            double step = StepSeconds(model, () => nn.functional.cross_entropy(model.forward(grids), labels, label_smoothing: 0.05), threads);
+            // the step's memory from its sizes first: over the probe's budget, a share of the batch is timed and scaled
+            var memory = new StepMemory(model.ParameterCount, GlyphCnnClassifier.TrainingFloatsPerGlyph(config), sizes.Batch);
+            var timed = ShareProbe.Time(memory, ShareProbe.Budget(), b =>
+            {
+                using var share = grids[..(int)b]; using var shareLabels = labels[..(int)b];
+                return StepSeconds(model, () => nn.functional.cross_entropy(model.forward(share), shareLabels, label_smoothing: 0.05), threads);
+            });
+            double step = timed.Seconds;
             model.eval();
             double perGlyph = Once(() => { using var _ = no_grad(); model.forward(evalGrids).Dispose(); }) / 256;
             if (config.Variant == "Full")
                 fullForward = Once(() => { using var _ = no_grad(); model.forward(grids).Dispose(); });
             double flops = 3 * 2.0 * model.Operations().Macs * sizes.Batch; // forward + backward ~ 3 forward passes
-            perVariant[config.Variant] = (step, perGlyph, flops);
+            perVariant[config.Variant] = (step, perGlyph, flops, timed);
         }
         for (int s = 1; s <= sizes.Seeds; s++)
             foreach (var (variant, extra) in new[] { ("Full", 0.0), ("Light", 0.0), ("Tiny", 0.0), ("Tiny distilled", fullForward) })
             {
                 var v = perVariant[variant == "Tiny distilled" ? "Tiny" : variant];
                 double step = v.Step + extra; // the distilled student also runs the Full teacher forward on each batch
-                double? gpu = cpuPeak is double peak ? GpuEstimate.Seconds(steps * v.FlopsPerStep, v.FlopsPerStep / v.Step, peak, GpuDevice.Rtx3090Amp) : null;
-                yield return new PlanUnit(name, $"{variant} seed {s}", CostBasis.MeasuredStep, steps, step, sizes.Epochs, v.EvalPerGlyph * heldRenderings,
+                double? gpu = cpuPeak is double peak && v.Timed.Timed ? GpuEstimate.Seconds(steps * v.FlopsPerStep, v.FlopsPerStep / v.Step, peak, GpuDevice.Rtx3090Amp) : null;
+                var basis = !v.Timed.Timed ? CostBasis.NotPriced : v.Timed.Whole ? CostBasis.MeasuredStep : CostBasis.ScaledShare;
+                string? share = s == 1 && variant != "Tiny distilled" ? v.Timed.Label("step") : null;
+                string? sizesNote = s == 1 && variant == "Full"
+                    ? string.Create(CultureInfo.InvariantCulture, $"{data.Classes} classes x {trainFonts} faces x {data.TrainPerFont} renderings = {trainCount:N0} training glyphs, batch {sizes.Batch}, {sizes.Epochs} epochs; step timed on random grids of that shape; rendering the data set is not priced")
+                    : null;
+                yield return new PlanUnit(name, $"{variant} seed {s}", basis, steps, step, sizes.Epochs, v.EvalPerGlyph * heldRenderings,
                     OtherSeconds: v.EvalPerGlyph * (heldRenderings + heldFontGlyphs),
                     GpuSeconds: gpu,
-                    Note: s == 1 && variant == "Full"
-                        ? string.Create(CultureInfo.InvariantCulture, $"{data.Classes} classes x {trainFonts} faces x {data.TrainPerFont} renderings = {trainCount:N0} training glyphs, batch {sizes.Batch}, {sizes.Epochs} epochs; step timed on random grids of that shape; rendering the data set is not priced")
-                        : null);
+                    Note: sizesNote is null && share is null ? null : string.Join("; ", new[] { sizesNote, share }.OfType<string>()),
+                    PeakBytes: v.Timed.PeakBytes);
             }
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Raccoon.Research.Data.Glyphs;
 using Raccoon.Research.Ledger;
+using Raccoon.Research.Measurements;
 using Raccoon.Research.Models.GlyphCnn;
 using Raccoon.Research.Views;
 using static TorchSharp.torch;
@@ -22,8 +23,6 @@ public sealed class GlyphCnnTrainingExperiment : IExperiment
 
     /// <summary>Upstream epochs (phase2*.yaml; the document says 50 for Tiny, its yaml 120) and the document's hours and GB.</summary>
     static readonly (int Epochs, double Hours, double Gb)[] Document = [(40, 13.5, 8), (45, 9, 5), (50, 7, 3)];
-    /// <summary>RTX 3090: 35.6 TFLOP/s fp32, 71 TFLOP/s fp16 tensor cores with fp32 accumulation (upstream trains with AMP).</summary>
-    const double Rtx3090Fp32 = 35.6e12, Rtx3090Amp = 71e12;
 
     /// <summary>Sizes per profile: epochs, batch and seeds of every model's training; the data's sizes are <see cref="DataOptions"/>.</summary>
     public sealed record Sizes(int Epochs, int Batch, int Seeds);
@@ -150,11 +149,12 @@ public sealed class GlyphCnnTrainingExperiment : IExperiment
         }).ToArray();
         foreach (var v in perVariant) Measurement.Require("G3-06", $"{v.Variant}'s training throughput", v.CpuRate);
         double peak = GlyphCnnSpeedExperiment.Peak(context.Threads) * 1e9; // FLOP/s
-        double util = perVariant.Average(v => v.CpuFlops / peak);
+        double util = perVariant.Average(v => GpuEstimate.ShareOfPeak(v.CpuFlops, peak));
         var est = perVariant.Select((v, i) =>
         {
-            double gpuRate = util * Rtx3090Amp / (3 * v.Fwd); // glyphs per second at the CPU's fraction of peak
-            double hoursPerMillionEpoch = 1e6 / gpuRate / 3600;
+            // a million glyphs' forward + backward (3 forward passes each) on an RTX 3090 at the CPU's share of peak
+            double hoursPerMillionEpoch = GpuEstimate.Seconds(1e6 * 3 * v.Fwd, util, GpuDevice.Rtx3090Amp) / 3600;
+            double gpuRate = 1e6 / (hoursPerMillionEpoch * 3600); // glyphs per second
             double impliedGlyphs = Document[i].Hours * 3600 * gpuRate / Document[i].Epochs;
             double weightsGb = v.Params * 16 / 1e9; // fp32 weights, gradients, AdamW moments
             return (v.Variant, v.CpuRate, CpuHoursPerMillion: 1e6 / v.CpuRate / 3600, GpuRate: gpuRate, Hours: hoursPerMillionEpoch, Implied: impliedGlyphs, WeightsGb: weightsGb,

@@ -39,17 +39,14 @@ public sealed partial class PathFlowScalingExperiment
 
         /// <summary>Bytes a form's largest tensors take for the attention alone at T queries over T keys (float32, B = 1):
         /// upstream the repeated states and their weighted copy (2 T^2 H), global the weight matrix and its softmax
-        /// (2 T^2), windowed the gathered states and their weighted copy (2 T w H).</summary>
-        public static long PredictedBytes(PosteriorAttention form, long T) => form switch
-        {
-            PosteriorAttention.Upstream => 2L * T * T * Hidden * 4,
-            PosteriorAttention.Global => 2L * T * T * 4,
-            _ => 2L * T * Window * Hidden * 4,
-        };
+        /// (2 T^2), windowed the gathered states and their weighted copy (2 T w H) (<see cref="PathFlowMemory.AttentionFloats"/>).</summary>
+        public static long PredictedBytes(PosteriorAttention form, long T) =>
+            PathFlowMemory.AttentionFloats(form, T, T, Hidden, Window, training: false) * StepMemory.BytesPerFloat;
 
         /// <summary>Upstream's form in a training step also keeps the repeated states for backward and makes their
         /// gradient: about 4 T^2 H floats.</summary>
-        public static long PredictedTrainingBytes(long T) => 4L * T * T * Hidden * 4;
+        public static long PredictedTrainingBytes(long T) =>
+            PathFlowMemory.AttentionFloats(PosteriorAttention.Upstream, T, T, Hidden, Window, training: true) * StepMemory.BytesPerFloat;
 
         /// <summary>The lengths at which upstream's form runs alone: its predicted bytes under the cap.</summary>
         public IReadOnlyList<int> UpstreamLengths => Lengths.Where(T => PredictedBytes(PosteriorAttention.Upstream, T) <= UpstreamCapBytes).ToList();
@@ -68,15 +65,8 @@ public sealed partial class PathFlowScalingExperiment
     /// <summary>V2-02 then V2-11 at the given sizes (the profile's: <see cref="AttentionSizes.For"/>).</summary>
     public static IReadOnlyList<Measurement> PosteriorAttentionScaling(ExperimentContext context, AttentionSizes sizes, List<Table> tables, List<Figure> figures)
     {
-        long machine = MachineMemoryBytes();
+        long machine = MachineContext.MemoryBytes();
         return [AttentionAlone(context, sizes, machine, tables, figures), SpeechScale(context, sizes, machine, tables)];
-    }
-
-    static long MachineMemoryBytes()
-    {
-        foreach (var line in File.Exists("/proc/meminfo") ? File.ReadLines("/proc/meminfo") : [])
-            if (line.StartsWith("MemTotal:", StringComparison.Ordinal)) return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
-        return GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
     }
 
     /// <summary>V2-02: <see cref="PathFlowModel.PosteriorAttend"/> alone (no MLP), each full form against the window,

@@ -134,6 +134,23 @@ public sealed class GlyphCnnClassifier : nn.Module<Tensor, Tensor>, IRegisteredM
     }
 
     /// <summary>Upstream's xavier_uniform: conv and linear weights Xavier-uniform, biases 0, BatchNorm 1 / 0; the embedding N(0, 1) as torch's default.</summary>
+    /// <summary>Floats a training step keeps per glyph, counted from the sizes (an estimate for planning, not a measurement):
+    /// the embedding and its permuted copy, five tensors per ConvBnAct (convolution, batch norm, activation, dropout and
+    /// its mask) and the residual sums, at each stage's resolution, and the head's few vectors.</summary>
+    public static long TrainingFloatsPerGlyph(GlyphCnnConfig c)
+    {
+        const int PerConvBnAct = 5;
+        long cells = GlyphCnnConfig.GridSize * GlyphCnnConfig.GridSize;
+        long floats = 2 * cells * c.EmbeddingDim + PerConvBnAct * cells * c.Stages[0];   // embedding, permuted; stem
+        long size = GlyphCnnConfig.GridSize;
+        for (int s = 0; s < c.Stages.Length; s++)
+        {
+            if (s > 0) { size /= 2; floats += PerConvBnAct * size * size * c.Stages[s]; } // downsample
+            floats += c.BlocksPerStage[s] * (2L * PerConvBnAct + 1) * size * size * c.Stages[s]; // two ConvBnAct and the sum per block
+        }
+        return floats + 3L * c.Stages[^1] + 4L * c.HeadHidden + 2L * c.Classes;             // pool, LayerNorm; head; logits and softmax
+    }
+
     void InitialiseLikeUpstream()
     {
         using var noGrad = torch.no_grad();
