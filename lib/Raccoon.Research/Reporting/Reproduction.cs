@@ -87,11 +87,14 @@ public static class Reproduction
         using var culture = InvariantFormatting.Enter();
         var selected = ClaimCatalog.Select(options.Only);
         AtomicFile.EnsureWritableDirectory(options.OutDir);
-        var context = new ExperimentContext(options.Profile, options.Seed, options.Threads, options.OutDir, progress, cancel, options.Device, options.KeepTraining);
-
         var results = new List<StoredResult>();
         var failures = new List<ExperimentFailure>();
         var experiments = ExperimentRegistry.For(selected);
+        // The plateau tests of the claims the run serves: every claim of each experiment run (an experiment runs whole
+        // and its stored result serves all its claims), so its training stops where its rows are judged converged.
+        var plateaus = PlateauStop.Of(ClaimCatalog.All.Where(c => experiments.Any(e => e.Claims.Contains(c.Id))));
+        var context = new ExperimentContext(options.Profile, options.Seed, options.Threads, options.OutDir, progress, cancel, options.Device,
+            options.KeepTraining, plateaus);
         if (options.Shard is { } shard)
         {
             experiments = Sharding.Select(experiments, shard, options.Profile);

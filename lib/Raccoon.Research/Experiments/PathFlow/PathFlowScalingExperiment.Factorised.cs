@@ -27,7 +27,7 @@ public sealed partial class PathFlowScalingExperiment
         public static FactorisedSizes For(Profile profile) => profile switch
         {
             Profile.Quick => new(Steps: 8, Paths: 8, Evaluations: 4, TimingRepeats: 3, BaselineDims: [1000, 3000]),
-            Profile.Standard => new(Steps: 40, Paths: 16, Evaluations: 8, TimingRepeats: 6, BaselineDims: [1000, 3000, 10000]),
+            Profile.Standard or Profile.Reference => new(Steps: 40, Paths: 16, Evaluations: 8, TimingRepeats: 6, BaselineDims: [1000, 3000, 10000]),
             _ => new(Steps: 400, Paths: 64, Evaluations: 20, TimingRepeats: 12, BaselineDims: [1000, 3000, 10000, 30000]),
         };
 
