@@ -111,4 +111,8 @@ public interface IExperiment
     /// <summary>The claim IDs this experiment answers; it returns a measurement for each.</summary>
     IReadOnlyList<string> Claims { get; }
     ExperimentResult Run(ExperimentContext context);
+
+    /// <summary>The sizes record it runs at <paramref name="profile"/> (its <see cref="ProfileSizes{T}"/>), where it declares one
+    /// whole: a committed reference result from other sizes is refused (<see cref="ReferenceResults"/>). Null: not declared here.</summary>
+    object? SizesAt(Profile profile) => null;
 }

@@ -23,6 +23,9 @@ public static class HtmlReport
             sb.Append(" <span class=\"provisional\" title=\"measured at profile ").Append(Html.Escape(r.Profile ?? "?"))
               .Append("; the rule needs ").Append(Html.Escape(r.MinProfile ?? "?")).Append("\">provisional (").Append(Html.Escape(r.Profile ?? "?")).Append(")</span>");
         if (r.Interval is { } i) sb.Append("<div class=\"meta\">interval ").Append(Html.Escape(i.ToString())).Append("</div>");
+        if (r.Beside is { } other)
+            sb.Append("<div class=\"build\">").Append(Html.Escape(other.Run)).Append(": ").Append(VerdictStyle.Badge(other.Verdict))
+              .Append(other.Converged == false ? " (not converged)" : "").Append("</div>");
         foreach (var b in r.Builds ?? [])
             sb.Append("<div class=\"build\">").Append(Html.Escape(b.Build)).Append(b.Upstream ? " (upstream)" : "").Append(": ")
               .Append(VerdictStyle.Badge(b.Verdict)).Append(' ').Append(Html.Escape(b.Measured)).Append("</div>");

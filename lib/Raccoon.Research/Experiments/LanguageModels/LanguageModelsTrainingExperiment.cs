@@ -35,6 +35,8 @@ public sealed class LanguageModelsTrainingExperiment : IExperiment
     /// <summary>Reference: standard's corpus, models and seeds, trained to the plateau of H4-07/H4-08 (held-out loss
     /// within 2% over the last 3 evaluations, at least 6) with the held-out slice evaluated every 50 steps and a cap of
     /// 3,000 steps: twice the full profile's 1,500 and 20 times standard's 150, where no run had reached the plateau.</summary>
+    public object? SizesAt(Profile profile) => Profiles.For(profile);
+
     public static ProfileSizes<Sizes> Profiles { get; } = new(
         Quick: new(Seeds: 1, Steps: 40, LogEvery: 5, EvaluateOn: 40),
         Standard: new(Seeds: 2, Steps: 150, LogEvery: 20, EvaluateOn: 100),

@@ -37,6 +37,8 @@ public sealed class LogClassifiersTrainingExperiment : IExperiment
     /// steps upstream trains its RaccoonLogClassifier for and twice the 50 epochs the document gives the Alternative;
     /// the Alternative keeps upstream's patience of 10. Data and model are not grown unless a build fails to reach the
     /// plateau within the cap.</summary>
+    public object? SizesAt(Profile profile) => Profiles.For(profile);
+
     public static ProfileSizes<Sizes> Profiles { get; } = new(
         Quick: new(Train: 128, Validation: 32, Test: 64, MaxEpochs: 2, Patience: 2, Seeds: 1, Stream: 48),
         Standard: new(Train: 960, Validation: 256, Test: 512, MaxEpochs: 8, Patience: 3, Seeds: 3, Stream: 200),
