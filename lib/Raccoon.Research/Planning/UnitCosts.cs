@@ -282,14 +282,14 @@ public static class UnitCosts
             var (step, eval, fin) = Probe(model);
             for (int s = 1; s <= sizes.Seeds; s++)
                 yield return new PlanUnit(name, $"{model.Architecture} seed {s}", CostBasis.MeasuredStep, sizes.Steps, step,
-                    LanguageModelTrainer.HeldOutEvaluations, eval, OtherSeconds: fin);
+                    (sizes.EvaluateEvery is int every ? sizes.Steps / every : LanguageModelTrainer.HeldOutEvaluations), eval, OtherSeconds: fin);
         }
         foreach (var (cut, cutConfig) in LanguageModelsTrainingExperiment.ParameterCuts(config))
         {
             manual_seed(1);
             using var model = new HyperMixerLanguageModel(cutConfig, HyperMixerVariant.Causal);
             var (step, eval, fin) = Probe(model);
-            yield return new PlanUnit(name, $"cut: {cut}", CostBasis.MeasuredStep, sizes.Steps, step, LanguageModelTrainer.HeldOutEvaluations, eval, OtherSeconds: fin);
+            yield return new PlanUnit(name, $"cut: {cut}", CostBasis.MeasuredStep, sizes.Steps, step, (sizes.EvaluateEvery is int every ? sizes.Steps / every : LanguageModelTrainer.HeldOutEvaluations), eval, OtherSeconds: fin);
         }
     }
 }
