@@ -17,7 +17,7 @@ public class LatentOdeTrainingStopTests : IClassFixture<TorchFixture>
             using var model = nn.Linear(4, 1);
             var x = randn(64, 4);
             var y = x.sum(1, keepdim: true);
-            return LatentOdeTraining.Train(model, _ => functional.mse_loss(model.forward(x), y), 60, lr: 1e-2, stopAt: stop, evaluateEvery: 5);
+            return LatentOdeTraining.Train(model, _ => nn.functional.mse_loss(model.forward(x), y), 60, lr: 1e-2, stopAt: stop, evaluateEvery: 5);
         }
         var capped = Run(null);
         Assert.Equal(60, capped.Losses.Count);
