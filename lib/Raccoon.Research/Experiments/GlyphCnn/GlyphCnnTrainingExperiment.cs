@@ -57,6 +57,7 @@ public sealed class GlyphCnnTrainingExperiment : IExperiment
         var runs = new List<(int Seed, string Model, GlyphTrainingRun Run, GlyphAccuracy Renderings, GlyphAccuracy Fonts)>();
         int jobs = seeds * 4, job = 0;
         void Progress(string s, double f) => context.Report(Name, s, (job + f) / jobs);
+        var stop = context.StopFor([.. Claims]);
         for (int s = 0; s < seeds; s++)
         {
             int seed = context.Seed + s;
@@ -68,7 +69,7 @@ public sealed class GlyphCnnTrainingExperiment : IExperiment
                     manual_seed(seed);
                     var model = new GlyphCnnClassifier(config);
                     var run = GlyphCnnTrainer.Train(model, data.Train, data.HeldOutFonts,
-                        GlyphTrainingOptions.ForVariant(config, epochs, batch, seed) with { Resume = context.TrainingResume(Name, $"{config.Variant}.training-seed{seed}") },
+                        GlyphTrainingOptions.ForVariant(config, epochs, batch, seed) with { Resume = context.TrainingResume(Name, $"{config.Variant}.training-seed{seed}"), StopAt = stop },
                         Progress, context.Cancel);
                     job++;
                     runs.Add((seed, config.Variant, run, GlyphCnnTrainer.Evaluate(model, data.HeldOutRenderings), GlyphCnnTrainer.Evaluate(model, data.HeldOutFonts)));
@@ -77,7 +78,7 @@ public sealed class GlyphCnnTrainingExperiment : IExperiment
                 manual_seed(seed);
                 using var student = new GlyphCnnClassifier(configs[2]);
                 var kd = GlyphCnnTrainer.Train(student, data.Train, data.HeldOutFonts,
-                    GlyphCnnTrainingOptionsWithTeacher(configs[2], epochs, batch, seed, teacher!) with { Resume = context.TrainingResume(Name, $"Tiny-distilled.training-seed{seed}") },
+                    GlyphCnnTrainingOptionsWithTeacher(configs[2], epochs, batch, seed, teacher!) with { Resume = context.TrainingResume(Name, $"Tiny-distilled.training-seed{seed}"), StopAt = stop },
                     Progress, context.Cancel);
                 job++;
                 runs.Add((seed, "Tiny distilled", kd, GlyphCnnTrainer.Evaluate(student, data.HeldOutRenderings), GlyphCnnTrainer.Evaluate(student, data.HeldOutFonts)));
@@ -100,8 +101,7 @@ public sealed class GlyphCnnTrainingExperiment : IExperiment
         string chance = $"chance {100.0 / classes:0.0}% top-1";
 
         // Top-1 on the held-out faces per epoch, the plateau test's trace for every trained model: the split the claims are judged on.
-        HeldOutTrace Trace(string model, int seed, GlyphTrainingRun run) => new($"{model} seed {seed}", "held-out faces top-1 (%)", true,
-            run.Epochs.Select(e => (double)e.Epoch).ToList(), run.Epochs.Select(e => e.HeldOutTop1).ToList(), $"epoch cap {epochs}");
+        HeldOutTrace Trace(string model, int seed, GlyphTrainingRun run) => run.HeldOutTrace($"{model} seed {seed}", epochs);
         List<HeldOutTrace> TracesOf(params string[] models) => runs.Where(r => models.Contains(r.Model)).Select(r => Trace(r.Model, r.Seed, r.Run)).ToList();
 
         // G3-04: judged on the held-out faces (faces never seen in training), the split closest to upstream's unseen glyph
