@@ -63,6 +63,9 @@ public static class UnitCosts
     {
         if (Sharding.Recorded(experiment, profile) is double s)
             return new PlanUnit(experiment, "whole experiment", CostBasis.Recorded, OtherSeconds: s);
+        // Reference runs the experiments it has no sizes for at their standard sizes: standard's seconds are theirs.
+        if (profile == Profile.Reference && Sharding.Recorded(experiment, Profile.Standard) is double atStandard)
+            return new PlanUnit(experiment, "whole experiment", CostBasis.Recorded, OtherSeconds: atStandard, Note: "reference runs it at its standard sizes");
         if (profile == Profile.Full && Sharding.Recorded(experiment, Profile.Standard) is double standard)
             return new PlanUnit(experiment, "whole experiment", CostBasis.Recorded, OtherSeconds: standard,
                 Note: "full not recorded: standard's recorded seconds, a lower bound (its timings take more repeats at full)");
