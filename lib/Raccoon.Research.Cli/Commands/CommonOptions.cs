@@ -16,7 +16,7 @@ static class CommonOptions
 
     public static Option<string> ProfileOption() => new("--profile")
     {
-        Description = "quick (CI), standard (default, within 30 minutes on 2 cores) or full (the documents' sizes)",
+        Description = "quick (CI), standard (default, within 30 minutes on 2 cores), full (the documents' sizes) or reference (training experiments trained to their claims' plateau at the smallest size that converges; the rest at standard)",
         DefaultValueFactory = _ => "standard",
     };
 
@@ -59,7 +59,8 @@ static class CommonOptions
         "quick" => Profile.Quick,
         "standard" => Profile.Standard,
         "full" => Profile.Full,
-        _ => throw new UsageException($"unknown profile '{text}': use quick, standard or full"),
+        "reference" => Profile.Reference,
+        _ => throw new UsageException($"unknown profile '{text}': use quick, standard, full or reference"),
     };
 
     /// <summary>The thread count (default: every core); parsed here, not by the parser, so "two" gets the same one-line error as 0.</summary>

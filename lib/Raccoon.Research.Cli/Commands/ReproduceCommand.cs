@@ -35,9 +35,18 @@ static class ReproduceCommand
                           "the total and the wall time on --nodes nodes of this machine's size; runs no experiment",
         };
         var nodes = new Option<string?>("--nodes") { Description = "With --plan: nodes of this machine's size the run is spread over (default 1)" };
+        var reference = new Option<bool>("--reference")
+        {
+            Description = "Judge the rows of the experiments that have a committed reference result (results/reference/) from it, " +
+                          "each row naming the reference run's date and commit, with this run's own verdict beside it",
+        };
+        var referenceDir = new Option<string?>("--reference-dir")
+        {
+            Description = "Where the reference results are: written by --profile reference as each experiment finishes, read by --reference (default: results/reference/ of the repository)",
+        };
         var cmd = new Command("reproduce", "Measure the claims and write DIR/claims.json, DIR/claims.csv and DIR/report/index.html")
         {
-            only, profile, outDir, threads, seed, fresh, keepTraining, noNotebooks, device, shard, merge, plan, nodes,
+            only, profile, outDir, threads, seed, fresh, keepTraining, noNotebooks, device, shard, merge, plan, nodes, reference, referenceDir,
         };
         cmd.SetAction(parse => Cli.Guard(() =>
         {
@@ -49,7 +58,14 @@ static class ReproduceCommand
                 parse.GetValue(seed),
                 Reuse: !parse.GetValue(fresh),
                 Shard: ShardCommand.ParseShard(parse.GetValue(shard)),
-                KeepTraining: parse.GetValue(keepTraining));
+                KeepTraining: parse.GetValue(keepTraining),
+                UseReference: parse.GetValue(reference));
+            if (options.UseReference && options.Profile == Raccoon.Research.Experiments.Profile.Reference)
+                throw new UsageException("--reference judges rows from the committed reference results beside another run: give it with --profile quick, standard or full, not reference");
+            if (options.Profile == Raccoon.Research.Experiments.Profile.Reference || options.UseReference)
+                options = options with { ReferenceDir = parse.GetValue(referenceDir) ?? ReferenceResults.DefaultDirectory };
+            else if (parse.GetValue(referenceDir) is not null)
+                throw new UsageException("--reference-dir goes with --profile reference or --reference");
             try
             {
                 ClaimCatalog.Select(options.Only);

@@ -5,14 +5,19 @@ using Raccoon.Research.Runtime;
 namespace Raccoon.Research.Experiments;
 
 /// <summary>How big a run is: quick (CI, seconds to a minute each), standard (the default: the whole
-/// reproduction in at most 15 minutes on 2 cores), full (the documents' own sizes).</summary>
-public enum Profile { Quick, Standard, Full }
+/// reproduction in at most 30 minutes on 2 cores), full (the documents' own sizes), reference (each training
+/// experiment at the smallest size at which its models converge by its claims' plateau tests, trained to the plateau
+/// or a cap; the other experiments at their standard sizes). Reference comes last so stored numbers keep their meaning;
+/// its rank (between standard and full) is <see cref="Ledger.VerdictRule.Profiles"/>'s.</summary>
+public enum Profile { Quick, Standard, Full, Reference }
 
 /// <summary>
 /// An experiment's sizes, one typed record per profile, declared once at the top of its file (as nanoGPT keeps one
 /// config per model size); the experiment and the cost plan (<see cref="Planning.RunPlan"/>) read the same record.
 /// </summary>
-public sealed record ProfileSizes<T>(T Quick, T Standard, T Full)
+/// <remarks><paramref name="Reference"/>: a training experiment's sizes at convergence (<see cref="Profile.Reference"/>);
+/// an experiment without one runs its standard sizes there.</remarks>
+public sealed record ProfileSizes<T>(T Quick, T Standard, T Full, T? Reference = default)
 {
     /// <summary>The sizes of <paramref name="profile"/>.</summary>
     public T For(Profile profile) => profile switch
@@ -20,6 +25,7 @@ public sealed record ProfileSizes<T>(T Quick, T Standard, T Full)
         Profile.Quick => Quick,
         Profile.Standard => Standard,
         Profile.Full => Full,
+        Profile.Reference => Reference is null ? Standard : Reference,
         _ => throw new ArgumentOutOfRangeException(nameof(profile), profile, "not a profile"),
     };
 }
@@ -30,11 +36,20 @@ public sealed record ExperimentProgress(string Experiment, string Status, double
 /// <summary>Everything an experiment may depend on. Seeds are explicit: the same seed gives the same non-timing figures.</summary>
 /// <param name="KeepTraining">Keep the training phases' checkpoints once the result is stored (by default they are removed),
 /// so the trained models can be exported (<c>raccoon export --model</c>).</param>
+/// <param name="Plateaus">The plateau tests (claims.json's "convergence") of the claims this run serves, by claim ID,
+/// passed down from the reproduction layer: a training loop stops at the first evaluation where its claims' tests all
+/// pass on its trace so far (<see cref="StopFor"/>), else at its profile's cap. Null or empty: every loop runs to its cap.</param>
 public sealed record ExperimentContext(
     Profile Profile, int Seed, int Threads, string OutDir,
     IProgress<ExperimentProgress>? Progress = null, CancellationToken Cancel = default,
-    ComputeDevice Device = ComputeDevice.Cpu, bool KeepTraining = false)
+    ComputeDevice Device = ComputeDevice.Cpu, bool KeepTraining = false,
+    IReadOnlyDictionary<string, ConvergenceRule>? Plateaus = null)
 {
+    /// <summary>Where a training loop serving <paramref name="claims"/> stops: when every one of their plateau tests
+    /// given in <see cref="Plateaus"/> passes (none given: never, the loop runs to its cap).</summary>
+    public PlateauStop StopFor(params string[] claims) =>
+        new([.. claims.Where(c => Plateaus?.ContainsKey(c) == true).Select(c => Plateaus![c])]);
+
     public void Report(string experiment, string status, double? fraction = null) =>
         Progress?.Report(new ExperimentProgress(experiment, status, fraction));
 
@@ -96,4 +111,8 @@ public interface IExperiment
     /// <summary>The claim IDs this experiment answers; it returns a measurement for each.</summary>
     IReadOnlyList<string> Claims { get; }
     ExperimentResult Run(ExperimentContext context);
+
+    /// <summary>The sizes record it runs at <paramref name="profile"/> (its <see cref="ProfileSizes{T}"/>), where it declares one
+    /// whole: a committed reference result from other sizes is refused (<see cref="ReferenceResults"/>). Null: not declared here.</summary>
+    object? SizesAt(Profile profile) => null;
 }

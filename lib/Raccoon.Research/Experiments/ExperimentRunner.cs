@@ -21,6 +21,9 @@ public static class ExperimentRunner
         string training = ExperimentContext.TrainingDirectory(context.OutDir, experiment.Name);
         if (!reuse && Directory.Exists(training)) Directory.Delete(training, recursive: true); // --fresh: no phase resumes either
         TorchDevice.Use(context.Device, context.Threads);
+        // Called without the reproduction layer (a notebook, a test): its training still stops at its own claims' plateau
+        // tests, so a result stored under this key is the one reproduce would store.
+        if (context.Plateaus is null) context = context with { Plateaus = PlateauStop.Of(experiment.Claims.Select(ClaimCatalog.Get)) };
         var load = MachineLoad.Now();
         var clock = Stopwatch.StartNew();
         var result = experiment.Run(context);

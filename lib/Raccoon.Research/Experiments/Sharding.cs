@@ -61,7 +61,7 @@ public static class Sharding
     /// <summary>The seconds recorded for <paramref name="experiment"/> at <paramref name="profile"/> on the development machine, or
     /// null where none are (the full profile has none).</summary>
     public static double? Recorded(string experiment, Profile profile) =>
-        profile != Profile.Full && Table.Value[profile == Profile.Quick ? "quick" : "standard"].TryGetValue(experiment, out double s) ? s : null;
+        profile is Profile.Quick or Profile.Standard && Table.Value[profile == Profile.Quick ? "quick" : "standard"].TryGetValue(experiment, out double s) ? s : null;
 
     /// <summary>The experiments of every shard, each list in registry order.</summary>
     public static IReadOnlyList<IReadOnlyList<IExperiment>> Partition(IReadOnlyList<IExperiment> experiments, int shards, Profile profile)

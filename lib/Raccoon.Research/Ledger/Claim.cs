@@ -36,8 +36,9 @@ public sealed record VerdictRule(string Kind, double? Tolerance = null, string? 
     IReadOnlyList<Condition>? Conditions = null, IReadOnlyList<Condition>? Requires = null, Condition? InconsistentWhen = null,
     ConvergenceRule? Convergence = null, IReadOnlyList<Condition>? Given = null, BreakSearch? Search = null)
 {
-    /// <summary>The profiles in increasing size, as claims.json and the ledger spell them.</summary>
-    public static readonly IReadOnlyList<string> Profiles = ["quick", "standard", "full"];
+    /// <summary>The profiles in increasing size, as claims.json and the ledger spell them: reference (training at
+    /// convergence, up to the documents' sizes) sits between standard and full.</summary>
+    public static readonly IReadOnlyList<string> Profiles = ["quick", "standard", "reference", "full"];
 
     /// <summary>Whether a verdict measured at <paramref name="profile"/> is below this rule's minimum profile.</summary>
     public bool IsProvisionalAt(string profile)
@@ -50,7 +51,7 @@ public sealed record VerdictRule(string Kind, double? Tolerance = null, string? 
     public static int ProfileRank(string profile)
     {
         int i = Profiles.ToList().FindIndex(p => string.Equals(p, profile, StringComparison.OrdinalIgnoreCase));
-        return i >= 0 ? i : throw new ArgumentException($"unknown profile '{profile}' (expected quick, standard or full)", nameof(profile));
+        return i >= 0 ? i : throw new ArgumentException($"unknown profile '{profile}' (expected quick, standard, reference or full)", nameof(profile));
     }
 }
 

@@ -77,6 +77,10 @@ public sealed record Measurement(string ClaimId, string Measured, double? Value 
 public sealed record BuildVerdict(string Build, string Measured, Verdict Verdict, double? Value = null,
     MeasuredInterval? Interval = null, bool Upstream = false, double? Claimed = null);
 
+/// <summary>Another run's verdict of the same claim, shown beside a row (the standard run's beside a row judged from the
+/// committed reference run): which run, its verdict, its figure and its reason.</summary>
+public sealed record OtherRunVerdict(string Run, Verdict Verdict, string Measured, string? Reason, bool? Converged);
+
 /// <summary>One row of the claims ledger. The first eight fields are always there (evidence included);
 /// <see cref="Provisional"/> is true when the row was measured below its rule's minimum profile.</summary>
 public sealed record LedgerRow(
@@ -85,7 +89,8 @@ public sealed record LedgerRow(
     string? Profile, int? Seed, DateTimeOffset? MeasuredAt,
     MeasuredInterval? Interval = null, IReadOnlyList<BuildVerdict>? Builds = null, bool Provisional = false,
     string? MinProfile = null, int? Threads = null, FigureKind FigureKind = FigureKind.Computed, bool? Optimized = null,
-    string? OffBy = null, double? Factor = null, IReadOnlyList<Quantity>? Figures = null, bool? Converged = null)
+    string? OffBy = null, double? Factor = null, IReadOnlyList<Quantity>? Figures = null, bool? Converged = null,
+    OtherRunVerdict? Beside = null)
 {
     /// <summary>"optimized" or "DEBUG" (timings of a Debug build are not comparable); empty for a row not measured.</summary>
     public string BuildConfiguration => Optimized switch { true => "optimized", false => "DEBUG", null => "" };

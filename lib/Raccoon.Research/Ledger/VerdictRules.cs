@@ -163,7 +163,7 @@ public static class VerdictRules
         if (string.IsNullOrWhiteSpace(rule.Reason)) Fail("has no reason: every rule says in one line why this rule and tolerance");
         if (rule.Reason!.Contains('\n') || rule.Reason.Contains('\r')) Fail("has a reason of more than one line");
         if (rule.MinProfile is not null && !VerdictRule.Profiles.Contains(rule.MinProfile))
-            Fail($"has minProfile '{rule.MinProfile}' (expected quick, standard or full)");
+            Fail($"has minProfile '{rule.MinProfile}' (expected quick, standard, reference or full)");
         if (rule.NoEffect is not null && rule.Kind != "ratio") Fail("has a no-effect band, which only a ratio rule takes");
         foreach (var cond in (rule.Conditions ?? []).Concat(rule.Requires ?? []).Concat(rule.Given ?? []).Concat(rule.InconsistentWhen is { } iw ? [iw] : []))
             cond.Validate(claim.Id);

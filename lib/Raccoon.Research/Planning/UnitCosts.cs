@@ -64,6 +64,9 @@ public static partial class UnitCosts
     {
         if (Sharding.Recorded(experiment, profile) is double s)
             return new PlanUnit(experiment, "whole experiment", CostBasis.Recorded, OtherSeconds: s);
+        // Reference runs the experiments it has no sizes for at their standard sizes: standard's seconds are theirs.
+        if (profile == Profile.Reference && Sharding.Recorded(experiment, Profile.Standard) is double atStandard)
+            return new PlanUnit(experiment, "whole experiment", CostBasis.Recorded, OtherSeconds: atStandard, Note: "reference runs it at its standard sizes");
         if (profile == Profile.Full && Sharding.Recorded(experiment, Profile.Standard) is double standard)
             return new PlanUnit(experiment, "whole experiment", CostBasis.Recorded, OtherSeconds: standard,
                 Note: "full not recorded: standard's recorded seconds, a lower bound (its timings take more repeats at full)");
@@ -321,14 +324,14 @@ public static partial class UnitCosts
             var (step, eval, fin) = Probe(model);
             for (int s = 1; s <= sizes.Seeds; s++)
                 yield return new PlanUnit(name, $"{model.Architecture} seed {s}", CostBasis.MeasuredStep, sizes.Steps, step,
-                    LanguageModelTrainer.HeldOutEvaluations, eval, OtherSeconds: fin);
+                    (sizes.EvaluateEvery is int every ? sizes.Steps / every : LanguageModelTrainer.HeldOutEvaluations), eval, OtherSeconds: fin);
         }
         foreach (var (cut, cutConfig) in LanguageModelsTrainingExperiment.ParameterCuts(config))
         {
             manual_seed(1);
             using var model = new HyperMixerLanguageModel(cutConfig, HyperMixerVariant.Causal);
             var (step, eval, fin) = Probe(model);
-            yield return new PlanUnit(name, $"cut: {cut}", CostBasis.MeasuredStep, sizes.Steps, step, LanguageModelTrainer.HeldOutEvaluations, eval, OtherSeconds: fin);
+            yield return new PlanUnit(name, $"cut: {cut}", CostBasis.MeasuredStep, sizes.Steps, step, (sizes.EvaluateEvery is int every ? sizes.Steps / every : LanguageModelTrainer.HeldOutEvaluations), eval, OtherSeconds: fin);
         }
     }
 }

@@ -23,11 +23,17 @@ public static class HtmlReport
             sb.Append(" <span class=\"provisional\" title=\"measured at profile ").Append(Html.Escape(r.Profile ?? "?"))
               .Append("; the rule needs ").Append(Html.Escape(r.MinProfile ?? "?")).Append("\">provisional (").Append(Html.Escape(r.Profile ?? "?")).Append(")</span>");
         if (r.Interval is { } i) sb.Append("<div class=\"meta\">interval ").Append(Html.Escape(i.ToString())).Append("</div>");
+        sb.Append(BesideLine(r));
         foreach (var b in r.Builds ?? [])
             sb.Append("<div class=\"build\">").Append(Html.Escape(b.Build)).Append(b.Upstream ? " (upstream)" : "").Append(": ")
               .Append(VerdictStyle.Badge(b.Verdict)).Append(' ').Append(Html.Escape(b.Measured)).Append("</div>");
         return sb.ToString();
     }
+
+    /// <summary>Under a row judged from the reference run: this run's own verdict of the claim, beside it.</summary>
+    static string BesideLine(LedgerRow r) => r.Beside is { } other
+        ? $"<div class=\"build\">{Html.Escape(other.Run)}: {VerdictStyle.Badge(other.Verdict)}{(other.Converged == false ? " (not converged)" : "")}</div>"
+        : "";
 
     public static string Write(string outDir, IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results,
         IReadOnlyList<ExperimentFailure> failures, MachineContext? machine = null)
@@ -142,7 +148,7 @@ public static class HtmlReport
             sb.Append("<tr id=\"").Append(r.Id).Append("\" class=\"claim\"><td><a href=\"#").Append(r.Id).Append("\">").Append(r.Id).Append("</a></td><td title=\"")
               .Append(Html.Escape(r.Claim)).Append("\">").Append(Html.Escape(LedgerDigest.ShortTitle(r)))
               .Append("</td><td>").Append(Html.Escape(r.Claimed)).Append("</td><td class=\"measured\">").Append(Html.Escape(LedgerDigest.ShortMeasured(r))).Append(KindNote(r))
-              .Append("</td><td>").Append(VerdictStyle.Badge(r.Verdict)).Append("</td><td>")
+              .Append("</td><td>").Append(VerdictStyle.Badge(r.Verdict)).Append(BesideLine(r)).Append("</td><td>")
               .Append(r.Provisional || r.Converged == false ? $"<span class=\"provisional\">{Html.Escape(LedgerDigest.Status(r))}</span>" : Html.Escape(LedgerDigest.Status(r)))
               .Append("</td><td class=\"links\">");
             if (r.Experiment is not null && result is not null)

@@ -101,7 +101,7 @@ public static class NotebookSession
 
     public static Profile Profile => _profile ?? (Variable(ProfileVariable) is { } p
         ? Enum.TryParse<Profile>(p, ignoreCase: true, out var profile) && !int.TryParse(p, out _) ? profile
-            : throw new ArgumentException($"{ProfileVariable}='{p}' is not a profile: use quick, standard or full")
+            : throw new ArgumentException($"{ProfileVariable}='{p}' is not a profile: use quick, standard, full or reference")
         : Profile.Standard);
 
     public static int Seed => _seed ?? (Variable(SeedVariable) is { } s

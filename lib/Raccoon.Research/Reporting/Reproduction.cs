@@ -87,11 +87,14 @@ public static class Reproduction
         using var culture = InvariantFormatting.Enter();
         var selected = ClaimCatalog.Select(options.Only);
         AtomicFile.EnsureWritableDirectory(options.OutDir);
-        var context = new ExperimentContext(options.Profile, options.Seed, options.Threads, options.OutDir, progress, cancel, options.Device, options.KeepTraining);
-
         var results = new List<StoredResult>();
         var failures = new List<ExperimentFailure>();
         var experiments = ExperimentRegistry.For(selected);
+        // The plateau tests of the claims the run serves: every claim of each experiment run (an experiment runs whole
+        // and its stored result serves all its claims), so its training stops where its rows are judged converged.
+        var plateaus = PlateauStop.Of(ClaimCatalog.All.Where(c => experiments.Any(e => e.Claims.Contains(c.Id))));
+        var context = new ExperimentContext(options.Profile, options.Seed, options.Threads, options.OutDir, progress, cancel, options.Device,
+            options.KeepTraining, plateaus);
         if (options.Shard is { } shard)
         {
             experiments = Sharding.Select(experiments, shard, options.Profile);
@@ -104,7 +107,19 @@ public static class Reproduction
             progress?.Report(new ExperimentProgress(experiment.Name, "running", 0));
             try
             {
-                results.Add(ExperimentRunner.Run(experiment, context, options.Reuse));
+                var started = DateTimeOffset.UtcNow;
+                var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+                var stored = ExperimentRunner.Run(experiment, context, options.Reuse);
+                results.Add(stored);
+                if (options.Profile == Profile.Reference && options.ReferenceDir is { } referenceDir)
+                {
+                    // Committed as it finishes, so a sitting that ends later keeps what it finished.
+                    bool computed = stored.FinishedAt >= started;
+                    double? cpuSeconds = computed ? (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds : null;
+                    var saved = ReferenceResults.Save(referenceDir, experiment, stored, cpuSeconds, MachineContext.Current());
+                    progress?.Report(new ExperimentProgress(experiment.Name, $"reference result {ReferenceResults.PathFor(referenceDir, experiment.Name, options.Seed)} " +
+                        $"({saved.Seconds:0} s{(cpuSeconds is double c ? $", {c:0} CPU s" : ", reused")}; {string.Join("; ", saved.Measurements.SelectMany(m => m.Traces ?? []).Select(t => $"{t.Name}: {t.StoppedBecause}").Distinct())})", 1));
+                }
                 progress?.Report(new ExperimentProgress(experiment.Name, "done", 1));
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -126,9 +141,12 @@ public static class Reproduction
     {
         using var culture = InvariantFormatting.Enter();
         var ledger = BuildLedger(selected, results, LedgerFiles.Read(options.OutDir), options.OutDir);
+        if (options.UseReference)
+            ledger = WithReference(ledger, selected, options.ReferenceDir ?? ReferenceResults.DefaultDirectory, options.Seed, Profiles(options.Profile));
         LedgerFiles.Write(options.OutDir, ledger);
         afterLedger?.Invoke(ledger);
-        var all = LoadAllResults(options.OutDir, ledger);
+        // This run's own results too: a row judged from the reference run points at a result not stored in this folder.
+        var all = LoadAllResults(options.OutDir, ledger).Concat(results).DistinctBy(r => (r.Experiment, r.Profile, r.Seed, r.Threads)).ToList();
         TorchRuntime.Initialize(options.Threads);
         var machine = MachineContext.Current();
         string report = HtmlReport.Write(options.OutDir, ledger, all, failures, machine);
@@ -171,6 +189,37 @@ public static class Reproduction
             : store.TryLoadAnyVersion(old.Experiment, Enum.Parse<Profile>(old.Profile, ignoreCase: true), old.Seed.Value, old.Threads.Value)?
                 .Measurements.FirstOrDefault(m => m.ClaimId == old.Id);
         return LedgerAssembly.Assemble(selected, measured, previous, Stored);
+    }
+
+    static string Profiles(Profile p) => p.ToString().ToLowerInvariant();
+
+    /// <summary>
+    /// The ledger with the rows of every selected claim whose experiment has a committed reference result judged from
+    /// it (its evidence opening "reference run, date, commit"), each with this run's own verdict beside it; the other
+    /// rows as they are. A reference file that is damaged or of another experiment, seed or sizes is refused by name.
+    /// </summary>
+    public static IReadOnlyList<LedgerRow> WithReference(IReadOnlyList<LedgerRow> ledger, IReadOnlyList<Claim> selected, string referenceDir, int seed, string runProfile)
+    {
+        var rows = ledger.ToList();
+        var selectedIds = selected.Select(c => c.Id).ToHashSet();
+        foreach (var experiment in ExperimentRegistry.For(selected))
+        {
+            if (ReferenceResults.Load(referenceDir, experiment, seed) is not { } reference) continue;
+            foreach (var m in reference.Measurements.Where(m => selectedIds.Contains(m.ClaimId)))
+            {
+                int i = rows.FindIndex(r => r.Id == m.ClaimId);
+                var own = rows[i];
+                var judged = LedgerRow.From(ClaimCatalog.Get(m.ClaimId), m, reference.Experiment, "reference", reference.Seed, reference.FinishedAt,
+                    reference.Threads, reference.Machine.Optimized);
+                rows[i] = judged with
+                {
+                    Evidence = $"{reference.Source}; {judged.Evidence}",
+                    Beside = own.Verdict == Verdict.NotRun ? null
+                        : new OtherRunVerdict($"{own.Profile ?? runProfile} run", own.Verdict, own.Measured, own.Reason, own.Converged),
+                };
+            }
+        }
+        return rows;
     }
 
     /// <summary>The stored results behind the ledger's rows, for the report's figures and tables.</summary>

@@ -26,6 +26,8 @@ public static class Trainer
         if (validation is not null) CheckData(model, validation, "validation");
         if (options.Patience is not null && validation is null)
             throw new ArgumentException("early stopping (Patience) needs a validation set");
+        if (options.StopAt is { Active: true } && validation is null)
+            throw new ArgumentException("stopping at the plateau (StopAt) needs a validation set: the plateau test reads the validation loss");
         if (BatchPlan.BatchesPerEpoch(train.Count, options.BatchSize, options.DropLast) == 0)
             throw new ArgumentException($"{train.Count} training samples make no full batch of {options.BatchSize}: lower the batch size or keep the last batch");
 
@@ -67,7 +69,7 @@ public static class Trainer
 
         try
         {
-            while (!state.Finished && state.Epoch <= options.Epochs && !state.StoppedEarly)
+            while (!state.Finished && state.Epoch <= options.Epochs && !state.StoppedEarly && !state.StoppedAtPlateau)
             {
                 if (options.MaxSteps is int max && state.StepLosses.Count >= max) break;
                 int epoch = state.Epoch;
@@ -139,6 +141,10 @@ public static class Trainer
                     valLoss, valAcc, CurrentLearningRate(optimizer), state.EpochApplied, state.EpochSkipped,
                     state.EpochSeconds + epochClock.Elapsed.TotalSeconds);
                 state.Epochs.Add(record);
+                // The claims' plateau test on the validation losses so far: the first epoch where it passes ends the phase.
+                if (options.StopAt is { Active: true } stop && !state.StoppedEarly
+                    && TrainingHistory.TraceOf(state.Epochs, "validation", "in training") is { } trace && stop.Reached(trace))
+                    state.StoppedAtPlateau = true;
                 (state.Epoch, state.BatchInEpoch) = (epoch + 1, 0);
                 (state.EpochLossSum, state.EpochCorrectSum, state.EpochSamples, state.EpochApplied, state.EpochSkipped, state.EpochSeconds) = (0, 0, 0, 0, 0, 0);
                 progress?.Report(new TrainingProgress("train", epoch, state.StepLosses.Count, totalSteps, record.TrainLoss, valLoss, valAcc));
@@ -160,7 +166,7 @@ public static class Trainer
             DisposeAll(best);
         }
         return new TrainingHistory(state.Epochs, state.StepLosses, state.Skipped, state.Applied, state.StoppedEarly, state.BestEpoch,
-            state.BestEpoch is null ? null : state.BestLoss, state.Restored, state.Seconds + clock.Elapsed.TotalSeconds);
+            state.BestEpoch is null ? null : state.BestLoss, state.Restored, state.Seconds + clock.Elapsed.TotalSeconds, state.StoppedAtPlateau);
     }
 
     /// <summary>What one step did: its loss and correct count, or why it was skipped.</summary>

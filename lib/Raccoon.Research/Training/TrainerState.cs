@@ -31,6 +31,7 @@ internal sealed class TrainerState
     public int? BestEpoch { get; set; }
     public int SinceImprovement { get; set; }
     public bool StoppedEarly { get; set; }
+    public bool StoppedAtPlateau { get; set; }
     public bool Restored { get; set; }
     public bool Finished { get; set; }
     public double Seconds { get; set; }

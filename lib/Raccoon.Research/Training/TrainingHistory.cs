@@ -10,7 +10,8 @@ public sealed record EpochRecord(
 public sealed record SkippedStep(int Step, int Epoch, string Reason);
 
 /// <summary>What a supervised phase did: per-epoch records, the loss of every step (NaN for a skipped one),
-/// the skipped steps, and where early stopping ended it.</summary>
+/// the skipped steps, and what ended it: early stopping (<see cref="StoppedEarly"/>), the claims' plateau test
+/// (<see cref="StoppedAtPlateau"/>, at the epoch where it first passed) or else the cap.</summary>
 public sealed record TrainingHistory(
     IReadOnlyList<EpochRecord> Epochs,
     IReadOnlyList<double> StepLosses,
@@ -20,7 +21,8 @@ public sealed record TrainingHistory(
     int? BestEpoch,
     double? BestValidationLoss,
     bool RestoredBest,
-    double Seconds)
+    double Seconds,
+    bool StoppedAtPlateau = false)
 {
     public int SkippedSteps => Skipped.Count;
     public int TotalSteps => AppliedSteps + SkippedSteps;
@@ -29,13 +31,21 @@ public sealed record TrainingHistory(
     /// <summary>Mean wall time of an epoch, in seconds.</summary>
     public double SecondsPerEpoch => Epochs.Count == 0 ? double.NaN : Epochs.Average(e => e.Seconds);
 
+    /// <summary>Why the phase ended, in words: "plateau at epoch 14", "early stopping after epoch 20" or "cap of 40 epochs".</summary>
+    public string StoppedBecause => StoppedAtPlateau ? Ledger.PlateauStop.Because(true, Epochs.Count, "epoch")
+        : StoppedEarly ? $"early stopping after epoch {Epochs.Count}"
+        : Ledger.PlateauStop.Because(false, Epochs.Count, "epoch");
+
     /// <summary>The validation loss per epoch as a trace for the ledger's convergence test; null without a validation set.</summary>
-    public Ledger.HeldOutTrace? ValidationTrace(string name)
+    public Ledger.HeldOutTrace? ValidationTrace(string name) => TraceOf(Epochs, name, StoppedBecause);
+
+    /// <summary>The validation loss of <paramref name="epochs"/> as a trace (the one the trainer's plateau stop reads); null without one.</summary>
+    internal static Ledger.HeldOutTrace? TraceOf(IReadOnlyList<EpochRecord> epochs, string name, string stoppedBecause)
     {
-        var epochs = Epochs.Where(e => e.ValidationLoss is double v && double.IsFinite(v)).ToList();
-        if (epochs.Count == 0) return null;
-        return new Ledger.HeldOutTrace(name, "validation loss", false, epochs.Select(e => (double)e.Epoch).ToList(),
-            epochs.Select(e => e.ValidationLoss!.Value).ToList(), StoppedEarly ? $"early stopping after epoch {Epochs.Count}" : $"epoch cap {Epochs.Count}");
+        var valid = epochs.Where(e => e.ValidationLoss is double v && double.IsFinite(v)).ToList();
+        if (valid.Count == 0) return null;
+        return new Ledger.HeldOutTrace(name, "validation loss", false, valid.Select(e => (double)e.Epoch).ToList(),
+            valid.Select(e => e.ValidationLoss!.Value).ToList(), stoppedBecause);
     }
 }
 

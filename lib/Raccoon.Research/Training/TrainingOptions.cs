@@ -48,6 +48,9 @@ public sealed record TrainingOptions
     public int Seed { get; init; } = 1;
     /// <summary>Checkpoint here and resume from it; null: a phase that is stopped starts again from the beginning.</summary>
     public ResumeFile? Resume { get; init; }
+    /// <summary>Stop after the first epoch at which the claims' plateau tests all pass on the validation losses so far
+    /// (needs a validation set); null or without a rule: run to <see cref="Epochs"/>, <see cref="MaxSteps"/> or early stopping.</summary>
+    public Ledger.PlateauStop? StopAt { get; init; }
 
     /// <summary>train_raccoon_classifier: AdamW (lr 1e-3, weight decay 1e-5), clip 1.0, batch 32, 1000 steps, no validation.</summary>
     public static TrainingOptions UpstreamRaccoon { get; } = new()

@@ -83,8 +83,10 @@ public class BadInputTests : IClassFixture<TorchFixture>
         // The command line
         ["threads 0"] = new(() => Cli("reproduce", "--threads", "0", "--out", Temp), 2, "--threads must be at least 1", "0"),
         ["threads as text"] = new(() => Cli("reproduce", "--threads", "two", "--out", Temp), 2, "--threads must be a whole number", "'two'"),
-        ["unknown profile"] = new(() => Cli("reproduce", "--profile", "fast", "--out", Temp), 2, "unknown profile 'fast'", "quick, standard or full"),
-        ["plan at an unknown profile"] = new(() => Cli("reproduce", "--plan", "--profile", "huge"), 2, "unknown profile 'huge'", "quick, standard or full"),
+        ["unknown profile"] = new(() => Cli("reproduce", "--profile", "fast", "--out", Temp), 2, "unknown profile 'fast'", "quick, standard, full or reference"),
+        ["plan at an unknown profile"] = new(() => Cli("reproduce", "--plan", "--profile", "huge"), 2, "unknown profile 'huge'", "quick, standard, full or reference"),
+        ["reference beside a reference run"] = new(() => Cli("reproduce", "--reference", "--profile", "reference", "--out", Temp), 2, "--reference judges rows from the committed reference results", "not reference"),
+        ["reference folder alone"] = new(() => Cli("reproduce", "--reference-dir", Temp, "--out", Temp), 2, "--reference-dir goes with --profile reference or --reference"),
         ["plan on 0 nodes"] = new(() => Cli("reproduce", "--plan", "--nodes", "0"), 2, "--nodes must be at least 1, got 0"),
         ["plan on -2 nodes"] = new(() => Cli("reproduce", "--plan", "--nodes", "-2"), 2, "--nodes must be at least 1, got -2"),
         ["plan on nodes as text"] = new(() => Cli("reproduce", "--plan", "--nodes", "many"), 2, "--nodes must be a whole number", "'many'"),

@@ -92,6 +92,26 @@ public class GlyphCnnTrainingTests : IClassFixture<TorchFixture>
     }
 
     [Fact]
+    public void A_run_with_a_plateau_stop_ends_at_the_first_epoch_where_the_rule_holds()
+    {
+        var data = GlyphDataset.Build(new GlyphDatasetOptions(Classes: 4, TrainPerFont: 1, HeldOutPerFont: 1, HeldOutFontRenderings: 1, Seed: 2, KMeansIterations: 3));
+        var always = new Raccoon.Research.Ledger.PlateauStop([new Raccoon.Research.Ledger.ConvergenceRule(Window: 1, MaxChange: 1e9, MinEvaluations: 2)]);
+        GlyphTrainingRun Run(Raccoon.Research.Ledger.PlateauStop? stop)
+        {
+            manual_seed(1);
+            using var model = new GlyphCnnClassifier(GlyphCnnConfig.Tiny(4));
+            return GlyphCnnTrainer.Train(model, data.Train, data.HeldOutRenderings,
+                GlyphTrainingOptions.ForVariant(model.Config, epochs: 4, batchSize: 8, seed: 1) with { LearningRate = 3e-3, StopAt = stop });
+        }
+        var capped = Run(null);
+        Assert.Equal("cap of 4 epochs", capped.HeldOutTrace("x", 4).StoppedBecause);
+        var stopped = Run(always);
+        Assert.True(stopped.StoppedAtPlateau);
+        Assert.Equal(capped.Epochs.Take(2).Select(e => (e.Epoch, e.TrainLoss, e.HeldOutTop1)), stopped.Epochs.Select(e => (e.Epoch, e.TrainLoss, e.HeldOutTop1)));
+        Assert.Equal("plateau at epoch 2", stopped.HeldOutTrace("x", 4).StoppedBecause);
+    }
+
+    [Fact]
     public void TrainingExperimentJudgesAndTracesTheHeldOutFaces()
     {
         var result = new GlyphCnnTrainingExperiment().Run(new ExperimentContext(Profile.Quick, 1, 2, Repo.TempDir("g3-training")));

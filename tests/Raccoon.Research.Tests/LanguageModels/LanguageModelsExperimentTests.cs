@@ -69,4 +69,61 @@ public class LanguageModelsExperimentTests : IClassFixture<TorchFixture>
         Assert.Equal(expected.HeldOut, actual.HeldOut);
         Params.AssertEqual(Params.Of(reference), Params.Of(resumed));
     }
+
+    [Fact]
+    public void A_run_with_a_plateau_stop_ends_at_the_first_evaluation_where_the_rule_holds_and_resumes_to_the_same_run()
+    {
+        var corpus = new TextCorpus(TemplateCorpus.Generate(120, seed: 3));
+        var config = new LanguageModelConfig(corpus.Vocabulary.Size, MaxLength: 32, ModelDim: 32, HiddenDim: 64, Layers: 1);
+        var options = new TrainingOptions(Steps: 40, BatchSize: 8, LearningRate: 3e-3, LogEvery: 5, EvaluateOn: 12, EvaluateEvery: 5);
+        manual_seed(1);
+        using (var capped = new HyperMixerLanguageModel(config))
+        {
+            var run = LanguageModelTrainer.Train(capped, corpus, options);
+            Assert.Equal(8, run.HeldOutCurve!.Count);
+            Assert.Equal("cap of 40 steps", run.StoppedBecause);
+        }
+        // A rule that holds on any trace: the run stops at its third evaluation (step 15), never before its minimum.
+        var stop = new PlateauStop([new ConvergenceRule(Window: 1, MaxChange: 1e9, MinEvaluations: 3)]);
+        var stopping = options with { StopAt = stop };
+        manual_seed(1);
+        using var reference = new HyperMixerLanguageModel(config);
+        var expected = LanguageModelTrainer.Train(reference, corpus, stopping);
+        Assert.Equal([5, 10, 15], expected.HeldOutCurve!.Select(p => p.Step));
+        Assert.Equal(15, expected.Curve[^1].Step);
+        Assert.Equal("plateau at step 15", expected.StoppedBecause);
+
+        var dir = Repo.TempDir("h4-plateau");
+        var resumable = stopping with { Resume = new Raccoon.Research.Training.ResumeFile(System.IO.Path.Combine(dir, "run.ckpt"), EverySteps: 4) };
+        manual_seed(1); // the first sitting starts as the reference did; the resumed one from another initialisation
+        using (var model = new HyperMixerLanguageModel(config))
+        using (var cancel = new CancellationTokenSource())
+            Assert.Throws<OperationCanceledException>(() =>
+                LanguageModelTrainer.Train(model, corpus, resumable, (step, _) => { if (step >= 10) cancel.Cancel(); }, cancel.Token));
+        manual_seed(99);
+        using var resumed = new HyperMixerLanguageModel(config);
+        var actual = LanguageModelTrainer.Train(resumed, corpus, resumable);
+        Assert.Equal(expected.Curve, actual.Curve);
+        Assert.Equal(expected.HeldOutCurve, actual.HeldOutCurve);
+        Assert.Equal(expected.StoppedBecause, actual.StoppedBecause);
+        Params.AssertEqual(Params.Of(reference), Params.Of(resumed));
+    }
+
+    [Fact]
+    public void The_reference_sizes_evaluate_often_enough_for_the_plateau_test_to_pass_before_the_cap()
+    {
+        var needed = new PlateauStop([.. new[] { "H4-07", "H4-08", "R0-08", "R0-09", "R0-12", "R0-13" }.Select(id => ClaimCatalog.Get(id).Rule.Convergence!)]).Needed;
+        var lm = LanguageModelsTrainingExperiment.Profiles.For(Profile.Reference);
+        Assert.True(lm.Steps / lm.EvaluateEvery!.Value >= needed, $"{lm.Steps} steps evaluated every {lm.EvaluateEvery} give fewer than {needed} evaluations");
+        var log = Raccoon.Research.Experiments.LogClassifiers.LogClassifiersTrainingExperiment.Profiles.For(Profile.Reference);
+        Assert.True(log.MaxEpochs >= needed);
+        // Reference starts from standard's data and models (only the cap and the evaluations differ).
+        var lmStandard = LanguageModelsTrainingExperiment.Profiles.For(Profile.Standard);
+        Assert.Equal((lmStandard.Seeds, lmStandard.EvaluateOn), (lm.Seeds, lm.EvaluateOn));
+        var logStandard = Raccoon.Research.Experiments.LogClassifiers.LogClassifiersTrainingExperiment.Profiles.For(Profile.Standard);
+        Assert.Equal((logStandard.Train, logStandard.Validation, logStandard.Test, logStandard.Seeds), (log.Train, log.Validation, log.Test, log.Seeds));
+        // An experiment without reference sizes runs its standard ones there.
+        Assert.Equal(Raccoon.Research.Experiments.GlyphCnn.GlyphCnnTrainingExperiment.Profiles.Standard,
+            Raccoon.Research.Experiments.GlyphCnn.GlyphCnnTrainingExperiment.Profiles.For(Profile.Reference));
+    }
 }

@@ -67,6 +67,29 @@ public class PathFlowTrainingTests : IClassFixture<TorchFixture>
     }
 
     [Fact]
+    public void A_run_with_a_stop_ends_at_the_first_recorded_step_where_it_holds_with_its_curves_ending_there()
+    {
+        using var scope = NewDisposeScope();
+        var data = Data(false);
+        var capped = PathFlowTraining.Train((PathFlowModel)Make(false, 1), data.Train, data.Held, 12, seed: 5, recordEvery: 2, evaluateEvery: 4, heldOutDraws: 2);
+        Assert.Equal("cap of 12 steps", capped.StoppedBecause(12));
+        // Stop once three training-ELBO points are recorded (steps 1, 2, 4): the run is the capped run's first four steps.
+        var stopped = PathFlowTraining.Train((PathFlowModel)Make(false, 1), data.Train, data.Held, 12, seed: 5, recordEvery: 2, evaluateEvery: 4, heldOutDraws: 2,
+            stopWhen: c => c.Steps.Count >= 3);
+        Assert.True(stopped.StoppedAtPlateau);
+        Assert.Equal(new[] { 1, 2, 4 }, stopped.Steps);
+        Assert.Equal(capped.TrainElbo.Take(3), stopped.TrainElbo);
+        Assert.Equal(new[] { 0, 4 }, stopped.EvaluatedAt);
+        Assert.Equal(capped.HeldOut.Take(2), stopped.HeldOut);
+        Assert.Equal("plateau at step 4", stopped.StoppedBecause(12));
+        // Between evaluations, a stop still ends the held-out curve with an evaluation at the stopping step.
+        var odd = PathFlowTraining.Train((PathFlowModel)Make(false, 1), data.Train, data.Held, 12, seed: 5, recordEvery: 2, evaluateEvery: 4, heldOutDraws: 2,
+            stopWhen: c => c.Steps.Count >= 4);
+        Assert.Equal(new[] { 0, 4, 6 }, odd.EvaluatedAt);
+        Assert.Equal(6, odd.Steps[^1]);
+    }
+
+    [Fact]
     public void Held_out_elbo_is_taken_before_training_at_every_evaluation_and_after_the_last_step()
     {
         using var scope = NewDisposeScope();

@@ -196,6 +196,57 @@ public class TrainerTests : IClassFixture<TorchFixture>
     }
 
     [Fact]
+    public void A_phase_with_a_plateau_stop_ends_at_the_first_epoch_where_the_rule_holds_never_before_min_evaluations()
+    {
+        var train = Task.Dataset(256, 1);
+        var validation = Task.Dataset(128, 2);
+        var options = Quick with { Epochs = 12, LearningRate = 0.05 };
+        var capped = Trainer.Fit(Model(4), train, validation, options);
+        Assert.Equal(12, capped.Epochs.Count);
+        Assert.Equal("cap of 12 epochs", capped.ValidationTrace("x")!.StoppedBecause);
+
+        // The rule passes first at some epoch k of the capped run's trace: with the stop, the run is that run's first k epochs.
+        var stop = new Raccoon.Research.Ledger.PlateauStop([new Raccoon.Research.Ledger.ConvergenceRule(Window: 2, MaxChange: 0.05, MinEvaluations: 4)]);
+        double k = stop.At(capped.ValidationTrace("x")!) ?? throw new InvalidOperationException("the test's rule never passes on the capped run: loosen it");
+        Assert.InRange(k, 4, 11);
+        var stopped = Trainer.Fit(Model(4), train, validation, options with { StopAt = stop });
+        Assert.True(stopped.StoppedAtPlateau);
+        Assert.Equal((int)k, stopped.Epochs.Count);
+        Assert.Equal(capped.StepLosses.Take(stopped.StepLosses.Count), stopped.StepLosses);
+        Assert.Equal($"plateau at epoch {k}", stopped.ValidationTrace("x")!.StoppedBecause);
+
+        // A rule that holds on any trace still waits for its minimum number of evaluations; one that needs more than the cap never stops it.
+        var always = new Raccoon.Research.Ledger.PlateauStop([new Raccoon.Research.Ledger.ConvergenceRule(Window: 1, MaxChange: 1e9, MinEvaluations: 5)]);
+        Assert.Equal(5, Trainer.Fit(Model(4), train, validation, options with { StopAt = always }).Epochs.Count);
+        var never = new Raccoon.Research.Ledger.PlateauStop([new Raccoon.Research.Ledger.ConvergenceRule(Window: 1, MaxChange: 1e9, MinEvaluations: 30)]);
+        var ran = Trainer.Fit(Model(4), train, validation, options with { Epochs = 6, StopAt = never });
+        Assert.Equal((6, false), (ran.Epochs.Count, ran.StoppedAtPlateau));
+        Assert.Contains("validation set", Assert.Throws<ArgumentException>(() => Trainer.Fit(Model(4), train, null, options with { StopAt = always })).Message);
+    }
+
+    [Fact]
+    public void A_phase_stopped_at_the_plateau_resumes_to_the_uninterrupted_run()
+    {
+        var train = Task.Dataset(256, 1);
+        var validation = Task.Dataset(128, 2);
+        var dir = Directory.CreateTempSubdirectory("raccoon-resume-");
+        try
+        {
+            var always = new Raccoon.Research.Ledger.PlateauStop([new Raccoon.Research.Ledger.ConvergenceRule(Window: 1, MaxChange: 1e9, MinEvaluations: 5)]);
+            var options = Quick with { Epochs = 12, LearningRate = 0.05, StopAt = always };
+            var reference = Model(4);
+            var expected = Trainer.Fit(reference, train, validation, options);
+            var resumable = options with { Resume = new ResumeFile(Path.Combine(dir.FullName, "plateau.ckpt"), EverySteps: 3) };
+            var (history, weights) = Interrupted(seed => Model(seed), 4, train, validation, resumable, 13, 30);
+            AssertSameRun(expected, history);
+            Assert.True(history.StoppedAtPlateau);
+            Assert.Equal(5, history.Epochs.Count);
+            Params.AssertEqual(Params.Of(reference), weights);
+        }
+        finally { dir.Delete(recursive: true); }
+    }
+
+    [Fact]
     public void Max_steps_ends_a_run_mid_epoch_and_the_upstream_presets_say_what_upstream_does()
     {
         var history = Trainer.Fit(Model(2), Task.Dataset(256, 1), null, Quick with { Epochs = int.MaxValue, MaxSteps = 20 });

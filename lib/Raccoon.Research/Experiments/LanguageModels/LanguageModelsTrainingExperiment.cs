@@ -28,12 +28,20 @@ public sealed class LanguageModelsTrainingExperiment : IExperiment
     /// <summary>Sizes per profile: seeds per architecture, Adam steps of every run (batch 16), how often the loss is
     /// logged and how many held-out examples are evaluated. Standard steps went 200 -> 150 (seeds kept at 2): the 12
     /// runs took 218 s, about 180 s of it training steps.</summary>
-    public sealed record Sizes(int Seeds, int Steps, int LogEvery, int EvaluateOn);
+    /// <remarks><paramref name="EvaluateEvery"/>: steps between evaluations of the held-out slice (null: ten over the run); each run
+    /// stops at the first evaluation where the plateau tests of H4-07 and H4-08 pass, else at <paramref name="Steps"/>.</remarks>
+    public sealed record Sizes(int Seeds, int Steps, int LogEvery, int EvaluateOn, int? EvaluateEvery = null);
+
+    /// <summary>Reference: standard's corpus, models and seeds, trained to the plateau of H4-07/H4-08 (held-out loss
+    /// within 2% over the last 3 evaluations, at least 6) with the held-out slice evaluated every 50 steps and a cap of
+    /// 3,000 steps: twice the full profile's 1,500 and 20 times standard's 150, where no run had reached the plateau.</summary>
+    public object? SizesAt(Profile profile) => Profiles.For(profile);
 
     public static ProfileSizes<Sizes> Profiles { get; } = new(
         Quick: new(Seeds: 1, Steps: 40, LogEvery: 5, EvaluateOn: 40),
         Standard: new(Seeds: 2, Steps: 150, LogEvery: 20, EvaluateOn: 100),
-        Full: new(Seeds: 5, Steps: 1500, LogEvery: 50, EvaluateOn: 200));
+        Full: new(Seeds: 5, Steps: 1500, LogEvery: 50, EvaluateOn: 200),
+        Reference: new(Seeds: 2, Steps: 3000, LogEvery: 50, EvaluateOn: 100, EvaluateEvery: 50));
 
     /// <summary>The parameter cuts the document proposes, each trained with causal mixing for one seed after the architectures' runs.</summary>
     public static IReadOnlyList<(string Name, LanguageModelConfig Config)> ParameterCuts(LanguageModelConfig config) =>
@@ -45,7 +53,7 @@ public sealed class LanguageModelsTrainingExperiment : IExperiment
 
     /// <summary>One run's training options at <paramref name="sizes"/>.</summary>
     public static TrainingOptions OptionsFor(Sizes sizes) =>
-        new(sizes.Steps, BatchSize: 16, LearningRate: 1e-3, LogEvery: sizes.LogEvery, EvaluateOn: sizes.EvaluateOn);
+        new(sizes.Steps, BatchSize: 16, LearningRate: 1e-3, LogEvery: sizes.LogEvery, EvaluateOn: sizes.EvaluateOn, EvaluateEvery: sizes.EvaluateEvery);
 
     public ExperimentResult Run(ExperimentContext context)
     {
@@ -53,7 +61,7 @@ public sealed class LanguageModelsTrainingExperiment : IExperiment
         var config = LanguageModelConfig.Document with { VocabularySize = corpus.Vocabulary.Size };
         var sizes = Profiles.For(context.Profile);
         int seeds = sizes.Seeds, steps = sizes.Steps;
-        var options = OptionsFor(sizes);
+        var options = OptionsFor(sizes) with { StopAt = context.StopFor([.. Claims]) };
         double unigram = UnigramEntropy(corpus);
 
         var runs = new Dictionary<Kind, List<TrainingRun>>();
@@ -98,7 +106,7 @@ public sealed class LanguageModelsTrainingExperiment : IExperiment
         var h407 = Measurement.Of("H4-07",
             $"Parameters at V = 533, n = 80 (full HyperMixer {fullDoc:N0}): " +
             string.Join("; ", cutRows.Select(c => $"{c.Name}: {c.DocParams:N0} ({100.0 * (fullDoc - c.DocParams) / fullDoc:0}% fewer), held-out generation loss {c.Run.HeldOut.Generation:0.000}")) +
-            $"; against {baseline.HeldOut.Generation:0.000} for the full causal HyperMixer (same seed, {steps} steps, corpus V = {corpus.Vocabulary.Size}).",
+            $"; against {baseline.HeldOut.Generation:0.000} for the full causal HyperMixer (same seed, at most {steps} steps, corpus V = {corpus.Vocabulary.Size}).",
             [
                 new Quantity("largestCutParameterRatio", cutRows.Max(c => (double)c.DocParams / fullDoc), "x (cut / full parameters, the cut that keeps the most)"),
                 new Quantity("worstCutLossRatio", cutRows.Max(c => c.Run.HeldOut.Generation / baseline.HeldOut.Generation), "x (cut / full held-out generation loss, the worst cut)"),
@@ -119,7 +127,7 @@ public sealed class LanguageModelsTrainingExperiment : IExperiment
         Quantity Drop(Kind k, string name) => new(name, runs[k].Max(r => FinalLoss(r) / r.Curve[0].Loss), "x (final / first training loss, worst seed)");
         Quantity OverUnigram(Kind k, string name) => new(name, runs[k].Max(r => r.HeldOut.Generation) / unigram, "x (held-out generation loss / unigram baseline, worst seed)");
         var h408 = Measurement.Of("H4-08",
-            $"{seeds} seed(s) x {steps} steps of Adam (lr 1e-3, batch 16) on the meadow corpus, evaluated on {options.EvaluateOn} held-out examples. {Summary(Kind.Transformer)}. {Summary(Kind.HyperMixer)}. {Summary(Kind.CausalHyperMixer)}. " +
+            $"{seeds} seed(s) x at most {steps} steps of Adam (lr 1e-3, batch 16) on the meadow corpus, evaluated on {options.EvaluateOn} held-out examples. {Summary(Kind.Transformer)}. {Summary(Kind.HyperMixer)}. {Summary(Kind.CausalHyperMixer)}. " +
             $"Unigram baseline {unigram:0.000}. The upstream HyperMixer's token mixing reads the next token, so its training loss ({Mean(leak, x => x.HeldOut.TeacherForced):0.000} held-out) " +
             $"is not the loss it achieves when it generates ({Mean(leak, x => x.HeldOut.Generation):0.000}); the causal variant's two losses agree.",
             [
@@ -184,5 +192,5 @@ public sealed class LanguageModelsTrainingExperiment : IExperiment
     /// <summary>A run's held-out teacher-forced loss at its evaluations, for the ledger's plateau test.</summary>
     static HeldOutTrace Trace(TrainingRun run, string name) => new(name, "held-out teacher-forced loss", false,
         (run.HeldOutCurve ?? []).Select(p => (double)p.Step).ToList(), (run.HeldOutCurve ?? []).Select(p => p.Loss).ToList(),
-        $"step cap {run.Curve[^1].Step}");
+        run.StoppedBecause ?? $"cap of {run.Curve[^1].Step} steps");
 }

@@ -33,7 +33,13 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
     public sealed record Sizes(int ExtrapolationBody, int ExtrapolationSteps, int ExtrapolationSeeds,
         StabilitySizes Stability,
         int FeedForwardSteps, int FeedForwardSeeds,
-        int ModelSteps, int ModelBatch, int ModelSeeds, int ModelRepeats);
+        int ModelSteps, int ModelBatch, int ModelSeeds, int ModelRepeats, int? EvaluateEvery = null, int? ModelEvaluateEvery = null)
+    {
+        /// <summary>Steps per evaluation (a block of fresh-batch losses) of T1-03's and T1-11's block stacks: given, else ten over the run.</summary>
+        public int StackEvery(int steps) => EvaluateEvery ?? Math.Max(1, steps / Evaluations);
+        /// <summary>Steps per evaluation of T1-12's latent ODE models: given, else ten over the run.</summary>
+        public int ModelEvery => ModelEvaluateEvery ?? Math.Max(1, ModelSteps / Evaluations);
+    }
 
     /// <summary>T1-10's search grid: the depths tried, the learning rates (AdamW, upstream's 1e-3 the largest), the seeds
     /// per depth and rate, and the steps per run.</summary>
@@ -45,7 +51,15 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
         Standard: new(ExtrapolationBody: 32, ExtrapolationSteps: 200, ExtrapolationSeeds: 2, Stability: new([6, 12, 24, 48, 96], [3e-4, 1e-3], Seeds: 2, Steps: 60),
             FeedForwardSteps: 200, FeedForwardSeeds: 3, ModelSteps: 40, ModelBatch: 16, ModelSeeds: 3, ModelRepeats: 11),
         Full: new(ExtrapolationBody: 64, ExtrapolationSteps: 3000, ExtrapolationSeeds: 3, Stability: new([6, 12, 24, 48, 96, 192], [1e-4, 3e-4, 1e-3], Seeds: 5, Steps: 1000),
-            FeedForwardSteps: 3000, FeedForwardSeeds: 5, ModelSteps: 1000, ModelBatch: 128, ModelSeeds: 5, ModelRepeats: 21));
+            FeedForwardSteps: 3000, FeedForwardSeeds: 5, ModelSteps: 1000, ModelBatch: 128, ModelSeeds: 5, ModelRepeats: 21),
+        // Reference: standard's tasks, models, batches and seeds (T1-10's search, which has no plateau test, at standard's grid),
+        // trained until the plateau tests of T1-03, T1-11 and T1-12 pass, evaluated every 50 steps (block stacks) and 20 steps
+        // (latent ODE models); caps at the full profile's 3,000 and 1,000 steps, the documents' scale. Not yet run: the
+        // steps to the plateau, and whether the caps suffice, are unknown.
+        Reference: new(ExtrapolationBody: 32, ExtrapolationSteps: 3000, ExtrapolationSeeds: 2, Stability: new([6, 12, 24, 48, 96], [3e-4, 1e-3], Seeds: 2, Steps: 60),
+            FeedForwardSteps: 3000, FeedForwardSeeds: 3, ModelSteps: 1000, ModelBatch: 16, ModelSeeds: 3, ModelRepeats: 11, EvaluateEvery: 50, ModelEvaluateEvery: 20));
+
+    public object? SizesAt(Profile profile) => Profiles.For(profile);
 
     public ExperimentResult Run(ExperimentContext context)
     {
@@ -90,8 +104,9 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
                 using var m = new BlockStackLanguageModel(30, 2, block, pos);
                 var task = new TargetLetterTask(context.Seed * 1000 + s, body);
                 var trace = LatentOdeTraining.Train(m, _ => { using var t = task.Batch(batch); return m.Loss(t, from: 2); }, steps, cancel: context.Cancel,
-                    resume: context.TrainingResume(Name, $"extrapolation-{pos}.training-seed{s + 1}"), fastForward: k => task.Skip(k, batch));
-                traces.Add(HeldOutTrace.FromFreshBatchLosses($"{pos} seed {s + 1}", trace.Losses, Evaluations, $"step cap {steps}"));
+                    resume: context.TrainingResume(Name, $"extrapolation-{pos}.training-seed{s + 1}"), fastForward: k => task.Skip(k, batch),
+                    stopAt: context.StopFor("T1-03"), evaluateEvery: sizes.StackEvery(steps));
+                traces.Add(trace.HeldOut($"{pos} seed {s + 1}", sizes.StackEvery(steps), steps));
                 for (int i = 0; i < evalBodies.Length; i++) sums[i] += HeldOut(m, evalBodies[i], 777 + i);
             }
             results[pos] = sums.Select(v => v / seeds).ToArray();
@@ -215,8 +230,9 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
                 counts[kind] = Parameters.Total(m);
                 var task = new TargetLetterTask(context.Seed * 1000 + s, body);
                 var trace = LatentOdeTraining.Train(m, _ => { using var t = task.Batch(32); return m.Loss(t, from: 2); }, steps, cancel: context.Cancel,
-                    resume: context.TrainingResume(Name, $"feed-forward-{kind}.training-seed{s + 1}"), fastForward: k => task.Skip(k, 32));
-                traces.Add(HeldOutTrace.FromFreshBatchLosses($"{kind} seed {s + 1}", trace.Losses, Evaluations, $"step cap {steps}"));
+                    resume: context.TrainingResume(Name, $"feed-forward-{kind}.training-seed{s + 1}"), fastForward: k => task.Skip(k, 32),
+                    stopAt: context.StopFor("T1-11"), evaluateEvery: sizes.StackEvery(steps));
+                traces.Add(trace.HeldOut($"{kind} seed {s + 1}", sizes.StackEvery(steps), steps));
                 losses[kind].Add(HeldOut(m, body, 555));
             }
         }
@@ -262,9 +278,10 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
                     context.Report(Name, $"training the {name} latent ODE model, seed {s + 1}", 0.8 + 0.15 * (2 * s + (name == "upstream" ? 0 : 1)) / (2.0 * seeds));
                     var task = new TargetLetterTask(context.Seed + 1000 * s, 64);
                     var trace = LatentOdeTraining.Train(m, step => { using var t = task.Batch(batch); return m.Loss(t, LatentOdeTraining.EppsPulleyWeight(step)).Total; }, steps, cancel: context.Cancel,
-                        resume: context.TrainingResume(Name, s == 0 ? $"{name}-model" : $"{name}-model-seed{s + 1}"), fastForward: k => task.Skip(k, batch));
+                        resume: context.TrainingResume(Name, s == 0 ? $"{name}-model" : $"{name}-model-seed{s + 1}"), fastForward: k => task.Skip(k, batch),
+                        stopAt: context.StopFor("T1-12"), evaluateEvery: sizes.ModelEvery);
                     if (trace.NonFinite) throw new InvalidOperationException($"the {name} latent ODE model's loss went non-finite in training (seed {s + 1})");
-                    traces.Add(HeldOutTrace.FromFreshBatchLosses($"{name} model seed {s + 1}", trace.Losses, Evaluations, $"step cap {steps}"));
+                    traces.Add(trace.HeldOut($"{name} model seed {s + 1}", sizes.ModelEvery, steps));
                     m.eval();
                     using var _ = no_grad();
                     using var heldOut = new TargetLetterTask(4242, 64).Batch(128);

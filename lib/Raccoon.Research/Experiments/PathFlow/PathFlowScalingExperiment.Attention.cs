@@ -31,7 +31,7 @@ public sealed partial class PathFlowScalingExperiment
                 SpeechRepeats: 3, SpeechUpstreamLengths: [250, 500], SpeechUpstreamCapBytes: 1200L << 20),
             // standard's ELBO-cost training is small (16 paths, hidden 32, 30 steps x 2 forms x 3 seeds) to keep path-flow-scaling near its
             // budget after V2-11 became 4 interleaved steps per form; the figure is reported beside the rule, not judged
-            Profile.Standard => new([100, 300, 1000, 3000, 10_000], 2500L << 20, Repeats: 7, ElboSeeds: 3, ElboSteps: 30, ElboPaths: 16, ElboHidden: 32,
+            Profile.Standard or Profile.Reference => new([100, 300, 1000, 3000, 10_000], 2500L << 20, Repeats: 7, ElboSeeds: 3, ElboSteps: 30, ElboPaths: 16, ElboHidden: 32,
                 SpeechRepeats: 3, SpeechUpstreamLengths: [250, 500, 1000], SpeechUpstreamCapBytes: 2500L << 20),
             _ => new([100, 300, 1000, 3000, 10_000], 4000L << 20, Repeats: 15, ElboSeeds: 3, ElboSteps: 2000, ElboPaths: 256, ElboHidden: 128,
                 SpeechRepeats: 6, SpeechUpstreamLengths: [250, 500, 1000], SpeechUpstreamCapBytes: 4000L << 20),

@@ -92,7 +92,7 @@ public sealed partial class PathFlowScalingExperiment : IExperiment
         public static FlowSizes For(Profile profile) => profile switch
         {
             Profile.Quick => new([16, 64, 256, 1024], Batch: 256, Repeats: 3, FitFrom: 256, LikelihoodDim: 64, TrainPaths: 16, HeldOutPaths: 8, Steps: 30, Evaluations: 3),
-            Profile.Standard => new([16, 64, 256, 1024, 4096], Batch: 256, Repeats: 15, FitFrom: 256, LikelihoodDim: 256, TrainPaths: 64, HeldOutPaths: 32, Steps: 150, Evaluations: 10),
+            Profile.Standard or Profile.Reference => new([16, 64, 256, 1024, 4096], Batch: 256, Repeats: 15, FitFrom: 256, LikelihoodDim: 256, TrainPaths: 64, HeldOutPaths: 32, Steps: 150, Evaluations: 10),
             _ => new([16, 64, 256, 1024, 4096, 16384], Batch: 256, Repeats: 21, FitFrom: 256, LikelihoodDim: 1024, TrainPaths: 256, HeldOutPaths: 64, Steps: 2000, Evaluations: 20),
         };
 

@@ -26,7 +26,13 @@ public sealed class PathFlowTrainingExperiment : IExperiment
     public static ProfileSizes<Sizes> Profiles { get; } = new(
         Quick: new(TrainPaths: 16, HeldOutPaths: 16, Hidden: 32, Steps: 20, Seeds: 2, CoupledTrainPaths: 16, CoupledSteps: 20, CoupledHeldOutPaths: 16),
         Standard: new(TrainPaths: 64, HeldOutPaths: 64, Hidden: 64, Steps: 60, Seeds: 3, CoupledTrainPaths: 64, CoupledSteps: 150, CoupledHeldOutPaths: 64),
-        Full: new(TrainPaths: 1024, HeldOutPaths: 256, Hidden: 128, Steps: 10_000, Seeds: 3, CoupledTrainPaths: 256, CoupledSteps: 2000, CoupledHeldOutPaths: 128));
+        Full: new(TrainPaths: 1024, HeldOutPaths: 256, Hidden: 128, Steps: 10_000, Seeds: 3, CoupledTrainPaths: 256, CoupledSteps: 2000, CoupledHeldOutPaths: 128),
+        // Reference: standard's data, models and seeds, trained until V2-01's and V2-03's plateau tests pass on the training
+        // ELBO (recorded every 1/20 of the cap for V2-01, 1/10 for V2-03), capped at 2,000 steps (the full profile's coupled
+        // run; 0.3-0.9 s a step here). Not yet run: the steps to the plateau, and whether the cap suffices, are unknown.
+        Reference: new(TrainPaths: 64, HeldOutPaths: 64, Hidden: 64, Steps: 2000, Seeds: 3, CoupledTrainPaths: 64, CoupledSteps: 2000, CoupledHeldOutPaths: 64));
+
+    public object? SizesAt(Profile profile) => Profiles.For(profile);
 
     public ExperimentResult Run(ExperimentContext context)
     {
@@ -54,6 +60,7 @@ public sealed class PathFlowTrainingExperiment : IExperiment
             ("normalised posterior time (fix)", "normalised-time", baseCfg with { NormalisedPosteriorTime = true }),
         };
         var curves = new List<(string Name, PathFlowCurve Curve)>();
+        PlateauStop stop01 = context.StopFor("V2-01"), stop03 = context.StopFor("V2-03");
         var elboRows = new List<IReadOnlyList<string>>();
         Tensor? samples = null;
         for (int v = 0; v < variants.Length; v++)
@@ -63,7 +70,8 @@ public sealed class PathFlowTrainingExperiment : IExperiment
             manual_seed(context.Seed + s);
             var model = new PathFlowModel(variants[v].Cfg);
             var curve = PathFlowTraining.Train(model, train, held, steps, context.Seed + s, record,
-                resume: context.TrainingResume(Name, $"lorenz-{variants[v].Unit}.training-seed{s + 1}"));
+                resume: context.TrainingResume(Name, $"lorenz-{variants[v].Unit}.training-seed{s + 1}"),
+                stopWhen: c => stop01.Reached(Trace("in training", c, steps)));
             curves.Add(($"{variants[v].Name}, seed {s}", curve));
             elboRows.Add([variants[v].Name, $"{s}", $"{curve.HeldOutBefore:0.0}", $"{curve.HeldOutAfter:0.0}", $"{curve.SecondsPerStep * 1e3:0}",
                 curve.ResidentGrowthBytes is long b ? $"{b / 1048576.0:0.0}" : "n/a", $"{curve.LiveTensorGrowth}"]);
@@ -100,7 +108,8 @@ public sealed class PathFlowTrainingExperiment : IExperiment
                 manual_seed(context.Seed + 10 + s);
                 var model = new PathFlowModel(cfg3 with { OuGroupSize = group });
                 var curve = PathFlowTraining.Train(model, coupledTrain, coupledHeld, cSteps, context.Seed + 10 + s, Math.Max(1, cSteps / 10),
-                    resume: context.TrainingResume(Name, $"coupled-{(group == 0 ? "diagonal" : "grouped")}-ou.training-seed{s + 1}"));
+                    resume: context.TrainingResume(Name, $"coupled-{(group == 0 ? "diagonal" : "grouped")}-ou.training-seed{s + 1}"),
+                    stopWhen: c => stop03.Reached(Trace("in training", c, cSteps)));
                 res[k] = curve.HeldOutAfter;
                 curves.Add(($"coupled data, {(group == 0 ? "diagonal" : "grouped G = 2")} OU, seed {s}", curve));
             }
@@ -164,5 +173,5 @@ public sealed class PathFlowTrainingExperiment : IExperiment
     /// <summary>The full-batch training ELBO at each recorded step, for the ledger's plateau test (the held-out ELBO is
     /// taken only before and after training, to keep the standard run in its budget).</summary>
     static HeldOutTrace Trace(string name, PathFlowCurve curve, int steps) => new(name, "training ELBO per path (full batch)", true,
-        curve.Steps.Select(x => (double)x).ToList(), curve.TrainElbo, $"step cap {steps}");
+        curve.Steps.Select(x => (double)x).ToList(), curve.TrainElbo, curve.StoppedBecause(steps));
 }

@@ -16,7 +16,8 @@ namespace Raccoon.Research.Models.GlyphCnn;
 public sealed record GlyphTrainingOptions(
     int Epochs, int BatchSize, double LearningRate, double WeightDecay, double WarmupFraction, double WeightedFraction,
     double MinLrScale = 0.05, double LabelSmoothing = 0.05, double ClassWeightAlpha = 0.2, double TokenDropout = 0.02,
-    double GradClip = 1.0, int Seed = 1, DistillationOptions? Distillation = null, Training.ResumeFile? Resume = null)
+    double GradClip = 1.0, int Seed = 1, DistillationOptions? Distillation = null, Training.ResumeFile? Resume = null,
+    Ledger.PlateauStop? StopAt = null)
 {
     /// <summary>The variant's own config (phase2*.yaml) at <paramref name="epochs"/> epochs and <paramref name="batchSize"/>.</summary>
     public static GlyphTrainingOptions ForVariant(GlyphCnnConfig config, int epochs, int batchSize, int seed) => config.Variant switch
@@ -44,7 +45,16 @@ public sealed record GlyphAccuracy(string Split, int Count, double Top1, double 
 /// <summary>One epoch: mean training loss, held-out top-1 (%), seconds and training glyphs per second.</summary>
 public sealed record GlyphEpoch(int Epoch, double TrainLoss, double HeldOutTop1, double Seconds, double GlyphsPerSecond);
 
-public sealed record GlyphTrainingRun(string Variant, long Parameters, IReadOnlyList<GlyphEpoch> Epochs, double Seconds, double GlyphsPerSecond);
+/// <param name="StoppedAtPlateau">Training ended at the claims' plateau test on the held-out top-1 per epoch (options' StopAt),
+/// not at the epoch cap (the schedule, laid out over the cap, was then cut short).</param>
+public sealed record GlyphTrainingRun(string Variant, long Parameters, IReadOnlyList<GlyphEpoch> Epochs, double Seconds, double GlyphsPerSecond,
+    bool StoppedAtPlateau = false)
+{
+    /// <summary>The held-out top-1 per epoch as the trace the plateau test reads.</summary>
+    public Ledger.HeldOutTrace HeldOutTrace(string name, int cap) => new(name, "held-out faces top-1 (%)", true,
+        Epochs.Select(e => (double)e.Epoch).ToList(), Epochs.Select(e => e.HeldOutTop1).ToList(),
+        Ledger.PlateauStop.Because(StoppedAtPlateau, StoppedAtPlateau ? Epochs.Count : cap, "epoch"));
+}
 
 public static class GlyphCnnTrainer
 {
@@ -84,7 +94,7 @@ public static class GlyphCnnTrainer
             Training.PhaseCheckpoint.Save(o.Resume!, model, optimizer, phase, state, state.Step);
             sinceSave.Restart();
         }
-        for (int e = state.Epoch; e < o.Epochs; e++)
+        for (int e = state.Epoch; e < o.Epochs && !state.StoppedAtPlateau; e++)
         {
             cancel.ThrowIfCancellationRequested();
             model.train();
@@ -136,12 +146,15 @@ public static class GlyphCnnTrainer
             var acc = Evaluate(model, heldOut);
             epochs.Add(new GlyphEpoch(e + 1, lossSum / n, acc.Top1, seconds, n / seconds));
             (state.Epoch, state.BatchInEpoch, state.Order, state.LossSum, state.EpochSeconds) = (e + 1, 0, null, 0, 0);
+            if (o.StopAt is { Active: true } stop && stop.Reached(new GlyphTrainingRun("", 0, epochs, 0, 0).HeldOutTrace("in training", o.Epochs)))
+                state.StoppedAtPlateau = true;
             if (o.Resume is not null) Save();
             progress?.Invoke($"{model.Config.Variant}{(teacher is null ? "" : " (distilled)")} epoch {e + 1}/{o.Epochs}: loss {lossSum / n:0.000}, {heldOut.Name} top-1 {acc.Top1:0.0}%, {n / seconds:0} glyphs/s",
                 (e + 1.0) / o.Epochs);
         }
         double trainSeconds = epochs.Sum(x => x.Seconds);
-        return new GlyphTrainingRun(model.Config.Variant + (teacher is null ? "" : " distilled"), model.ParameterCount, epochs, state.Seconds + clock.Elapsed.TotalSeconds, (double)n * o.Epochs / trainSeconds);
+        return new GlyphTrainingRun(model.Config.Variant + (teacher is null ? "" : " distilled"), model.ParameterCount, epochs, state.Seconds + clock.Elapsed.TotalSeconds,
+            (double)n * epochs.Count / trainSeconds, state.StoppedAtPlateau);
     }
 
     /// <summary>Where a run is, for its resume file: the epoch in progress and its batches taken, that epoch's order and
@@ -157,6 +170,7 @@ public static class GlyphCnnTrainer
         public string? Generator { get; set; }
         public List<GlyphEpoch> Epochs { get; set; } = [];
         public double Seconds { get; set; }
+        public bool StoppedAtPlateau { get; set; }
     }
 
     /// <summary>Upstream's auto_inverse_freq weights: (N / (count + 1))^alpha over seen classes, scaled to mean 1; unseen classes 0.</summary>

@@ -19,8 +19,11 @@ public interface IPathElboModel
 /// first and last recorded step.</summary>
 public sealed record PathFlowCurve(IReadOnlyList<int> Steps, IReadOnlyList<double> TrainElbo,
     IReadOnlyList<int> EvaluatedAt, IReadOnlyList<double> HeldOut,
-    double SecondsPerStep, long? ResidentFirstBytes, long? ResidentLastBytes, long LiveTensorGrowth)
+    double SecondsPerStep, long? ResidentFirstBytes, long? ResidentLastBytes, long LiveTensorGrowth, bool StoppedAtPlateau = false)
 {
+    /// <summary>Why training stopped: "plateau at step 600" or "cap of 2000 steps".</summary>
+    public string StoppedBecause(int cap) => Ledger.PlateauStop.Because(StoppedAtPlateau, StoppedAtPlateau ? Steps[^1] : cap, "step");
+
     public double HeldOutBefore => HeldOut[0];
     public double HeldOutAfter => HeldOut[^1];
     public long? ResidentGrowthBytes => ResidentFirstBytes is long a && ResidentLastBytes is long b ? b - a : null;
@@ -49,10 +52,13 @@ public static class PathFlowTraining
     /// seeded by <paramref name="seed"/>; the held-out ELBO is taken before training, every <paramref name="evaluateEvery"/>
     /// steps (null: only before and after) and after the last step. With <paramref name="resume"/> the run checkpoints
     /// (weights, Adam state, torch's and the noise generator's state, the curves so far) every so many steps or seconds
-    /// and at its end, and a run stopped at any point goes on from the file to the same curves and weights.
+    /// and at its end, and a run stopped at any point goes on from the file to the same curves and weights. With
+    /// <paramref name="stopWhen"/> the run ends after the first recorded step or evaluation at which it holds on the curve so
+    /// far (the caller's plateau test on the trace it reports), else at <paramref name="steps"/>.
     /// </summary>
     public static PathFlowCurve Train<TModel>(TModel model, PathData train, PathData heldOut, int steps, long seed, int recordEvery = 1,
-        double learningRate = 1e-3, Action<int>? onStep = null, Training.ResumeFile? resume = null, int? evaluateEvery = null, int heldOutDraws = 4)
+        double learningRate = 1e-3, Action<int>? onStep = null, Training.ResumeFile? resume = null, int? evaluateEvery = null, int heldOutDraws = 4,
+        Func<PathFlowCurve, bool>? stopWhen = null)
         where TModel : nn.Module, IPathElboModel
     {
         if (steps < 1) throw new ArgumentException($"training needs at least one step, got {steps}");
@@ -63,7 +69,7 @@ public static class PathFlowTraining
         var g = new Generator((ulong)seed);
         string phase = Training.PhaseCheckpoint.PhaseOf(new
         {
-            steps, seed, recordEvery, learningRate, evaluateEvery, heldOutDraws, model = model.GetType().Name,
+            steps, seed, recordEvery, learningRate, evaluateEvery, heldOutDraws, model = model.GetType().Name, plateauStop = stopWhen is not null,
             parameters = model.parameters().Sum(p => p.numel()), train = train.Xs.shape, heldOut = heldOut.Xs.shape,
         });
         var state = Training.PhaseCheckpoint.Resume<LoopState>(resume, model, optimizer, phase) ?? new LoopState();
@@ -73,7 +79,9 @@ public static class PathFlowTraining
         if (state.EvaluatedAt.Count == 0) { state.EvaluatedAt.Add(0); state.HeldOut.Add(Evaluate()); }
         long? liveStart = null;
         var sinceSave = Stopwatch.StartNew();
-        while (state.Step < steps)
+        PathFlowCurve SoFar(long growth) => new(state.Recorded, state.TrainElbo, state.EvaluatedAt, state.HeldOut, state.StepSeconds / Math.Max(1, state.Step),
+            state.FirstRss, state.LastRss ?? state.FirstRss, growth, state.StoppedAtPlateau);
+        while (state.Step < steps && !state.StoppedAtPlateau)
         {
             int step = state.Step + 1;
             var clock = Stopwatch.StartNew();
@@ -96,8 +104,16 @@ public static class PathFlowTraining
                 var rss = ProcessMemory.Read().ResidentBytes;
                 if (step == 1) state.FirstRss = rss; else state.LastRss = rss;
             }
-            if ((evaluateEvery is int every && step % every == 0) || step == steps) { state.EvaluatedAt.Add(step); state.HeldOut.Add(Evaluate()); }
-            if (Training.PhaseCheckpoint.Due(resume, step, sinceSave) || (resume is not null && step == steps))
+            bool evaluated = (evaluateEvery is int every && step % every == 0) || step == steps;
+            if (evaluated) { state.EvaluatedAt.Add(step); state.HeldOut.Add(Evaluate()); }
+            if (stopWhen is not null && step < steps && (evaluated || state.Recorded[^1] == step) && stopWhen(SoFar(0)))
+            {
+                state.StoppedAtPlateau = true;
+                // The curves end at the stopping step: the last recorded point and a held-out evaluation there.
+                if (state.Recorded[^1] != step) { state.Recorded.Add(step); state.TrainElbo.Add(value); state.LastRss = ProcessMemory.Read().ResidentBytes; }
+                if (!evaluated) { state.EvaluatedAt.Add(step); state.HeldOut.Add(Evaluate()); }
+            }
+            if (Training.PhaseCheckpoint.Due(resume, step, sinceSave) || (resume is not null && (step == steps || state.StoppedAtPlateau)))
             {
                 using (var now = g.get_state()) state.Generator = Convert.ToBase64String(now.bytes.ToArray());
                 Training.PhaseCheckpoint.Save(resume!, model, optimizer, phase, state, step);
@@ -106,8 +122,7 @@ public static class PathFlowTraining
             onStep?.Invoke(step);
         }
         long liveGrowth = liveStart is long l ? LiveTensors.Count - l : 0;
-        return new PathFlowCurve(state.Recorded, state.TrainElbo, state.EvaluatedAt, state.HeldOut, state.StepSeconds / steps,
-            state.FirstRss, state.LastRss ?? state.FirstRss, liveGrowth);
+        return SoFar(liveGrowth);
     }
 
     /// <summary>Where a run is, for its resume file: steps taken, the curves so far, the noise generator's state and the
@@ -123,5 +138,6 @@ public static class PathFlowTraining
         public long? FirstRss { get; set; }
         public long? LastRss { get; set; }
         public string? Generator { get; set; }
+        public bool StoppedAtPlateau { get; set; }
     }
 }

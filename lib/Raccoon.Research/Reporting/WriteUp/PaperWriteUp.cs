@@ -187,6 +187,7 @@ public static class PaperWriteUp
                 var verdict = new List<Run> { new Run("Verdict: ", RunStyle.Bold), new Run(r.Verdict.Name(), Verdict: r.Verdict), " " };
                 verdict.Add(r.Provisional || r.Converged == false ? new Run(LedgerDigest.Status(r), Mark: true) : LedgerDigest.Status(r));
                 if (r.OffBy is { } off) verdict.Add("; how far off: " + off);
+                if (r.Beside is { } other) verdict.Add($"; beside it, the {other.Run}: {other.Verdict.Name()}{(other.Converged == false ? " (not converged)" : "")}");
                 string builds = LedgerFiles.BuildsText(r.Builds);
                 if (builds.Length > 0 && !(r.Reason ?? "").Contains(builds, StringComparison.Ordinal)) verdict.Add("; per build: " + builds);
                 verdict.Add(". " + (r.Reason ?? ""));

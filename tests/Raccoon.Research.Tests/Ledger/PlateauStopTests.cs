@@ -1,0 +1,47 @@
+using Raccoon.Research.Ledger;
+
+namespace Raccoon.Research.Tests.Ledger;
+
+public class PlateauStopTests
+{
+    static HeldOutTrace Trace(params double[] values) =>
+        new("t", "loss", false, values.Select((_, i) => (double)(i + 1)).ToList(), values, "in training");
+
+    [Fact]
+    public void It_stops_at_the_first_evaluation_where_the_rule_holds_and_never_before_min_evaluations()
+    {
+        var stop = new PlateauStop([new ConvergenceRule(Window: 2, MaxChange: 0.01, MinEvaluations: 4)]);
+        // Falling fast, then flat from evaluation 5: the best of the last two improves on the best before by < 1% first at evaluation 7.
+        var trace = Trace(10, 8, 6, 5, 4, 3.99, 3.98, 3.97);
+        Assert.Equal(7, stop.At(trace));
+        Assert.False(stop.Reached(trace with { Steps = trace.Steps.Take(6).ToList(), Values = trace.Values.Take(6).ToList() }));
+        Assert.True(stop.Reached(trace with { Steps = trace.Steps.Take(7).ToList(), Values = trace.Values.Take(7).ToList() }));
+        // A trace flat from the start still needs the rule's minimum number of evaluations.
+        Assert.Equal(4, stop.At(Trace(1, 1, 1, 1, 1, 1)));
+        Assert.Null(stop.At(Trace(1, 1, 1)));
+        Assert.Equal(4, stop.Needed);
+    }
+
+    [Fact]
+    public void Every_rule_must_hold_and_without_a_rule_nothing_stops()
+    {
+        var strict = new ConvergenceRule(Window: 2, MaxChange: 0.001, MinEvaluations: 4);
+        var loose = new ConvergenceRule(Window: 2, MaxChange: 0.5, MinEvaluations: 4);
+        var trace = Trace(10, 8, 6, 5, 4.9, 4.8, 4.8, 4.8);
+        Assert.Equal(4, new PlateauStop([loose]).At(trace));
+        Assert.Equal(8, new PlateauStop([loose, strict]).At(trace));
+        Assert.Null(PlateauStop.None.At(Trace(1, 1, 1, 1, 1, 1, 1, 1)));
+        Assert.False(PlateauStop.None.Reached(Trace(1, 1, 1, 1, 1, 1, 1, 1)));
+    }
+
+    [Fact]
+    public void The_rules_come_from_claims_json_for_the_training_claims()
+    {
+        var rules = PlateauStop.Of(ClaimCatalog.All);
+        foreach (var id in new[] { "R0-08", "R0-09", "R0-12", "R0-13", "H4-07", "H4-08", "T1-03", "V2-01", "G3-04" })
+            Assert.Equal(ClaimCatalog.Get(id).Rule.Convergence, rules[id]);
+        Assert.DoesNotContain("R0-01", rules.Keys);
+        Assert.Equal("plateau at epoch 14", PlateauStop.Because(true, 14, "epoch"));
+        Assert.Equal("cap of 40 epochs", PlateauStop.Because(false, 40, "epoch"));
+    }
+}
