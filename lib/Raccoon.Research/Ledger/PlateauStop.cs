@@ -36,6 +36,21 @@ public sealed record PlateauStop(IReadOnlyList<ConvergenceRule> Rules)
         return null;
     }
 
+    /// <summary>The step of the first evaluation from which every rule passes at each later evaluation to the end of the
+    /// trace: where a run that went on past an early plateau (a floor, a cap) settled for good, or null where the rules do
+    /// not pass at its end. Equals <see cref="At"/> for a loop that stopped at its first plateau.</summary>
+    public double? Settled(HeldOutTrace trace)
+    {
+        if (!Active || trace.Values.Count == 0) return null;
+        int n = trace.Values.Count, first = -1;
+        for (int k = n; k >= 1; k--)
+        {
+            if (!Reached(trace with { Steps = trace.Steps.Take(k).ToList(), Values = trace.Values.Take(k).ToList() })) break;
+            first = k;
+        }
+        return first < 0 ? null : trace.Steps[first - 1];
+    }
+
     /// <summary>Why a loop stopped, in the words a trace's StoppedBecause keeps: "plateau at epoch 14" or "cap of 40 epochs".</summary>
     public static string Because(bool plateau, double at, string unit) =>
         plateau ? $"plateau at {unit} {at.ToString("0", CultureInfo.InvariantCulture)}" : $"cap of {at.ToString("0", CultureInfo.InvariantCulture)} {unit}s";

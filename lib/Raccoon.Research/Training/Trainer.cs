@@ -143,6 +143,7 @@ public static class Trainer
                 state.Epochs.Add(record);
                 // The claims' plateau test on the validation losses so far: the first epoch where it passes ends the phase.
                 if (options.StopAt is { Active: true } stop && !state.StoppedEarly
+                    && (options.MinSteps is not int least || state.StepLosses.Count >= least)
                     && TrainingHistory.TraceOf(state.Epochs, "validation", "in training") is { } trace && stop.Reached(trace))
                     state.StoppedAtPlateau = true;
                 (state.Epoch, state.BatchInEpoch) = (epoch + 1, 0);

@@ -51,6 +51,9 @@ public sealed record TrainingOptions
     /// <summary>Stop after the first epoch at which the claims' plateau tests all pass on the validation losses so far
     /// (needs a validation set); null or without a rule: run to <see cref="Epochs"/>, <see cref="MaxSteps"/> or early stopping.</summary>
     public Ledger.PlateauStop? StopAt { get; init; }
+    /// <summary>The plateau test (<see cref="StopAt"/>) may end the phase only once this many steps are taken: a build
+    /// that upstream trains for a fixed length is trained at least that long (null: from the first evaluation).</summary>
+    public int? MinSteps { get; init; }
 
     /// <summary>train_raccoon_classifier: AdamW (lr 1e-3, weight decay 1e-5), clip 1.0, batch 32, 1000 steps, no validation.</summary>
     public static TrainingOptions UpstreamRaccoon { get; } = new()
@@ -71,6 +74,7 @@ public sealed record TrainingOptions
     internal void Validate()
     {
         if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "at least one epoch");
+        if (MinSteps is < 0) throw new ArgumentOutOfRangeException(nameof(MinSteps), MinSteps, "at least zero steps");
         if (MaxSteps is < 1) throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, "at least one step");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "batch size must be at least 1");
         if (!(LearningRate > 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "learning rate must be positive");

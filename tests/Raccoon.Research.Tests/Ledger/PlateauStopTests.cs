@@ -23,6 +23,19 @@ public class PlateauStopTests
     }
 
     [Fact]
+    public void A_run_that_went_on_past_an_early_plateau_settles_where_the_rule_holds_to_its_end()
+    {
+        var stop = new PlateauStop([new ConvergenceRule(Window: 2, MaxChange: 0.01, MinEvaluations: 4)]);
+        // Flat at chance for evaluations 1-5 (the rule first holds at 4), then learning, then flat again from evaluation 10.
+        var trace = Trace(1.4, 1.4, 1.4, 1.4, 1.4, 1.0, 0.7, 0.5, 0.4, 0.4, 0.4, 0.4);
+        Assert.Equal(4, stop.At(trace));
+        Assert.Equal(11, stop.Settled(trace)); // at 10 the best of evaluations 9-10 (0.4) still improves on 1-8's (0.5) by 20%
+        Assert.Null(stop.Settled(Trace(1.4, 1.4, 1.4, 1.4, 1.0, 0.5))); // still moving at its end
+        Assert.Equal(stop.At(Trace(10, 8, 6, 5, 4, 3.99, 3.98, 3.97)), stop.Settled(Trace(10, 8, 6, 5, 4, 3.99, 3.98, 3.97)));
+        Assert.Null(PlateauStop.None.Settled(trace));
+    }
+
+    [Fact]
     public void Every_rule_must_hold_and_without_a_rule_nothing_stops()
     {
         var strict = new ConvergenceRule(Window: 2, MaxChange: 0.001, MinEvaluations: 4);

@@ -218,6 +218,12 @@ public class TrainerTests : IClassFixture<TorchFixture>
         // A rule that holds on any trace still waits for its minimum number of evaluations; one that needs more than the cap never stops it.
         var always = new Raccoon.Research.Ledger.PlateauStop([new Raccoon.Research.Ledger.ConvergenceRule(Window: 1, MaxChange: 1e9, MinEvaluations: 5)]);
         Assert.Equal(5, Trainer.Fit(Model(4), train, validation, options with { StopAt = always }).Epochs.Count);
+        // A floor of steps (a build upstream trains for a fixed length): no plateau ends the phase before it; the first
+        // epoch end at or past it does.
+        int perEpoch = capped.StepLosses.Count / 12;
+        var floored = Trainer.Fit(Model(4), train, validation, options with { StopAt = always, MinSteps = 7 * perEpoch - 1 });
+        Assert.Equal((7, true), (floored.Epochs.Count, floored.StoppedAtPlateau));
+        Assert.Equal(capped.StepLosses.Take(floored.StepLosses.Count), floored.StepLosses);
         var never = new Raccoon.Research.Ledger.PlateauStop([new Raccoon.Research.Ledger.ConvergenceRule(Window: 1, MaxChange: 1e9, MinEvaluations: 30)]);
         var ran = Trainer.Fit(Model(4), train, validation, options with { Epochs = 6, StopAt = never });
         Assert.Equal((6, false), (ran.Epochs.Count, ran.StoppedAtPlateau));

@@ -61,10 +61,11 @@ public sealed class LogClassifiersTrainingExperiment : IExperiment
         public int Capped => Runs.Count(r => !r.History.StoppedEarly && !r.History.StoppedAtPlateau);
         public IReadOnlyList<HeldOutTrace> Traces => Runs.Select(r => r.History.ValidationTrace($"{Short(Build)} seed {r.Seed}")
             ?? throw new InvalidOperationException($"{Short(Build)} seed {r.Seed} trained without a validation set")).ToList();
-        /// <summary>Per seed, the epoch at which the claims' plateau test first passed on its validation losses (for the
-        /// Alternative, which trains on to upstream's early stopping, the plateau comes at or before it), or the epochs run
-        /// where it never did.</summary>
-        public IReadOnlyList<(double Epochs, bool Reached)> Plateaus => Traces.Zip(Runs, (t, r) => Stop.At(t) is double at ? (at, true) : (r.History.Epochs.Count, false)).ToList();
+        /// <summary>Per seed, the epoch from which the claims' plateau test passed on its validation losses at every later
+        /// epoch (where the run settled: the Original builds train at least upstream's 1,000 steps and the Alternative on to
+        /// upstream's early stopping, both possibly past an earlier, passing plateau), or the epochs run where it does not
+        /// pass at the end.</summary>
+        public IReadOnlyList<(double Epochs, bool Reached)> Plateaus => Traces.Zip(Runs, (t, r) => Stop.Settled(t) is double at ? (at, true) : (r.History.Epochs.Count, false)).ToList();
         public SeedSummary EpochsToPlateauSummary => SeedSummary.Of(Plateaus.Select(p => p.Epochs));
         /// <summary>Epochs to the plateau, a lower bound ("more than N epochs") where a seed never reached it.</summary>
         public Quantity EpochsToPlateau(string name)
@@ -127,10 +128,12 @@ public sealed class LogClassifiersTrainingExperiment : IExperiment
         var validation = LogTask.Dataset(plan.Validation, 20_000 + seed);
         var test = LogTask.Dataset(plan.Test, 30_000 + seed);
         // The Alternative keeps upstream's early stopping (patience, min delta 1e-4), which ends no earlier than the plateau
-        // test passes; the Original builds, trained upstream for a fixed 1,000 steps, stop at the plateau test or the cap.
+        // test passes; the Original builds, trained upstream for a fixed 1,000 steps, train at least those steps (a plateau
+        // passed before them ends nothing: a slow learner is not stopped short of upstream's own recipe), then stop at the
+        // plateau test or the cap.
         var options = (build == RaccoonBuild.Alternative
                 ? Recipe(build) with { Patience = plan.Patience }
-                : Recipe(build) with { Patience = null, StopAt = stop })
+                : Recipe(build) with { Patience = null, StopAt = stop, MinSteps = TrainingOptions.UpstreamRaccoon.MaxSteps })
             with { Epochs = plan.MaxEpochs, Seed = seed, Resume = context.TrainingResume(ExperimentName, $"{build}.training-seed{seed}") };
         var progress = new Progress<TrainingProgress>(p => // one line per epoch: the epoch-end report carries the validation figures
         {
