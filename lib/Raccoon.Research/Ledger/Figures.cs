@@ -61,6 +61,27 @@ public sealed record HeldOutTrace(string Name, string Metric, bool HigherIsBette
         return new HeldOutTrace(name, $"loss on fresh batches (mean of blocks of {per} steps)", false, steps, values, stoppedBecause);
     }
 
+    /// <summary>The trace up to its <paramref name="k"/>-th evaluation, as a loop that stopped there would hold it.</summary>
+    public HeldOutTrace Prefix(int k) => this with { Steps = Steps.Take(k).ToList(), Values = Values.Take(k).ToList() };
+
+    /// <summary>The step of the first evaluation (from the <paramref name="from"/>-th on) whose prefix passes
+    /// <paramref name="passes"/>, or null where none does: where a loop testing after each evaluation would stop.</summary>
+    public double? FirstStepWhere(Func<HeldOutTrace, bool> passes, int from = 1)
+    {
+        for (int k = Math.Max(1, from); k <= Values.Count; k++)
+            if (passes(Prefix(k))) return Steps[k - 1];
+        return null;
+    }
+
+    /// <summary>The step of the first evaluation from which every prefix, to the end of the trace, passes
+    /// <paramref name="passes"/>: where the run settled for good. Null where the whole trace does not pass.</summary>
+    public double? SettledWhere(Func<HeldOutTrace, bool> passes)
+    {
+        int first = -1;
+        for (int k = Values.Count; k >= 1 && passes(Prefix(k)); k--) first = k;
+        return first < 0 ? null : Steps[first - 1];
+    }
+
     public void Validate()
     {
         if (Steps.Count != Values.Count)
@@ -80,17 +101,11 @@ public sealed record ConvergenceRule(int Window, double MaxChange, bool Relative
 {
     public int Needed => MinEvaluations ?? 2 * Window;
 
-    /// <summary>Null when <paramref name="trace"/> converged; else why not, in words.</summary>
     /// <summary>The step of the first evaluation at which the plateau test passes on the trace so far (the epochs or
     /// steps to the plateau), or null where it never does.</summary>
-    public double? PlateauAt(HeldOutTrace trace)
-    {
-        for (int k = Math.Max(Needed, Window + 1); k <= trace.Values.Count; k++)
-            if (NotConverged(trace with { Steps = trace.Steps.Take(k).ToList(), Values = trace.Values.Take(k).ToList() }) is null)
-                return trace.Steps[k - 1];
-        return null;
-    }
+    public double? PlateauAt(HeldOutTrace trace) => trace.FirstStepWhere(t => NotConverged(t) is null, Math.Max(Needed, Window + 1));
 
+    /// <summary>Null when <paramref name="trace"/> converged; else why not, in words.</summary>
     public string? NotConverged(HeldOutTrace trace)
     {
         int n = trace.Values.Count;

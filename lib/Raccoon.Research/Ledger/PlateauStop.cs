@@ -27,29 +27,12 @@ public sealed record PlateauStop(IReadOnlyList<ConvergenceRule> Rules)
 
     /// <summary>The step of the first evaluation at which every rule passes on the trace up to it, or null where none does
     /// (or no rule is given).</summary>
-    public double? At(HeldOutTrace trace)
-    {
-        if (!Active) return null;
-        for (int k = 1; k <= trace.Values.Count; k++)
-            if (Reached(trace with { Steps = trace.Steps.Take(k).ToList(), Values = trace.Values.Take(k).ToList() }))
-                return trace.Steps[k - 1];
-        return null;
-    }
+    public double? At(HeldOutTrace trace) => Active ? trace.FirstStepWhere(Reached) : null;
 
     /// <summary>The step of the first evaluation from which every rule passes at each later evaluation to the end of the
     /// trace: where a run that went on past an early plateau (a floor, a cap) settled for good, or null where the rules do
     /// not pass at its end. Equals <see cref="At"/> for a loop that stopped at its first plateau.</summary>
-    public double? Settled(HeldOutTrace trace)
-    {
-        if (!Active || trace.Values.Count == 0) return null;
-        int n = trace.Values.Count, first = -1;
-        for (int k = n; k >= 1; k--)
-        {
-            if (!Reached(trace with { Steps = trace.Steps.Take(k).ToList(), Values = trace.Values.Take(k).ToList() })) break;
-            first = k;
-        }
-        return first < 0 ? null : trace.Steps[first - 1];
-    }
+    public double? Settled(HeldOutTrace trace) => Active ? trace.SettledWhere(Reached) : null;
 
     /// <summary>Why a loop stopped, in the words a trace's StoppedBecause keeps: "plateau at epoch 14" or "cap of 40 epochs".</summary>
     public static string Because(bool plateau, double at, string unit) =>

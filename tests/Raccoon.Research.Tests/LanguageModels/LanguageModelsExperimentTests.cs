@@ -40,73 +40,68 @@ public class LanguageModelsExperimentTests : IClassFixture<TorchFixture>
         Assert.Throws<ArgumentException>(() => LanguageModelTrainer.Train(new TransformerLanguageModel(config with { VocabularySize = 5 }), corpus, options));
     }
 
-    [Fact]
-    public void A_run_stopped_and_resumed_from_its_file_gives_the_uninterrupted_curves_and_weights()
+    static readonly TextCorpus SmallCorpus = new(TemplateCorpus.Generate(120, seed: 3));
+    static readonly LanguageModelConfig SmallConfig = new(SmallCorpus.Vocabulary.Size, MaxLength: 32, ModelDim: 32, HiddenDim: 64, Layers: 1);
+
+    /// <summary>
+    /// Trains once without interruption from seed 1, then again with a resume file saved every
+    /// <paramref name="everySteps"/> steps, cancelled in each of <paramref name="sittings"/> (at its step, from a model
+    /// initialised with its seed), and finished from seed 99: the curves, the held-out figures, why it stopped and the
+    /// weights must equal the uninterrupted run's. Returns the uninterrupted run.
+    /// </summary>
+    static TrainingRun AssertResumedEqualsUninterrupted(TrainingOptions options, int everySteps, params (int Stop, int Seed)[] sittings)
     {
-        var corpus = new TextCorpus(TemplateCorpus.Generate(120, seed: 3));
-        var config = new LanguageModelConfig(corpus.Vocabulary.Size, MaxLength: 32, ModelDim: 32, HiddenDim: 64, Layers: 1);
-        var options = new TrainingOptions(Steps: 40, BatchSize: 8, LearningRate: 3e-3, LogEvery: 5, EvaluateOn: 12);
         manual_seed(1);
-        using var reference = new HyperMixerLanguageModel(config);
-        var expected = LanguageModelTrainer.Train(reference, corpus, options);
+        using var reference = new HyperMixerLanguageModel(SmallConfig);
+        var expected = LanguageModelTrainer.Train(reference, SmallCorpus, options);
 
         var dir = Repo.TempDir("h4-resume");
-        var resumable = options with { Resume = new Raccoon.Research.Training.ResumeFile(System.IO.Path.Combine(dir, "run.ckpt"), EverySteps: 7) };
-        // Stopped at steps 12 and 26 (last saves at 7 and 21: mid-pass), each time started again from a model initialised with another seed.
-        foreach (var (stop, seed) in new[] { (12, 1), (26, 50) })
+        var resumable = options with { Resume = new Raccoon.Research.Training.ResumeFile(System.IO.Path.Combine(dir, "run.ckpt"), EverySteps: everySteps) };
+        foreach (var (stop, seed) in sittings)
         {
             manual_seed(seed);
-            using var model = new HyperMixerLanguageModel(config);
+            using var model = new HyperMixerLanguageModel(SmallConfig);
             using var cancel = new CancellationTokenSource();
             Assert.Throws<OperationCanceledException>(() =>
-                LanguageModelTrainer.Train(model, corpus, resumable, (step, _) => { if (step >= stop - 2) cancel.Cancel(); }, cancel.Token));
+                LanguageModelTrainer.Train(model, SmallCorpus, resumable, (step, _) => { if (step >= stop) cancel.Cancel(); }, cancel.Token));
         }
         manual_seed(99);
-        using var resumed = new HyperMixerLanguageModel(config);
-        var actual = LanguageModelTrainer.Train(resumed, corpus, resumable);
+        using var resumed = new HyperMixerLanguageModel(SmallConfig);
+        var actual = LanguageModelTrainer.Train(resumed, SmallCorpus, resumable);
         Assert.Equal(expected.Curve, actual.Curve);
         Assert.Equal(expected.HeldOutCurve, actual.HeldOutCurve);
         Assert.Equal(expected.HeldOut, actual.HeldOut);
+        Assert.Equal(expected.StoppedBecause, actual.StoppedBecause);
         Params.AssertEqual(Params.Of(reference), Params.Of(resumed));
+        return expected;
+    }
+
+    [Fact]
+    public void A_run_stopped_and_resumed_from_its_file_gives_the_uninterrupted_curves_and_weights()
+    {
+        var options = new TrainingOptions(Steps: 40, BatchSize: 8, LearningRate: 3e-3, LogEvery: 5, EvaluateOn: 12);
+        // Stopped at steps 10 and 24 (last saves at 7 and 21: mid-pass), the first sitting from another seed than the reference.
+        AssertResumedEqualsUninterrupted(options, everySteps: 7, (10, 1), (24, 50));
     }
 
     [Fact]
     public void A_run_with_a_plateau_stop_ends_at_the_first_evaluation_where_the_rule_holds_and_resumes_to_the_same_run()
     {
-        var corpus = new TextCorpus(TemplateCorpus.Generate(120, seed: 3));
-        var config = new LanguageModelConfig(corpus.Vocabulary.Size, MaxLength: 32, ModelDim: 32, HiddenDim: 64, Layers: 1);
         var options = new TrainingOptions(Steps: 40, BatchSize: 8, LearningRate: 3e-3, LogEvery: 5, EvaluateOn: 12, EvaluateEvery: 5);
         manual_seed(1);
-        using (var capped = new HyperMixerLanguageModel(config))
+        using (var capped = new HyperMixerLanguageModel(SmallConfig))
         {
-            var run = LanguageModelTrainer.Train(capped, corpus, options);
+            var run = LanguageModelTrainer.Train(capped, SmallCorpus, options);
             Assert.Equal(8, run.HeldOutCurve!.Count);
             Assert.Equal("cap of 40 steps", run.StoppedBecause);
         }
-        // A rule that holds on any trace: the run stops at its third evaluation (step 15), never before its minimum.
+        // A rule that holds on any trace: the run stops at its third evaluation (step 15), never before its minimum,
+        // and a run of it cancelled at step 10 resumes to the same stop.
         var stop = new PlateauStop([new ConvergenceRule(Window: 1, MaxChange: 1e9, MinEvaluations: 3)]);
-        var stopping = options with { StopAt = stop };
-        manual_seed(1);
-        using var reference = new HyperMixerLanguageModel(config);
-        var expected = LanguageModelTrainer.Train(reference, corpus, stopping);
+        var expected = AssertResumedEqualsUninterrupted(options with { StopAt = stop }, everySteps: 4, (10, 1));
         Assert.Equal([5, 10, 15], expected.HeldOutCurve!.Select(p => p.Step));
         Assert.Equal(15, expected.Curve[^1].Step);
         Assert.Equal("plateau at step 15", expected.StoppedBecause);
-
-        var dir = Repo.TempDir("h4-plateau");
-        var resumable = stopping with { Resume = new Raccoon.Research.Training.ResumeFile(System.IO.Path.Combine(dir, "run.ckpt"), EverySteps: 4) };
-        manual_seed(1); // the first sitting starts as the reference did; the resumed one from another initialisation
-        using (var model = new HyperMixerLanguageModel(config))
-        using (var cancel = new CancellationTokenSource())
-            Assert.Throws<OperationCanceledException>(() =>
-                LanguageModelTrainer.Train(model, corpus, resumable, (step, _) => { if (step >= 10) cancel.Cancel(); }, cancel.Token));
-        manual_seed(99);
-        using var resumed = new HyperMixerLanguageModel(config);
-        var actual = LanguageModelTrainer.Train(resumed, corpus, resumable);
-        Assert.Equal(expected.Curve, actual.Curve);
-        Assert.Equal(expected.HeldOutCurve, actual.HeldOutCurve);
-        Assert.Equal(expected.StoppedBecause, actual.StoppedBecause);
-        Params.AssertEqual(Params.Of(reference), Params.Of(resumed));
     }
 
     [Fact]
