@@ -28,6 +28,31 @@ public class ExperimentRunnerTests(TorchFixture torch) : IClassFixture<TorchFixt
 
     static ExperimentContext Context(string dir, int threads = 1, Profile profile = Profile.Quick, int seed = 1) => new(profile, seed, threads, dir);
 
+    /// <summary>libtorch's message when it reads a Scalar TorchSharp's finalizer freed (standard run c, 2026-12-07).</summary>
+    const string ScalarRace = "Expected false to be true, but got false.  (Could this error message be improved?  If so, please report an enhancement request to PyTorch.)\n" +
+        "Exception raised from toFloat at /pytorch/c10/core/Scalar.h:140 (most recent call first):\nframe #0: c10::Error::Error(...)";
+
+    [Fact]
+    public void An_experiment_that_meets_torchsharps_scalar_race_runs_once_more_and_any_other_failure_is_its_own()
+    {
+        int calls = 0;
+        var once = new Fake("H4-01", _ => ++calls == 1
+            ? throw new System.Runtime.InteropServices.ExternalException(ScalarRace)
+            : Measurement.Number("H4-01", 493973, "counted"));
+        var stored = ExperimentRunner.Run(once, Context(Repo.TempDir("race")));
+        Assert.Equal((2, 493973.0), (once.Runs, stored.Measurements[0].Value!.Value));
+
+        int twice = 0;
+        var always = new Fake("H4-01", _ => { twice++; throw new System.Runtime.InteropServices.ExternalException(ScalarRace); });
+        Assert.Throws<System.Runtime.InteropServices.ExternalException>(() => ExperimentRunner.Run(always, Context(Repo.TempDir("race2"))));
+        Assert.Equal(2, twice);
+
+        int other = 0;
+        var shape = new Fake("H4-01", _ => { other++; throw new System.Runtime.InteropServices.ExternalException("shape '[2, 3]' is invalid for input of size 5"); });
+        Assert.Throws<System.Runtime.InteropServices.ExternalException>(() => ExperimentRunner.Run(shape, Context(Repo.TempDir("race3"))));
+        Assert.Equal(1, other);
+    }
+
     [Theory]
     [InlineData(double.NaN)]
     [InlineData(double.PositiveInfinity)]
