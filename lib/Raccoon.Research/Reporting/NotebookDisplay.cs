@@ -24,12 +24,37 @@ public sealed record LedgerView(IReadOnlyList<LedgerRow> Rows, string? OutDir = 
     public string ToNotebookHtml() => ToHtml();
 
     public string ToNotebookText() =>
-        string.Join("\n", Rows.Select(r => $"{r.Id}  {r.Verdict.Name() + (r.Provisional ? " (provisional)" : ""),-31}  {r.Measured}"));
+        string.Join("\n", Rows.Select(r => $"{r.Id}  {r.Verdict.Name() + (r.Provisional ? " (provisional)" : ""),-31}  {r.Measured}" +
+            (r.Beside is { } b ? $"  [{b.Run}: {b.Verdict.Name()}{(b.Converged == false ? ", not converged" : "")}]" : "")));
 
     /// <summary>The rows of every claim <paramref name="results"/> measure, judged from them (not read from the last
     /// `reproduce`), in the catalog's order: a notebook's closing table of what it just computed.</summary>
     public static LedgerView Of(params StoredResult[] results) =>
         new(results.SelectMany(r => r.Rows()).OrderBy(r => ResultViews.CatalogIndex(r.Id)).ToList());
+
+    /// <summary>
+    /// The same claims judged at convergence where the committed reference run (`reproduce --profile reference`,
+    /// results/reference/ or <paramref name="referenceDir"/>) has their experiment, each with this view's own verdict
+    /// beside it; the rows of experiments it lacks stay as they are. <see cref="ReferenceNote"/> says which are which.
+    /// </summary>
+    public LedgerView WithReference(string? referenceDir = null)
+    {
+        var claims = Rows.Select(r => ClaimCatalog.Get(r.Id)).ToList();
+        int seed = Rows.Select(r => r.Seed).FirstOrDefault(s => s is not null) ?? NotebookSession.Seed;
+        string profile = Rows.Select(r => r.Profile).FirstOrDefault(p => p is not null) ?? "this";
+        return this with { Rows = Reproduction.WithReference(Rows, claims, referenceDir ?? ReferenceResults.DefaultDirectory, seed, profile) };
+    }
+
+    /// <summary>Which rows come from the reference run (its date and commit) and which have none, in one sentence.</summary>
+    public string ReferenceNote()
+    {
+        var from = Rows.Where(r => r.Profile == "reference").ToList();
+        var without = Rows.Where(r => r.Profile != "reference" && r.Verdict != Verdict.NotRun).Select(r => r.Id).ToList();
+        string sources = string.Join("; ", from.Select(r => r.Evidence.Split("; ")[0]).Distinct());
+        return (from.Count == 0 ? "No claim here has a committed reference result." :
+                $"{from.Count} claim(s) judged from the reference run ({sources}): {string.Join(", ", from.Select(r => r.Id))}, each with this run's verdict beside it.") +
+            (without.Count == 0 ? "" : $" Without a reference result, as this run judged them: {string.Join(", ", without)}.");
+    }
 
     /// <summary>
     /// The rows as a DataFrame with one quantity per column, numbers as numbers: id, document, verdict, status,
