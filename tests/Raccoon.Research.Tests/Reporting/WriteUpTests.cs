@@ -50,6 +50,19 @@ public sealed class WriteUpTests
     }
 
     [Fact]
+    public void Each_document_section_names_its_notebook_and_links_its_page_executed_in_the_run()
+    {
+        string dir = Repo.TempDir("writeup-notebook");
+        string before = BlockHtml.Runs(PaperWriteUp.NotebookParagraph("notebooks/004-language-models.ipynb", dir).Runs);
+        Assert.Contains("<a href=\"../../notebooks/004-language-models.ipynb\"><code>notebooks/004-language-models.ipynb</code></a>", before);
+        Assert.Contains("it was not executed in this run", before);
+        Directory.CreateDirectory(Path.Combine(dir, "notebooks"));
+        File.WriteAllText(Path.Combine(dir, "notebooks", "004-language-models.html"), "<html></html>");
+        string after = BlockHtml.Runs(PaperWriteUp.NotebookParagraph("notebooks/004-language-models.ipynb", dir).Runs);
+        Assert.Contains("executed in this run, it is <a href=\"../notebooks/004-language-models.html\"><code>notebooks/004-language-models.html</code></a> beside the report folder.", after);
+    }
+
+    [Fact]
     public void Tables_are_written_as_csv_booktabs_tex_and_markdown()
     {
         var t = new Table("Cost & size_1", ["name", "value"], [["a|b", "50%"], ["c,\"d\"", "x^2 ~ {y}"]]);

@@ -9,8 +9,9 @@ namespace Raccoon.Research.Reporting.WriteUp;
 public enum RunStyle { Normal, Bold, Italic, Code }
 
 /// <summary>A piece of running text; a <paramref name="Verdict"/> run is set as the verdict's coloured badge, a
-/// <paramref name="Mark"/> run as a highlighted note (provisional, not converged).</summary>
-public sealed record Run(string Text, RunStyle Style = RunStyle.Normal, Verdict? Verdict = null, bool Mark = false)
+/// <paramref name="Mark"/> run as a highlighted note (provisional, not converged). A run with an <paramref name="Href"/>
+/// (relative to the write-up's folder) is a link in the HTML; the PDF and LaTeX set its text, which names the file.</summary>
+public sealed record Run(string Text, RunStyle Style = RunStyle.Normal, Verdict? Verdict = null, bool Mark = false, string? Href = null)
 {
     public static implicit operator Run(string text) => new(text);
 }
@@ -75,7 +76,7 @@ public static class BlockHtml
         foreach (var r in runs)
         {
             string text = Html.Escape(r.Text);
-            sb.Append(r switch
+            string set = r switch
             {
                 { Verdict: { } v } => VerdictStyle.Badge(v),
                 { Mark: true } => $"<span class=\"provisional\">{text}</span>",
@@ -83,7 +84,8 @@ public static class BlockHtml
                 { Style: RunStyle.Italic } => $"<i>{text}</i>",
                 { Style: RunStyle.Code } => $"<code>{text}</code>",
                 _ => text,
-            });
+            };
+            sb.Append(r.Href is { } href ? $"<a href=\"{Html.Escape(href)}\">{set}</a>" : set);
         }
         return sb.ToString();
     }

@@ -64,7 +64,7 @@ public static class PaperWriteUp
             figureFiles.AddRange([stem + ".svg", stem + ".png", stem + ".pdf"]);
         }
 
-        var blocks = Compose(ledger, results, failures, machine, command, figures, tables);
+        var blocks = Compose(ledger, results, failures, machine, command, figures, tables, outDir);
         string html = Path.Combine(reportDir, HtmlName);
         AtomicFile.WriteAllText(html, Page(blocks));
         Directory.CreateDirectory(Path.Combine(reportDir, TexWriteUp.Folder));
@@ -129,7 +129,7 @@ public static class PaperWriteUp
 
     /// <summary>The write-up's content, once, in reading order; the HTML and the PDF are both set from it.</summary>
     public static IReadOnlyList<Block> Compose(IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results, IReadOnlyList<ExperimentFailure> failures,
-        MachineContext? machine, string? command, IReadOnlyList<NumberedFigure> figures, IReadOnlyList<NumberedTable> tables)
+        MachineContext? machine, string? command, IReadOnlyList<NumberedFigure> figures, IReadOnlyList<NumberedTable> tables, string? outDir = null)
     {
         using var culture = InvariantFormatting.Enter();
         var b = new List<Block>();
@@ -177,6 +177,7 @@ public static class PaperWriteUp
             b.Add(new Paragraph($"{done.Count} of {rows.Count} claims were measured: {TallyWords(done)}. {T(docTable)} lists them" +
                 (notRun.Count > 0 ? $"; not run here: {string.Join(", ", notRun)}" : "") + "."));
             b.Add(new TableBlock(docTable));
+            b.Add(NotebookParagraph(rows[0].Notebook, outDir));
             foreach (var r in done)
             {
                 var own = figures.Where(f => f.Document == doc.Key && r.Experiment is not null && f.Name.Contains(Slug(r.Experiment), StringComparison.Ordinal)).ToList();
@@ -214,6 +215,19 @@ public static class PaperWriteUp
         b.Add(new Bullets([.. figures.Select(f => (IReadOnlyList<Run>)[$"Figure {f.Number}: figures/{f.Name}.svg, .png, .pdf"]),
             .. tables.Select(t => (IReadOnlyList<Run>)[$"Table {t.Number}: tables/{t.Name}.csv, .tex, .md"])], "files"));
         return b;
+    }
+
+    /// <summary>Where the document's notebook is, and its page executed in this run (DIR/notebooks/NAME.html, readable
+    /// without a kernel) where the run executed it: the same link the report gives (<see cref="HtmlReport.NotebookHref"/>).</summary>
+    public static Paragraph NotebookParagraph(string notebook, string? outDir)
+    {
+        string name = Path.GetFileNameWithoutExtension(notebook);
+        string href = HtmlReport.NotebookHref(notebook, outDir);
+        bool executed = href.EndsWith(".html", StringComparison.Ordinal);
+        return new Paragraph([new Run("Notebook: ", RunStyle.Bold), new Run(notebook, RunStyle.Code, Href: executed ? null : href),
+            " walks through these claims with their tables and charts; " +
+            (executed ? "executed in this run, it is " : "it was not executed in this run (no page in notebooks/)"),
+            .. executed ? (IReadOnlyList<Run>)[new Run($"notebooks/{name}.html", RunStyle.Code, Href: href), " beside the report folder."] : ["."]]);
     }
 
     /// <summary>What this run cannot say, from the run itself: the machine, the sizes, the rows that are provisional or did
