@@ -2,14 +2,14 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using SkiaSharp;
 
-namespace Raccoon.Research.Data.Glyphs;
+namespace Raccoon.Research.Runtime;
 
 /// <summary>
 /// In a host without a deps.json (a notebook kernel loading the library with #r) nothing tells .NET that
 /// libSkiaSharp lives in runtimes/RID/native beside the library; this resolver looks there after the
 /// default search fails, as TorchRuntime does for libtorch.
 /// </summary>
-static class SkiaNative
+public static class SkiaNative
 {
     static int installed;
 

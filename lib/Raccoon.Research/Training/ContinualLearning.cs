@@ -1,3 +1,4 @@
+using Raccoon.Research.Blocks.Memory;
 using System.Diagnostics;
 using Raccoon.Research.Data;
 using Raccoon.Research.Models;

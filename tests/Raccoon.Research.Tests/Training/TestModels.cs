@@ -1,3 +1,4 @@
+using Raccoon.Research.Blocks.Memory;
 using Raccoon.Research.Data;
 using Raccoon.Research.Models;
 using Raccoon.Research.Models.Baselines;

@@ -1,6 +1,6 @@
 using Raccoon.Research.Data;
 
-namespace Raccoon.Research.Training;
+namespace Raccoon.Research.Blocks.Memory;
 
 /// <summary>
 /// An experience-replay memory for the continual phase. Each model family brings its own (upstream:

@@ -1,3 +1,4 @@
+using Raccoon.Research.Runtime;
 using SkiaSharp;
 
 namespace Raccoon.Research.Data.Glyphs;

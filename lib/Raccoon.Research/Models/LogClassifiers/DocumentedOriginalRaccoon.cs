@@ -5,7 +5,7 @@ using Raccoon.Research.Blocks.Flows;
 using Raccoon.Research.Blocks.Heads;
 using Raccoon.Research.Blocks.Sde;
 using Raccoon.Research.Blocks.Statistics;
-using Raccoon.Research.Training;
+using Raccoon.Research.Blocks.Memory;
 using TorchSharp;
 using TorchSharp.Modules;
 using TransformerEncoder = Raccoon.Research.Blocks.Encoders.TransformerEncoder;

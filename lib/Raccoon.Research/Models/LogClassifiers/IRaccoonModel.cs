@@ -1,4 +1,4 @@
-using Raccoon.Research.Training;
+using Raccoon.Research.Blocks.Memory;
 using TorchSharp;
 using static TorchSharp.torch;
 

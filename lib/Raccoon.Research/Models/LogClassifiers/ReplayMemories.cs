@@ -1,6 +1,5 @@
 using Raccoon.Research.Blocks.Memory;
 using Raccoon.Research.Data;
-using Raccoon.Research.Training;
 
 namespace Raccoon.Research.Models.LogClassifiers;
 

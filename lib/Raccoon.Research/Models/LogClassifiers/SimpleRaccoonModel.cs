@@ -2,7 +2,7 @@ using Raccoon.Research.Blocks.Encoders;
 using Raccoon.Research.Blocks.Flows;
 using Raccoon.Research.Blocks.Heads;
 using Raccoon.Research.Blocks.Sde;
-using Raccoon.Research.Training;
+using Raccoon.Research.Blocks.Memory;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
