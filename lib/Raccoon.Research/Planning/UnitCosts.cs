@@ -107,8 +107,10 @@ public static partial class UnitCosts
             {
                 // Fit itself, on a set of one warm-up batch, then of ProbeSteps batches: the recipe's own step (optimizer, clipping).
                 var probe = recipe with { Epochs = 1, Patience = null, MaxSteps = null, Plateau = null, Resume = null };
+                // The batches are made before the clock starts: the probe prices training steps, not making the data.
                 Trainer.Fit(model, LogClassifiersBuilds.LogTask.Dataset(recipe.BatchSize, 1), null, probe);
-                double fit = Once(() => Trainer.Fit(model, LogClassifiersBuilds.LogTask.Dataset(recipe.BatchSize * ProbeSteps, 2), null, probe));
+                var batches = LogClassifiersBuilds.LogTask.Dataset(recipe.BatchSize * ProbeSteps, 2);
+                double fit = Once(() => Trainer.Fit(model, batches, null, probe));
                 var validation = LogClassifiersBuilds.LogTask.Dataset(sizes.Validation, 3);
                 double eval = Once(() => Evaluator.Evaluate(model, validation));
                 long steps = (long)sizes.MaxEpochs * BatchPlan.BatchesPerEpoch(sizes.Train, recipe.BatchSize, recipe.DropLast);
