@@ -13,14 +13,17 @@ namespace Raccoon.Research.Ledger;
 /// </summary>
 public static class Judge
 {
-    /// <summary>One ledger row from one measurement.</summary>
+    /// <summary>One ledger row from one measurement. A timing's intervals are first widened by the spread its figures
+    /// took between whole runs on this machine (<paramref name="betweenRuns"/>, by default the record committed with the
+    /// library; see <see cref="BetweenRunRecord"/>).</summary>
     public static LedgerRow Row(Claim claim, Measurement m, string experiment, string profile, int seed, DateTimeOffset at,
-        int? threads = null, bool? optimized = null)
+        int? threads = null, bool? optimized = null, BetweenRunRecord? betweenRuns = null)
     {
         using var culture = InvariantFormatting.Enter(); // the verdict's sentences read the same in any caller's culture
         if (m.ClaimId != claim.Id) throw new ArgumentException($"measurement for {m.ClaimId} given to claim {claim.Id}");
         var reasons = new List<string>();
         if (claim.Rule.Search is { } search && m.NotTestable is null) m = Searched(claim, search, m, reasons);
+        m = BetweenRunRecord.Widen(betweenRuns ?? BetweenRunRecord.Embedded, m, profile, threads, out string? spread);
         Verdict verdict;
         List<BuildVerdict>? builds = null;
         bool? converged = null;
@@ -54,6 +57,7 @@ public static class Judge
             if (o.Why is not null) reasons.Add(o.Why);
         }
         if (!string.IsNullOrEmpty(m.Reason) && m.NotTestable is null) reasons.Add(m.Reason);
+        if (spread is not null) reasons.Add(spread);
         bool provisional = claim.Rule.IsProvisionalAt(profile);
         if (provisional) reasons.Insert(0, $"provisional: measured at profile {profile}, the rule needs {claim.Rule.MinProfile}");
         var (offBy, factor) = HowFarOff(claim, m, verdict);

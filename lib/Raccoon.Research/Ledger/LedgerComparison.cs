@@ -83,8 +83,10 @@ public static class LedgerComparison
     /// <summary>
     /// Timing rows across several runs (issue 20's done-when: "for at least 90% of timing rows each run's figure lies
     /// inside the other runs' intervals"). A timing row is consistent when, for every pair of runs, each run's figure
-    /// lies inside the other run's interval. Rows not measured in every run, or without a figure or an interval in one
-    /// of them, cannot be checked: they are listed as such and left out of the share, never counted as consistent.
+    /// lies inside the other run's interval, for each of its timing figures (<see cref="TimingFigures.Of"/>: the headline,
+    /// each build's, each named ratio of times). Rows not measured in every run, or where a timing figure or its interval
+    /// is missing in one of them, cannot be checked: they are listed as such and left out of the share, never counted
+    /// as consistent.
     /// </summary>
     public static IReadOnlyList<TimingAgreement> Timing(IReadOnlyList<IReadOnlyList<LedgerRow>> runs)
     {
@@ -95,21 +97,34 @@ public static class LedgerComparison
         foreach (var id in ids)
         {
             var rows = indexed.Select(d => d.GetValueOrDefault(id)).ToList();
-            var figures = rows.Select(r => r is { Verdict: not Verdict.NotRun, MeasuredValue: double v } ? v : (double?)null).ToList();
-            var intervals = rows.Select(r => r?.Interval).ToList();
-            int missing = Enumerable.Range(0, rows.Count).FirstOrDefault(k => figures[k] is null || intervals[k] is null, -1);
-            if (missing >= 0)
+            int notMeasured = rows.FindIndex(r => r is null || r.Verdict is Verdict.NotRun or Verdict.NotTestableHere);
+            if (notMeasured >= 0) { result.Add(new(id, null, rows.Select(_ => (double?)null).ToList(), rows.Select(_ => (MeasuredInterval?)null).ToList(), $"not measured in run {notMeasured + 1}")); continue; }
+            var perRun = rows.Select(r => TimingFigures.Of(r!).ToDictionary(f => f.Key)).ToList();
+            var keys = perRun.SelectMany(d => d.Keys).Distinct().ToList();
+            // the figure shown: the headline where there is one, else the row's first timing figure
+            string? shown = keys.Contains(TimingFigures.Headline) ? TimingFigures.Headline : keys.FirstOrDefault();
+            var figures = perRun.Select(d => shown is not null && d.TryGetValue(shown, out var f) ? f.Value : (double?)null).ToList();
+            var intervals = perRun.Select(d => shown is not null && d.TryGetValue(shown, out var f) ? f.Interval : null).ToList();
+            string Named(string key) => key == TimingFigures.Headline ? "" : $" {key}";
+            string? unchecked_ = keys.Count == 0 ? "no timing figure with an interval in any run" : null;
+            foreach (var key in keys)
             {
-                string what = rows[missing] is null || rows[missing]!.Verdict == Verdict.NotRun ? "not measured" : figures[missing] is null ? "no figure" : "no interval";
-                result.Add(new(id, null, figures, intervals, $"{what} in run {missing + 1}"));
-                continue;
+                int missing = perRun.FindIndex(d => !d.TryGetValue(key, out var f) || f.Interval is null);
+                if (missing >= 0 && unchecked_ is null)
+                    unchecked_ = $"{(perRun[missing].ContainsKey(key) ? "no interval" : "no figure")}{Named(key)} in run {missing + 1}";
             }
+            if (unchecked_ is not null) { result.Add(new(id, null, figures, intervals, unchecked_)); continue; }
             var outside = new List<string>();
-            for (int i = 0; i < rows.Count; i++)
-                for (int j = 0; j < rows.Count; j++)
-                    if (i != j && (figures[i]!.Value < intervals[j]!.Low || figures[i]!.Value > intervals[j]!.High))
-                        outside.Add($"run {i + 1}'s {Number(figures[i]!.Value)} outside run {j + 1}'s {intervals[j]}");
-            result.Add(new(id, outside.Count == 0, figures, intervals, string.Join("; ", outside)));
+            foreach (var key in keys)
+                for (int i = 0; i < rows.Count; i++)
+                    for (int j = 0; j < rows.Count; j++)
+                    {
+                        var (x, iv) = (perRun[i][key].Value, perRun[j][key].Interval!);
+                        if (i != j && (x < iv.Low || x > iv.High))
+                            outside.Add($"run {i + 1}'s{Named(key)} {Number(x)} outside run {j + 1}'s {iv}");
+                    }
+            string checkedFigures = keys.Count > 1 ? $"{keys.Count} figures checked ({string.Join(", ", keys)})" : "";
+            result.Add(new(id, outside.Count == 0, figures, intervals, outside.Count == 0 ? checkedFigures : string.Join("; ", outside)));
         }
         return result;
     }

@@ -98,7 +98,7 @@ public sealed record ClaimCard(LedgerRow Row, string? Finding = null) : INoteboo
     };
 
     string MeasuredBy => Row.Experiment is null ? ""
-        : string.Create(CultureInfo.InvariantCulture, $"{Row.Experiment}, profile {Row.Profile}, seed {Row.Seed}, {Row.Threads?.ToString(CultureInfo.InvariantCulture) ?? "?"} torch threads, {Row.MeasuredAt:u}");
+        : string.Create(CultureInfo.InvariantCulture, $"{Row.Experiment}, profile {Row.Profile}, seed {Row.Seed}, {Row.Threads?.ToString(CultureInfo.InvariantCulture) ?? "?"} torch thread{(Row.Threads == 1 ? "" : "s")}, {Row.MeasuredAt:u}");
 
     public string ToHtml()
     {

@@ -21,9 +21,10 @@ public class LedgerComparisonTests
             new BuildMeasurement("documented Original", $"{documented}", documented),
         ]), "e", "standard", 1, At, 2);
 
+    // at 1 thread: the committed between-run record (standard at 2 threads) does not widen these intervals
     static LedgerRow Timed(string id, double value, double low, double high) =>
         LedgerRow.From(ClaimCatalog.Get(id), Measurement.Number(id, value, $"{value}", interval: new MeasuredInterval(low, high), kind: FigureKind.Timing),
-            "e", "standard", 1, At, 2);
+            "e", "standard", 1, At, 1);
 
     static RowComparison One(LedgerRow a, LedgerRow b) => LedgerComparison.Compare([a], [b]).Single();
 
@@ -113,9 +114,26 @@ public class LedgerComparisonTests
         Assert.True(t[0].Inside);                       // 1.50, 1.45, 1.55 each inside the other two intervals
         Assert.False(t[1].Inside);                      // run 2's 1.20 lies outside [1.01, 1.08] and [1.00, 1.09]
         Assert.Contains("run 2's 1.2 outside run 1's [1.01, 1.08]", t[1].Why);
-        Assert.Null(t[2].Inside);                       // run 2 has no interval: cannot be checked, not counted
-        Assert.Equal("no interval in run 2", t[2].Why);
+        Assert.Null(t[2].Inside);                       // run 2 has no timing figure: cannot be checked, not counted
+        Assert.Equal("no figure in run 2", t[2].Why);
         Assert.Equal("3 timing rows: 1 inside each other's intervals (50% of the 2 checked), 1 outside, 1 cannot be checked", LedgerComparison.TimingSummary(t));
+    }
+
+    [Fact]
+    public void A_timing_row_of_named_ratios_is_checked_figure_by_figure()
+    {
+        static LedgerRow Two(double projection, double qkv) => LedgerRow.From(ClaimCatalog.Get("T1-05"), Measurement.Of("T1-05", "two ratios",
+        [
+            new Quantity("projectionSpeedup", projection, "x", new MeasuredInterval(projection - 0.05, projection + 0.05), Samples: 9, Design: Sampling.Interleaved),
+            new Quantity("qkvSpeedup", qkv, "x", new MeasuredInterval(qkv - 0.05, qkv + 0.05), Samples: 9, Design: Sampling.Interleaved),
+            new Quantity("elbo", -3 - qkv, "nats", new MeasuredInterval(-5, -1), Samples: 3, Design: Sampling.Independent), // not a ratio of times
+        ], kind: FigureKind.Timing), "e", "standard", 1, At, 1);
+        var t = LedgerComparison.Timing([[Two(1.05, 0.96)], [Two(1.03, 0.99)], [Two(1.04, 1.10)]]).Single();
+        Assert.False(t.Inside); // the projection ratios agree; run 3's qkv ratio 1.10 lies outside run 1's [0.91, 1.01]
+        Assert.Contains("run 3's qkvSpeedup 1.1 outside run 1's [0.91, 1.01]", t.Why);
+        Assert.DoesNotContain("projectionSpeedup", t.Why);
+        Assert.DoesNotContain("elbo", t.Why);
+        Assert.True(LedgerComparison.Timing([[Two(1.05, 0.96)], [Two(1.03, 0.99)]]).Single().Inside);
     }
 
     [Fact]

@@ -12,8 +12,9 @@ public class ClaimCardTests
 {
     static readonly DateTimeOffset At = new(2026, 12, 6, 12, 0, 0, TimeSpan.Zero);
 
+    // at 1 thread: the committed between-run record (standard at 2 threads) leaves the intervals as measured
     static StoredResult Result(string experiment, Profile profile, IReadOnlyList<Measurement> measurements, params Table[] tables) =>
-        new(experiment, profile, 3, "test-build", 2, At, 1.5, measurements, [], tables, Optimized: true);
+        new(experiment, profile, 3, "test-build", 1, At, 1.5, measurements, [], tables, Optimized: true);
 
     static readonly HeldOutTrace Converged = new("alternative", "validation loss", false, [1, 2, 3, 4, 5, 6, 7, 8], [3, 2, 1.5, 1.2, 1.2, 1.2, 1.2, 1.2], "early stopping");
     static readonly HeldOutTrace StillFalling = new("alternative", "validation loss", false, [1, 2, 3, 4, 5, 6, 7, 8], [3, 2.8, 2.6, 2.4, 2.2, 2.0, 1.8, 1.6], "epoch cap 8");
@@ -45,7 +46,7 @@ public class ClaimCardTests
             "measured: 3.2 x forward speedup at seq 512 [3.00, 3.40] (3.2x faster at seq 512 (upstream 40 ms, modern 12.5 ms))\n", text);
         Assert.Contains("\nfinding: The fused kernel carries most of the gain.\n", text);
         Assert.Contains("\nevidence: encoder forward, 3 blocks of 20 interleaved pairs\n", text);
-        Assert.EndsWith("measured by: latent-ode-cost, profile standard, seed 3, 2 torch threads, 2026-12-06 12:00:00Z", text);
+        Assert.EndsWith("measured by: latent-ode-cost, profile standard, seed 3, 1 torch thread, 2026-12-06 12:00:00Z", text);
 
         string html = card.ToHtml();
         Assert.Contains($"border-left:6px solid {VerdictStyle.Colour(Verdict.Holds)}", html);
