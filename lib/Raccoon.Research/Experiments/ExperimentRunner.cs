@@ -60,7 +60,7 @@ public static class ExperimentRunner
         {
             return experiment.Run(context);
         }
-        catch (System.Runtime.InteropServices.ExternalException e) when (IsScalarRace(e))
+        catch (Exception e) when (IsScalarRace(e))
         {
             context.Report(experiment.Name, $"libtorch read a freed Scalar ({e.Message.Split('\n')[0].Trim()}), TorchSharp's finalizer race: running it once more, from its checkpoints");
             return experiment.Run(context);

@@ -78,7 +78,7 @@ public static partial class UnitCosts
     public static double StepSeconds(nn.Module model, Func<Tensor> loss, int threads, double lr = 1e-3)
     {
         model.train();
-        using var optimizer = optim.Adam(model.parameters(), lr);
+        using var optimizer = Optimizers.Adam(model.parameters(), lr);
         return Timing.Measure("training step", () =>
         {
             using var scope = NewDisposeScope();

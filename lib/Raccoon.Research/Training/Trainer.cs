@@ -201,8 +201,8 @@ public static class Trainer
 
     public static TorchSharp.Modules.OptimizerHelper CreateOptimizer(IEnumerable<Parameter> parameters, TrainingOptions options) => options.Optimizer switch
     {
-        OptimizerKind.AdamW => optim.AdamW(parameters, options.LearningRate, weight_decay: options.WeightDecay),
-        OptimizerKind.Adam => optim.Adam(parameters, options.LearningRate, weight_decay: options.WeightDecay),
+        OptimizerKind.AdamW => Optimizers.AdamW(parameters, options.LearningRate, options.WeightDecay),
+        OptimizerKind.Adam => Optimizers.Adam(parameters, options.LearningRate, options.WeightDecay),
         OptimizerKind.Sgd => optim.SGD(parameters, options.LearningRate, weight_decay: options.WeightDecay),
         _ => throw new ArgumentOutOfRangeException(nameof(options), options.Optimizer, "unknown optimizer"),
     };

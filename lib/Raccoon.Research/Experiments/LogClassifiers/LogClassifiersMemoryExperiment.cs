@@ -1,3 +1,4 @@
+using Raccoon.Research.Training;
 using System.Globalization;
 using Raccoon.Research.Blocks.Memory;
 using Raccoon.Research.Data;
@@ -97,7 +98,7 @@ public sealed class LogClassifiersMemoryExperiment : IExperiment
         {
             module.train();
             var activations = Memory.Activations(Short(build), () => model.Objective(tokens, labels).Loss, module, tokens, labels);
-            using var optimizer = optim.Adam(module.parameters(), 1e-3);
+            using var optimizer = Optimizers.Adam(module.parameters(), 1e-3);
             void Step()
             {
                 using var scope = NewDisposeScope();

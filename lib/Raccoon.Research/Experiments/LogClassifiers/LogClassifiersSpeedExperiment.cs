@@ -1,3 +1,4 @@
+using Raccoon.Research.Training;
 using System.Diagnostics;
 using Raccoon.Research.Blocks.Sde;
 using Raccoon.Research.Ledger;
@@ -126,7 +127,7 @@ public sealed class LogClassifiersSpeedExperiment : IExperiment
     static TrainingStepTiming TrainingStep(RaccoonBuild build, IRaccoonModel model, Tensor tokens, Tensor labels, TimingOptions options)
     {
         model.Module.train();
-        using var optimizer = optim.AdamW(model.Module.parameters(), 1e-3, weight_decay: 1e-5);
+        using var optimizer = Optimizers.AdamW(model.Module.parameters(), 1e-3, 1e-5);
         var timing = Timing.TrainingStep(Short(build), () => model.Objective(tokens, labels).Loss, optimizer, options, Batch);
         model.Module.eval();
         return timing;

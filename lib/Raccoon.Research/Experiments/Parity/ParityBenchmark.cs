@@ -1,3 +1,4 @@
+using Raccoon.Research.Training;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -208,7 +209,7 @@ public static class ParityBenchmark
                 bool sameShapes = model.Shapes.SequenceEqual(pyShapes);
                 if (parameters != pyParameters)
                     throw new InvalidOperationException($"parameter counts differ: C# {parameters:N0}, PyTorch {pyParameters:N0}; not the same architecture, so not timed");
-                using var optimizer = optim.Adam(model.Module.parameters(), lr: 1e-3);
+                using var optimizer = Optimizers.Adam(model.Module.parameters(), 1e-3);
                 foreach (string step in new[] { "inference", "train" })
                 {
                     say?.Invoke($"{c.Key}: timing {step}");

@@ -1,3 +1,4 @@
+using Raccoon.Research.Training;
 using System.Globalization;
 using System.Diagnostics;
 using Raccoon.Research.Blocks.Flows;
@@ -160,7 +161,7 @@ public sealed partial class PathFlowScalingExperiment : IExperiment
             manual_seed(context.Seed);
             var flow = make(sizes.LikelihoodDim);
             StartAsIdentity(flow);
-            var opt = optim.Adam(flow.parameters(), FlowSizes.LearningRate);
+            var opt = Optimizers.Adam(flow.parameters(), FlowSizes.LearningRate);
             var order = new Generator(42); // the same batches in the same order for both flows
             var steps = new List<double>(); var values = new List<double>();
             double Held() { using var ng = no_grad(); return LogLikelihoodPerDim(flow, heldX, heldT); }

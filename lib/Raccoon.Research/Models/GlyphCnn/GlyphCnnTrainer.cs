@@ -1,3 +1,4 @@
+using Raccoon.Research.Training;
 using System.Diagnostics;
 using Raccoon.Research.Data.Glyphs;
 using TorchSharp;
@@ -71,7 +72,7 @@ public static class GlyphCnnTrainer
         using var gridsAll = train.GridTensor(); // (N, 16, 16)
         using var labelsAll = train.LabelTensor(); // (N)
         using var weights = ClassWeights(train.Labels, classes, o.ClassWeightAlpha);
-        var optimizer = optim.AdamW(model.parameters(), o.LearningRate, weight_decay: o.WeightDecay);
+        var optimizer = Optimizers.AdamW(model.parameters(), o.LearningRate, o.WeightDecay);
         int n = train.Count, stepsPerEpoch = (n + o.BatchSize - 1) / o.BatchSize, total = stepsPerEpoch * o.Epochs;
         int warmup = (int)Math.Round(o.WarmupFraction * total), weightedSteps = (int)Math.Round(o.WeightedFraction * total);
         var gen = new Generator().manual_seed(o.Seed);

@@ -1,3 +1,4 @@
+using Raccoon.Research.Training;
 using Raccoon.Research.Data.Text;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -33,7 +34,7 @@ public static class LanguageModelTrainer
             throw new ArgumentException($"the corpus vocabulary has {corpus.Vocabulary.Size} words; the model was built for {model.Config.VocabularySize}");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var rng = new Random(options.Seed);
-        var optimizer = optim.Adam(model.parameters(), lr: options.LearningRate);
+        var optimizer = Optimizers.Adam(model.parameters(), options.LearningRate);
         // Evaluations on a fixed held-out slice (teacher-forced), ten over the run unless given: the trace the ledger's plateau test reads.
         int evalEvery = options.EvaluateEvery ?? Math.Max(1, options.Steps / HeldOutEvaluations);
         var evalSlice = corpus.HeldOut.Take(HeldOutSlice).ToList();

@@ -1,3 +1,4 @@
+using Raccoon.Research.Training;
 using Raccoon.Research.Views;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -50,7 +51,7 @@ public static class LatentOdeTraining
         if (resume is not null && fastForward is null)
             throw new ArgumentException("a resumable run needs fastForward: its data stream must continue where the stopped run's did");
         var parameters = model.parameters().ToList();
-        using var optimizer = optim.AdamW(parameters, lr, weight_decay: 1e-5);
+        using var optimizer = Optimizers.AdamW(parameters, lr, 1e-5);
         string phase = clip == 1.0
             ? Training.PhaseCheckpoint.PhaseOf(new { steps, lr, model = model.GetType().Name, parameters = parameters.Sum(p => p.numel()) })
             : Training.PhaseCheckpoint.PhaseOf(new { steps, lr, model = model.GetType().Name, parameters = parameters.Sum(p => p.numel()), clip });

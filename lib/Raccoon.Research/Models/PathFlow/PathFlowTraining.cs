@@ -1,3 +1,4 @@
+using Raccoon.Research.Training;
 using System.Diagnostics;
 using Raccoon.Research.Measurements;
 using TorchSharp;
@@ -65,7 +66,7 @@ public static class PathFlowTraining
         if (recordEvery < 1) throw new ArgumentException($"record at least every step, not every {recordEvery}");
         if (evaluateEvery is < 1) throw new ArgumentException($"evaluate the held-out ELBO at least every step, not every {evaluateEvery}");
         resume?.Validate();
-        var optimizer = optim.Adam(model.parameters(), learningRate);
+        var optimizer = Optimizers.Adam(model.parameters(), learningRate);
         var g = new Generator((ulong)seed);
         string phase = Training.PhaseCheckpoint.PhaseOf(new
         {
