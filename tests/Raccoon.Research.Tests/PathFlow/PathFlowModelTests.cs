@@ -50,6 +50,20 @@ public class PathFlowModelTests : IClassFixture<TorchFixture>
     }
 
     [Fact]
+    public void The_data_equals_the_euler_maruyama_solve_of_the_same_noise_step_for_step_and_not_a_coarser_one()
+    {
+        using var scope = NewDisposeScope();
+        // 12 x 40 steps over 3 time units (dt 0.00625) against 12 x 20 (dt 0.0125); Euler-Maruyama on Lorenz diverges at dt 0.025
+        var data = LorenzPaths.Generate(5, new Generator(9), observations: 12, innerSteps: 40);
+        float same = (data.Xs - LorenzPaths.SolveAgain(5, 9, observations: 12, innerSteps: 40)).abs().max().item<float>();
+        float coarser = (data.Xs - LorenzPaths.SolveAgain(5, 9, observations: 12, innerSteps: 20)).abs().max().item<float>();
+        float otherSeed = (data.Xs - LorenzPaths.SolveAgain(5, 10, observations: 12, innerSteps: 40)).abs().max().item<float>();
+        Assert.True(same < 1e-5, $"the generated paths differ from the solve of the same noise by {same}");
+        Assert.True(coarser > 1e-2, $"a solve of half as many steps differs by only {coarser}: the comparison cannot tell solves apart");
+        Assert.True(otherSeed > 1e-2, $"a solve of other noise differs by only {otherSeed}");
+    }
+
+    [Fact]
     public void Windowed_attention_equals_global_when_the_window_covers_every_point()
     {
         using var scope = NewDisposeScope();
@@ -242,6 +256,14 @@ public class PathFlowModelTests : IClassFixture<TorchFixture>
         Assert.Equal(new long[] { 5, 31, 3 }, x.shape);
         Assert.Equal(3, model.FlowPasses);
         Assert.Equal(30, model.Ou.LastSampleSteps);
+        // the same count read from the computation: the generator advanced by exactly 30 increments of (5 x 4)
+        var used = new Generator(2);
+        model.SamplePaths(linspace(0, 3, 31), model.SampleZ0(5, new Generator(1)), used);
+        Assert.Equal(30, Raccoon.Research.Experiments.PathFlow.PathFlowInferenceExperiment.IncrementsDrawn(used, 2, [5, 4], ScalarType.Float32, 40));
+        var other = new Generator(2);
+        for (int k = 0; k < 7; k++) randn([5, 4], generator: other);
+        Assert.Equal(7, Raccoon.Research.Experiments.PathFlow.PathFlowInferenceExperiment.IncrementsDrawn(other, 2, [5, 4], ScalarType.Float32, 40));
+        Assert.Equal(-1, Raccoon.Research.Experiments.PathFlow.PathFlowInferenceExperiment.IncrementsDrawn(used, 2, [5, 4], ScalarType.Float32, 20));
     }
 
     [Fact]

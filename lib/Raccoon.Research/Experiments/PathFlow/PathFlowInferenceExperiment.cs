@@ -33,37 +33,45 @@ public sealed class PathFlowInferenceExperiment : IExperiment
         var model = new PathFlowModel(); // upstream sizes
         model.eval();
 
-        // V2-06 / V2-07: sample_paths_cond at several T, counting flow passes and OU transitions and timing each.
+        // V2-06 / V2-07: sample_paths_cond at several T, counting flow passes, and the OU transitions from the code path:
+        // each transition draws one Gaussian increment, so the generator's state after a sample says how many were drawn.
+        // The whole sample and its OU loop alone are timed interleaved: the loop's share of inference time against T.
         var sizes = Profiles.For(context.Profile);
         int[] lengths = [.. sizes.Lengths];
         int paths = 6, repeats = sizes.Repeats;
         var rows = new List<IReadOnlyList<string>>();
-        var seconds = new List<double>(); var steps = new List<int>(); var passes = new List<int>();
+        var seconds = new List<double>(); var shares = new List<double>(); var steps = new List<int>(); var passes = new List<int>();
         foreach (int T in lengths)
         {
             context.Report(Name, $"sampling {paths} paths at T = {T}");
             var grid = linspace(0, 3, T).unsqueeze(1)[.., 0];
             var z0 = model.SampleZ0(paths, new Generator(1));
-            var timing = Timing.Measure($"sample T={T}", () =>
-            {
-                model.ResetCounters();
-                model.SamplePaths(grid, z0, new Generator(2));
-            }, new TimingOptions(Warmup: 1, Repeats: repeats));
-            steps.Add(model.Ou.LastSampleSteps); passes.Add(model.FlowPasses); seconds.Add(timing.Median);
-            rows.Add([$"{T:N0}", $"{model.FlowPasses}", $"{model.Ou.LastSampleSteps:N0}", $"{timing.Median * 1e3:0.0}", $"{timing.Iqr * 1e3:0.0}", $"{timing.Median / model.Ou.LastSampleSteps * 1e6:0.0}"]);
+            var (y0, _) = model.PriorInverse(z0, grid[0].expand(paths, 1));
+            var cmp = Timing.Compare($"sample T={T}", () => { model.ResetCounters(); model.SamplePaths(grid, z0, new Generator(2)); },
+                $"OU loop alone T={T}", () => model.Ou.SamplePath(grid, y0, new Generator(2)), new TimingOptions(Warmup: 1, Repeats: repeats));
+            passes.Add(model.FlowPasses);
+            var used = new Generator(2);
+            model.SamplePaths(grid, z0, used);
+            int drawn = IncrementsDrawn(used, 2, [paths, model.Config.LatentDim], z0.dtype, T + 10);
+            double share = cmp.Candidate.Median / cmp.Baseline.Median;
+            steps.Add(drawn); seconds.Add(cmp.Baseline.Median); shares.Add(share);
+            rows.Add([$"{T:N0}", $"{passes[^1]}", drawn < 0 ? $"more than {T + 10:N0}" : $"{drawn:N0}", $"{cmp.Baseline.Median * 1e3:0.0}", $"{cmp.Baseline.Iqr * 1e3:0.0}",
+                $"{cmp.Candidate.Median * 1e3:0.0}", $"{share:P0}", drawn > 0 ? $"{cmp.Candidate.Median / drawn * 1e6:0.0}" : "-"]);
         }
-        // Loop steps minus (T - 1), the largest difference over the lengths: 0 when sampling steps through exactly T - 1 transitions.
-        int loopExcess = lengths.Zip(steps).Max(p => Math.Abs(p.Second - (p.First - 1)));
+        // Increments drawn minus (T - 1), the largest difference over the lengths: 0 when sampling steps through exactly T - 1 transitions.
+        int loopExcess = lengths.Zip(steps).Max(p => p.Second < 0 ? int.MaxValue : Math.Abs(p.Second - (p.First - 1)));
         int i1001 = Array.IndexOf(lengths, 1001), i10001 = Array.IndexOf(lengths, 10001);
         double growth = seconds[i10001] / seconds[i1001];
-        var inferenceTable = new Table("sample_paths_cond step by step (6 paths; median of repeats)",
-            ["T", "flow passes", "OU transitions (loop steps)", "ms", "IQR ms", "us per OU step"], rows).Named("inference-steps");
+        var inferenceTable = new Table("sample_paths_cond step by step (6 paths; medians of interleaved repeats)",
+            ["T", "flow passes", "OU transitions (increments drawn)", "ms", "IQR ms", "OU loop alone ms", "loop share of time", "us per OU step"], rows).Named("inference-steps");
         var costFigure = PathFlowCharts.Lines("Inference cost vs T (sample_paths_cond)", "T (time points)", "seconds", true, true,
-            ("median time", lengths.Select(t => (double)t).ToList(), seconds)).Named("inference-cost-vs-t");
-        string m06 = $"sample_paths_cond = 1 inverse prior-flow pass (z0 -> y0), then a Python-style loop of T - 1 exact OU transitions " +
-                     $"({string.Join(", ", steps.Select(s => s.ToString("N0", CultureInfo.InvariantCulture)))} steps at T = {string.Join(", ", lengths.Select(t => t.ToString("N0", CultureInfo.InvariantCulture)))}), then one batched forward prior pass and the observation flow. " +
-                     $"No Euler step: each transition is the closed-form Gaussian. Time {string.Join(", ", seconds.Select(s => $"{s * 1e3:0.#} ms"))}; " +
-                     $"T 1,001 -> 10,001 costs {growth:0.0}x more (linear would be 10x).";
+            ("whole sample", lengths.Select(t => (double)t).ToList(), seconds),
+            ("OU loop alone", lengths.Select(t => (double)t).ToList(), seconds.Zip(shares, (x, f) => x * f).ToList())).Named("inference-cost-vs-t");
+        string m06 = $"sample_paths_cond = 1 inverse prior-flow pass (z0 -> y0), then a Python-style loop of exact OU transitions, then one batched forward prior pass and the observation flow. " +
+                     $"The generator's state after a sample matches a fresh one after {string.Join(", ", steps.Select(s => s.ToString("N0", CultureInfo.InvariantCulture)))} draws of the " +
+                     $"({paths} x {model.Config.LatentDim}) increment at T = {string.Join(", ", lengths.Select(t => t.ToString("N0", CultureInfo.InvariantCulture)))}: one transition per step, T - 1 in all. " +
+                     $"No Euler step: each transition is the closed-form Gaussian. Time {string.Join(", ", seconds.Select(x => $"{x * 1e3:0.#} ms"))}, of which the OU loop alone " +
+                     $"{string.Join(", ", shares.Select(f => f.ToString("P0", CultureInfo.InvariantCulture)))}; T 1,001 -> 10,001 costs {growth:0.0}x more (linear would be 10x).";
 
         // V2-07: passes per sample.
         int flowPasses = passes.Distinct().Single();
@@ -135,8 +143,9 @@ public sealed class PathFlowInferenceExperiment : IExperiment
         return new ExperimentResult(
             [
                 Measurement.Of("V2-06", m06,
-                    [new Quantity("loopStepsBeyondTMinus1", loopExcess, "steps"), new Quantity("timeGrowth1kTo10k", growth, "x")],
-                    evidence: "PathFlowModel.SamplePaths timed at each T; IOuTransitions.LastSampleSteps", kind: FigureKind.Timing),
+                    [new Quantity("loopStepsBeyondTMinus1", loopExcess, "steps (Gaussian increments drawn, read from the generator's state, minus T - 1)"),
+                     new Quantity("timeGrowth1kTo10k", growth, "x"), new Quantity("loopShareOfTime10k", shares[i10001], "of sample_paths_cond's time at T = 10,001 (the OU loop alone, interleaved)")],
+                    evidence: "PathFlowModel.SamplePaths and its IOuTransitions.SamplePath timed interleaved at each T; increments counted from the generator's state", kind: FigureKind.Timing),
                 Measurement.Of("V2-07", m07, [new Quantity("flowPasses", flowPasses, "passes per sample")],
                     evidence: "PathFlowModel.FlowPasses counted during SamplePaths"),
                 Measurement.Of("V2-08", m08,
@@ -160,5 +169,21 @@ public sealed class PathFlowInferenceExperiment : IExperiment
             var last = coupling.Conditioner.children().OfType<TorchSharp.Modules.Linear>().Last();
             last.weight.copy_(0.05 * randn(last.weight.shape, dtype: last.weight.dtype, generator: g));
         }
+    }
+
+    /// <summary>How many draws of a (<paramref name="shape"/>) Gaussian increment take a fresh generator of <paramref name="seed"/>
+    /// to the state <paramref name="used"/> is in: the number of increments a call drew from it, read from the computation
+    /// rather than from a counter; -1 when <paramref name="most"/> draws do not reach it.</summary>
+    public static int IncrementsDrawn(Generator used, ulong seed, long[] shape, ScalarType dtype, int most)
+    {
+        using var scope = NewDisposeScope();
+        var target = used.get_state();
+        var fresh = new Generator(seed);
+        for (int k = 0; k <= most; k++)
+        {
+            using (var now = fresh.get_state()) if (now.shape.SequenceEqual(target.shape) && now.eq(target).all().item<bool>()) return k;
+            randn(shape, dtype: dtype, generator: fresh).Dispose();
+        }
+        return -1;
     }
 }

@@ -61,6 +61,28 @@ public static class LorenzPaths
         return new PathData(xs.MoveToOuterDisposeScope(), ts.MoveToOuterDisposeScope(), n, "Euler-Maruyama (Blocks/Sde/EulerMaruyama.Step)", dt);
     }
 
+    /// <summary>
+    /// The same data made another way, to show what <see cref="Generate"/> computes rather than what it says: z0 and the
+    /// Wiener increments drawn from a generator of <paramref name="seed"/> in the order Generate draws them, the whole
+    /// path solved by the library's solver (<see cref="EulerMaruyama.Solve"/>) on <paramref name="observations"/> x
+    /// <paramref name="innerSteps"/> steps over [t0, tf], every inner-th state kept, standardised and the observation
+    /// noise added. With Generate's settings it gives Generate's paths to float rounding; with other step counts, other paths.
+    /// </summary>
+    public static Tensor SolveAgain(int paths, ulong seed, double t0 = 0, double tf = 3, int observations = 120, int innerSteps = 100,
+        double noiseStd = 0.01)
+    {
+        if (paths < 1 || observations < 1 || innerSteps < 1) throw new ArgumentException($"paths, observations and inner steps must be positive, got {paths}, {observations}, {innerSteps}");
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var g = new Generator(seed);
+        var z0 = randn(new long[] { paths, 3 }, generator: g);
+        int n = observations * innerSteps;
+        var path = EulerMaruyama.Solve(new StochasticLorenz(), z0, EulerMaruyama.Grid(t0, tf, n + 1), g);     // (B, n + 1, 3)
+        var zs = path.index_select(1, arange(0, n + 1, innerSteps));                                          // (B, T, 3)
+        var mean = zs.mean([0L, 1L]); var std = zs.std([0L, 1L], unbiased: true);
+        return ((zs - mean) / std + noiseStd * randn(zs.shape, generator: g)).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Rejects data a model cannot read: not (B, T, D), time not (B, T, 1), times not increasing, NaN or infinity.</summary>
     public static void Validate(Tensor xs, Tensor ts, int dataDim)
     {
