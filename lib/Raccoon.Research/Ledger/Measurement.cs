@@ -79,7 +79,14 @@ public sealed record BuildVerdict(string Build, string Measured, Verdict Verdict
 
 /// <summary>Another run's verdict of the same claim, shown beside a row (the standard run's beside a row judged from the
 /// committed reference run): which run, its verdict, its figure and its reason.</summary>
-public sealed record OtherRunVerdict(string Run, Verdict Verdict, string Measured, string? Reason, bool? Converged);
+public sealed record OtherRunVerdict(string Run, Verdict Verdict, string Measured, string? Reason, bool? Converged)
+{
+    /// <summary>" (not converged)" where that run's models did not converge, else empty.</summary>
+    public string ConvergenceSuffix => Converged == false ? " (not converged)" : "";
+
+    /// <summary>"standard run: inconclusive (not converged)": the one wording of the other run's verdict.</summary>
+    public string Describe() => $"{Run}: {Verdict.Name()}{ConvergenceSuffix}";
+}
 
 /// <summary>One row of the claims ledger. The first eight fields are always there (evidence included);
 /// <see cref="Provisional"/> is true when the row was measured below its rule's minimum profile.</summary>

@@ -32,7 +32,7 @@ public static class HtmlReport
 
     /// <summary>Under a row judged from the reference run: this run's own verdict of the claim, beside it.</summary>
     static string BesideLine(LedgerRow r) => r.Beside is { } other
-        ? $"<div class=\"build\">{Html.Escape(other.Run)}: {VerdictStyle.Badge(other.Verdict)}{(other.Converged == false ? " (not converged)" : "")}</div>"
+        ? $"<div class=\"build\">{Html.Escape(other.Run)}: {VerdictStyle.Badge(other.Verdict)}{other.ConvergenceSuffix}</div>"
         : "";
 
     public static string Write(string outDir, IReadOnlyList<LedgerRow> ledger, IReadOnlyList<StoredResult> results,

@@ -25,7 +25,7 @@ public sealed record LedgerView(IReadOnlyList<LedgerRow> Rows, string? OutDir = 
 
     public string ToNotebookText() =>
         string.Join("\n", Rows.Select(r => $"{r.Id}  {r.Verdict.Name() + (r.Provisional ? " (provisional)" : ""),-31}  {r.Measured}" +
-            (r.Beside is { } b ? $"  [{b.Run}: {b.Verdict.Name()}{(b.Converged == false ? ", not converged" : "")}]" : "")));
+            (r.Beside is { } b ? $"  [{b.Describe()}]" : "")));
 
     /// <summary>The rows of every claim <paramref name="results"/> measure, judged from them (not read from the last
     /// `reproduce`), in the catalog's order: a notebook's closing table of what it just computed.</summary>

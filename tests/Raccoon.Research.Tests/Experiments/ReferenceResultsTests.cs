@@ -86,7 +86,7 @@ public class ReferenceResultsTests
         Assert.Equal(rows.Select(r => (r.Id, r.Verdict, r.Profile, r.Beside?.Verdict)), view.Rows.Select(r => (r.Id, r.Verdict, r.Profile, r.Beside?.Verdict)));
         Assert.Equal("2 claim(s) judged from the reference run (reference run, 2026-12-07, abc1234): H4-07, H4-08, each with this run's verdict beside it.",
             view.ReferenceNote());
-        Assert.Contains("[standard run: inconclusive, not converged]", view.ToNotebookText());
+        Assert.Contains("[standard run: inconclusive (not converged)]", view.ToNotebookText());
         Assert.Contains("standard run", view.ToHtml());
         var none = new LedgerView(ledger).WithReference(Repo.TempDir("no-reference-view"));
         Assert.Equal("No claim here has a committed reference result. Without a reference result, as this run judged them: H4-07, H4-08.", none.ReferenceNote());

@@ -57,6 +57,9 @@ public sealed class WriteUpTests
         Assert.Contains("<a href=\"../../notebooks/004-language-models.ipynb\"><code>notebooks/004-language-models.ipynb</code></a>", before);
         Assert.Contains("it was not executed in this run", before);
         Directory.CreateDirectory(Path.Combine(dir, "notebooks"));
+        File.WriteAllText(Path.Combine(dir, "notebooks", "004-language-models.ipynb"), "{}"); // executed, its page not made
+        string ipynb = BlockHtml.Runs(PaperWriteUp.NotebookParagraph("notebooks/004-language-models.ipynb", dir).Runs);
+        Assert.Contains("executed in this run, it is <a href=\"../notebooks/004-language-models.ipynb\"><code>notebooks/004-language-models.ipynb</code></a> beside the report folder.", ipynb);
         File.WriteAllText(Path.Combine(dir, "notebooks", "004-language-models.html"), "<html></html>");
         string after = BlockHtml.Runs(PaperWriteUp.NotebookParagraph("notebooks/004-language-models.ipynb", dir).Runs);
         Assert.Contains("executed in this run, it is <a href=\"../notebooks/004-language-models.html\"><code>notebooks/004-language-models.html</code></a> beside the report folder.", after);

@@ -188,7 +188,7 @@ public static class PaperWriteUp
                 var verdict = new List<Run> { new Run("Verdict: ", RunStyle.Bold), new Run(r.Verdict.Name(), Verdict: r.Verdict), " " };
                 verdict.Add(r.Provisional || r.Converged == false ? new Run(LedgerDigest.Status(r), Mark: true) : LedgerDigest.Status(r));
                 if (r.OffBy is { } off) verdict.Add("; how far off: " + off);
-                if (r.Beside is { } other) verdict.Add($"; beside it, the {other.Run}: {other.Verdict.Name()}{(other.Converged == false ? " (not converged)" : "")}");
+                if (r.Beside is { } other) verdict.Add($"; beside it, the {other.Describe()}");
                 string builds = LedgerFiles.BuildsText(r.Builds);
                 if (builds.Length > 0 && !(r.Reason ?? "").Contains(builds, StringComparison.Ordinal)) verdict.Add("; per build: " + builds);
                 verdict.Add(". " + (r.Reason ?? ""));
@@ -223,11 +223,12 @@ public static class PaperWriteUp
     {
         string name = Path.GetFileNameWithoutExtension(notebook);
         string href = HtmlReport.NotebookHref(notebook, outDir);
-        bool executed = href.EndsWith(".html", StringComparison.Ordinal);
-        return new Paragraph([new Run("Notebook: ", RunStyle.Bold), new Run(notebook, RunStyle.Code, Href: executed ? null : href),
+        // the executed notebook as a page, or (where the page was not made) as the executed .ipynb, or not executed here
+        string? executedFile = href.StartsWith("../notebooks/", StringComparison.Ordinal) ? href["../".Length..] : null;
+        return new Paragraph([new Run("Notebook: ", RunStyle.Bold), new Run(notebook, RunStyle.Code, Href: executedFile is null ? href : null),
             " walks through these claims with their tables and charts; " +
-            (executed ? "executed in this run, it is " : "it was not executed in this run (no page in notebooks/)"),
-            .. executed ? (IReadOnlyList<Run>)[new Run($"notebooks/{name}.html", RunStyle.Code, Href: href), " beside the report folder."] : ["."]]);
+            (executedFile is not null ? "executed in this run, it is " : $"it was not executed in this run (no {name}.html or {name}.ipynb in notebooks/)"),
+            .. executedFile is not null ? (IReadOnlyList<Run>)[new Run(executedFile, RunStyle.Code, Href: href), " beside the report folder."] : ["."]]);
     }
 
     /// <summary>What this run cannot say, from the run itself: the machine, the sizes, the rows that are provisional or did
