@@ -27,7 +27,10 @@ public sealed record Quantity(string Name, double Value, string? Unit = null, Me
 
     public override string ToString()
     {
-        string v = Value.ToString("G4", CultureInfo.InvariantCulture);
+        // a whole number of 10,000 or more (12,000 solver steps, 355,532,800 parameters) whole, not "1.2E+04"
+        string v = Math.Abs(Value) >= 1e4 && Math.Abs(Value) < 1e15 && Value == Math.Round(Value)
+            ? Value.ToString("#,0", CultureInfo.InvariantCulture)
+            : Value.ToString("G4", CultureInfo.InvariantCulture);
         string bound = Censored switch { Censor.Above => ">= ", Censor.Below => "<= ", _ => "" };
         return Censored == Censor.Unbounded ? $"{Name} not bounded (censored)"
             : $"{Name} {bound}{v}{(Unit is null ? "" : " " + Unit)}{(Interval is null ? "" : " " + Interval)}";

@@ -164,4 +164,13 @@ public class LedgerRowTests
         Assert.Throws<ArgumentException>(() => Intervals.RatioOfMedians([1], [1, 2], Sampling.Independent));
         Assert.Throws<ArgumentException>(() => Intervals.RatioOfMedians([1, 0], [1, 2], Sampling.Independent));
     }
+
+    [Theory]
+    [InlineData(12000, "solverSteps 12,000 steps")]
+    [InlineData(355532800, "solverSteps 355,532,800 steps")]
+    [InlineData(1.58, "solverSteps 1.58 steps")]
+    [InlineData(12000.5, "solverSteps 1.2E+04 steps")]
+    [InlineData(9999, "solverSteps 9999 steps")]
+    public void A_whole_figure_of_ten_thousand_or_more_prints_whole(double value, string text) =>
+        Assert.Equal(text, new Quantity("solverSteps", value, "steps").ToString());
 }
