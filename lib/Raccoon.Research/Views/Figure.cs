@@ -6,7 +6,7 @@ namespace Raccoon.Research.Views;
 /// <summary>A chart kept as its Plotly figure JSON (data and layout), so it can be cached, put in the
 /// offline report, and shown inline in a notebook. <see cref="Charts"/> builds them; <see cref="Key"/>
 /// is an optional stable name (titles may carry measured numbers).</summary>
-[TypeFormatterSource(typeof(NotebookFormatterSource), PreferredMimeTypes = ["text/html"])]
+[TypeFormatterSource(typeof(NotebookFormatterSource), PreferredMimeTypes = ["text/html", "image/svg+xml"])]
 public sealed record Figure(string Title, string PlotlyJson) : INotebookView
 {
     string INotebookView.ToNotebookHtml() => ToNotebookHtml(null);
@@ -47,7 +47,9 @@ public sealed record Figure(string Title, string PlotlyJson) : INotebookView
     }
 
     /// <summary>
-    /// The figure as a notebook output, drawn offline: no CDN and no require.js. The first chart a process shows
+    /// The figure as a notebook output, drawn offline: no CDN and no require.js. The chart's box first holds the figure's
+    /// static SVG (<see cref="StaticFigure"/>), which plotly.js replaces with the interactive chart; where scripts do not
+    /// run (GitHub, nbviewer) the static drawing is what the reader sees. The first chart a process shows
     /// carries the library's plotly.js (<see cref="PlotlyJs.NotebookLoader"/>, once per kernel, so once per executed
     /// notebook); every chart waits for it on the page (VS Code and Jupyter show a notebook's outputs in one page) and
     /// says so in its box where it never comes.
@@ -58,16 +60,18 @@ public sealed record Figure(string Title, string PlotlyJson) : INotebookView
         string id = divId ?? "fig-" + Guid.NewGuid().ToString("N")[..12];
         var (data, layout) = Parts();
         return $$$"""
-            <div><div style="font-weight:bold">{{{Html.Escape(Title)}}}</div>{{{PlotlyJs.NotebookLoaderOnce()}}}<div id="{{{id}}}" class="plotly-figure" style="width:100%;height:{{{Height()}}}px"></div><script type="text/javascript">
+            <div><div style="font-weight:bold">{{{Html.Escape(Title)}}}</div>{{{PlotlyJs.NotebookLoaderOnce()}}}<div id="{{{id}}}" class="plotly-figure" style="width:100%;height:{{{Height()}}}px">{{{StaticFigure.NotebookImage(this)}}}</div><script type="text/javascript">
             (function () {
                 var waited = 0;
                 var draw = function () {
                     var box = document.getElementById('{{{id}}}');
                     if (!box) return;
-                    if (window.Plotly) { window.Plotly.newPlot(box, {{{data}}}, {{{layout}}}, {responsive: true}); return; }
+                    if (window.Plotly) { box.replaceChildren(); window.Plotly.newPlot(box, {{{data}}}, {{{layout}}}, {responsive: true}); return; }
                     if ((waited += 100) < 20000) { setTimeout(draw, 100); return; }
                     box.style.height = 'auto';
-                    box.textContent = '{{{PlotlyJs.MissingMessage}}}';
+                    var note = document.createElement('div');
+                    note.textContent = '{{{PlotlyJs.MissingMessage}}}';
+                    box.appendChild(note);
                 };
                 draw();
             })();

@@ -31,6 +31,7 @@ public sealed class NotebookFormatterSource
     {
         yield return new NotebookFormatter("text/html", NotebookHtml.TryFormat);
         yield return new NotebookFormatter("text/plain", NotebookHtml.TryFormatPlain);
+        yield return new NotebookFormatter("image/svg+xml", NotebookHtml.TryFormatSvg);
     }
 }
 
@@ -55,6 +56,14 @@ public static class NotebookHtml
     {
         using var culture = InvariantFormatting.Enter();
         return Write(instance is INotebookView v ? v.ToNotebookText() : null, writer);
+    }
+
+    /// <summary>A chart's static drawing, the image output beside its HTML (what a frontend that does not run the
+    /// HTML's script shows).</summary>
+    public static bool TryFormatSvg(object instance, TextWriter writer)
+    {
+        using var culture = InvariantFormatting.Enter();
+        return Write(instance is Figure f ? StaticFigure.SvgText(f) : null, writer);
     }
 
     static bool Write(string? text, TextWriter writer)

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Raccoon.Research.Views;
 using SkiaSharp;
 using Raccoon.Research.IO;
+using Raccoon.Research.Runtime;
 
-namespace Raccoon.Research.Reporting;
+namespace Raccoon.Research.Views;
 
 /// <summary>
 /// A <see cref="Figure"/> drawn without a browser: the library's Plotly JSON (the trace kinds <see cref="Charts"/>
@@ -19,6 +19,7 @@ public static class StaticFigure
     const string FontDir = "/usr/share/fonts/truetype/dejavu";
     static readonly Lazy<bool> Fonts = new(() =>
     {
+        SkiaNative.Ensure(); // a notebook kernel has no deps.json that says where libSkiaSharp and libHarfBuzzSharp are
         string regular = Path.Combine(FontDir, "DejaVuSans.ttf"), bold = Path.Combine(FontDir, "DejaVuSans-Bold.ttf");
         if (!File.Exists(regular)) return false;
         ScottPlot.Fonts.AddFontFile(FontFamily, regular, bold: false, italic: false);
@@ -34,6 +35,7 @@ public static class StaticFigure
     /// <summary>Draws the figure into <paramref name="rect"/> of <paramref name="canvas"/>.</summary>
     public static void Draw(Figure figure, SKCanvas canvas, SKRect rect, float fontScale = 1)
     {
+        SkiaNative.Ensure(); // before any ScottPlot method that names a SkiaSharp type is compiled
         using var culture = InvariantFormatting.Enter(); // ScottPlot writes tick labels in the current culture
         _ = Fonts.Value;
         var fig = JsonNode.Parse(figure.PlotlyJson)!;
@@ -78,6 +80,45 @@ public static class StaticFigure
         }
         return stream.ToArray();
     }
+
+    /// <summary>The figure's SVG as text, or false with the reason where it cannot be drawn in this process (a figure
+    /// that is not there, or no native SkiaSharp or HarfBuzz here).</summary>
+    public static bool TrySvgText(Figure figure, out string svg, out string why, int width = 900)
+    {
+        svg = "";
+        why = "";
+        if (figure.Unavailable is not null)
+        {
+            why = figure.Unavailable;
+            return false;
+        }
+        try
+        {
+            svg = System.Text.Encoding.UTF8.GetString(Svg(figure, width));
+            return true;
+        }
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or EntryPointNotFoundException or BadImageFormatException)
+        {
+            why = $"{NotDrawn}: {e.GetType().Name}: {e.GetBaseException().Message}";
+            return false;
+        }
+    }
+
+    /// <summary>How a notebook output begins that says why a chart has no static drawing.</summary>
+    public const string NotDrawn = "static image not drawn";
+
+    /// <summary>The figure's SVG for a notebook's image output; where it cannot be drawn, a small SVG that says why, so
+    /// the output is never blank without a reason.</summary>
+    public static string SvgText(Figure figure, int width = 900) => TrySvgText(figure, out string svg, out string why, width) ? svg
+        : $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"40\"><text x=\"8\" y=\"24\" font-size=\"13\" fill=\"#444\">{Html.Escape(why)}</text></svg>";
+
+    /// <summary>The figure as an &lt;img&gt; holding its SVG: the static drawing a notebook's chart box shows until
+    /// plotly.js draws over it, and all it shows where scripts do not run (GitHub, nbviewer, a viewer without
+    /// JavaScript). Where it cannot be drawn, a notice that says why.</summary>
+    public static string NotebookImage(Figure figure, int width = 900) => TrySvgText(figure, out string svg, out string why, width)
+        ? $"<img class=\"static-figure\" alt=\"{Html.Escape(figure.Title)}\" style=\"width:100%;max-width:{width}px\" " +
+          $"src=\"data:image/svg+xml;base64,{Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(svg))}\">"
+        : Html.Notice(why);
 
     /// <summary>The figure as a PNG at <paramref name="scale"/> times <paramref name="width"/> x its height.</summary>
     public static byte[] Png(Figure figure, int width = 900, float scale = 2)

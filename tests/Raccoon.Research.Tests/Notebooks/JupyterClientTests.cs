@@ -53,6 +53,9 @@ public class JupyterClientTests
         Assert.Contains(html, h => h.Contains("<table class=\"ledger\"") && h.Contains("R0-01") && h.Contains("H4-01"));
         // The verdict chart draws offline: plotly.js once in the notebook, no CDN, no require.js.
         Assert.Contains(html, h => h.Contains("plotly-figure"));
+        // ... and its static drawing is in the box, drawn in the kernel (SkiaSharp and HarfBuzz found beside the library).
+        Assert.Contains(html, h => h.Contains("<img class=\"static-figure\""));
+        Assert.DoesNotContain(html, h => h.Contains(StaticFigure.NotDrawn));
         string text = string.Concat(Outputs(run.Executed).SelectMany(o => new[] { Mime(o, "text/html"), Mime(o, "text/plain") }).OfType<string>());
         Assert.Equal(1, Occurrences(text, PlotlyJs.Banner));
         // plotly.js itself names its CDN (the default of topojsonURL, for maps, which no chart here draws): checked outside it.

@@ -103,4 +103,34 @@ public class NotebookPageTests
         Assert.Equal(2, figures);
         Assert.Equal(2, drawn);
     }
+
+    /// <summary>Where no script runs (GitHub, nbviewer) a chart's box shows its static SVG; plotly.js clears the box
+    /// before it draws. The figure's image output is the same drawing; a figure that is not there says why instead.</summary>
+    [Fact]
+    public void A_notebook_chart_carries_its_static_drawing_in_the_box_and_as_an_image_output()
+    {
+        var chart = Chart("static");
+        string html = chart.ToNotebookHtml();
+        var img = System.Text.RegularExpressions.Regex.Match(html, "<div id=\"[^\"]+\" class=\"plotly-figure\"[^>]*><img class=\"static-figure\" alt=\"static\"[^>]* src=\"data:image/svg\\+xml;base64,([A-Za-z0-9+/=]+)\"></div>");
+        Assert.True(img.Success, html[..Math.Min(html.Length, 400)]);
+        string svg = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(img.Groups[1].Value));
+        Assert.Contains("<svg", svg);
+        // the same drawing as the write-up's SVG file, up to the clip-path ids SkiaSharp numbers per process
+        string Ids(string x) => System.Text.RegularExpressions.Regex.Replace(x, "cl_[0-9a-f]+", "cl_");
+        Assert.Equal(Ids(System.Text.Encoding.UTF8.GetString(StaticFigure.Svg(chart))), Ids(svg));
+        Assert.Contains("box.replaceChildren(); window.Plotly.newPlot(box", html);
+
+        var writer = new StringWriter();
+        Assert.True(NotebookHtml.TryFormatSvg(chart, writer));
+        Assert.Equal(Ids(svg), Ids(writer.ToString()));
+        Assert.False(NotebookHtml.TryFormatSvg(new HtmlContent("<b>not a chart</b>"), new StringWriter()));
+
+        var missing = Figure.NotAvailable("loss", "not run in this reproduction");
+        Assert.False(StaticFigure.TrySvgText(missing, out _, out string why));
+        Assert.Equal("not run in this reproduction", why);
+        writer = new StringWriter();
+        Assert.True(NotebookHtml.TryFormatSvg(missing, writer));
+        Assert.StartsWith("<svg xmlns=\"http://www.w3.org/2000/svg\"", writer.ToString());
+        Assert.Contains("not run in this reproduction", writer.ToString());
+    }
 }

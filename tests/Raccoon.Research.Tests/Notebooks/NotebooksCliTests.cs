@@ -192,7 +192,7 @@ public class NotebooksCliTests
 
         var sources = Directory.EnumerateFiles(Path.Combine(Repo.Root, "notebooks")).Where(f => f.EndsWith(".ipynb") || f.EndsWith(".dib")).ToList();
         Assert.Contains(sources, s => s.EndsWith("claims-ledger.ipynb"));
-        int charts = 0;
+        int charts = 0, svgOutputs = 0;
         bool chromium = ExternalTools.Has(ExternalTools.Chromium); // the notebooks run and validate without it; only the drawing needs it
         foreach (var source in sources)
         {
@@ -214,6 +214,13 @@ public class NotebooksCliTests
             // plotly.js itself names its CDN (the default of topojsonURL, for maps, which no chart here draws): checked outside it.
             Assert.DoesNotContain("cdn.", text.Replace(PlotlyJs.Source, ""));
             Assert.DoesNotContain("requirejs", text);
+            // Every chart box holds its static drawing (what GitHub and script-less viewers show), drawn in the kernel,
+            // and a chart shown on its own also has an image/svg+xml output.
+            Assert.Equal(Occurrences(text, "class=\"plotly-figure\""), Occurrences(text, "<img class=\"static-figure\""));
+            Assert.DoesNotContain(StaticFigure.NotDrawn, text);
+            Assert.All(nb.Cells.SelectMany(c => c.Outputs).OfType<DisplayOutput>().Where(d => d.Data.ContainsKey("image/svg+xml")),
+                d => Assert.Contains("<svg", d.Data["image/svg+xml"]));
+            svgOutputs += nb.Cells.SelectMany(c => c.Outputs).OfType<DisplayOutput>().Count(d => d.Data.ContainsKey("image/svg+xml"));
 
             // The standalone page: no script from the network, plotly.js once where there is a chart.
             string page = NotebookPage.PathFor(executed);
@@ -230,6 +237,7 @@ public class NotebooksCliTests
             Assert.True(figures == drawn, $"{name}: {drawn} of {figures} charts drew");
         }
         Assert.True(charts > 0, "no notebook drew a chart");
+        Assert.True(svgOutputs > 0, "no chart had an image/svg+xml output");
 
         // The selected claim's card is judged from the result the run computed; an unselected one says it was not run.
         var glyph = NotebookDocument.Load(Path.Combine(dir, "notebooks", "003-glyph-cnn.ipynb"));
