@@ -78,8 +78,25 @@ public static class StaticFigure
             canvas.Clear(SKColors.White);
             Draw(figure, canvas, new SKRect(0, 0, w, h));
         }
-        return stream.ToArray();
+        return System.Text.Encoding.UTF8.GetBytes(StableClipIds(System.Text.Encoding.UTF8.GetString(stream.ToArray())));
     }
+
+    /// <summary>SkiaSharp numbers an SVG's clip paths from a counter of the process (cl_1a, cl_1b, ...), so the same
+    /// figure drawn twice differed: renumbered in order of appearance under a prefix from the drawing itself, the same
+    /// figure gives the same bytes (cached == recomputed, any culture), and two figures inline on one page keep apart.</summary>
+    public static string StableClipIds(string svg)
+    {
+        var ids = new Dictionary<string, string>(StringComparer.Ordinal);
+        string prefix = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(ClipId.Replace(svg, "cl_"))))[..8].ToLowerInvariant();
+        return ClipId.Replace(svg, m =>
+        {
+            if (!ids.TryGetValue(m.Value, out string? id)) ids[m.Value] = id = $"cl_{prefix}_{ids.Count.ToString(CultureInfo.InvariantCulture)}";
+            return id;
+        });
+    }
+
+    static readonly System.Text.RegularExpressions.Regex ClipId = new(@"\bcl_[0-9a-f]+\b", System.Text.RegularExpressions.RegexOptions.Compiled);
 
     /// <summary>The figure's SVG as text, or false with the reason where it cannot be drawn in this process (a figure
     /// that is not there, or no native SkiaSharp or HarfBuzz here).</summary>
