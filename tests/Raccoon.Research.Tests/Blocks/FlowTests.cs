@@ -84,17 +84,7 @@ public class FlowTests : IClassFixture<TorchFixture>
         Assert.True((invLogDet.detach() - expectedInv).abs().max().item<double>() < 1e-6);
     }
 
-    /// <summary>J[b, i, j] = d out[b, i] / d input[b, j], row by row with backward (samples are independent).</summary>
-    static Tensor Jacobian(Tensor output, Tensor input)
-    {
-        var rows = new List<Tensor>();
-        for (int i = 0; i < output.shape[1]; i++)
-        {
-            var grad = autograd.grad([output[.., i].sum()], [input], retain_graph: true)[0]; // (B, D)
-            rows.Add(grad);
-        }
-        return stack(rows, 1); // (B, D_out, D_in)
-    }
+    static Tensor Jacobian(Tensor output, Tensor input) => Raccoon.Research.Measurements.Jacobian.Rows(output, input);
 
     [Fact]
     public void Coupling_leaves_the_masked_coordinates_unchanged_and_bounds_the_scale()
