@@ -40,35 +40,70 @@ public static class TorchRuntime
 
     /// <summary>
     /// In a host without a deps.json (a notebook kernel loading the library with #r), torch finds no
-    /// native folder by itself: load it by full path from beside this assembly, so that the
-    /// later by-name loads resolve to the already-loaded library (glibc matches the SONAME).
+    /// native folder by itself: load TorchSharp's native library by full path from beside this assembly. On Linux
+    /// the later by-name loads then resolve to it (glibc matches the SONAME); elsewhere a DllImport resolver on
+    /// TorchSharp hands them the loaded library (Windows also matches a loaded DLL by name).
     /// </summary>
     static void Preload()
     {
-        if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux)) return;
+        var layout = NativeLayout(CurrentOs(), RuntimeInformation.ProcessArchitecture);
         string? native = NativeFolder();
         if (native is null) return;
-        string lib = Path.Combine(native, "libLibTorchSharp.so");
-        if (!ElfSymbolVersions.SystemLibStdCxxDefines(ElfSymbolVersions.RequiredByTorchSharp)
-            && ElfSymbolVersions.ReadRequirements(File.ReadAllBytes(lib)).Any(r => r.Version == ElfSymbolVersions.RequiredByTorchSharp && !r.IsWeak))
-            throw new InvalidOperationException(
-                $"{lib} requires {ElfSymbolVersions.RequiredByTorchSharp}, which this machine's libstdc++ lacks, and the build did not fix it. " +
-                "Build the project with `dotnet build` (Directory.Build.targets marks the requirement weak); see environment.md.");
-        NativeLibrary.Load(lib);
+        string lib = Path.Combine(native, layout.File);
+        if (RuntimeInformation.IsOSPlatform(OSPlatform.Linux))
+        {
+            if (!ElfSymbolVersions.SystemLibStdCxxDefines(ElfSymbolVersions.RequiredByTorchSharp)
+                && ElfSymbolVersions.ReadRequirements(File.ReadAllBytes(lib)).Any(r => r.Version == ElfSymbolVersions.RequiredByTorchSharp && !r.IsWeak))
+                throw new InvalidOperationException(
+                    $"{lib} requires {ElfSymbolVersions.RequiredByTorchSharp}, which this machine's libstdc++ lacks, and the build did not fix it. " +
+                    "Build the project with `dotnet build` (Directory.Build.targets marks the requirement weak); see environment.md.");
+            NativeLibrary.Load(lib);
+            return;
+        }
+        IntPtr handle = NativeLibrary.Load(lib);
+        try
+        {
+            NativeLibrary.SetDllImportResolver(typeof(torch).Assembly, (name, _, _) => IsTorchSharpNative(name, layout.File) ? handle : IntPtr.Zero);
+        }
+        catch (InvalidOperationException)
+        {
+            // TorchSharp or the host set a resolver already: the by-name load still finds the loaded library on Windows
+        }
     }
 
-    /// <summary>The folder holding libLibTorchSharp.so for this process, or null when the host resolves it itself.</summary>
-    public static string? NativeFolder()
+    /// <summary>Whether a DllImport name means TorchSharp's native library (<c>LibTorchSharp</c>, with or without
+    /// prefix and extension).</summary>
+    public static bool IsTorchSharpNative(string name, string file) =>
+        name == file || name == "LibTorchSharp" || name == "libLibTorchSharp" || name == Path.GetFileNameWithoutExtension(file);
+
+    /// <summary>Where TorchSharp's CPU packages put the native library it imports, for an operating system and
+    /// architecture: runtimes/RID/native/FILE (libtorch-cpu-linux-x64, -win-x64 and -osx-arm64; Linux arm64 laid out
+    /// the same way where a package provides it).</summary>
+    public static (string Rid, string File) NativeLayout(OSPlatform os, Architecture arch) =>
+        os == OSPlatform.Windows ? ("win-x64", "LibTorchSharp.dll")
+        : os == OSPlatform.OSX ? ("osx-arm64", "libLibTorchSharp.dylib")
+        : (arch == Architecture.Arm64 ? "linux-arm64" : "linux-x64", "libLibTorchSharp.so");
+
+    /// <summary>The folder holding TorchSharp's native library for this process, or null when the host resolves it itself.</summary>
+    public static string? NativeFolder() =>
+        NativeFolder([AppContext.BaseDirectory, Path.GetDirectoryName(typeof(TorchRuntime).Assembly.Location)], CurrentOs(), RuntimeInformation.ProcessArchitecture, File.Exists);
+
+    /// <summary>The first of <paramref name="roots"/> whose runtimes/RID/native holds the native library of
+    /// <paramref name="os"/> and <paramref name="arch"/> (<see cref="NativeLayout"/>), as that folder; null if none.</summary>
+    public static string? NativeFolder(IEnumerable<string?> roots, OSPlatform os, Architecture arch, Func<string, bool> exists)
     {
-        string rid = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? "linux-arm64" : "linux-x64";
-        foreach (var root in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(typeof(TorchRuntime).Assembly.Location) })
+        var (rid, file) = NativeLayout(os, arch);
+        foreach (var root in roots)
         {
             if (string.IsNullOrEmpty(root)) continue;
             string dir = Path.Combine(root, "runtimes", rid, "native");
-            if (File.Exists(Path.Combine(dir, "libLibTorchSharp.so"))) return dir;
+            if (exists(Path.Combine(dir, file))) return dir;
         }
         return null;
     }
+
+    static OSPlatform CurrentOs() => RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? OSPlatform.Windows
+        : RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? OSPlatform.OSX : OSPlatform.Linux;
 
     /// <summary>Where libtorch's NNPACK cannot run on this CPU and was switched off (see <see cref="Nnpack"/>): one line
     /// saying so, for a command to print once instead of libtorch's warning on every convolution; null otherwise.</summary>

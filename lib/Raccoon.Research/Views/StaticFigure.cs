@@ -16,11 +16,10 @@ namespace Raccoon.Research.Views;
 public static class StaticFigure
 {
     public const string FontFamily = "DejaVu Sans";
-    const string FontDir = "/usr/share/fonts/truetype/dejavu";
     static readonly Lazy<bool> Fonts = new(() =>
     {
         SkiaNative.Ensure(); // a notebook kernel has no deps.json that says where libSkiaSharp and libHarfBuzzSharp are
-        string regular = Path.Combine(FontDir, "DejaVuSans.ttf"), bold = Path.Combine(FontDir, "DejaVuSans-Bold.ttf");
+        string regular = Path.Combine(DejaVuFonts.Directory, "DejaVuSans.ttf"), bold = Path.Combine(DejaVuFonts.Directory, "DejaVuSans-Bold.ttf");
         if (!File.Exists(regular)) return false;
         ScottPlot.Fonts.AddFontFile(FontFamily, regular, bold: false, italic: false);
         if (File.Exists(bold)) ScottPlot.Fonts.AddFontFile(FontFamily, bold, bold: true, italic: false);

@@ -16,7 +16,8 @@ public sealed record GlyphFont(string File, string Package)
 /// </summary>
 public static class GlyphFonts
 {
-    public const string Directory = "/usr/share/fonts/truetype/dejavu";
+    /// <summary>The folder the faces are read from (<see cref="DejaVuFonts"/>: Debian's, or this machine's).</summary>
+    public static string Directory => DejaVuFonts.Directory;
 
     static readonly string[] Core = ["DejaVuSans", "DejaVuSans-Bold", "DejaVuSansMono", "DejaVuSansMono-Bold", "DejaVuSerif", "DejaVuSerif-Bold"];
     static readonly string[] Extra =

@@ -1,4 +1,5 @@
 using Raccoon.Research.Ledger;
+using Raccoon.Research.Runtime;
 using Raccoon.Research.Views;
 using SkiaSharp;
 
@@ -16,8 +17,6 @@ public sealed class PdfLayout : IDisposable
     const float Body = 10f;
     static float Width => PageWidth - 2 * Margin;
     static float Bottom => PageHeight - Margin;
-    const string FontDir = "/usr/share/fonts/truetype/dejavu";
-
     readonly SKDocument _doc;
     readonly Dictionary<string, SKTypeface> _faces = [];
     SKCanvas? _canvas;
@@ -51,7 +50,7 @@ public sealed class PdfLayout : IDisposable
     SKTypeface Face(string file)
     {
         if (_faces.TryGetValue(file, out var f)) return f;
-        string path = Path.Combine(FontDir, file);
+        string path = Path.Combine(DejaVuFonts.Directory, file);
         if (!File.Exists(path))
             throw new FileNotFoundException($"the write-up's PDF is set in DejaVu, and {path} is missing: install Debian's fonts-dejavu-core and fonts-dejavu-extra", path);
         return _faces[file] = SKTypeface.FromFile(path);
