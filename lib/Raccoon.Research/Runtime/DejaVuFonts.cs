@@ -17,7 +17,7 @@ public static class DejaVuFonts
 
     public const string Probe = "DejaVuSans.ttf";
 
-    static readonly Lazy<string> Found = new(() => Locate(Environment.GetEnvironmentVariable(Variable), Candidates(CurrentOs(), Environment.GetEnvironmentVariable), File.Exists));
+    static readonly Lazy<string> Found = new(() => Locate(Environment.GetEnvironmentVariable(Variable), Candidates(HostOs.Current, Environment.GetEnvironmentVariable), File.Exists));
 
     /// <summary>The folder of the DejaVu files here (Debian's folder where none holds them, so the error names it).</summary>
     public static string Directory => Found.Value;
@@ -44,7 +44,4 @@ public static class DejaVuFonts
         return [Debian, "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF", "/usr/share/fonts/dejavu-sans-fonts", "/usr/local/share/fonts/dejavu",
             .. (home is { Length: > 0 } ? new[] { Path.Combine(home, ".local", "share", "fonts") } : [])];
     }
-
-    static OSPlatform CurrentOs() => RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? OSPlatform.Windows
-        : RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? OSPlatform.OSX : OSPlatform.Linux;
 }

@@ -62,11 +62,10 @@ public static class SkiaNative
     /// and architecture as the SkiaSharp packages lay their natives out.</summary>
     public static IEnumerable<string> Candidates(string name, params string?[] roots)
     {
-        string rid = RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? (RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? "win-arm64" : "win-x64")
-            : RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? "osx"
-            : RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? "linux-arm64" : "linux-x64";
-        string file = RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? name + ".dll"
-            : RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? name + ".dylib" : name + ".so";
+        var os = HostOs.Current;
+        bool arm64 = RuntimeInformation.ProcessArchitecture == Architecture.Arm64;
+        string rid = os == OSPlatform.Windows ? (arm64 ? "win-arm64" : "win-x64") : os == OSPlatform.OSX ? "osx" : arm64 ? "linux-arm64" : "linux-x64";
+        string file = name + (os == OSPlatform.Windows ? ".dll" : os == OSPlatform.OSX ? ".dylib" : ".so");
         foreach (var root in roots)
             if (!string.IsNullOrEmpty(root)) yield return Path.Combine(root, "runtimes", rid, "native", file);
     }

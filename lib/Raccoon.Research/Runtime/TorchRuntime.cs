@@ -46,11 +46,11 @@ public static class TorchRuntime
     /// </summary>
     static void Preload()
     {
-        var layout = NativeLayout(CurrentOs(), RuntimeInformation.ProcessArchitecture);
+        var layout = NativeLayout(HostOs.Current, RuntimeInformation.ProcessArchitecture);
         string? native = NativeFolder();
         if (native is null) return;
         string lib = Path.Combine(native, layout.File);
-        if (RuntimeInformation.IsOSPlatform(OSPlatform.Linux))
+        if (HostOs.Current == OSPlatform.Linux)
         {
             if (!ElfSymbolVersions.SystemLibStdCxxDefines(ElfSymbolVersions.RequiredByTorchSharp)
                 && ElfSymbolVersions.ReadRequirements(File.ReadAllBytes(lib)).Any(r => r.Version == ElfSymbolVersions.RequiredByTorchSharp && !r.IsWeak))
@@ -86,7 +86,7 @@ public static class TorchRuntime
 
     /// <summary>The folder holding TorchSharp's native library for this process, or null when the host resolves it itself.</summary>
     public static string? NativeFolder() =>
-        NativeFolder([AppContext.BaseDirectory, Path.GetDirectoryName(typeof(TorchRuntime).Assembly.Location)], CurrentOs(), RuntimeInformation.ProcessArchitecture, File.Exists);
+        NativeFolder([AppContext.BaseDirectory, Path.GetDirectoryName(typeof(TorchRuntime).Assembly.Location)], HostOs.Current, RuntimeInformation.ProcessArchitecture, File.Exists);
 
     /// <summary>The first of <paramref name="roots"/> whose runtimes/RID/native holds the native library of
     /// <paramref name="os"/> and <paramref name="arch"/> (<see cref="NativeLayout"/>), as that folder; null if none.</summary>
@@ -101,9 +101,6 @@ public static class TorchRuntime
         }
         return null;
     }
-
-    static OSPlatform CurrentOs() => RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? OSPlatform.Windows
-        : RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? OSPlatform.OSX : OSPlatform.Linux;
 
     /// <summary>Where libtorch's NNPACK cannot run on this CPU and was switched off (see <see cref="Nnpack"/>): one line
     /// saying so, for a command to print once instead of libtorch's warning on every convolution; null otherwise.</summary>

@@ -18,7 +18,6 @@ public static class StaticFigure
     public const string FontFamily = "DejaVu Sans";
     static readonly Lazy<bool> Fonts = new(() =>
     {
-        SkiaNative.Ensure(); // a notebook kernel has no deps.json that says where libSkiaSharp and libHarfBuzzSharp are
         string regular = Path.Combine(DejaVuFonts.Directory, "DejaVuSans.ttf"), bold = Path.Combine(DejaVuFonts.Directory, "DejaVuSans-Bold.ttf");
         if (!File.Exists(regular)) return false;
         ScottPlot.Fonts.AddFontFile(FontFamily, regular, bold: false, italic: false);
@@ -67,7 +66,9 @@ public static class StaticFigure
     }
 
     /// <summary>The figure as an SVG document of <paramref name="width"/> x its height.</summary>
-    public static byte[] Svg(Figure figure, int width = 900)
+    public static byte[] Svg(Figure figure, int width = 900) => System.Text.Encoding.UTF8.GetBytes(SvgString(figure, width));
+
+    static string SvgString(Figure figure, int width)
     {
         var (w, h) = Size(figure, width);
         using var stream = new MemoryStream();
@@ -77,7 +78,7 @@ public static class StaticFigure
             canvas.Clear(SKColors.White);
             Draw(figure, canvas, new SKRect(0, 0, w, h));
         }
-        return System.Text.Encoding.UTF8.GetBytes(StableClipIds(System.Text.Encoding.UTF8.GetString(stream.ToArray())));
+        return StableClipIds(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
     }
 
     /// <summary>SkiaSharp numbers an SVG's clip paths from a counter of the process (cl_1a, cl_1b, ...), so the same
@@ -110,7 +111,7 @@ public static class StaticFigure
         }
         try
         {
-            svg = System.Text.Encoding.UTF8.GetString(Svg(figure, width));
+            svg = SvgString(figure, width);
             return true;
         }
         catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or EntryPointNotFoundException or BadImageFormatException)
