@@ -37,4 +37,25 @@ public sealed record PlateauStop(IReadOnlyList<ConvergenceRule> Rules)
     /// <summary>Why a loop stopped, in the words a trace's StoppedBecause keeps: "plateau at epoch 14" or "cap of 40 epochs".</summary>
     public static string Because(bool plateau, double at, string unit) =>
         plateau ? $"plateau at {unit} {at.ToString("0", CultureInfo.InvariantCulture)}" : $"cap of {at.ToString("0", CultureInfo.InvariantCulture)} {unit}s";
+
+    /// <summary>How long a set of runs trained, for the sentence that reports them (a loop stopped at its plateau trained
+    /// less than its cap): "200 steps" where every run ran to the cap; "to the plateau, 550-650 steps (cap 3,000)" where
+    /// every run stopped there; "550-3,000 steps (2 of 6 at the cap of 3,000, the rest at the plateau)" where some did.
+    /// Each run is its steps (or epochs) trained and whether it stopped at the plateau.</summary>
+    public static string TrainedFor(IReadOnlyList<(double Trained, bool AtPlateau)> runs, int cap, string unit)
+    {
+        if (runs.Count == 0) throw new ArgumentException("no run to say how long it trained", nameof(runs));
+        static string N(double v) => v.ToString("N0", CultureInfo.InvariantCulture);
+        double lo = runs.Min(r => r.Trained), hi = runs.Max(r => r.Trained);
+        string span = lo == hi ? $"{N(lo)} {unit}s" : $"{N(lo)}-{N(hi)} {unit}s";
+        int atPlateau = runs.Count(r => r.AtPlateau);
+        if (atPlateau == 0) return span;
+        if (atPlateau == runs.Count) return $"to the plateau, {span} (cap {N(cap)})";
+        return $"{span} ({runs.Count - atPlateau} of {runs.Count} at the cap of {N(cap)}, the rest at the plateau)";
+    }
+
+    /// <summary><see cref="TrainedFor(IReadOnlyList{ValueTuple{double, bool}}, int, string)"/> of traces: each trained to
+    /// its last evaluation, and stopped at the plateau where its StoppedBecause (<see cref="Because"/>) says so.</summary>
+    public static string TrainedFor(IEnumerable<HeldOutTrace> traces, int cap, string unit) =>
+        TrainedFor([.. traces.Select(t => (t.Steps[^1], t.StoppedBecause.StartsWith("plateau ", StringComparison.Ordinal)))], cap, unit);
 }

@@ -57,4 +57,18 @@ public class PlateauStopTests
         Assert.Equal("plateau at epoch 14", PlateauStop.Because(true, 14, "epoch"));
         Assert.Equal("cap of 40 epochs", PlateauStop.Because(false, 40, "epoch"));
     }
+
+    [Fact]
+    public void A_sentence_says_how_long_the_runs_trained_not_the_cap_they_were_allowed()
+    {
+        Assert.Equal("200 steps", PlateauStop.TrainedFor([(200, false), (200, false)], 200, "step"));
+        Assert.Equal("to the plateau, 550-650 steps (cap 3,000)", PlateauStop.TrainedFor([(650, true), (550, true)], 3000, "step"));
+        Assert.Equal("to the plateau, 180 steps (cap 1,000)", PlateauStop.TrainedFor([(180, true)], 1000, "step"));
+        Assert.Equal("550-3,000 steps (1 of 2 at the cap of 3,000, the rest at the plateau)", PlateauStop.TrainedFor([(550, true), (3000, false)], 3000, "step"));
+        // From traces: the last evaluation and the trace's own reason.
+        HeldOutTrace T(double last, bool plateau) => new("t", "loss", false, [last / 2, last], [1, 0.5], PlateauStop.Because(plateau, plateau ? last : 40, "epoch"));
+        Assert.Equal("to the plateau, 12-14 epochs (cap 40)", PlateauStop.TrainedFor([T(12, true), T(14, true)], 40, "epoch"));
+        Assert.Equal("40 epochs", PlateauStop.TrainedFor([T(40, false)], 40, "epoch"));
+        Assert.Throws<ArgumentException>(() => PlateauStop.TrainedFor(Array.Empty<(double, bool)>(), 40, "epoch"));
+    }
 }

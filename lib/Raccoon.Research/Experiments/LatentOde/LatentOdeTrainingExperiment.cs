@@ -119,7 +119,7 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
         figures.Add(Charts.Lines($"Extrapolation: trained at body length {body}, evaluated at 1x, 2x, 4x", "body length", "held-out cross-entropy (nats/token)", true, false,
             results.Select(kv => (kv.Key.ToString(), (IReadOnlyList<double>)xs, (IReadOnlyList<double>)kv.Value)).ToArray()).Named("extrapolation"));
         return Measurement.Of("T1-03",
-            $"Next-token stack of 2 causal blocks (H = 64, 4 heads) trained {steps} steps at body length L = {body} on the target-letter task, mean of {seeds} seed(s); held-out cross-entropy at L / 2L / 4L: " +
+            $"Next-token stack of 2 causal blocks (H = 64, 4 heads) trained {PlateauStop.TrainedFor(traces, steps, "step")} at body length L = {body} on the target-letter task, mean of {seeds} seed(s); held-out cross-entropy at L / 2L / 4L: " +
             $"sinusoidal {Fig(sin)}, RoPE {Fig(rope)}, ALiBi {Fig(alibi)} nats per token.",
             [
                 new Quantity("sinusoidalLoss2L", sin[1], "nats/token"), new Quantity("ropeLoss2L", rope[1], "nats/token"), new Quantity("alibiLoss2L", alibi[1], "nats/token"),
@@ -240,11 +240,11 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
         double Spread(FeedForwardKind k) => losses[k].Count > 1 ? losses[k].Max() - losses[k].Min() : 0;
         // Each mean with the range of its seeds as its interval: "better" is decided only where the ranges do not overlap.
         Quantity LossFigure(string name, FeedForwardKind k) => new(name, Mean(k), "nats/token", new MeasuredInterval(losses[k].Min(), losses[k].Max()), Samples: seeds, Design: Sampling.Independent);
-        tables.Add(new Table($"Feed-forwards at matched parameters (2 blocks, H = 64, {steps} steps, {seeds} seed(s))", ["FFN", "hidden", "model parameters", "held-out loss (mean)", "spread over seeds"],
+        tables.Add(new Table($"Feed-forwards at matched parameters (2 blocks, H = 64, {PlateauStop.TrainedFor(traces, steps, "step")}, {seeds} seed(s))", ["FFN", "hidden", "model parameters", "held-out loss (mean)", "spread over seeds"],
             Enum.GetValues<FeedForwardKind>().Select(k => (IReadOnlyList<string>)[k.ToString(), FeedForwards.MatchedHidden(k, 128).ToString(CultureInfo.InvariantCulture), counts[k].ToString("N0", CultureInfo.InvariantCulture), Mean(k).ToString("0.####", CultureInfo.InvariantCulture), Spread(k).ToString("0.####", CultureInfo.InvariantCulture)]).ToList()).Named("feed-forwards"));
         return Measurement.Of("T1-11",
             $"At the ODE model's width (128 -> 128 -> 128, biases): ReLU FFN {relu:N0}, SwiGLU {swi:N0}, GeGLU {ge:N0} parameters: {more:0.#}% more. At matched parameters (GLU hidden {FeedForwards.MatchedHidden(FeedForwardKind.SwiGlu, 128)} vs ReLU 128), " +
-            $"held-out loss after {steps} steps: ReLU {Mean(FeedForwardKind.Relu):0.####}, SwiGLU {Mean(FeedForwardKind.SwiGlu):0.####}, GeGLU {Mean(FeedForwardKind.GeGlu):0.####} (spread over {seeds} seed(s) {Spread(FeedForwardKind.Relu):0.####} / {Spread(FeedForwardKind.SwiGlu):0.####} / {Spread(FeedForwardKind.GeGlu):0.####}).",
+            $"held-out loss after training {PlateauStop.TrainedFor(traces, steps, "step")}: ReLU {Mean(FeedForwardKind.Relu):0.####}, SwiGLU {Mean(FeedForwardKind.SwiGlu):0.####}, GeGLU {Mean(FeedForwardKind.GeGlu):0.####} (spread over {seeds} seed(s) {Spread(FeedForwardKind.Relu):0.####} / {Spread(FeedForwardKind.SwiGlu):0.####} / {Spread(FeedForwardKind.GeGlu):0.####}).",
             [
                 new Quantity("swiGluExtraParametersPercent", more, "%"), new Quantity("geGluExtraParametersPercent", 100.0 * (ge - relu) / relu, "%"),
                 LossFigure("reluLoss", FeedForwardKind.Relu), LossFigure("swiGluLoss", FeedForwardKind.SwiGlu), LossFigure("geGluLoss", FeedForwardKind.GeGlu),
@@ -301,7 +301,7 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
             var (genSpeedup, genInterval) = Intervals.Speedup(gen);
             var (encSpeedup, encInterval) = Intervals.Speedup(enc);
             string F(double x, string format) => x.ToString(format, CultureInfo.InvariantCulture);
-            tables.Add(new Table($"Upstream vs modern latent ODE model ({steps} training steps, batch {batch}, {seeds} seeds)", ["seed", "upstream recon CE", "modern recon CE", "upstream perplexity", "modern perplexity", "perplexity gain %"],
+            tables.Add(new Table($"Upstream vs modern latent ODE model (trained {PlateauStop.TrainedFor(traces, steps, "step")}, batch {batch}, {seeds} seeds)", ["seed", "upstream recon CE", "modern recon CE", "upstream perplexity", "modern perplexity", "perplexity gain %"],
                 trained.Select((t, i) => (IReadOnlyList<string>)[t.Seed.ToString(CultureInfo.InvariantCulture), F(t.UpstreamRecon, "0.####"), F(t.ModernRecon, "0.####"), F(t.UpstreamPpl, "0.###"), F(t.ModernPpl, "0.###"), F(gains[i], "0.#")])
                     .Append(["mean", F(trained.Average(t => t.UpstreamRecon), "0.####"), F(trained.Average(t => t.ModernRecon), "0.####"), F(trained.Average(t => t.UpstreamPpl), "0.###"), F(trained.Average(t => t.ModernPpl), "0.###"), F(gain, "0.#")]).ToList()).Named("modern-model"));
             tables.Add(new Table("Upstream vs modern latent ODE model: size and cost", ["model", "parameters", "encoder ms", "sampling 8 x 67 ms"],
@@ -312,7 +312,7 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
             var gainRange = Intervals.Range(gains);
             return Measurement.Of("T1-12",
                 $"Encoder forward (batch {batch} x 67): {enc.Baseline.Median * 1e3:0.##} -> {enc.Candidate.Median * 1e3:0.##} ms ({enc.Speedup:0.00}x); sampling 8 x 67 tokens: {gen.Baseline.Median * 1e3:0.#} ms (upstream, recomputation) -> " +
-                $"{gen.Candidate.Median * 1e3:0.#} ms (modern, KV cache) ({gen.Speedup:0.00}x); after {steps} steps each, held-out reconstruction perplexity {trained.Average(t => t.UpstreamPpl):0.###} -> {trained.Average(t => t.ModernPpl):0.###} " +
+                $"{gen.Candidate.Median * 1e3:0.#} ms (modern, KV cache) ({gen.Speedup:0.00}x); after training {PlateauStop.TrainedFor(traces, steps, "step")}, held-out reconstruction perplexity {trained.Average(t => t.UpstreamPpl):0.###} -> {trained.Average(t => t.ModernPpl):0.###} " +
                 $"(mean of {seeds} seeds), a {gain:0.#}% gain (per seed {string.Join(", ", gains.Select(g => F(g, "0.#")))}%; interval: their range). " +
                 $"Modern = RoPE, fused attention and QKV, SwiGLU ({Parameters.Total(mo):N0} parameters vs {Parameters.Total(up):N0}); {context.Threads} thread(s).",
                 [

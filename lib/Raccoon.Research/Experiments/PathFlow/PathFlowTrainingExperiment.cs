@@ -94,7 +94,7 @@ public sealed class PathFlowTrainingExperiment : IExperiment
         var upstream = curves.Take(seeds).Select(c => c.Curve).ToList();
         var windowed = curves[seeds].Curve; var fixedTime = curves[seeds + 1].Curve;
         var quirk = PathFlowQuirk.Measure(121, 0, 3);
-        string m01 = $"Adam 1e-3 on -ELBO by backprop, full batch of {trainPaths} paths (T = 121), hidden {hidden}, {steps} steps, {seeds} seeds: " +
+        string m01 = $"Adam 1e-3 on -ELBO by backprop, full batch of {trainPaths} paths (T = 121), hidden {hidden}, trained {Trained(upstream, steps)}, {seeds} seeds: " +
                      $"held-out ELBO per path {string.Join("; ", upstream.Select(c => $"{c.HeldOutBefore:0.0} -> {c.HeldOutAfter:0.0}"))}; " +
                      $"train ELBO {string.Join("; ", upstream.Select(c => $"{c.TrainElbo[0]:0.0} -> {c.TrainElbo[^1]:0.0}"))}. " +
                      $"Windowed attention (w = 10), same seed: {windowed.HeldOutAfter:0.0} (global {upstream[0].HeldOutAfter:0.0}). " +
@@ -126,7 +126,7 @@ public sealed class PathFlowTrainingExperiment : IExperiment
             ouRows.Add([$"{s}", $"{res[0]:0.00}", $"{res[1]:0.00}", $"{res[1] - res[0]:+0.000;-0.000;0.000}"]);
         }
         string m03 = $"Coupled data ({cTrain} paths of a 4-D OU made of two damped rotations, kappa {CoupledOuPaths.Kappa}, omega {CoupledOuPaths.Omega}, T = 61, standardised + 0.05 noise); " +
-                     $"same model (hidden {hidden}, normalised posterior time), {cSteps} Adam steps. Held-out ELBO per path, grouped (G = 2) minus diagonal: " +
+                     $"same model (hidden {hidden}, normalised posterior time), Adam, trained {Trained(curves.Skip(seeds + 2).Select(c => c.Curve), cSteps)}. Held-out ELBO per path, grouped (G = 2) minus diagonal: " +
                      $"{string.Join(", ", diffs.Select(d => d.ToString("+0.000;-0.000;0.000", CultureInfo.InvariantCulture)))} over 3 seeds (mean {diffs.Average():+0.000;-0.000;0.000}). Parameters of the OU: diagonal 12, grouped 12 + 2 x 2^2 = 20 (3D + D/G G^2).";
 
         var figs = new List<Figure>
@@ -183,6 +183,10 @@ public sealed class PathFlowTrainingExperiment : IExperiment
 
     /// <summary>The full-batch training ELBO at each recorded step, for the ledger's plateau test (the held-out ELBO is
     /// taken only before and after training, to keep the standard run in its budget).</summary>
+    /// <summary>How long the curves' runs trained (to the plateau or the cap), for the sentences that report them.</summary>
+    static string Trained(IEnumerable<PathFlowCurve> curves, int cap) =>
+        PlateauStop.TrainedFor([.. curves.Select(c => ((double)c.Steps[^1], c.StoppedAtPlateau))], cap, "step");
+
     static HeldOutTrace Trace(string name, PathFlowCurve curve, int steps) => new(name, "training ELBO per path (full batch)", true,
         curve.Steps.Select(x => (double)x).ToList(), curve.TrainElbo, curve.StoppedBecause(steps));
 }
