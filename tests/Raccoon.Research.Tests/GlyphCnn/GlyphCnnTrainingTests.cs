@@ -96,12 +96,12 @@ public class GlyphCnnTrainingTests : IClassFixture<TorchFixture>
     {
         var data = GlyphDataset.Build(new GlyphDatasetOptions(Classes: 4, TrainPerFont: 1, HeldOutPerFont: 1, HeldOutFontRenderings: 1, Seed: 2, KMeansIterations: 3));
         var always = new Raccoon.Research.Ledger.PlateauStop([new Raccoon.Research.Ledger.ConvergenceRule(Window: 1, MaxChange: 1e9, MinEvaluations: 2)]);
-        GlyphTrainingRun Run(Raccoon.Research.Ledger.PlateauStop? stop)
+        GlyphTrainingRun Run(Raccoon.Research.Ledger.PlateauStop? stop, int? minEpochs = null)
         {
             manual_seed(1);
             using var model = new GlyphCnnClassifier(GlyphCnnConfig.Tiny(4));
             return GlyphCnnTrainer.Train(model, data.Train, data.HeldOutRenderings,
-                GlyphTrainingOptions.ForVariant(model.Config, epochs: 4, batchSize: 8, seed: 1) with { LearningRate = 3e-3, StopAt = stop });
+                GlyphTrainingOptions.ForVariant(model.Config, epochs: 4, batchSize: 8, seed: 1) with { LearningRate = 3e-3, StopAt = stop, MinEpochs = minEpochs });
         }
         var capped = Run(null);
         Assert.Equal("cap of 4 epochs", capped.HeldOutTrace("x", 4).StoppedBecause);
@@ -109,6 +109,13 @@ public class GlyphCnnTrainingTests : IClassFixture<TorchFixture>
         Assert.True(stopped.StoppedAtPlateau);
         Assert.Equal(capped.Epochs.Take(2).Select(e => (e.Epoch, e.TrainLoss, e.HeldOutTop1)), stopped.Epochs.Select(e => (e.Epoch, e.TrainLoss, e.HeldOutTop1)));
         Assert.Equal("plateau at epoch 2", stopped.HeldOutTrace("x", 4).StoppedBecause);
+        // With a floor (upstream's fixed schedule) the same rule may end training only from epoch 3 on; at the cap it never cuts.
+        var floored = Run(always, minEpochs: 3);
+        Assert.Equal("plateau at epoch 3", floored.HeldOutTrace("x", 4).StoppedBecause);
+        Assert.Equal(capped.Epochs.Take(3).Select(e => (e.Epoch, e.TrainLoss, e.HeldOutTop1)), floored.Epochs.Select(e => (e.Epoch, e.TrainLoss, e.HeldOutTop1)));
+        var whole = Run(always, minEpochs: 4);
+        Assert.Equal(4, whole.Epochs.Count);
+        Assert.Equal(capped.Epochs.Select(e => (e.Epoch, e.TrainLoss, e.HeldOutTop1)), whole.Epochs.Select(e => (e.Epoch, e.TrainLoss, e.HeldOutTop1)));
     }
 
     [Fact]

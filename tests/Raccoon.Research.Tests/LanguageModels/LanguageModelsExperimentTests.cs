@@ -117,8 +117,24 @@ public class LanguageModelsExperimentTests : IClassFixture<TorchFixture>
         Assert.Equal((lmStandard.Seeds, lmStandard.EvaluateOn), (lm.Seeds, lm.EvaluateOn));
         var logStandard = Raccoon.Research.Experiments.LogClassifiers.LogClassifiersTrainingExperiment.Profiles.For(Profile.Standard);
         Assert.Equal((logStandard.Train, logStandard.Validation, logStandard.Test, logStandard.Seeds), (log.Train, log.Validation, log.Test, log.Seeds));
+        // 003's glyph CNNs: standard's data, models, batch and seed, upstream's whole 40-epoch schedule, which the plateau
+        // test may not cut (a model at chance gives a flat trace); one evaluation per epoch, enough for the test.
+        var glyphNeeded = new PlateauStop([.. new[] { "G3-04", "G3-07" }.Select(id => ClaimCatalog.Get(id).Rule.Convergence!)]).Needed;
+        var glyph = Raccoon.Research.Experiments.GlyphCnn.GlyphCnnTrainingExperiment.Profiles;
+        Assert.Equal(new Raccoon.Research.Experiments.GlyphCnn.GlyphCnnTrainingExperiment.Sizes(40, glyph.Standard.Batch, glyph.Standard.Seeds, PlateauFrom: 40),
+            glyph.For(Profile.Reference));
+        Assert.True(glyph.For(Profile.Reference).Epochs >= glyphNeeded);
+        Assert.Equal(Raccoon.Research.Experiments.GlyphCnn.GlyphCnnTrainingExperiment.DataOptions(Profile.Standard, 1),
+            Raccoon.Research.Experiments.GlyphCnn.GlyphCnnTrainingExperiment.DataOptions(Profile.Reference, 1));
+        // 002's V2-10: the factorised models trained to their plateau, evaluated often enough; the other sections at standard.
+        var scaling = Raccoon.Research.Experiments.PathFlow.PathFlowScalingExperiment.Profiles;
+        var factorised = scaling.For(Profile.Reference).Factorised;
+        Assert.True(factorised.Steps / factorised.EvaluateEvery >= new PlateauStop([ClaimCatalog.Get("V2-10").Rule.Convergence!]).Needed);
+        static string Json(object o) => System.Text.Json.JsonSerializer.Serialize(o); // the records hold arrays: compare their values
+        Assert.Equal(Json(scaling.Standard with { Factorised = factorised }), Json(scaling.For(Profile.Reference)));
+        Assert.Equal((scaling.Standard.Factorised.Paths, scaling.Standard.Factorised.TimingRepeats), (factorised.Paths, factorised.TimingRepeats));
         // An experiment without reference sizes runs its standard ones there.
-        Assert.Equal(Raccoon.Research.Experiments.GlyphCnn.GlyphCnnTrainingExperiment.Profiles.Standard,
-            Raccoon.Research.Experiments.GlyphCnn.GlyphCnnTrainingExperiment.Profiles.For(Profile.Reference));
+        Assert.Equal(Raccoon.Research.Experiments.LogClassifiers.LogClassifiersSpeedExperiment.Profiles.Standard,
+            Raccoon.Research.Experiments.LogClassifiers.LogClassifiersSpeedExperiment.Profiles.For(Profile.Reference));
     }
 }

@@ -33,7 +33,9 @@ public sealed partial class PathFlowScalingExperiment : IExperiment
     public static ProfileSizes<Sizes> Profiles { get; } = new(
         Quick: Sizes.Of(Profile.Quick, repeats: 3),
         Standard: Sizes.Of(Profile.Standard, repeats: 7),
-        Full: Sizes.Of(Profile.Full, repeats: 15));
+        Full: Sizes.Of(Profile.Full, repeats: 15),
+        // Reference: standard's sections, V2-10's training to its plateau (FactorisedSizes.For(Profile.Reference)).
+        Reference: Sizes.Of(Profile.Reference, repeats: 7));
 
     public ExperimentResult Run(ExperimentContext context)
     {

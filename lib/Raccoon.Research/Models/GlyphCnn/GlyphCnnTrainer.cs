@@ -12,13 +12,15 @@ namespace Raccoon.Research.Models.GlyphCnn;
 /// mean 1) and 2% token-id dropout (ids set to 0, the empty cell) for the first part of training, then
 /// both switched off. Upstream schedules by epoch; here warm-up and the weighted part are the same
 /// fractions of the run, so a short run keeps upstream's shape. The learning rate scales with batch / 256 as
-/// upstream's auto_lr_scale does.
+/// upstream's auto_lr_scale does. <c>StopAt</c> ends training at the first epoch where the claims' plateau tests pass
+/// on the held-out top-1 so far, but never before <c>MinEpochs</c> (null: from the first evaluation): upstream trains
+/// a fixed number of epochs, so a profile can ask for upstream's whole schedule before the test may cut it.
 /// </summary>
 public sealed record GlyphTrainingOptions(
     int Epochs, int BatchSize, double LearningRate, double WeightDecay, double WarmupFraction, double WeightedFraction,
     double MinLrScale = 0.05, double LabelSmoothing = 0.05, double ClassWeightAlpha = 0.2, double TokenDropout = 0.02,
     double GradClip = 1.0, int Seed = 1, DistillationOptions? Distillation = null, Training.ResumeFile? Resume = null,
-    Ledger.PlateauStop? StopAt = null)
+    Ledger.PlateauStop? StopAt = null, int? MinEpochs = null)
 {
     /// <summary>The variant's own config (phase2*.yaml) at <paramref name="epochs"/> epochs and <paramref name="batchSize"/>.</summary>
     public static GlyphTrainingOptions ForVariant(GlyphCnnConfig config, int epochs, int batchSize, int seed) => config.Variant switch
@@ -34,6 +36,7 @@ public sealed record GlyphTrainingOptions(
         if (Epochs < 1 || BatchSize < 1) throw new ArgumentException($"epochs ({Epochs}) and batch size ({BatchSize}) must be positive");
         if (LearningRate <= 0) throw new ArgumentException($"learning rate must be positive, got {LearningRate}");
         if (WarmupFraction is < 0 or > 1 || WeightedFraction is < 0 or > 1) throw new ArgumentException("warm-up and weighted fractions lie in [0, 1]");
+        if (MinEpochs is < 0) throw new ArgumentException($"the plateau test's first epoch (MinEpochs) must not be negative, got {MinEpochs}");
     }
 }
 
@@ -147,7 +150,7 @@ public static class GlyphCnnTrainer
             var acc = Evaluate(model, heldOut);
             epochs.Add(new GlyphEpoch(e + 1, lossSum / n, acc.Top1, seconds, n / seconds));
             (state.Epoch, state.BatchInEpoch, state.Order, state.LossSum, state.EpochSeconds) = (e + 1, 0, null, 0, 0);
-            if (o.StopAt is { Active: true } stop && stop.Reached(new GlyphTrainingRun("", 0, epochs, 0, 0).HeldOutTrace("in training", o.Epochs)))
+            if (o.StopAt is { Active: true } stop && e + 1 >= (o.MinEpochs ?? 0) && stop.Reached(new GlyphTrainingRun("", 0, epochs, 0, 0).HeldOutTrace("in training", o.Epochs)))
                 state.StoppedAtPlateau = true;
             if (o.Resume is not null) Save();
             progress?.Invoke($"{model.Config.Variant}{(teacher is null ? "" : " (distilled)")} epoch {e + 1}/{o.Epochs}: loss {lossSum / n:0.000}, {heldOut.Name} top-1 {acc.Top1:0.0}%, {n / seconds:0} glyphs/s",
