@@ -12,16 +12,61 @@ static class ClaimsCommand
     public static Command Create()
     {
         var outDir = CommonOptions.Out();
-        var cmd = new Command("claims", "Print the claims ledger of the last run in DIR") { outDir };
+        var reference = new Option<bool>("--reference")
+        {
+            Description = "Judge the rows of the experiments that have a committed reference result from it, as `reproduce --reference` " +
+                          "does, computing nothing, and list each such row's verdict at the reference run beside the ledger's own",
+        };
+        var referenceDir = new Option<string?>("--reference-dir")
+        {
+            Description = "Where the reference results are (default: results/reference/ of the repository)",
+        };
+        var cmd = new Command("claims", "Print the claims ledger of the last run in DIR") { outDir, reference, referenceDir };
         cmd.SetAction(parse => Cli.Guard(() =>
         {
             string dir = parse.GetValue(outDir)!;
             var rows = LedgerFiles.Read(dir)
                 ?? throw new UsageException($"no ledger in '{dir}': run `reproduce --out {dir}` first");
-            Print(rows);
+            if (!parse.GetValue(reference))
+            {
+                Print(rows);
+                return 0;
+            }
+            string refDir = parse.GetValue(referenceDir) ?? Raccoon.Research.Experiments.ReferenceResults.DefaultDirectory;
+            if (!Directory.Exists(refDir)) throw new UsageException($"no reference results folder '{refDir}'");
+            var seeds = rows.Select(r => r.Seed).OfType<int>().Distinct().ToList();
+            if (seeds.Count > 1) throw new UsageException($"the ledger in '{dir}' mixes seeds {string.Join(", ", seeds)}: give a ledger of one seed");
+            string profile = rows.Select(r => r.Profile).FirstOrDefault(p => p is not null) ?? "standard";
+            var judged = Reproduction.WithReference(rows, ClaimCatalog.All, refDir, seeds.Count == 1 ? seeds[0] : 1, profile);
+            Print(judged);
+            PrintReferenceComparison(judged, refDir);
             return 0;
         }));
         return cmd;
+    }
+
+    /// <summary>Each row judged from a reference result: its experiment, that run's wall and CPU time, whether its models
+    /// converged, its verdict there, and the ledger's own verdict beside it (a markdown table).</summary>
+    static void PrintReferenceComparison(IReadOnlyList<LedgerRow> rows, string referenceDir)
+    {
+        var fromReference = rows.Where(r => r.Profile == "reference").ToList();
+        if (fromReference.Count == 0)
+        {
+            Console.WriteLine($"no row has a reference result in '{referenceDir}'");
+            return;
+        }
+        static string Converged(bool? c) => c switch { true => "converged", false => "not converged", null => "no plateau test" };
+        Console.WriteLine();
+        Console.WriteLine("| claim | experiment | reference run | wall / CPU s | at the reference run | beside: the ledger's own run |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        foreach (var r in fromReference)
+        {
+            var experiment = Raccoon.Research.Experiments.ExperimentRegistry.All.Single(e => e.Name == r.Experiment);
+            var result = Raccoon.Research.Experiments.ReferenceResults.Load(referenceDir, experiment, r.Seed ?? 1)!;
+            string cost = FormattableString.Invariant($"{result.Seconds:N0} / {(result.CpuSeconds is double c ? c.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) : "reused")}");
+            string beside = r.Beside is { } b ? $"{b.Run}: {b.Verdict.Name()} ({Converged(b.Converged)})" : "not run";
+            Console.WriteLine($"| {r.Id} | {r.Experiment} | {result.Source} | {cost} | {r.Verdict.Name()} ({Converged(r.Converged)}) | {beside} |");
+        }
     }
 
     public static void Print(IReadOnlyList<LedgerRow> rows)

@@ -48,6 +48,31 @@ public class ReproduceCliTests
     }
 
     [Fact]
+    public void Claims_with_reference_judges_the_committed_reference_results_beside_a_ledger_computing_nothing()
+    {
+        // A committed standard ledger (no stored results beside it) and the repository's reference results.
+        string dir = Repo.TempDir("cli");
+        foreach (var f in new[] { "claims.json", "claims.csv" })
+            File.Copy(Path.Combine(Repo.Root, "results", "standard-runs", "2026-12-07-b", "a", f), Path.Combine(dir, f));
+        var run = Repo.RunCli("claims", "--out", dir, "--reference");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("| claim | experiment | reference run | wall / CPU s | at the reference run | beside: the ledger's own run |", run.Stdout);
+        var lines = run.Stdout.Split('\n').Where(l => l.StartsWith("| ", StringComparison.Ordinal)).ToList();
+        // Every claim of the experiments with a committed reference result has its line, naming that run and the standard run beside it.
+        foreach (var (id, experiment) in new[] { ("R0-08", "log-classifiers-training"), ("H4-07", "language-models-training"), ("T1-12", "latent-ode-training") })
+        {
+            var line = Assert.Single(lines, l => l.StartsWith($"| {id} |", StringComparison.Ordinal));
+            Assert.Contains($"| {experiment} | reference run, 2026-12-07, ", line);
+            Assert.Contains("| standard run: ", line);
+        }
+        Assert.DoesNotContain(lines, l => l.StartsWith("| R0-01 |", StringComparison.Ordinal)); // no reference result for it
+
+        var missing = Repo.RunCli("claims", "--out", dir, "--reference", "--reference-dir", Path.Combine(dir, "no-such-folder"));
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("no-such-folder", missing.Stderr);
+    }
+
+    [Fact]
     public void Reproduce_writes_a_ledger_with_every_claim_a_csv_and_an_offline_report()
     {
         string dir = Repo.TempDir("cli");
