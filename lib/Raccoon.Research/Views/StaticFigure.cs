@@ -68,7 +68,13 @@ public static class StaticFigure
     /// <summary>The figure as an SVG document of <paramref name="width"/> x its height.</summary>
     public static byte[] Svg(Figure figure, int width = 900) => System.Text.Encoding.UTF8.GetBytes(SvgString(figure, width));
 
-    static string SvgString(Figure figure, int width)
+    /// <summary>Each figure's SVG text per width, kept while the figure lives: a Figure is immutable, and a notebook shows one
+    /// twice (its HTML box and its image/svg+xml output), so the second costs no drawing.</summary>
+    static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Figure, System.Collections.Concurrent.ConcurrentDictionary<int, string>> Drawn = new();
+
+    static string SvgString(Figure figure, int width) => Drawn.GetOrCreateValue(figure).GetOrAdd(width, w => DrawSvg(figure, w));
+
+    static string DrawSvg(Figure figure, int width)
     {
         var (w, h) = Size(figure, width);
         using var stream = new MemoryStream();

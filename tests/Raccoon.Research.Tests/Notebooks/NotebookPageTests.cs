@@ -118,6 +118,11 @@ public class NotebookPageTests
         // the same drawing as the write-up's SVG file, byte for byte (SkiaSharp's per-process clip-path ids renumbered)
         Assert.Equal(System.Text.Encoding.UTF8.GetString(StaticFigure.Svg(chart)), svg);
         Assert.Equal(StaticFigure.Svg(chart), StaticFigure.Svg(chart));
+        // Drawn once per figure (the box and the image output share it); a copy of the figure is drawn again, to the same text.
+        Assert.Same(StaticFigure.SvgText(chart), StaticFigure.SvgText(chart));
+        var copy = chart with { };
+        Assert.NotSame(StaticFigure.SvgText(chart), StaticFigure.SvgText(copy));
+        Assert.Equal(StaticFigure.SvgText(chart), StaticFigure.SvgText(copy));
         Assert.Matches("clip-path=\"url\\(#cl_[0-9a-f]{8}_0\\)\"", svg);
         Assert.DoesNotMatch("cl_[0-9a-f]+\"", svg); // every id renumbered
         Assert.Contains("box.replaceChildren(); window.Plotly.newPlot(box", html);
