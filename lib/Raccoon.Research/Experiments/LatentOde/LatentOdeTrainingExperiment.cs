@@ -54,8 +54,9 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
             FeedForwardSteps: 3000, FeedForwardSeeds: 5, ModelSteps: 1000, ModelBatch: 128, ModelSeeds: 5, ModelRepeats: 21),
         // Reference: standard's tasks, models, batches and seeds (T1-10's search, which has no plateau test, at standard's grid),
         // trained until the plateau tests of T1-03, T1-11 and T1-12 pass, evaluated every 50 steps (block stacks) and 20 steps
-        // (latent ODE models); caps at the full profile's 3,000 and 1,000 steps, the documents' scale. Not yet run: the
-        // steps to the plateau, and whether the caps suffice, are unknown.
+        // (latent ODE models); caps at the full profile's 3,000 and 1,000 steps, the documents' scale. Run 2026-12-07
+        // (results/reference/latent-ode-training.seed1.json): every run stopped at its plateau, the block stacks after
+        // 550-700 steps, the latent ODE models after 160-240, so the caps suffice and nothing was grown.
         Reference: new(ExtrapolationBody: 32, ExtrapolationSteps: 3000, ExtrapolationSeeds: 2, Stability: new([6, 12, 24, 48, 96], [3e-4, 1e-3], Seeds: 2, Steps: 60),
             FeedForwardSteps: 3000, FeedForwardSeeds: 3, ModelSteps: 1000, ModelBatch: 16, ModelSeeds: 3, ModelRepeats: 11, EvaluateEvery: 50, ModelEvaluateEvery: 20));
 
