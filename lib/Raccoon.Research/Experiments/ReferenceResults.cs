@@ -38,11 +38,16 @@ public static class ReferenceResults
     public static string PathFor(string dir, string experiment, int seed) =>
         Path.Combine(dir, $"{experiment}.seed{seed.ToString(CultureInfo.InvariantCulture)}.json");
 
-    /// <summary>Writes <paramref name="result"/> of a reference run into <paramref name="dir"/>, whole or not at all.</summary>
+    /// <summary>Writes <paramref name="result"/> of a reference run into <paramref name="dir"/>, whole or not at all. A result
+    /// reused, not computed (<paramref name="cpuSeconds"/> null), whose file is already there from the run that computed it
+    /// (the same finish time) leaves that file as it is: writing it again would lose the CPU time and the commit it ran at.</summary>
     public static ReferenceResult Save(string dir, IExperiment experiment, StoredResult result, double? cpuSeconds, MachineContext machine, string? commit = null)
     {
         if (result.Profile != Profile.Reference)
             throw new ArgumentException($"'{result.Experiment}' ran at profile {result.Profile.ToString().ToLowerInvariant()}: only a reference run's results are committed as reference results");
+        if (cpuSeconds is null && File.Exists(PathFor(dir, result.Experiment, result.Seed))
+            && Load(dir, experiment, result.Seed) is { } existing && existing.FinishedAt == result.FinishedAt)
+            return existing;
         var reference = new ReferenceResult(ReferenceResult.CurrentFormat, result.Experiment, result.Seed, commit ?? Commit(), result.FinishedAt,
             result.LibraryVersion, result.Threads, result.Seconds, cpuSeconds, SizesText(experiment), machine, result.Measurements);
         AtomicFile.WriteAllText(PathFor(dir, result.Experiment, result.Seed), JsonSerializer.Serialize(reference, Json.Options));

@@ -38,6 +38,10 @@ public class ReferenceResultsTests
         Assert.Equal("plateau at step 350", read.Measurements.Single(m => m.ClaimId == "H4-08").Traces![0].StoppedBecause);
         Assert.Contains("\"steps\":3000", read.Sizes);
         Assert.Null(ReferenceResults.Load(dir, Experiment, 2)); // none committed for seed 2
+        // The same result reused by a later run (no CPU time of its own) leaves the computed file as it is.
+        var reused = ReferenceResults.Save(dir, Experiment, Result(Profile.Reference, 1, Measured(2.3, "plateau at step 350")), null, Machine, "def5678");
+        Assert.Equal(("abc1234", 1234.5), (reused.Commit, reused.CpuSeconds));
+        Assert.Equal(("abc1234", 1234.5), (ReferenceResults.Load(dir, Experiment, 1)!.Commit, ReferenceResults.Load(dir, Experiment, 1)!.CpuSeconds));
 
         string path = ReferenceResults.PathFor(dir, Experiment.Name, 1);
         File.Copy(path, ReferenceResults.PathFor(dir, Experiment.Name, 2));
