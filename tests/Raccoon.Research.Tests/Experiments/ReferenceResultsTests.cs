@@ -95,4 +95,21 @@ public class ReferenceResultsTests
         var none = new LedgerView(ledger).WithReference(Repo.TempDir("no-reference-view"));
         Assert.Equal("No claim here has a committed reference result. Without a reference result, as this run judged them: H4-07, H4-08.", none.ReferenceNote());
     }
+
+    [Fact]
+    public void Every_experiment_with_reference_sizes_declares_them_whole_so_a_result_from_other_sizes_is_refused()
+    {
+        int declared = 0;
+        foreach (var e in ExperimentRegistry.All)
+        {
+            var profiles = e.GetType().GetProperty("Profiles", System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)?.GetValue(null);
+            if (profiles?.GetType().GetProperty("Reference")?.GetValue(profiles) is null) continue;
+            Assert.True(e.SizesAt(Profile.Reference) is not null, $"{e.Name} has reference sizes but does not declare them (SizesAt)");
+            declared++;
+        }
+        Assert.Equal(6, declared); // 000, 001, 002 (training and scaling), 003 and 004
+        // The glyph CNNs' sizes hold the data's (16 classes at reference), not only the training record.
+        var glyph = ExperimentRegistry.All.Single(e => e.Name == "glyph-cnn-training");
+        Assert.Contains("\"Classes\":16", System.Text.Json.JsonSerializer.Serialize(glyph.SizesAt(Profile.Reference)));
+    }
 }

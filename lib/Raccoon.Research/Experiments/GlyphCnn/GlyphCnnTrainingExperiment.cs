@@ -40,6 +40,14 @@ public sealed class GlyphCnnTrainingExperiment : IExperiment
         // plateau. The ledger then judges each trace's plateau on its last epochs. Decided 2026-12-07 before its run.
         Reference: new(Epochs: 40, Batch: 64, Seeds: 1, PlateauFrom: 40));
 
+    /// <summary>The sizes at <paramref name="profile"/>, whole: the training record and the data's sizes (classes, renderings
+    /// per face, k-means iterations; the seed is the run's own), so a reference result from other sizes is refused.</summary>
+    public object? SizesAt(Profile profile)
+    {
+        var d = DataOptions(profile, seed: 1);
+        return new { training = Profiles.For(profile), data = new { d.Classes, d.TrainPerFont, d.HeldOutPerFont, d.HeldOutFontRenderings, d.KMeansIterations } };
+    }
+
     public static GlyphDatasetOptions DataOptions(Profile profile, int seed) => profile switch
     {
         Profile.Quick => new(Classes: 8, TrainPerFont: 1, HeldOutPerFont: 1, HeldOutFontRenderings: 1, Seed: seed, KMeansIterations: 8),

@@ -37,6 +37,8 @@ public sealed partial class PathFlowScalingExperiment : IExperiment
         // Reference: standard's sections, V2-10's training to its plateau (FactorisedSizes.For(Profile.Reference)).
         Reference: Sizes.Of(Profile.Reference, repeats: 7));
 
+    public object? SizesAt(Profile profile) => Profiles.For(profile);
+
     public ExperimentResult Run(ExperimentContext context)
     {
         manual_seed(context.Seed);
