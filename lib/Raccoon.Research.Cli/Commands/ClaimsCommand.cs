@@ -59,10 +59,12 @@ static class ClaimsCommand
         Console.WriteLine();
         Console.WriteLine("| claim | experiment | reference run | wall / CPU s | at the reference run | beside: the ledger's own run |");
         Console.WriteLine("|---|---|---|---|---|---|");
+        // One read of each experiment's reference file, however many of its claims it judges.
+        var results = fromReference.Select(r => (r.Experiment!, r.Seed ?? 1)).Distinct().ToDictionary(k => k,
+            k => Raccoon.Research.Experiments.ReferenceResults.Load(referenceDir, Raccoon.Research.Experiments.ExperimentRegistry.Get(k.Item1), k.Item2)!);
         foreach (var r in fromReference)
         {
-            var experiment = Raccoon.Research.Experiments.ExperimentRegistry.All.Single(e => e.Name == r.Experiment);
-            var result = Raccoon.Research.Experiments.ReferenceResults.Load(referenceDir, experiment, r.Seed ?? 1)!;
+            var result = results[(r.Experiment!, r.Seed ?? 1)];
             string cost = FormattableString.Invariant($"{result.Seconds:N0} / {(result.CpuSeconds is double c ? c.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) : "reused")}");
             string beside = r.Beside is { } b ? $"{b.Run}: {b.Verdict.Name()} ({Converged(b.Converged)})" : "not run";
             Console.WriteLine($"| {r.Id} | {r.Experiment} | {result.Source} | {cost} | {r.Verdict.Name()} ({Converged(r.Converged)}) | {beside} |");

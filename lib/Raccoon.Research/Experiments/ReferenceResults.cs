@@ -45,13 +45,26 @@ public static class ReferenceResults
     {
         if (result.Profile != Profile.Reference)
             throw new ArgumentException($"'{result.Experiment}' ran at profile {result.Profile.ToString().ToLowerInvariant()}: only a reference run's results are committed as reference results");
-        if (cpuSeconds is null && File.Exists(PathFor(dir, result.Experiment, result.Seed))
-            && Load(dir, experiment, result.Seed) is { } existing && existing.FinishedAt == result.FinishedAt)
+        if (cpuSeconds is null && Existing(dir, experiment, result.Seed) is { } existing && existing.FinishedAt == result.FinishedAt)
             return existing;
         var reference = new ReferenceResult(ReferenceResult.CurrentFormat, result.Experiment, result.Seed, commit ?? Commit(), result.FinishedAt,
             result.LibraryVersion, result.Threads, result.Seconds, cpuSeconds, SizesText(experiment), machine, result.Measurements);
         AtomicFile.WriteAllText(PathFor(dir, result.Experiment, result.Seed), JsonSerializer.Serialize(reference, Json.Options));
         return reference;
+    }
+
+    /// <summary>The file already in <paramref name="dir"/>, or null where there is none or it would be refused (damaged, or
+    /// of other sizes): such a file is written over, as before a reused result kept a computed one.</summary>
+    static ReferenceResult? Existing(string dir, IExperiment experiment, int seed)
+    {
+        try
+        {
+            return Load(dir, experiment, seed);
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The reference result of <paramref name="experiment"/> at <paramref name="seed"/> in <paramref name="dir"/>; null

@@ -42,6 +42,11 @@ public class ReferenceResultsTests
         var reused = ReferenceResults.Save(dir, Experiment, Result(Profile.Reference, 1, Measured(2.3, "plateau at step 350")), null, Machine, "def5678");
         Assert.Equal(("abc1234", 1234.5), (reused.Commit, reused.CpuSeconds));
         Assert.Equal(("abc1234", 1234.5), (ReferenceResults.Load(dir, Experiment, 1)!.Commit, ReferenceResults.Load(dir, Experiment, 1)!.CpuSeconds));
+        // A damaged file there does not stop the reused result from being written (it is written over, as before).
+        string damagedDir = Repo.TempDir("reference-damaged");
+        File.WriteAllText(ReferenceResults.PathFor(damagedDir, Experiment.Name, 1), "{ not json");
+        ReferenceResults.Save(damagedDir, Experiment, Result(Profile.Reference, 1, Measured(2.3, "plateau at step 350")), null, Machine, "def5678");
+        Assert.Equal("def5678", ReferenceResults.Load(damagedDir, Experiment, 1)!.Commit);
 
         string path = ReferenceResults.PathFor(dir, Experiment.Name, 1);
         File.Copy(path, ReferenceResults.PathFor(dir, Experiment.Name, 2));
@@ -109,7 +114,7 @@ public class ReferenceResultsTests
         }
         Assert.Equal(6, declared); // 000, 001, 002 (training and scaling), 003 and 004
         // The glyph CNNs' sizes hold the data's (16 classes at reference), not only the training record.
-        var glyph = ExperimentRegistry.All.Single(e => e.Name == "glyph-cnn-training");
+        var glyph = ExperimentRegistry.Get("glyph-cnn-training");
         Assert.Contains("\"Classes\":16", System.Text.Json.JsonSerializer.Serialize(glyph.SizesAt(Profile.Reference)));
     }
 }

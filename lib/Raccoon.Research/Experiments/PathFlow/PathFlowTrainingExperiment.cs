@@ -183,12 +183,12 @@ public sealed class PathFlowTrainingExperiment : IExperiment
         return a;
     }
 
-    /// <summary>The full-batch training ELBO at each recorded step, for the ledger's plateau test (the held-out ELBO is
-    /// taken only before and after training, to keep the standard run in its budget).</summary>
     /// <summary>How long the curves' runs trained (to the plateau or the cap), for the sentences that report them.</summary>
     static string Trained(IEnumerable<PathFlowCurve> curves, int cap) =>
         PlateauStop.TrainedFor([.. curves.Select(c => ((double)c.Steps[^1], c.StoppedAtPlateau))], cap, "step");
 
+    /// <summary>The full-batch training ELBO at each recorded step, for the ledger's plateau test (the held-out ELBO is
+    /// taken only before and after training, to keep the standard run in its budget).</summary>
     static HeldOutTrace Trace(string name, PathFlowCurve curve, int steps) => new(name, "training ELBO per path (full batch)", true,
         curve.Steps.Select(x => (double)x).ToList(), curve.TrainElbo, curve.StoppedBecause(steps));
 }
