@@ -65,8 +65,7 @@ public static class SkiaNative
         var os = HostOs.Current;
         bool arm64 = RuntimeInformation.ProcessArchitecture == Architecture.Arm64;
         string rid = os == OSPlatform.Windows ? (arm64 ? "win-arm64" : "win-x64") : os == OSPlatform.OSX ? "osx" : arm64 ? "linux-arm64" : "linux-x64";
-        string file = name + (os == OSPlatform.Windows ? ".dll" : os == OSPlatform.OSX ? ".dylib" : ".so");
-        foreach (var root in roots)
-            if (!string.IsNullOrEmpty(root)) yield return Path.Combine(root, "runtimes", rid, "native", file);
+        string file = HostOs.LibraryFile(name, os);
+        foreach (var dir in HostOs.NativeFolders(rid, roots)) yield return Path.Combine(dir, file);
     }
 }

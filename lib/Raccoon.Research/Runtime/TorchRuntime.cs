@@ -93,12 +93,8 @@ public static class TorchRuntime
     public static string? NativeFolder(IEnumerable<string?> roots, OSPlatform os, Architecture arch, Func<string, bool> exists)
     {
         var (rid, file) = NativeLayout(os, arch);
-        foreach (var root in roots)
-        {
-            if (string.IsNullOrEmpty(root)) continue;
-            string dir = Path.Combine(root, "runtimes", rid, "native");
+        foreach (var dir in HostOs.NativeFolders(rid, roots))
             if (exists(Path.Combine(dir, file))) return dir;
-        }
         return null;
     }
 
