@@ -126,8 +126,13 @@ public sealed record BetweenRunRecord(string Profile, int Threads, IReadOnlyList
 
     public string ToJson() => JsonSerializer.Serialize(this, Json.Options);
 
-    /// <summary>Whether the record speaks for a run of this profile and thread count.</summary>
-    public bool AppliesTo(string profile, int? threads) => profile == Profile && threads == Threads;
+    /// <summary>Whether the record speaks for a run of this profile and thread count. A standard record also speaks for
+    /// a reference run: the reference profile trains longer but times at standard's sizes (an experiment's reference
+    /// sizes are standard's with a training cap and a plateau test), so the spread between whole runs is the same.</summary>
+    public bool AppliesTo(string profile, int? threads) =>
+        (profile == Profile || (profile == ReferenceProfile && Profile == StandardProfile)) && threads == Threads;
+
+    const string StandardProfile = "standard", ReferenceProfile = "reference";
 
     public BetweenRunSpread? Find(string claim, string figure) => Figures.FirstOrDefault(f => f.Claim == claim && f.Figure == figure);
 
@@ -175,7 +180,8 @@ public sealed record BetweenRunRecord(string Profile, int Threads, IReadOnlyList
             note = $"no between-run spread is recorded for {m.ClaimId}'s timing figures, so its intervals are from within this run only";
             return m;
         }
-        note = $"intervals widened for the spread between whole runs (95% prediction factor from {record.Runs.Count} {record.Profile} runs at {record.Threads} threads, {record.MeasuredOn}): {string.Join(", ", applied)}";
+        string borrowed = profile == record.Profile ? "" : $", which this {profile} run's timings share: the same sizes";
+        note = $"intervals widened for the spread between whole runs (95% prediction factor from {record.Runs.Count} {record.Profile} runs at {record.Threads} threads, {record.MeasuredOn}{borrowed}): {string.Join(", ", applied)}";
         return w;
     }
 }

@@ -81,6 +81,14 @@ public class BetweenRunsTests
         Assert.Equal(new MeasuredInterval(3.04, 3.40), other.Interval);
         Assert.Contains("no between-run spread is recorded for profile standard at 1 threads (recorded: standard at 2), so the intervals are from within this run only", other.Reason);
 
+        // a reference run times at standard's sizes, so standard's record widens it too, and says whose record it is;
+        // a quick run's timings are not standard's
+        var reference = Row(m, profile: "reference", record: record);
+        Assert.Equal(3.04 / f, reference.Interval!.Low, 12);
+        Assert.Contains("from 3 standard runs at 2 threads, 2026-12-07, which this reference run's timings share: the same sizes): headline x", reference.Reason);
+        Assert.Equal(Verdict.Inconclusive, reference.Verdict);
+        Assert.Equal(new MeasuredInterval(3.04, 3.40), Row(m, profile: "quick", record: record).Interval);
+
         // named ratios are widened by their own factor; a figure without a record, or not a ratio of times, is left alone
         var t105 = Row(Measurement.Of("T1-05", "two ratios", [Ratio("projectionSpeedup", 1.05, 1, 1.2), Ratio("qkvSpeedup", 0.96, 0.9, 1.03)], kind: FigureKind.Timing), record: record);
         Assert.Equal(new MeasuredInterval(1, 1.2), t105.Figures!.Single(q => q.Name == "projectionSpeedup").Interval);
