@@ -10,6 +10,9 @@ Cases (inputs 32x32 float32, gradients off, as the C# side):
   add_     y.add_(a)            (in place: no allocation)
   linear   y = linear(y)        (nn.Linear(32, 32) with bias)
   relu     y = relu(y)
+SimpleRaccoon's encoder layers at its inference size (batch 32, 32 channels, 50 tokens), eval mode:
+  conv1d     y = conv(y)        (nn.Conv1d(32, 32, 3, padding=1) on (32, 32, 50))
+  batchnorm  y = bn(y)          (nn.BatchNorm1d(32) in eval on (32, 32, 50))
 """
 import json
 import sys
@@ -46,6 +49,15 @@ def chain(case, ops):
             y = a
             for _ in range(ops):
                 y = torch.relu(y)
+            return y
+    elif case in ("conv1d", "batchnorm"):
+        x = torch.randn(32, 32, 50)
+        layer = nn.Conv1d(32, 32, 3, padding=1) if case == "conv1d" else nn.BatchNorm1d(32).eval()
+
+        def run():
+            y = x
+            for _ in range(ops):
+                y = layer(y)
             return y
     else:
         raise ValueError(f"unknown case '{case}'")

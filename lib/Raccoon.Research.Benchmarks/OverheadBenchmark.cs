@@ -14,14 +14,15 @@ namespace Raccoon.Research.Benchmarks;
 /// <summary>
 /// Per-operation overhead, TorchSharp against PyTorch (benchmarks/pytorch/tiny_ops.py), same threads, interleaved:
 /// chains of tiny operations on 32x32 float32 tensors under no_grad (out-of-place add, in-place add_, a
-/// Linear(32, 32), relu), each side timing whole chains and reporting the median cost per operation. Then a stage
+/// Linear(32, 32), relu), and of SimpleRaccoon's encoder layers at its inference size (Conv1d(32, 32, 3) and an eval
+/// BatchNorm1d on (32, 32, 50)), each side timing whole chains and reporting the median cost per operation. Then a stage
 /// profile of SimpleRaccoon's upstream inference path (C# side only): native calls per step and the time of each
 /// stage. Run by hand, under the shared torch lock:
 /// <code>flock /tmp/raccoon-torch.lock dotnet run -c Release --project lib/Raccoon.Research.Benchmarks -- overhead [--threads 2] [--rounds 6]</code>
 /// </summary>
 static class OverheadBenchmark
 {
-    static readonly string[] Cases = ["add", "add_", "linear", "relu"];
+    static readonly string[] Cases = ["add", "add_", "linear", "relu", "conv1d", "batchnorm"];
     const int Ops = 200, Repeats = 25;
 
     public static int Run(string[] args)
@@ -33,7 +34,7 @@ static class OverheadBenchmark
         using var peer = new Peer(threads);
         Console.WriteLine($"TorchSharp {TorchRuntime.TorchSharpVersion} / libtorch {TorchRuntime.LibTorchVersion} against PyTorch {peer.Version}; {threads} threads, {rounds} interleaved rounds, chains of {Ops} ops, {Repeats} chains per side per round");
         Console.WriteLine();
-        Console.WriteLine("| op (32x32, no_grad) | C# us/op (median) | C# IQR | PyTorch us/op (median) | PyTorch IQR | ratio C#/PyTorch | per-round ratios |");
+        Console.WriteLine("| op (no_grad; 32x32, or (32, 32, 50) for the layers) | C# us/op (median) | C# IQR | PyTorch us/op (median) | PyTorch IQR | ratio C#/PyTorch | per-round ratios |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
         foreach (string c in Cases)
         {
@@ -81,8 +82,18 @@ static class OverheadBenchmark
             "add_" => () => { for (int i = 0; i < ops; i++) y0.add_(a); },
             "linear" => () => { var y = a; for (int i = 0; i < ops; i++) y = lin.forward(y); },
             "relu" => () => { var y = a; for (int i = 0; i < ops; i++) y = nn.functional.relu(y); },
+            "conv1d" => Layer(nn.Conv1d(32, 32, 3, padding: 1), ops),
+            "batchnorm" => Layer(nn.BatchNorm1d(32), ops),
             _ => throw new ArgumentException($"unknown case '{c}'"),
         };
+    }
+
+    /// <summary>SimpleRaccoon's encoder layer shape at its inference size: (batch 32, 32 channels, 50 tokens), eval mode.</summary>
+    static Action Layer(nn.Module<Tensor, Tensor> layer, int ops)
+    {
+        layer.eval();
+        var x = randn(32, 32, 50);
+        return () => { var y = x; for (int i = 0; i < ops; i++) y = layer.forward(y); };
     }
 
     static int Option(string[] args, string name, int fallback)
