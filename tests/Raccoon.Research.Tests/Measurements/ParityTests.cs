@@ -118,12 +118,16 @@ public class ParityTests(TorchFixture _) : IClassFixture<TorchFixture>
     {
         var c = ParityCases.All.Single(x => x.Key == key);
         if (!c.Recipe.NeedsLogits) return;
+        // Two fresh builds from one seed: a model that draws its noise from a generator of its own advances it per call.
+        torch.manual_seed(1);
+        using var a = c.Check!.Build();
         torch.manual_seed(1);
         using var m = c.Check!.Build();
+        a.Module.train();
         m.Module.train();
         using var scope = torch.NewDisposeScope();
         torch.manual_seed(5);
-        float loss = m.Loss().item<float>();
+        float loss = a.Loss().item<float>();
         torch.manual_seed(5);
         var (scored, logits, targets) = m.Scored!();
         Assert.Equal(loss, scored.item<float>());
