@@ -159,9 +159,15 @@ def hypermixer(vocabulary, max_length, dim, hidden, layers):
 
 
 def teacher_forced_loss(model, tokens):
+    return teacher_forced(model, tokens)[0]
+
+
+def teacher_forced(model, tokens):
+    """The next-token loss, its logits (n, V) and targets (n): RustGPT's step clips the gradient at the logits."""
     t = tokens.shape[1]
     logits = model(tokens.narrow(1, 0, t - 1))
-    return F.cross_entropy(logits.reshape(-1, logits.shape[2]), tokens.narrow(1, 1, t - 1).reshape(-1))
+    logits, targets = logits.reshape(-1, logits.shape[2]), tokens.narrow(1, 1, t - 1).reshape(-1)
+    return F.cross_entropy(logits, targets), logits, targets
 
 
 def _build(make):
@@ -174,7 +180,7 @@ def _build(make):
         train_length = int(args.get("train_length", length))
         tokens = torch.randint(0, vocabulary, (batch, length), dtype=torch.int64)
         train_tokens = torch.randint(0, vocabulary, (batch, train_length), dtype=torch.int64)
-        return model, (lambda: model(tokens)), (lambda: teacher_forced_loss(model, train_tokens)), {"tokens": tokens, "train_tokens": train_tokens}
+        return model, (lambda: model(tokens)), (lambda: teacher_forced_loss(model, train_tokens)), {"tokens": tokens, "train_tokens": train_tokens}, (lambda: teacher_forced(model, train_tokens))
     return build
 
 

@@ -114,6 +114,9 @@ class RaccoonLogClassifier(nn.Module):
         return self.head(self.sample(mean, logvar))
 
     def objective(self, tokens, labels):
+        return self.scored(tokens, labels)[0]
+
+    def scored(self, tokens, labels):  # the loss and the logits it came from (upstream's forward also reads its accuracy)
         mean, logvar = self.encode(tokens)
         z = self.sample(mean, logvar)
         z_t = euler_maruyama_solve(self.dynamics, z, self.sde_times)[:, -1]
@@ -124,7 +127,7 @@ class RaccoonLogClassifier(nn.Module):
         kl = self.prior.kl(mean, logvar)
         ep = self.latent_test(z_flow.unsqueeze(0))
         w_class, w_kl, w_ep = self.weights
-        return w_class * classification + w_kl * kl + w_ep * ep
+        return w_class * classification + w_kl * kl + w_ep * ep, logits
 
 
 # ---------------------------------------------------------------- SimpleRaccoonModel (the "Alternative")
@@ -205,12 +208,15 @@ class SimpleRaccoonModel(nn.Module):
         return self.head(self.encode(tokens))
 
     def objective(self, tokens, labels):
+        return self.scored(tokens, labels)[0]
+
+    def scored(self, tokens, labels):  # the loss and the logits it came from (upstream's forward also reads its accuracy)
         z = self.encode(tokens)
         if self.training:
             z = self.sde.steps(z, self.sde_steps, self.sde_dt)
         z_flow, log_det = self.run_flow(z)
         logits = self.head(z_flow)
-        return F.cross_entropy(logits, labels) + self.flow_reg_weight * log_det.abs().mean()
+        return F.cross_entropy(logits, labels) + self.flow_reg_weight * log_det.abs().mean(), logits
 
 
 # ---------------------------------------------------------------- cases
@@ -226,14 +232,14 @@ def build_original_upstream(args):
     vocabulary, classes = int(args.get("vocabulary", 40)), int(args.get("classes", 4))
     model = RaccoonLogClassifier(vocabulary, classes)
     tokens, labels = _inputs(args, vocabulary, classes)
-    return model, (lambda: model.logits(tokens)), (lambda: model.objective(tokens, labels)), {"tokens": tokens, "labels": labels}
+    return model, (lambda: model.logits(tokens)), (lambda: model.objective(tokens, labels)), {"tokens": tokens, "labels": labels}, (lambda: (*model.scored(tokens, labels), labels))
 
 
 def build_simple_upstream(args):
     vocabulary, classes = int(args.get("vocabulary", 43)), int(args.get("classes", 4))
     model = SimpleRaccoonModel(vocabulary, classes)
     tokens, labels = _inputs(args, vocabulary, classes)
-    return model, (lambda: model.logits(tokens)), (lambda: model.objective(tokens, labels)), {"tokens": tokens, "labels": labels}
+    return model, (lambda: model.logits(tokens)), (lambda: model.objective(tokens, labels)), {"tokens": tokens, "labels": labels}, (lambda: (*model.scored(tokens, labels), labels))
 
 
 CASES = {

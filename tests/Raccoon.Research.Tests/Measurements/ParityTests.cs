@@ -63,6 +63,138 @@ public class ParityTests(TorchFixture _) : IClassFixture<TorchFixture>
         }
         Assert.All(peer.Time("inference", 1, 1), s => Assert.True(s > 0));
         Assert.All(peer.Time("train", 1, 1), s => Assert.True(s > 0));
+
+        // The C# side's steps as the recipe takes them: the inference readout and one training step.
+        model.Module.eval();
+        using (torch.NewDisposeScope()) Assert.True(c.Recipe.InferenceStep(model).numel() > 0);
+        model.Module.train();
+        using var optimizer = c.Recipe.MakeOptimizer(model.Module.parameters());
+        using (torch.NewDisposeScope())
+        {
+            var (loss, before) = c.Recipe.TrainingStep(model, optimizer);
+            Assert.True(double.IsFinite(loss), $"{key}: the recipe's step read the loss {loss}");
+            Assert.Equal(c.Recipe.ClipNorm is null, double.IsNaN(before));
+        }
+    }
+
+    [Fact]
+    public void Every_case_declares_upstreams_step_recipe()
+    {
+        Assert.All(ParityCases.All, c =>
+        {
+            Assert.NotNull(c.Recipe);
+            c.Recipe.Validate();
+            if (c.Recipe.NeedsLogits)
+            {
+                torch.manual_seed(1);
+                using var m = c.Check!.Build();
+                Assert.NotNull(m.Scored);
+            }
+        });
+        var recipe = ParityCases.All.ToDictionary(c => c.Key, c => c.Recipe);
+        // The alternative's InferenceEngine.predict: encode, classify, softmax, argmax; Adam 1e-3 with a clip at 1.
+        Assert.Equal(new StepRecipe(ParityOptimizer.Adam, 1e-3, ClipNorm: 1.0, Training: TrainingReadout.LossAndAccuracy, Inference: InferenceReadout.SoftmaxArgmax,
+            Source: recipe["log-classifiers/simple-upstream"].Source), recipe["log-classifiers/simple-upstream"]);
+        Assert.Equal((ParityOptimizer.AdamW, 1e-3, 1e-5, (double?)1.0, true), Summary(recipe["log-classifiers/original-upstream"]));
+        Assert.Equal(InferenceReadout.Argmax, recipe["log-classifiers/original-upstream"].Inference);
+        Assert.All(ParityCases.All.Where(c => c.Document == "001"), c => Assert.Equal((ParityOptimizer.AdamW, 1e-3, 1e-5, (double?)1.0, true), Summary(c.Recipe)));
+        Assert.All(ParityCases.All.Where(c => c.Document == "002"), c => Assert.Equal((ParityOptimizer.Adam, 1e-3, 0, (double?)null, false), Summary(c.Recipe)));
+        Assert.Equal((ParityOptimizer.AdamW, 5e-4, 1e-4, (double?)1.0, false), Summary(recipe["glyph-cnn/full"]));
+        Assert.Equal((ParityOptimizer.AdamW, 6e-4, 1e-4, (double?)1.0, false), Summary(recipe["glyph-cnn/light"]));
+        Assert.Equal((ParityOptimizer.AdamW, 8e-4, 8e-5, (double?)1.0, false), Summary(recipe["glyph-cnn/tiny"]));
+        Assert.All(ParityCases.All.Where(c => c.Document == "004"), c =>
+        {
+            Assert.Equal((ParityOptimizer.Adam, 5e-4, 0, (double?)null, false), Summary(c.Recipe));
+            Assert.Equal(0.01, c.Recipe.LogitClip);
+            Assert.Equal(InferenceReadout.LastPositionSoftmaxArgmax, c.Recipe.Inference);
+        });
+
+        static (ParityOptimizer, double, double, double?, bool) Summary(StepRecipe r) => (r.Optimizer, r.LearningRate, r.WeightDecay, r.ClipNorm, r.Guards);
+    }
+
+    [Theory]
+    [MemberData(nameof(Keys))]
+    public void The_scored_loss_is_the_cases_loss(string key)
+    {
+        var c = ParityCases.All.Single(x => x.Key == key);
+        if (!c.Recipe.NeedsLogits) return;
+        // Two fresh builds from one seed: a model that draws its noise from a generator of its own advances it per call.
+        torch.manual_seed(1);
+        using var a = c.Check!.Build();
+        torch.manual_seed(1);
+        using var m = c.Check!.Build();
+        a.Module.train();
+        m.Module.train();
+        using var scope = torch.NewDisposeScope();
+        torch.manual_seed(5);
+        float loss = a.Loss().item<float>();
+        torch.manual_seed(5);
+        var (scored, logits, targets) = m.Scored!();
+        Assert.Equal(loss, scored.item<float>());
+        Assert.Equal(2, logits.dim());
+        Assert.Equal(logits.shape[0], targets.shape[0]);
+    }
+
+    [Fact]
+    public void An_echoed_recipe_must_be_the_one_sent()
+    {
+        var c = ParityCases.All.Single(x => x.Key == "log-classifiers/simple-upstream");
+        var sent = PyTorchPeer.Wire(c.Recipe);
+        Assert.Equal("""{"optimizer":"adam","lr":0.001,"weight_decay":0,"clip_norm":1,"guards":false,"training":"loss_and_accuracy","logit_clip":null,"inference":"softmax_argmax"}""",
+            sent.ToJsonString());
+        Assert.True(PyTorchPeer.SameRecipe(sent, System.Text.Json.Nodes.JsonNode.Parse(sent.ToJsonString().Replace("\"weight_decay\":0", "\"weight_decay\":0.0"))!));
+        Assert.False(PyTorchPeer.SameRecipe(sent, PyTorchPeer.Wire(c.Recipe with { LearningRate = 2e-3 })));
+        Assert.False(PyTorchPeer.SameRecipe(sent, PyTorchPeer.Wire(c.Recipe with { ClipNorm = null })));
+        Assert.False(PyTorchPeer.SameRecipe(sent, PyTorchPeer.Wire(c.Recipe with { Inference = InferenceReadout.Argmax })));
+
+        using var peer = StartPeer();
+        peer.Build(c, 1, 2); // serve.py echoes the recipe it applies, and Build compares it with the case's
+    }
+
+    [Fact]
+    public void Clipping_really_happens_on_both_sides()
+    {
+        // C#: a loss a million times too large; after the recipe's backward the total gradient norm is the clip norm,
+        // and each gradient is the unclipped one scaled by clip / norm.
+        var recipe = new StepRecipe(ParityOptimizer.Adam, 1e-3, ClipNorm: 1.0, Source: "test");
+        torch.manual_seed(1);
+        var linear = torch.nn.Linear(4, 3);
+        var x = torch.randn(5, 4);
+        using var model = new ParityModel(linear, () => linear.forward(x), () => linear.forward(x).square().sum() * 1e6);
+        using var optimizer = recipe.MakeOptimizer(linear.parameters());
+        model.Loss().backward();
+        var raw = linear.parameters().Select(p => p.grad!.clone()).ToList();
+        double rawNorm = Math.Sqrt(raw.Sum(g => g.to(torch.ScalarType.Float64).square().sum().item<double>()));
+        var (_, before) = recipe.Backward(model, optimizer);
+        Assert.Equal(rawNorm, before, rawNorm * 1e-5);
+        var clipped = linear.parameters().Select(p => p.grad!).ToList();
+        Assert.Equal(1.0, Math.Sqrt(clipped.Sum(g => g.to(torch.ScalarType.Float64).square().sum().item<double>())), 1e-5);
+        for (int i = 0; i < raw.Count; i++)
+            Assert.True(torch.allclose(clipped[i], raw[i] * (1.0 / before), rtol: 1e-5, atol: 1e-9));
+        // Adam's first step moves each parameter by at most about lr, whatever the gradient's size.
+        var weights = linear.parameters().Select(p => p.detach().clone()).ToList();
+        optimizer.step();
+        var moved = linear.parameters().Zip(weights, (p, w) => (p.detach() - w).abs().max().item<float>()).Max();
+        Assert.InRange(moved, 0, 1e-3 * 1.0001);
+
+        // PyTorch: one step of a clipped case reports the total norm after the clip as min(norm before, clip).
+        using var peer = StartPeer();
+        var c = ParityCases.All.Single(x => x.Key == "log-classifiers/simple-upstream");
+        peer.Build(c, 1, 2);
+        var (loss, pyBefore, pyAfter) = peer.Step();
+        Assert.True(double.IsFinite(loss));
+        Assert.Equal(Math.Min(pyBefore, c.Recipe.ClipNorm!.Value), pyAfter, 1e-4 * Math.Max(1, pyAfter));
+    }
+
+    [Fact]
+    public void RustGPTs_logit_clip_scales_by_the_gradients_rms()
+    {
+        // Zero logits over 4 classes, 2 rows: the gradient (softmax - one-hot) / 2 has entries -0.375 and 0.125 (x3) per
+        // row, norm sqrt(0.375), RMS sqrt(0.375 / 8); the scale is 0.01 / RMS.
+        using var scope = torch.NewDisposeScope();
+        var scale = StepRecipe.LogitScale(torch.zeros(2, 4), torch.tensor(new long[] { 0, 1 }), 0.01).item<float>();
+        Assert.Equal(0.01 / Math.Sqrt(0.375 / 8), scale, 1e-6);
+        Assert.Equal(1.0, StepRecipe.LogitScale(torch.zeros(2, 4), torch.tensor(new long[] { 0, 1 }), 10).item<float>());
     }
 
     [Fact]

@@ -157,7 +157,8 @@ public sealed record ParityRun(
 }
 
 /// <summary>
-/// Times every parity case on both sides in one run: for each model and step (inference, training step),
+/// Times every parity case on both sides in one run: for each model and step (inference, training step, each as the
+/// case's <see cref="StepRecipe"/> says upstream takes it),
 /// warm-up on both sides, then rounds that alternate which side goes first; the C# clock includes freeing
 /// each step's tensors, as Python frees them. Also measures the fp32 matmul and convolution peak and
 /// runs each model's training step through <see cref="LeakCheck"/>.
@@ -209,11 +210,11 @@ public static class ParityBenchmark
                 bool sameShapes = model.Shapes.SequenceEqual(pyShapes);
                 if (parameters != pyParameters)
                     throw new InvalidOperationException($"parameter counts differ: C# {parameters:N0}, PyTorch {pyParameters:N0}; not the same architecture, so not timed");
-                using var optimizer = Optimizers.Adam(model.Module.parameters(), 1e-3);
+                using var optimizer = c.Recipe.MakeOptimizer(model.Module.parameters());
                 foreach (string step in new[] { "inference", "train" })
                 {
                     say?.Invoke($"{c.Key}: timing {step}");
-                    Action call = step == "inference" ? Inference(model) : TrainingStep(model, optimizer);
+                    Action call = step == "inference" ? Inference(c, model) : TrainingStep(c, model, optimizer);
                     if (step == "inference") model.Module.eval(); else model.Module.train();
                     var (cs, py) = Interleave(call, n => peer.Time(step, 1, n), () => peer.Time(step, options.Warmup, 1), options);
                     rows.Add(Row(c, step, parameters, pyParameters, sameShapes, cs, py, options.Threads, peaks));
@@ -221,7 +222,7 @@ public static class ParityBenchmark
                 if (options.LeakSteps > 0)
                 {
                     model.Module.train();
-                    var step = TrainingStep(model, optimizer);
+                    var step = TrainingStep(c, model, optimizer);
                     double perStep = rows[^1].CSharpMs / 1e3;
                     int steps = Math.Clamp((int)(options.LeakSeconds / perStep), 8, options.LeakSteps);
                     say?.Invoke($"{c.Key}: leak check over {steps:N0} training steps");
@@ -256,19 +257,11 @@ public static class ParityBenchmark
 
     static bool Matches(string key, string prefix) => key == prefix || key.StartsWith(prefix.TrimEnd('/') + "/", StringComparison.Ordinal);
 
-    static Action Inference(ParityModel model) => () =>
-    {
-        using var _ = no_grad();
-        model.Inference();
-    };
+    /// <summary>The case's inference call as upstream makes it (<see cref="StepRecipe.InferenceStep"/>).</summary>
+    static Action Inference(ParityCase c, ParityModel model) => () => c.Recipe.InferenceStep(model);
 
-    static Action TrainingStep(ParityModel model, optim.Optimizer optimizer) => () =>
-    {
-        var loss = model.Loss();
-        loss.backward();
-        optimizer.step();
-        optimizer.zero_grad();
-    };
+    /// <summary>The case's training step as upstream takes it (<see cref="StepRecipe.TrainingStep"/>).</summary>
+    static Action TrainingStep(ParityCase c, ParityModel model, optim.Optimizer optimizer) => () => c.Recipe.TrainingStep(model, optimizer);
 
     /// <summary>Warm-up on both sides, then rounds in which each side takes its samples, the first side alternating.</summary>
     static (List<double> CSharp, List<double> PyTorch) Interleave(Action call, Func<int, double[]> pyRound, Func<double[]> pyWarmup, ParityOptions o)

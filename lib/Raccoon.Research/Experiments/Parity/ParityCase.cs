@@ -24,9 +24,11 @@ namespace Raccoon.Research.Experiments.Parity;
 /// <param name="Check">The same model at the small sizes of the function check (<see cref="FunctionParity"/>), or null
 /// where the case has none.</param>
 /// <param name="Names">The C# module's state names as PyTorch's definition (upstream's names) spells them, where they differ.</param>
+/// <param name="Recipe">What upstream's own code does around the model in one inference call and one training step
+/// (optimizer, clipping, guards, readouts): both sides time exactly that.</param>
 public sealed record ParityCase(
     string Key, string Document, string Model, string Size, IReadOnlyDictionary<string, object> Arguments,
-    Func<ParityModel> Build, double? Flops = null, string? Bound = null, ParityCheck? Check = null, ParameterNames? Names = null)
+    Func<ParityModel> Build, StepRecipe Recipe, double? Flops = null, string? Bound = null, ParityCheck? Check = null, ParameterNames? Names = null)
 {
     public string Module => Key[..Key.IndexOf('/')];
 }
@@ -38,7 +40,8 @@ public sealed record ParityCase(
 public sealed record ParityCheck(string Size, IReadOnlyDictionary<string, object> Arguments, Func<ParityModel> Build);
 
 /// <summary>A built model and what the benchmark runs on it: inference (eval mode, no gradients) and the
-/// training loss (train mode); the benchmark adds zero_grad, backward and an Adam step.</summary>
+/// training loss (train mode); the case's <see cref="StepRecipe"/> adds what upstream does around them (readouts, guards,
+/// backward, clipping, its optimizer's step).</summary>
 /// <param name="inputs">The fixed inputs the closures read, named as the PyTorch definition names them (the function
 /// check writes them and the PyTorch side copies them into its own).</param>
 public sealed class ParityModel(nn.Module module, Func<Tensor> inference, Func<Tensor> loss, IReadOnlyDictionary<string, Tensor>? inputs = null) : IDisposable
@@ -50,6 +53,11 @@ public sealed class ParityModel(nn.Module module, Func<Tensor> inference, Func<T
 
     /// <summary>The training objective on the fixed inputs (a scalar); called in train mode.</summary>
     public Func<Tensor> Loss { get; } = loss;
+
+    /// <summary>The training objective with the logits it was computed from and their targets (class ids, one per row of
+    /// the logits flattened to (n, classes)), for a recipe that reads them (accuracy, a clip at the logits); null where
+    /// the case's recipe needs only the loss. Its loss is <see cref="Loss"/>'s.</summary>
+    public Func<(Tensor Loss, Tensor Logits, Tensor Targets)>? Scored { get; init; }
 
     /// <summary>The fixed inputs by name, disposed with the model.</summary>
     public IReadOnlyDictionary<string, Tensor> Inputs { get; } = inputs ?? new Dictionary<string, Tensor>();

@@ -100,13 +100,50 @@ public sealed class PyTorchPeer : IDisposable
         }
     }
 
-    /// <summary>Builds <paramref name="c"/> on the PyTorch side: its parameter count and sorted parameter shapes.</summary>
+    /// <summary>Builds <paramref name="c"/> on the PyTorch side with the case's step recipe: its parameter count and sorted
+    /// parameter shapes. serve.py echoes the recipe it will apply; one that differs from the case's is an error, so the
+    /// two sides cannot time different steps.</summary>
     public (long Parameters, IReadOnlyList<string> Shapes) Build(ParityCase c, int seed, int threads)
     {
         var args = new JsonObject();
         foreach (var (k, v) in c.Arguments) args[k] = JsonSerializer.SerializeToNode(v);
-        var answer = Ask(new JsonObject { ["op"] = "build", ["case"] = c.Key, ["args"] = args, ["seed"] = seed, ["threads"] = threads });
+        var recipe = Wire(c.Recipe);
+        var answer = Ask(new JsonObject { ["op"] = "build", ["case"] = c.Key, ["args"] = args, ["seed"] = seed, ["threads"] = threads, ["recipe"] = recipe });
+        var applied = answer["recipe"] ?? throw new InvalidOperationException($"{c.Key}: the PyTorch side did not say which step recipe it applies");
+        if (!SameRecipe(recipe, applied))
+            throw new InvalidOperationException($"{c.Key}: the PyTorch side applies step recipe {applied.ToJsonString()}, the case declares {recipe.ToJsonString()}");
         return (answer["parameters"]!.GetValue<long>(), answer["shapes"]!.AsArray().Select(s => s!.GetValue<string>()).ToList());
+    }
+
+    /// <summary>Whether an echoed recipe is the one sent: the same keys, numbers equal as numbers (0 and 0.0 alike).</summary>
+    public static bool SameRecipe(JsonObject sent, JsonNode echoed)
+    {
+        if (echoed is not JsonObject o || o.Count != sent.Count) return false;
+        foreach (var (k, v) in sent)
+        {
+            if (!o.TryGetPropertyValue(k, out var w)) return false;
+            if (v is null || w is null) { if (v is not null || w is not null) return false; continue; }
+            var kind = v.GetValueKind();
+            if (kind == JsonValueKind.Number ? w.GetValueKind() != JsonValueKind.Number || v.GetValue<double>() != w.GetValue<double>() : !JsonNode.DeepEquals(v, w))
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>The recipe as sent to serve.py (<see cref="StepRecipe.ToWire"/>).</summary>
+    public static JsonObject Wire(StepRecipe recipe)
+    {
+        var o = new JsonObject();
+        foreach (var (k, v) in recipe.ToWire()) o[k] = v is null ? null : JsonSerializer.SerializeToNode(v);
+        return o;
+    }
+
+    /// <summary>One training step of the model last built, as its recipe takes it, untimed: the loss read in the step and
+    /// the total gradient norm before the clip and after it (NaN where the recipe does not clip).</summary>
+    public (double Loss, double NormBeforeClip, double NormAfterClip) Step()
+    {
+        var a = Ask(new JsonObject { ["op"] = "step" });
+        return (a["loss"]!.GetValue<double>(), a["norm_before_clip"]?.GetValue<double>() ?? double.NaN, a["norm_after_clip"]?.GetValue<double>() ?? double.NaN);
     }
 
     /// <summary>Runs the function check of <paramref name="c"/> on the PyTorch side (serve.py's <c>check</c>): it reads

@@ -13,12 +13,18 @@ namespace Raccoon.Research.Experiments.PathFlow;
 /// PathFlowTraining's -mean ELBO; inference is what path-flow-inference times, sample_paths_cond (SamplePaths)
 /// for 6 paths from fixed z0 draws, here at T = 1,001 (its standard profile times 121 to 30,001).
 /// The library has no FLOP count for this model, and no single kernel holds its FLOPs, so Flops and Bound are null.
+/// The step is upstream's (<see cref="Recipe"/>): zero_grad, the loss, backward, Adam (1e-3) step, no clipping, the loss
+/// read; inference is sample_paths_cond under no_grad with nothing after it.
 /// </summary>
 public static class PathFlowParity
 {
     const int Hidden = 64, Paths = 64, SamplePaths = 6, SamplePoints = 1001;
     /// <summary>The function check: the same model on 2 paths of 12 points, sampling 2 paths of 12 points.</summary>
     public const int CheckPaths = 2, CheckPoints = 12;
+
+    /// <summary>The training loop of variational_path_flows_friendly.py, which every case takes.</summary>
+    public static readonly StepRecipe Recipe = new(ParityOptimizer.Adam, 1e-3,
+        Source: "variational_path_flows_friendly.py:1167-1181 (Adam 1167, zero_grad 1175, forward 1176, backward 1179, step 1180, loss read 1183; no clipping); sample_paths_cond 902-928, called under no_grad at 1187-1197");
 
     public static IReadOnlyList<ParityCase> Cases { get; } =
     [
@@ -45,7 +51,7 @@ public static class PathFlowParity
     /// needs), the same random observations (paths, points, data dim) on the same linspace time grid, and the same
     /// sampling grid and number of z0 draws.</summary>
     static ParityCase Case(string key, string model, PathFlowConfig cfg, int points, string size) =>
-        new(key, "002", model, size, Arguments(cfg, Paths, points, SamplePaths, SamplePoints), () => Build(cfg, Paths, points, SamplePaths, SamplePoints),
+        new(key, "002", model, size, Arguments(cfg, Paths, points, SamplePaths, SamplePoints), () => Build(cfg, Paths, points, SamplePaths, SamplePoints), Recipe,
             Check: new ParityCheck($"{CheckPaths} paths x {CheckPoints} points; sampling {CheckPaths} paths x {CheckPoints} points; hidden {Hidden}",
                 Arguments(cfg, CheckPaths, CheckPoints, CheckPaths, CheckPoints), () => Build(cfg, CheckPaths, CheckPoints, CheckPaths, CheckPoints)),
             Names: PathFlowModel.PyTorchNames);
