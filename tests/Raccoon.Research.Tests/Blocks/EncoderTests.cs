@@ -37,6 +37,42 @@ public class EncoderTests : IClassFixture<TorchFixture>
         Assert.Equal(new long[] { 4, 32 }, encoder.forward(randn(4, 7, 32)).shape); // any length
     }
 
+    [Theory]
+    [InlineData(3, 50)]
+    [InlineData(5, 7)]
+    [InlineData(1, 1)]
+    public void Conv_encoder_in_eval_folds_its_batch_norms_and_gives_the_layered_function(int kernel, int length)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(5);
+        var encoder = new ConvEncoder1d(inputDim: 32, channels: [32, 32, 16], latentDim: 32, kernelSize: kernel);
+        var optimizer = optim.Adam(encoder.parameters(), 0.05);
+        // trained a few steps so the running statistics and the affine weights are not their initial 0, 1
+        encoder.train();
+        for (int i = 0; i < 5; i++)
+        {
+            optimizer.zero_grad();
+            encoder.forward(randn(8, 20, 32) * 3 + 1).pow(2).mean().backward();
+            optimizer.step();
+        }
+        encoder.eval();
+        var x = randn(4, length, 32);
+        using var _ = no_grad();
+        var layered = encoder.Layered(x);
+        var viaForward = encoder.forward(x);   // eval + no_grad: the folded path
+        var folded = encoder.Folded(x);
+        Assert.Equal(new long[] { 4, 32 }, folded.shape);
+        Assert.Equal(folded.data<float>().ToArray(), viaForward.data<float>().ToArray());
+        double scale = layered.abs().max().item<float>();
+        Assert.True((folded - layered).abs().max().item<float>() <= 1e-5 * Math.Max(1, scale),
+            $"folded differs from layered by {(folded - layered).abs().max().item<float>()} (scale {scale})");
+
+        // the fold reads the current weights on every call: a changed running mean changes the output at once
+        encoder.named_buffers().First(b => b.name.EndsWith("running_mean", StringComparison.Ordinal)).buffer.add_(1);
+        Assert.True((encoder.Folded(x) - encoder.Layered(x)).abs().max().item<float>() <= 1e-5 * Math.Max(1, scale));
+        Assert.True((encoder.Folded(x) - folded).abs().max().item<float>() > 1e-3);
+    }
+
     [Fact]
     public void Transformer_encoder_blocks_have_the_counted_parameters_and_both_kernels_agree()
     {
