@@ -20,6 +20,22 @@ public static class Optimizers
 
     public static TorchSharp.Modules.AdamW AdamW(IEnumerable<Parameter> parameters, double lr = 1e-3, double weightDecay = 0) =>
         new HeldScalar.AdamW(parameters, lr, weightDecay);
+
+    /// <summary>
+    /// PyTorch's <c>zero_grad(set_to_none=True)</c> (its default since 2.0), which TorchSharp 0.107's zero_grad lacks: each
+    /// parameter's gradient is dropped rather than filled with zeros, so the next backward writes fresh gradients instead
+    /// of adding them to zeros (one kernel less per parameter). The gradients come out the same; an optimizer then skips a
+    /// parameter that got no gradient, as PyTorch's does.
+    /// </summary>
+    public static void ClearGradients(IEnumerable<Parameter> parameters)
+    {
+        foreach (var p in parameters)
+            if (p.grad is { } g)
+            {
+                p.grad = null;
+                g.Dispose();
+            }
+    }
 }
 
 /// <summary>The held-Scalar optimizers, named as TorchSharp names its own because a checkpoint records its optimizer's type

@@ -82,4 +82,29 @@ public class OptimizersTests : IClassFixture<TorchFixture>
         Assert.Equal(3, r.step);
         Assert.True(Same(s.exp_avg, r.exp_avg));
     }
+
+    [Fact]
+    public void Clearing_gradients_to_none_gives_the_same_steps_as_zeroing_them()
+    {
+        using var scope = NewDisposeScope();
+        var zeroed = Model();
+        var cleared = Model();
+        var a = Optimizers.Adam(zeroed.parameters(), 1e-2);
+        var b = Optimizers.Adam(cleared.parameters(), 1e-2);
+        torch.random.manual_seed(11);
+        for (int s = 0; s < 5; s++)
+        {
+            var x = torch.randn(16, 6);
+            var y = torch.randn(16, 3);
+            a.zero_grad();
+            nn.functional.mse_loss(zeroed.forward(x), y).backward();
+            a.step();
+            Optimizers.ClearGradients(cleared.parameters());
+            Assert.All(cleared.parameters(), p => Assert.Null(p.grad));
+            nn.functional.mse_loss(cleared.forward(x), y).backward();
+            Assert.All(cleared.parameters().Zip(zeroed.parameters()), pq => Assert.True(Same(pq.First.grad!, pq.Second.grad!)));
+            b.step();
+        }
+        Assert.All(cleared.parameters().Zip(zeroed.parameters()), pq => Assert.True(Same(pq.First, pq.Second)));
+    }
 }

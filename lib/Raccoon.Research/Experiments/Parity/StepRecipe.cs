@@ -106,7 +106,7 @@ public sealed record StepRecipe(
     /// there is no clip).</summary>
     public (double Loss, double NormBeforeClip) Backward(ParityModel model, optim.Optimizer optimizer)
     {
-        optimizer.zero_grad();
+        Optimizers.ClearGradients(model.Module.parameters()); // zero_grad(set_to_none=True), as serve.py and upstream's PyTorch 2 clear them
         Tensor loss;
         double read;
         if (NeedsLogits)
