@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Raccoon.Research.Blocks.Mixing;
+using Raccoon.Research.Experiments.Parity;
 using Raccoon.Research.Measurements;
 using Raccoon.Research.Views;
 using Raccoon.Research.Models.LanguageModels;
@@ -65,6 +66,45 @@ static class HyperMixerProfile
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {name} | {st.Median * 1e3:F3} | {st.Iqr * 1e3:F3} | {flops / st.Median / 1e9:F1} | {(bytes > 0 ? (bytes / st.Median / 1e9).ToString("F1", CultureInfo.InvariantCulture) : "")} |"));
         }
+        TrainingStep(threads);
         return 0;
+    }
+
+    /// <summary>The parity case's training step (its <see cref="StepRecipe"/>: RustGPT's clip at the logits, Adam), split
+    /// into everything up to the gradients (clear, forward, readout, backward) and the optimizer step, whose traffic is
+    /// the parameters, gradients and both moments, read and written.</summary>
+    static void TrainingStep(int threads)
+    {
+        var c = ParityCases.All.Single(k => k.Key == "language-models/hypermixer");
+        manual_seed(0);
+        using var model = c.Build();
+        model.Module.train();
+        using var optimizer = c.Recipe.MakeOptimizer(model.Module.parameters());
+        long parameters = model.Parameters;
+        var gradients = new List<double>();
+        var steps = new List<double>();
+        for (int k = 0; k < 25; k++)
+        {
+            using var scope = NewDisposeScope();
+            long t0 = Stopwatch.GetTimestamp();
+            c.Recipe.Backward(model, optimizer);
+            long t1 = Stopwatch.GetTimestamp();
+            optimizer.step();
+            long t2 = Stopwatch.GetTimestamp();
+            if (k < 5) continue;
+            gradients.Add(Stopwatch.GetElapsedTime(t0, t1).TotalSeconds);
+            steps.Add(Stopwatch.GetElapsedTime(t1, t2).TotalSeconds);
+        }
+        double g = SampleStatistics.Of(gradients).Median, o = SampleStatistics.Of(steps).Median;
+        double trainFlops = 3 * c.Flops!.Value; // forward and backward's two products per layer, as the parity report counts
+        Console.WriteLine();
+        Console.WriteLine($"HyperMixer training step as the parity case takes it ({c.Recipe.Optimizer}, {parameters:N0} parameters), {threads} threads, median of 20 after 5 warm-up steps");
+        Console.WriteLine();
+        Console.WriteLine("| part | ms (median) | share of the step | GFLOP/s | bytes moved GB/s |");
+        Console.WriteLine("|---|---|---|---|---|");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| clear, forward, readout, backward | {g * 1e3:F2} | {g / (g + o):P0} | {trainFlops / g / 1e9:F1} | |"));
+        // Adam reads parameter, gradient and both moments and writes parameter and both moments: 7 x 4 bytes a parameter at least
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| optimizer step | {o * 1e3:F2} | {o / (g + o):P0} | | {7.0 * 4 * parameters / o / 1e9:F1} (at least 7 x 4 bytes a parameter) |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| whole step | {(g + o) * 1e3:F2} | 100% | {trainFlops / (g + o) / 1e9:F1} | |"));
     }
 }

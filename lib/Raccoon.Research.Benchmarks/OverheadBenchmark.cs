@@ -16,8 +16,8 @@ namespace Raccoon.Research.Benchmarks;
 /// chains of tiny operations on 32x32 float32 tensors under no_grad (out-of-place add, in-place add_, a
 /// Linear(32, 32), relu), and of SimpleRaccoon's encoder layers at its inference size (Conv1d(32, 32, 3) and an eval
 /// BatchNorm1d on (32, 32, 50)), each side timing whole chains and reporting the median cost per operation. Then a stage
-/// profile of SimpleRaccoon's upstream inference path (C# side only): native calls per step and the time of each
-/// stage. Run by hand, under the shared torch lock:
+/// profile of SimpleRaccoon's upstream inference path and of its training step (C# side only): the time of each stage
+/// and part. Run by hand, under the shared torch lock:
 /// <code>flock /tmp/raccoon-torch.lock dotnet run -c Release --project lib/Raccoon.Research.Benchmarks -- overhead [--threads 2] [--rounds 6]</code>
 /// </summary>
 static class OverheadBenchmark
@@ -60,6 +60,7 @@ static class OverheadBenchmark
         }
         Console.WriteLine();
         SimpleRaccoonProfile.Print(rounds);
+        SimpleRaccoonProfile.PrintTrainingStep(rounds);
         return 0;
     }
 
@@ -190,6 +191,53 @@ static class SimpleRaccoonProfile
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| up to end of {stage} | {SampleStatistics.Of(s).Median * 1e6:F1} |"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| whole call, with observer | {SampleStatistics.Of(whole).Median * 1e6:F1} |"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| whole call, no observer | {SampleStatistics.Of(plain).Median * 1e6:F1} (IQR {SampleStatistics.Of(plain).Iqr * 1e6:F1}) |"));
+    }
+
+    /// <summary>Where one training step of the Alternative goes (batch 32 x 50 tokens, train mode), as the parity case takes it
+    /// (gradients cleared to None, forward, the loss and accuracy read, backward, clip to norm 1, Adam), each part's median,
+    /// and freeing the step's tensors.</summary>
+    public static void PrintTrainingStep(int rounds)
+    {
+        manual_seed(0);
+        using var model = new SimpleRaccoonModel(SimpleRaccoonConfig.Upstream);
+        model.train();
+        using var tokens = randint(0, model.VocabularySize, [32, 50], dtype: ScalarType.Int64);
+        using var labels = randint(0, model.Classes, [32], dtype: ScalarType.Int64);
+        using var optimizer = Raccoon.Research.Training.Optimizers.Adam(model.parameters(), 1e-3);
+        string[] names = ["clear gradients", "forward (objective)", "read loss and accuracy", "backward", "clip to norm 1", "Adam step", "free the step's tensors", "whole step"];
+        var parts = names.ToDictionary(n => n, _ => new List<double>());
+        int steps = 200 * rounds;
+        for (int i = 0; i < steps + 100; i++)
+        {
+            var scope = NewDisposeScope();
+            var t = new long[8];
+            t[0] = Stopwatch.GetTimestamp();
+            Raccoon.Research.Training.Optimizers.ClearGradients(model.parameters());
+            t[1] = Stopwatch.GetTimestamp();
+            var (loss, logits) = model.Objective(tokens, labels);
+            t[2] = Stopwatch.GetTimestamp();
+            loss.item<float>();
+            using (no_grad()) logits.argmax(1).eq(labels).to(ScalarType.Float32).mean().item<float>();
+            t[3] = Stopwatch.GetTimestamp();
+            loss.backward();
+            t[4] = Stopwatch.GetTimestamp();
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0);
+            t[5] = Stopwatch.GetTimestamp();
+            optimizer.step();
+            t[6] = Stopwatch.GetTimestamp();
+            scope.Dispose();
+            t[7] = Stopwatch.GetTimestamp();
+            if (i < 100) continue; // warm-up
+            for (int k = 0; k < 7; k++) parts[names[k]].Add(Stopwatch.GetElapsedTime(t[k], t[k + 1]).TotalSeconds);
+            parts["whole step"].Add(Stopwatch.GetElapsedTime(t[0], t[7]).TotalSeconds);
+        }
+        Console.WriteLine();
+        Console.WriteLine($"SimpleRaccoon training step (batch 32 x 50 tokens, train mode, the parity case's recipe), C# side, median of {steps} steps:");
+        Console.WriteLine();
+        Console.WriteLine("| part | us (median) |");
+        Console.WriteLine("|---|---|");
+        foreach (var (name, list) in parts)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {SampleStatistics.Of(list).Median * 1e6:F1} |"));
     }
 
     static void Add(Dictionary<string, List<double>> d, string k, double v)
