@@ -23,6 +23,28 @@ public class LanguageBlocksTests : IClassFixture<TorchFixture>
         Assert.Throws<ArgumentException>(() => norm.forward(zeros(2, 5)));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void WithoutGradientsTheNormAndTheBlockGiveTheSameBitsInPlace(bool causal)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(3);
+        var block = new HyperMixerBlock(new HyperTokenMixerConfig(ModelDim: 16, MixHidden: 8, MaxLength: 12, HyperHidden: 4, Causal: causal), hiddenDim: 32);
+        foreach (var p in block.parameters()) using (no_grad()) p.add_(randn_like(p) * 0.1); // not the initial 1 and 0 of the norms
+        block.eval();
+        var x = randn(2, 12, 16) * 2 + 0.5;
+        var before = x.data<float>().ToArray();
+        var norm = new StdLayerNorm(16);
+        using (no_grad()) { norm.parameters().First().mul_(1.7); norm.parameters().Last().add_(0.3); }
+        Tensor blockWithGraph = block.forward(x), normWithGraph = norm.forward(x);
+        Tensor blockInPlace, normInPlace;
+        using (no_grad()) { blockInPlace = block.forward(x); normInPlace = norm.forward(x); }
+        Assert.Equal(blockWithGraph.data<float>().ToArray(), blockInPlace.data<float>().ToArray());
+        Assert.Equal(normWithGraph.data<float>().ToArray(), normInPlace.data<float>().ToArray());
+        Assert.Equal(before, x.data<float>().ToArray()); // the in-place work never touches the input
+    }
+
     [Fact]
     public void FeedForwardCountsAndActivation()
     {

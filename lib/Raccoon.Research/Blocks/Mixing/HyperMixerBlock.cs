@@ -30,6 +30,14 @@ public sealed class HyperMixerBlock : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var x1 = norm1.forward(x);
+        if (!is_grad_enabled())
+        {
+            // without gradients, the residual sums go in place into the branch outputs (a + b is b + a in IEEE arithmetic,
+            // so bit for bit the same values) and the norm's input is reused: two full-size allocations fewer
+            var y2 = token_mixing.forward(x1).add_(x1);
+            var y3 = norm2.forward(y2);
+            return channel_mixing.forward(y3).add_(y3).MoveToOuterDisposeScope();
+        }
         var x2 = x1 + token_mixing.forward(x1);
         var x3 = norm2.forward(x2);
         return (x3 + channel_mixing.forward(x3)).MoveToOuterDisposeScope();

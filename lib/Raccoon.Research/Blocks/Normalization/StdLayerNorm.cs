@@ -33,6 +33,10 @@ public sealed class StdLayerNorm : nn.Module<Tensor, Tensor>
         var mean = x.mean([-1L], keepdim: true);
         var centred = x - mean;
         var std = centred.square().mean([-1L], keepdim: true).sqrt(); // population std, as ndarray's std_axis(ddof = 0)
+        if (!is_grad_enabled())
+            // the same operations in the same order, in place on the one full-size tensor: bit for bit the same values,
+            // without three full-size allocations (on CPU each is fresh memory, paged in on first touch)
+            return centred.div_(std.add_(Eps)).mul_(gamma).add_(beta).MoveToOuterDisposeScope();
         var normalised = centred / (std + Eps);
         return (normalised * gamma + beta).MoveToOuterDisposeScope();
     }
