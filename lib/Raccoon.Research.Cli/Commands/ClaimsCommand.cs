@@ -34,10 +34,9 @@ static class ClaimsCommand
             }
             string refDir = parse.GetValue(referenceDir) ?? Raccoon.Research.Experiments.ReferenceResults.DefaultDirectory;
             if (!Directory.Exists(refDir)) throw new UsageException($"no reference results folder '{refDir}'");
-            var seeds = rows.Select(r => r.Seed).OfType<int>().Distinct().ToList();
-            if (seeds.Count > 1) throw new UsageException($"the ledger in '{dir}' mixes seeds {string.Join(", ", seeds)}: give a ledger of one seed");
-            string profile = rows.Select(r => r.Profile).FirstOrDefault(p => p is not null) ?? "standard";
-            var judged = Reproduction.WithReference(rows, ClaimCatalog.All, refDir, seeds.Count == 1 ? seeds[0] : 1, profile);
+            IReadOnlyList<LedgerRow> judged;
+            try { judged = Reproduction.WithReference(rows, refDir, fallbackSeed: 1); }
+            catch (InvalidDataException e) { throw new UsageException($"'{dir}': {e.Message}"); }
             Print(judged);
             PrintReferenceComparison(judged, refDir);
             return 0;

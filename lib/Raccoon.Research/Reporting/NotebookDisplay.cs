@@ -37,20 +37,15 @@ public sealed record LedgerView(IReadOnlyList<LedgerRow> Rows, string? OutDir = 
     /// results/reference/ or <paramref name="referenceDir"/>) has their experiment, each with this view's own verdict
     /// beside it; the rows of experiments it lacks stay as they are. <see cref="ReferenceNote"/> says which are which.
     /// </summary>
-    public LedgerView WithReference(string? referenceDir = null)
-    {
-        var claims = Rows.Select(r => ClaimCatalog.Get(r.Id)).ToList();
-        int seed = Rows.Select(r => r.Seed).FirstOrDefault(s => s is not null) ?? NotebookSession.Seed;
-        string profile = Rows.Select(r => r.Profile).FirstOrDefault(p => p is not null) ?? "this";
-        return this with { Rows = Reproduction.WithReference(Rows, claims, referenceDir ?? ReferenceResults.DefaultDirectory, seed, profile) };
-    }
+    public LedgerView WithReference(string? referenceDir = null) =>
+        this with { Rows = Reproduction.WithReference(Rows, referenceDir ?? ReferenceResults.DefaultDirectory, NotebookSession.Seed) };
 
     /// <summary>Which rows come from the reference run (its date and commit) and which have none, in one sentence.</summary>
     public string ReferenceNote()
     {
         var from = Rows.Where(r => r.Profile == "reference").ToList();
         var without = Rows.Where(r => r.Profile != "reference" && r.Verdict != Verdict.NotRun).Select(r => r.Id).ToList();
-        string sources = string.Join("; ", from.Select(r => r.Evidence.Split("; ")[0]).Distinct());
+        string sources = string.Join("; ", from.Select(r => ReferenceResult.SourceOf(r.Evidence)).OfType<string>().Distinct());
         return (from.Count == 0 ? "No claim here has a committed reference result." :
                 $"{from.Count} claim(s) judged from the reference run ({sources}): {string.Join(", ", from.Select(r => r.Id))}, each with this run's verdict beside it.") +
             (without.Count == 0 ? "" : $" Without a reference result, as this run judged them: {string.Join(", ", without)}.");

@@ -198,6 +198,20 @@ public static class Reproduction
     /// it (its evidence opening "reference run, date, commit"), each with this run's own verdict beside it; the other
     /// rows as they are. A reference file that is damaged or of another experiment, seed or sizes is refused by name.
     /// </summary>
+    /// <remarks>The seed, the claims and the run's profile are the ledger's own (<paramref name="fallbackSeed"/> where no row
+    /// has a seed); a ledger that mixes seeds is refused.</remarks>
+    public static IReadOnlyList<LedgerRow> WithReference(IReadOnlyList<LedgerRow> ledger, string referenceDir, int fallbackSeed)
+    {
+        var seeds = ledger.Select(r => r.Seed).OfType<int>().Distinct().ToList();
+        if (seeds.Count > 1)
+            throw new InvalidDataException($"the ledger mixes seeds {string.Join(", ", seeds)}: a reference result is of one seed, so give a ledger of one seed");
+        string profile = ledger.Select(r => r.Profile).FirstOrDefault(p => p is not null) ?? "this";
+        var claims = ledger.Select(r => ClaimCatalog.Get(r.Id)).ToList();
+        return WithReference(ledger, claims, referenceDir, seeds.Count == 1 ? seeds[0] : fallbackSeed, profile);
+    }
+
+    /// <summary><see cref="WithReference(IReadOnlyList{LedgerRow}, string, int)"/> for the claims <paramref name="selected"/>
+    /// of a run of <paramref name="seed"/> and <paramref name="runProfile"/>, as a reproduce run knows them.</summary>
     public static IReadOnlyList<LedgerRow> WithReference(IReadOnlyList<LedgerRow> ledger, IReadOnlyList<Claim> selected, string referenceDir, int seed, string runProfile)
     {
         var rows = ledger.ToList();
@@ -213,7 +227,7 @@ public static class Reproduction
                     reference.Threads, reference.Machine.Optimized);
                 rows[i] = judged with
                 {
-                    Evidence = $"{reference.Source}; {judged.Evidence}",
+                    Evidence = reference.Evidence(judged.Evidence),
                     Beside = own.Verdict == Verdict.NotRun ? null
                         : new OtherRunVerdict($"{own.Profile ?? runProfile} run", own.Verdict, own.Measured, own.Reason, own.Converged),
                 };

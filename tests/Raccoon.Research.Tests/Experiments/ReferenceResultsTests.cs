@@ -99,6 +99,14 @@ public class ReferenceResultsTests
         Assert.Contains("standard run", view.ToHtml());
         var none = new LedgerView(ledger).WithReference(Repo.TempDir("no-reference-view"));
         Assert.Equal("No claim here has a committed reference result. Without a reference result, as this run judged them: H4-07, H4-08.", none.ReferenceNote());
+
+        // the ledger's own seed and profile: the same rows as given explicitly; a ledger of two seeds is refused
+        var derived = Reproduction.WithReference(ledger, dir, fallbackSeed: 7);
+        Assert.Equal(rows.Select(r => (r.Id, r.Verdict, r.Evidence, r.Beside?.Run)), derived.Select(r => (r.Id, r.Verdict, r.Evidence, r.Beside?.Run)));
+        Assert.Equal("reference run, 2026-12-07, abc1234", ReferenceResult.SourceOf(h408.Evidence));
+        Assert.Null(ReferenceResult.SourceOf(ledger.Single(r => r.Id == "H4-08").Evidence));
+        var mixed = ledger.Select((r, i) => i == 0 ? r with { Seed = 2 } : r).ToList();
+        Assert.Contains("mixes seeds", Assert.Throws<InvalidDataException>(() => Reproduction.WithReference(mixed, dir, 1)).Message);
     }
 
     [Fact]
