@@ -27,9 +27,12 @@ public static class TimingFigures
     {
         if (row.FigureKind != FigureKind.Timing || row.Verdict is Verdict.NotRun or Verdict.NotTestableHere) return [];
         var list = new List<TimingFigure>();
-        if (row.MeasuredValue is double v) list.Add(new(Headline, v, row.Interval));
+        // A row judged in accuracy points (R0-09: the frontier's accuracy side) is a timing row for the latency beside it,
+        // but its headline and build values are points of accuracy, not times: only its named timing ratios count.
+        bool valuesAreTimes = ClaimCatalog.Get(row.Id).Rule.Kind is not ("points" or "accuracy");
+        if (valuesAreTimes && row.MeasuredValue is double v) list.Add(new(Headline, v, row.Interval));
         foreach (var b in row.Builds ?? [])
-            if (!b.Upstream && b.Value is double bv) list.Add(new(BuildKey(b.Build), bv, b.Interval));
+            if (valuesAreTimes && !b.Upstream && b.Value is double bv) list.Add(new(BuildKey(b.Build), bv, b.Interval));
         foreach (var q in row.Figures ?? [])
             if (IsTimingRatio(q)) list.Add(new(q.Name, q.Value, q.Interval));
         return list;

@@ -58,6 +58,21 @@ public class BetweenRunsTests
     }
 
     [Fact]
+    public void A_row_judged_in_accuracy_points_gives_no_timing_headline_or_build_values()
+    {
+        // R0-09 is a timing row for its latency ratio, but its headline and its builds' values are points of accuracy
+        var converged = new HeldOutTrace("t", "validation loss", false, [1, 2, 3, 4, 5, 6, 7], [3, 2, 1.5, 1.2, 1.2, 1.2, 1.2], "plateau at epoch 7");
+        var m = Measurement.PerBuild("R0-09", "frontier",
+            [new BuildMeasurement("upstream Original", "-7 points", -7, Upstream: true, Traces: [converged], Figures: [new Quantity("latencyRatio", 0.68)]),
+             new BuildMeasurement("documented Original", "15 points", 15.2, Traces: [converged], Figures: [new Quantity("latencyRatio", 17.9)])]) with { Kind = FigureKind.Timing };
+        var row = Row(m);
+        Assert.Equal(FigureKind.Timing, row.FigureKind);
+        Assert.Empty(TimingFigures.Of(row));
+        // a ratio rule's headline and builds are times
+        Assert.Equal(["headline"], TimingFigures.Of(Row(Timed("V2-05", 3.16, 3.04, 3.40))).Select(f => f.Key));
+    }
+
+    [Fact]
     public void The_judge_widens_a_recorded_timing_by_its_factor_and_only_for_its_profile_and_threads()
     {
         var record = new BetweenRunRecord("standard", 2, ["a", "b", "c"], "2026-12-07",
