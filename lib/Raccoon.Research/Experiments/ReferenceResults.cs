@@ -25,16 +25,16 @@ public sealed record ReferenceResult(
     public const string CurrentFormat = "raccoon-reference-result/1";
 
     /// <summary>"reference run, 2026-12-07, 1a2b3c4": how a ledger row names where it comes from.</summary>
-    public string Source => $"reference run, {FinishedAt.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}, {Commit}";
+    public string Source => $"{SourceStart}{FinishedAt.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}, {Commit}";
 
     /// <summary>A row's evidence when judged from this result: <see cref="Source"/>, then the measurement's own evidence.</summary>
     public string Evidence(string measured) => Source + SourceEnd + measured;
 
-    const string SourceEnd = "; ";
+    const string SourceStart = "reference run, ", SourceEnd = "; ";
 
     /// <summary>The <see cref="Source"/> an evidence written by <see cref="Evidence"/> opens with, or null where it has none.</summary>
     public static string? SourceOf(string? evidence) =>
-        evidence is not null && evidence.StartsWith("reference run, ", StringComparison.Ordinal) && evidence.IndexOf(SourceEnd, StringComparison.Ordinal) is int i and > 0
+        evidence is not null && evidence.StartsWith(SourceStart, StringComparison.Ordinal) && evidence.IndexOf(SourceEnd, StringComparison.Ordinal) is int i and > 0
             ? evidence[..i] : null;
 }
 

@@ -29,7 +29,7 @@ public static class TimingFigures
         var list = new List<TimingFigure>();
         // A row judged in accuracy points (R0-09: the frontier's accuracy side) is a timing row for the latency beside it,
         // but its headline and build values are points of accuracy, not times: only its named timing ratios count.
-        bool valuesAreTimes = ClaimCatalog.Get(row.Id).Rule.Kind is not ("points" or "accuracy");
+        bool valuesAreTimes = !VerdictRules.IsAccuracy(ClaimCatalog.Get(row.Id).Rule.Kind);
         if (valuesAreTimes && row.MeasuredValue is double v) list.Add(new(Headline, v, row.Interval));
         foreach (var b in row.Builds ?? [])
             if (valuesAreTimes && !b.Upstream && b.Value is double bv) list.Add(new(BuildKey(b.Build), bv, b.Interval));

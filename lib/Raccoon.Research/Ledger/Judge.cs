@@ -174,7 +174,7 @@ public static class Judge
         string unit = claim.Claimed.Unit is { } u ? " " + u : "";
         string claimed = claim.Claimed.Upper is double up ? $"{Num(c)}-{Num(up)}" : Num(c);
         string head = $"claimed {claimed}{unit}, measured {Num(x)}";
-        if (rule.Kind is "accuracy" or "points")
+        if (VerdictRules.IsAccuracy(rule.Kind))
         {
             double d = x - c;
             return ($"{head}: {Num(Math.Abs(d))} points {(d >= 0 ? "above" : "below")} the claim", null);

@@ -42,6 +42,9 @@ public static class VerdictRules
     /// <summary>The kinds that compare a measured number with the claimed one.</summary>
     public static bool IsNumeric(string kind) => kind is "ratio" or "count" or "value" or "accuracy" or "points";
 
+    /// <summary>The kinds whose figure is an accuracy in points (an absolute one, or a difference of two).</summary>
+    public static bool IsAccuracy(string kind) => kind is "accuracy" or "points";
+
     public const double DefaultNoEffect = 1.1;
 
     /// <summary>Where the claim's rule says holds, as factors of the claimed figure (measured / claimed), read off the

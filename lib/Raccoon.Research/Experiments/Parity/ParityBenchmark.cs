@@ -298,8 +298,7 @@ public static class ParityBenchmark
         var (ratio, interval) = Intervals.RatioOfMedians(cs, py, Sampling.Interleaved) /* each round: both sides take the same number of samples, back to back */;
         var a = SampleStatistics.Of(cs);
         var b = SampleStatistics.Of(py);
-        // A training step does about three forward passes of work (forward, and backward's two products per layer).
-        double? flops = c.Flops is double f ? (step == "train" ? 3 * f : f) : null;
+        double? flops = step == "train" ? c.TrainingFlops : c.Flops;
         double? gflops = flops is double fl ? fl / a.Median / 1e9 : null;
         double? share = gflops is double g && c.Bound is string bound && peaks.FirstOrDefault(p => p.Kind == bound) is { } peak ? g / peak.CSharpGflops : null;
         return new ParityRow(c.Key, c.Document, c.Model, c.Size, step == "train" ? "training step" : "inference",

@@ -31,6 +31,10 @@ public sealed record ParityCase(
     Func<ParityModel> Build, StepRecipe Recipe, double? Flops = null, string? Bound = null, ParityCheck? Check = null, ParameterNames? Names = null)
 {
     public string Module => Key[..Key.IndexOf('/')];
+
+    /// <summary>The FLOPs of a training step: about three forward passes of work (the forward, and backward's two products
+    /// per layer); null where <see cref="Flops"/> is.</summary>
+    public double? TrainingFlops => 3 * Flops;
 }
 
 /// <summary>The sizes a case's function check runs at: small (batch 2, short sequences, small widths where the

@@ -70,11 +70,11 @@ public sealed record StepRecipe(
     public IReadOnlyDictionary<string, object?> ToWire() => new Dictionary<string, object?>
     {
         ["optimizer"] = Optimizer.ToString().ToLowerInvariant(), ["lr"] = LearningRate, ["weight_decay"] = WeightDecay,
-        ["clip_norm"] = ClipNorm, ["guards"] = Guards, ["training"] = Snake(Training.ToString()), ["logit_clip"] = LogitClip,
-        ["inference"] = Snake(Inference.ToString()),
+        ["clip_norm"] = ClipNorm, ["guards"] = Guards, ["training"] = Snake(Training), ["logit_clip"] = LogitClip,
+        ["inference"] = Snake(Inference),
     };
 
-    static string Snake(string name) => string.Concat(name.Select((ch, i) => char.IsUpper(ch) ? (i > 0 ? "_" : "") + char.ToLowerInvariant(ch) : ch.ToString()));
+    static string Snake(Enum value) => IO.ParameterNames.SnakeCase.ToPyTorch(value.ToString())!; // LossAndTop5 -> loss_and_top5
 
     public optim.Optimizer MakeOptimizer(IEnumerable<TorchSharp.Modules.Parameter> parameters) => Optimizer switch
     {
@@ -104,7 +104,7 @@ public sealed record StepRecipe(
     /// <summary>Everything of a training step up to the optimizer step: the loss and its readout, the guards, backward and
     /// the clips. Returns the loss as a number and the total gradient norm before <see cref="ClipNorm"/>'s clip (NaN when
     /// there is no clip).</summary>
-    public (double Loss, double NormBeforeClip) Backward(ParityModel model, optim.Optimizer optimizer)
+    public (double Loss, double NormBeforeClip) Backward(ParityModel model)
     {
         Optimizers.ClearGradients(model.Module.parameters()); // zero_grad(set_to_none=True), as serve.py and upstream's PyTorch 2 clear them
         Tensor loss;
@@ -151,7 +151,7 @@ public sealed record StepRecipe(
     /// <summary>One training step as upstream takes it (called in train mode).</summary>
     public (double Loss, double NormBeforeClip) TrainingStep(ParityModel model, optim.Optimizer optimizer)
     {
-        var result = Backward(model, optimizer);
+        var result = Backward(model);
         optimizer.step();
         return result;
     }
