@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Raccoon.Research.Experiments.Parity;
 using Raccoon.Research.Measurements;
 using Raccoon.Research.Views;
 using Raccoon.Research.Models.LogClassifiers;
@@ -193,18 +194,21 @@ static class SimpleRaccoonProfile
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| whole call, no observer | {SampleStatistics.Of(plain).Median * 1e6:F1} (IQR {SampleStatistics.Of(plain).Iqr * 1e6:F1}) |"));
     }
 
-    /// <summary>Where one training step of the Alternative goes (batch 32 x 50 tokens, train mode), as the parity case takes it
-    /// (gradients cleared to None, forward, the loss and accuracy read, backward, clip to norm 1, Adam), each part's median,
-    /// and freeing the step's tensors.</summary>
+    /// <summary>Where one training step of the Alternative's parity case goes (batch 32 x 50 tokens, train mode), part by part
+    /// as its recipe takes it (gradients cleared to None, forward, the loss and accuracy read, backward, the clip, the
+    /// optimizer's step), each part's median, and freeing the step's tensors.</summary>
     public static void PrintTrainingStep(int rounds)
     {
+        // the parity case itself: its model, inputs and upstream's recipe (optimizer, clip), so this profile times its step
+        var c = ParityCases.All.Single(k => k.Key == "log-classifiers/simple-upstream");
+        if (c.Recipe.Training != TrainingReadout.LossAndAccuracy || c.Recipe.ClipNorm is not double clip || c.Recipe.Guards || c.Recipe.LogitClip is not null)
+            throw new InvalidOperationException($"this profile splits a step of loss and accuracy read, clipped, without guards; the case's recipe is {c.Recipe}");
         manual_seed(0);
-        using var model = new SimpleRaccoonModel(SimpleRaccoonConfig.Upstream);
-        model.train();
-        using var tokens = randint(0, model.VocabularySize, [32, 50], dtype: ScalarType.Int64);
-        using var labels = randint(0, model.Classes, [32], dtype: ScalarType.Int64);
-        using var optimizer = Raccoon.Research.Training.Optimizers.Adam(model.parameters(), 1e-3);
-        string[] names = ["clear gradients", "forward (objective)", "read loss and accuracy", "backward", "clip to norm 1", "Adam step", "free the step's tensors", "whole step"];
+        using var model = c.Build();
+        model.Module.train();
+        var scored = model.Scored!;
+        using var optimizer = c.Recipe.MakeOptimizer(model.Module.parameters());
+        string[] names = ["clear gradients", "forward (objective)", "read loss and accuracy", "backward", "clip", "optimizer step", "free the step's tensors", "whole step"];
         var parts = names.ToDictionary(n => n, _ => new List<double>());
         int steps = 200 * rounds;
         for (int i = 0; i < steps + 100; i++)
@@ -212,16 +216,16 @@ static class SimpleRaccoonProfile
             var scope = NewDisposeScope();
             var t = new long[8];
             t[0] = Stopwatch.GetTimestamp();
-            Raccoon.Research.Training.Optimizers.ClearGradients(model.parameters());
+            Raccoon.Research.Training.Optimizers.ClearGradients(model.Module.parameters());
             t[1] = Stopwatch.GetTimestamp();
-            var (loss, logits) = model.Objective(tokens, labels);
+            var (loss, logits, labels) = scored();
             t[2] = Stopwatch.GetTimestamp();
             loss.item<float>();
             using (no_grad()) logits.argmax(1).eq(labels).to(ScalarType.Float32).mean().item<float>();
             t[3] = Stopwatch.GetTimestamp();
             loss.backward();
             t[4] = Stopwatch.GetTimestamp();
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0);
+            nn.utils.clip_grad_norm_(model.Module.parameters(), clip);
             t[5] = Stopwatch.GetTimestamp();
             optimizer.step();
             t[6] = Stopwatch.GetTimestamp();
@@ -232,7 +236,7 @@ static class SimpleRaccoonProfile
             parts["whole step"].Add(Stopwatch.GetElapsedTime(t[0], t[7]).TotalSeconds);
         }
         Console.WriteLine();
-        Console.WriteLine($"SimpleRaccoon training step (batch 32 x 50 tokens, train mode, the parity case's recipe), C# side, median of {steps} steps:");
+        Console.WriteLine($"SimpleRaccoon training step ({c.Size}, train mode, the parity case's recipe: {c.Recipe.Optimizer}, clip {clip.ToString(CultureInfo.InvariantCulture)}), C# side, median of {steps} steps:");
         Console.WriteLine();
         Console.WriteLine("| part | us (median) |");
         Console.WriteLine("|---|---|");
