@@ -98,9 +98,11 @@ public sealed record HeldOutTrace(string Name, string Metric, bool HigherIsBette
 /// The plateau test of a claim whose figures come from training, fixed in claims.json: the best held-out value of the
 /// last <paramref name="Window"/> evaluations improves on the best before them by at most <paramref name="MaxChange"/>
 /// (relative to the earlier best when <paramref name="Relative"/>, else in the metric's own units), and the trace
-/// has at least <paramref name="MinEvaluations"/> evaluations (default twice the window).
+/// has at least <paramref name="MinEvaluations"/> evaluations (default twice the window) and, where
+/// <paramref name="MinStep"/> is given, has trained to at least that step (a floor such as upstream's own training length:
+/// a flat stretch before it is a pause, not the plateau).
 /// </summary>
-public sealed record ConvergenceRule(int Window, double MaxChange, bool Relative = true, int? MinEvaluations = null)
+public sealed record ConvergenceRule(int Window, double MaxChange, bool Relative = true, int? MinEvaluations = null, double? MinStep = null)
 {
     public int Needed => MinEvaluations ?? 2 * Window;
 
@@ -115,6 +117,8 @@ public sealed record ConvergenceRule(int Window, double MaxChange, bool Relative
         string steps = trace.Steps.Count == 0 ? "0" : trace.Steps[^1].ToString("0", CultureInfo.InvariantCulture);
         if (n < Needed || n <= Window)
             return $"{trace.Name}: {n} evaluation(s) up to step {steps}, fewer than the {Needed} the plateau test needs ({trace.StoppedBecause})";
+        if (MinStep is double floor && trace.Steps[^1] < floor)
+            return $"{trace.Name}: trained to step {steps}, short of the {floor.ToString("N0", CultureInfo.InvariantCulture)} steps its plateau test needs first ({trace.StoppedBecause})";
         double Best(IEnumerable<double> xs) => trace.HigherIsBetter ? xs.Max() : xs.Min();
         double before = Best(trace.Values.Take(n - Window)), last = Best(trace.Values.Skip(n - Window));
         double gain = trace.HigherIsBetter ? last - before : before - last;

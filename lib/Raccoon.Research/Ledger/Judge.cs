@@ -203,9 +203,10 @@ public static class Judge
         return c.Than is null ? One(c.Figure) : $"{One(c.Figure)}, {One(c.Than)}";
     }
 
-    static string Plateau(ConvergenceRule cv) => cv.Relative
+    static string Plateau(ConvergenceRule cv) => (cv.Relative
         ? cv.MaxChange.ToString("P1", CultureInfo.InvariantCulture)
-        : cv.MaxChange.ToString("G3", CultureInfo.InvariantCulture);
+        : cv.MaxChange.ToString("G3", CultureInfo.InvariantCulture))
+        + (cv.MinStep is double floor ? $" (tested from step {floor.ToString("N0", CultureInfo.InvariantCulture)} on)" : "");
 
     /// <summary>How strongly a verdict supports the claim, for the weakest-build headline.</summary>
     static int Strength(Verdict v) => v switch

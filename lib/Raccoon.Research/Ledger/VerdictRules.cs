@@ -170,8 +170,9 @@ public static class VerdictRules
         if (rule.NoEffect is not null && rule.Kind != "ratio") Fail("has a no-effect band, which only a ratio rule takes");
         foreach (var cond in (rule.Conditions ?? []).Concat(rule.Requires ?? []).Concat(rule.Given ?? []).Concat(rule.InconsistentWhen is { } iw ? [iw] : []))
             cond.Validate(claim.Id);
-        if (rule.Convergence is { } cv && (cv.Window < 1 || !(cv.MaxChange >= 0) || !double.IsFinite(cv.MaxChange) || cv.Needed <= cv.Window))
-            Fail("has a convergence test that needs a window of at least 1, a finite maximum change >= 0 and more evaluations than the window");
+        if (rule.Convergence is { } cv && (cv.Window < 1 || !(cv.MaxChange >= 0) || !double.IsFinite(cv.MaxChange) || cv.Needed <= cv.Window
+            || cv.MinStep is double floor && !(floor > 0 && double.IsFinite(floor))))
+            Fail("has a convergence test that needs a window of at least 1, a finite maximum change >= 0, more evaluations than the window and, where it sets minStep, a finite floor above 0");
         if (rule.Direction is { } dir && (!Directions.Contains(dir) || !IsNumeric(rule.Kind) || rule.Kind is "count" || claim.Claimed.Upper is not null))
             Fail($"has direction '{dir}', which needs a ratio, value, accuracy or points rule without a claimed range (directions: {string.Join(", ", Directions)})");
         if (rule.Kind == "conditions")

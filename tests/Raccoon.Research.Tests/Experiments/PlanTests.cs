@@ -54,7 +54,7 @@ public class PlanTests : IClassFixture<TorchFixture>
         SameList(p => PathFlowInferenceExperiment.Profiles.For(p).Lengths, [121, 1001, 10001], [121, 1001, 10001], [121, 1001, 10001, 100001]);
         Same(p => PathFlowInferenceExperiment.Profiles.For(p).Repeats, 2, 5, 5);
         Same(p => PathFlowTrainingExperiment.Profiles.For(p), new(16, 16, 32, 20, 2, 16, 20, 16), new(64, 64, 64, 60, 3, 64, 150, 64),
-            new(1024, 256, 128, 10_000, 3, 256, 2000, 128));
+            new(1024, 256, 128, 10_000, 3, 256, 10_000, 128));
         // path-flow-scaling: one record holding V2-05's repeats and each section's record (V2-02/V2-11, V2-04, V2-10), values unchanged.
         var scaling = PathFlowScalingExperiment.Profiles;
         Same(p => scaling.For(p).Repeats, 3, 7, 15);

@@ -218,6 +218,32 @@ public class JudgeTests
     }
 
     [Fact]
+    public void A_floor_in_steps_keeps_a_flat_stretch_before_it_from_counting_as_the_plateau()
+    {
+        // V2-01's shape: flat within the allowance at steps 30-60 (a pause), rising again later.
+        var rule = new ConvergenceRule(Window: 3, MaxChange: 3.63, Relative: false, MinEvaluations: 6, MinStep: 10_000);
+        var pause = new HeldOutTrace("upstream, seed 0", "training ELBO per path", true, [3, 6, 9, 12, 15, 18, 21, 24, 27, 30, 33],
+            [-77_000, -20_000, -5_000, -2_000, -1_200, -900, -805, -802, -801, -800.5, -800], "step cap 60");
+        Assert.Null((rule with { MinStep = null }).NotConverged(pause));
+        string? open = rule.NotConverged(pause);
+        Assert.NotNull(open);
+        Assert.Contains("trained to step 33, short of the 10,000 steps", open);
+        Assert.Null(rule.PlateauAt(pause));
+        // Without the floor it passes at its last evaluation (step 33); the same trace stretched past the floor passes there too.
+        Assert.Equal(33, (rule with { MinStep = null }).PlateauAt(pause));
+        var past = pause with { Steps = [.. pause.Steps.Select(x => x * 1_000.0)] };
+        Assert.Null(rule.NotConverged(past));
+        Assert.Equal(33_000, rule.PlateauAt(past));
+        // A training loop stopped by the same rule does not stop before the floor.
+        var stop = new PlateauStop([rule]);
+        Assert.False(stop.Reached(pause));
+        Assert.True(stop.Reached(past));
+        // claims.json: V2-01 and V2-03 test from upstream's 10,000 steps on.
+        foreach (var id in new[] { "V2-01", "V2-03" })
+            Assert.Equal(10_000, ClaimCatalog.Get(id).Rule.Convergence!.MinStep);
+    }
+
+    [Fact]
     public void Conditions_decide_on_the_whole_interval_and_an_interval_across_a_threshold_is_inconclusive()
     {
         Measurement T105(double lo, double hi) => Measurement.Of("T1-05", "qkv", [new Quantity("projectionSpeedup", (lo + hi) / 2, "x", new MeasuredInterval(lo, hi))]);

@@ -26,12 +26,13 @@ public sealed class PathFlowTrainingExperiment : IExperiment
     public static ProfileSizes<Sizes> Profiles { get; } = new(
         Quick: new(TrainPaths: 16, HeldOutPaths: 16, Hidden: 32, Steps: 20, Seeds: 2, CoupledTrainPaths: 16, CoupledSteps: 20, CoupledHeldOutPaths: 16),
         Standard: new(TrainPaths: 64, HeldOutPaths: 64, Hidden: 64, Steps: 60, Seeds: 3, CoupledTrainPaths: 64, CoupledSteps: 150, CoupledHeldOutPaths: 64),
-        Full: new(TrainPaths: 1024, HeldOutPaths: 256, Hidden: 128, Steps: 10_000, Seeds: 3, CoupledTrainPaths: 256, CoupledSteps: 2000, CoupledHeldOutPaths: 128),
+        Full: new(TrainPaths: 1024, HeldOutPaths: 256, Hidden: 128, Steps: 10_000, Seeds: 3, CoupledTrainPaths: 256, CoupledSteps: 10_000, CoupledHeldOutPaths: 128),
         // Reference: standard's data, models and seeds, trained until V2-01's and V2-03's plateau tests pass on the training
-        // ELBO (recorded every 1/20 of the cap for V2-01, 1/10 for V2-03), capped at 2,000 steps (the full profile's coupled
-        // run; 0.3-0.9 s a step here). Run 2026-12-07 (results/reference/path-flow-training.seed1.json): every V2-01 and
-        // V2-03 model reached the cap with its training ELBO still rising by tens of nats per path, so the cap does not
-        // suffice; the next reference run needs a larger one (the full profile's 10,000 steps for V2-01).
+        // ELBO (recorded every 1/20 of the cap for V2-01, 1/10 for V2-03), capped at 2,000 steps. Run 2026-12-07 at these sizes
+        // (results/reference/path-flow-training.seed1.json, which these sizes must match to be read): every V2-01 and V2-03
+        // model reached the cap with its training ELBO still rising by tens of nats per path. Since then the plateau tests
+        // apply only from step 10,000 on (claims.json's minStep: upstream's own iters = 10000), so this cap cannot converge:
+        // the next reference run needs a cap above 10,000 (at 0.3-0.45 s a step here, up to 11 models x the cap).
         Reference: new(TrainPaths: 64, HeldOutPaths: 64, Hidden: 64, Steps: 2000, Seeds: 3, CoupledTrainPaths: 64, CoupledSteps: 2000, CoupledHeldOutPaths: 64));
 
     public object? SizesAt(Profile profile) => Profiles.For(profile);
