@@ -29,6 +29,7 @@ static class ReproduceCommand
         var noNotebooks = new Option<bool>("--no-notebooks") { Description = "Skip running notebooks/ into DIR/notebooks/ after the ledger" };
         var device = CommonOptions.Device();
         var (shard, merge) = (ShardCommand.ShardOption(), ShardCommand.MergeOption());
+        var (unit, units) = (UnitsCommand.UnitOption(), UnitsCommand.UnitsOption());
         var plan = new Option<bool>("--plan")
         {
             Description = "Print every unit of the run with its estimated cost (a few training steps timed now x the steps the sizes plan), " +
@@ -46,7 +47,7 @@ static class ReproduceCommand
         };
         var cmd = new Command("reproduce", "Measure the claims and write DIR/claims.json, DIR/claims.csv and DIR/report/index.html")
         {
-            only, profile, outDir, threads, seed, fresh, keepTraining, noNotebooks, device, shard, merge, plan, nodes, reference, referenceDir,
+            only, profile, outDir, threads, seed, fresh, keepTraining, noNotebooks, device, shard, merge, plan, nodes, reference, referenceDir, unit, units,
         };
         cmd.SetAction(parse => Cli.Guard(() =>
         {
@@ -74,6 +75,16 @@ static class ReproduceCommand
             {
                 throw new UsageException(e.Message);
             }
+            var unitNames = parse.GetValue(unit) ?? [];
+            bool trainUnits = unitNames.Length > 0 || parse.GetValue(units);
+            if (trainUnits)
+            {
+                if (unitNames.Length > 0 && parse.GetValue(units)) throw new UsageException("--unit names its units: give it without --units");
+                if (unitNames.Length > 0 && options.Shard is not null) throw new UsageException("--unit names its units: a share of them is --units --shard K/N");
+                if (parse.GetValue(plan)) throw new UsageException("--plan lists the units and runs none: give it without --unit or --units");
+                if (parse.GetValue(merge) is { Length: > 0 }) throw new UsageException("--merge computes nothing: give it without --unit or --units");
+                if (options.UseReference) throw new UsageException("--reference judges a ledger: units make none, give it to the reproduce that follows them");
+            }
             if (parse.GetValue(plan)) return Plan(options, ParseNodes(parse.GetValue(nodes)));
             if (parse.GetValue(nodes) is not null) throw new UsageException("--nodes goes with --plan");
             var mergeRun = ShardCommand.ParseMerge(parse.GetValue(merge), options,
@@ -83,7 +94,7 @@ static class ReproduceCommand
             options = options with { Device = CommonOptions.ParseDevice(parse.GetValue(device), options.Threads) };
             Console.Error.WriteLine($"reproduce: profile {options.Profile.ToString().ToLowerInvariant()}, seed {options.Seed}, {options.Threads} threads, on {TorchDevice.Name(options.Device)}{(options.Shard is { } sh ? $", shard {sh}" : "")}{(merged is null ? "" : $", merging {merged.Count} shard folders")}, into {Path.GetFullPath(options.OutDir)}");
             // The notebooks run after the ledger is written (they show it) and before the report (it links them).
-            var notebooks = parse.GetValue(noNotebooks) || options.Shard is not null ? [] : RepositoryNotebooks();
+            var notebooks = parse.GetValue(noNotebooks) || options.Shard is not null || trainUnits ? [] : RepositoryNotebooks();
             IReadOnlyList<NotebookOutcome> notebookOutcomes = [];
             int nnpackSaid = 0;
             var progress = new Progress<ExperimentProgress>(p =>
@@ -100,6 +111,7 @@ static class ReproduceCommand
                         options.Profile, options.Seed, options.Threads, NotebooksCommand.DefaultCellTimeout, StoredOnly: merged is not null,
                         Only: options.Only));
             };
+            if (trainUnits) return UnitsCommand.Run(options, unitNames, progress);
             if (options.Shard is not null) return ShardCommand.RunShard(options, progress);
             var outcome = merged is not null
                 ? Reproduction.Merge(options, merged, progress, afterLedger)

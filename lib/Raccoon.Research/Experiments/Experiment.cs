@@ -115,4 +115,15 @@ public interface IExperiment
     /// <summary>The sizes record it runs at <paramref name="profile"/> (its <see cref="ProfileSizes{T}"/>), where it declares one
     /// whole: a committed reference result from other sizes is refused (<see cref="ReferenceResults"/>). Null: not declared here.</summary>
     object? SizesAt(Profile profile) => null;
+
+    /// <summary>The trainings of this experiment at <paramref name="profile"/> that a node may run alone
+    /// (<see cref="TrainUnit"/>), by the unit names of their resume files (<see cref="ExperimentContext.TrainingResume"/>), in
+    /// the order <see cref="Run"/> trains them. Empty: the experiment runs as one unit.</summary>
+    IReadOnlyList<string> TrainingUnits(Profile profile) => [];
+
+    /// <summary>Trains the one unit <paramref name="unit"/> (one of <see cref="TrainingUnits"/>) to its end, into its resume
+    /// file, exactly as <see cref="Run"/> would train it there: a later <see cref="Run"/> in the same output folder and build
+    /// resumes it finished and computes the same figures.</summary>
+    void TrainUnit(ExperimentContext context, string unit) =>
+        throw new NotSupportedException($"experiment '{Name}' runs as one unit: it has no training unit '{unit}' to run alone");
 }

@@ -47,6 +47,40 @@ public static class ExperimentRunner
     }
 
     /// <summary>
+    /// Trains one training unit of <paramref name="experiment"/> alone (<see cref="IExperiment.TrainUnit"/>): to its end, into its
+    /// resume file under <see cref="ExperimentContext.TrainingDirectory"/>, which is kept (it is the unit's result). A later
+    /// <see cref="Run(IExperiment, ExperimentContext, bool)"/> in the same output folder, build, profile, seed and threads
+    /// resumes it finished, so units trained on many nodes into one shared folder make the experiment's result there. A unit
+    /// the experiment does not have at this profile is an error listing the ones it has.
+    /// </summary>
+    public static UnitOutcome TrainUnit(IExperiment experiment, ExperimentContext context, string unit)
+    {
+        using var culture = InvariantFormatting.Enter();
+        var units = experiment.TrainingUnits(context.Profile);
+        if (!units.Contains(unit))
+            throw new ArgumentException(units.Count == 0
+                ? $"experiment '{experiment.Name}' runs as one unit: it has no training unit '{unit}' to run alone"
+                : $"experiment '{experiment.Name}' has no training unit '{unit}' at {context.Profile.ToString().ToLowerInvariant()}; its units: {string.Join(", ", units)}");
+        AtomicFile.EnsureWritableDirectory(ExperimentContext.TrainingDirectory(context.OutDir, experiment.Name));
+        TorchDevice.Use(context.Device, context.Threads);
+        // The plateau tests Run would give it: its experiment's claims'.
+        if (context.Plateaus is null) context = context with { Plateaus = PlateauStop.Of(experiment.Claims.Select(ClaimCatalog.Get)) };
+        var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            experiment.TrainUnit(context, unit);
+        }
+        catch (Exception e) when (IsScalarRace(e))
+        {
+            context.Report(experiment.Name, $"libtorch read a freed Scalar ({e.Message.Split('\n')[0].Trim()}), TorchSharp's finalizer race: training unit {unit} once more, from its checkpoint");
+            experiment.TrainUnit(context, unit);
+        }
+        return new UnitOutcome(experiment.Name, unit, clock.Elapsed.TotalSeconds,
+            (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds, context.TrainingResume(experiment.Name, unit).Path);
+    }
+
+    /// <summary>
     /// TorchSharp 0.107's own optimizer steps (Adam, AdamW) hand libtorch a Scalar made by an implicit conversion and keep
     /// no reference to it during the native call (the open TorchSharp pull requests #1434 and #1496 dispose such Scalars):
     /// where a garbage collection finalizes it meanwhile, libtorch reads a freed Scalar and throws from Scalar.h ("Expected
@@ -159,3 +193,7 @@ public static class ExperimentRunner
             throw new InvalidOperationException($"experiment '{experiment}' returned two {kind}s named '{dup.Key}'");
     }
 }
+
+/// <summary>A training unit trained alone: its experiment and name, the wall and CPU seconds it took in this process (a unit
+/// resumed at its end takes next to none), and its resume file, which holds its result.</summary>
+public sealed record UnitOutcome(string Experiment, string Unit, double Seconds, double CpuSeconds, string File);

@@ -175,31 +175,23 @@ public static partial class UnitCosts
 
     static IEnumerable<PlanUnit> PathFlowTraining(string name, Profile profile, int threads)
     {
+        // The experiment's own units (the names --unit takes), each priced from a probe of its model on its data, one probe
+        // per distinct model and data.
         var sizes = PathFlowTrainingExperiment.Profiles.For(profile);
         var g = new Generator(1);
         var train = LorenzPaths.Generate(sizes.TrainPaths, g);
         var held = LorenzPaths.Generate(sizes.HeldOutPaths, g);
-        var baseCfg = new PathFlowConfig(Hidden: sizes.Hidden);
-        var variants = new (string Name, PathFlowConfig Cfg, int Seeds)[]
-        {
-            ("V2-01 upstream", baseCfg, sizes.Seeds),
-            ("V2-01 windowed", baseCfg with { Attention = PosteriorAttention.Windowed, Window = 10 }, 1),
-            ("V2-01 time fix", baseCfg with { NormalisedPosteriorTime = true }, 1),
-        };
-        foreach (var (label, cfg, seeds) in variants)
-        {
-            var probe = PathFlowStep(cfg, train, held, threads);
-            for (int s = 1; s <= seeds; s++)
-                yield return probe.Unit(name, $"{label} seed {s}", sizes.Steps, 2, s == 1);
-        }
         var coupledTrain = CoupledOuPaths.Generate(sizes.CoupledTrainPaths, new Generator(2));
         var coupledHeld = CoupledOuPaths.Generate(sizes.CoupledHeldOutPaths, new Generator(3));
-        var cfg3 = new PathFlowConfig(DataDim: 4, LatentDim: 4, Hidden: sizes.Hidden, NormalisedPosteriorTime: true);
-        foreach (var (label, group) in new[] { ("diagonal", 0), ("grouped", 2) })
+        var probes = new Dictionary<(PathFlowConfig, bool), PathFlowProbe>();
+        foreach (var unit in PathFlowTrainingExperiment.UnitsAt(profile, seed: 1))
         {
-            var probe = PathFlowStep(cfg3 with { OuGroupSize = group }, coupledTrain, coupledHeld, threads);
-            for (int s = 1; s <= 3; s++)
-                yield return probe.Unit(name, $"V2-03 {label} OU seed {s}", sizes.CoupledSteps, 2, s == 1);
+            bool first = !probes.TryGetValue((unit.Config, unit.Coupled), out var probe);
+            if (first)
+                probes[(unit.Config, unit.Coupled)] = probe = unit.Coupled
+                    ? PathFlowStep(unit.Config, coupledTrain, coupledHeld, threads)
+                    : PathFlowStep(unit.Config, train, held, threads);
+            yield return probe!.Unit(name, unit.Name, unit.Steps, 2, first);
         }
     }
 

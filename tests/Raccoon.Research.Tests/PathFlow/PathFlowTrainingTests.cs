@@ -29,6 +29,54 @@ public class PathFlowTrainingTests : IClassFixture<TorchFixture>
         _ => throw new ArgumentException(model.GetType().Name),
     };
 
+    [Fact]
+    public void Units_trained_alone_then_the_experiment_give_the_figures_of_the_experiment_run_whole()
+    {
+        var experiment = Raccoon.Research.Experiments.ExperimentRegistry.Get("path-flow-training");
+        var quick = Raccoon.Research.Experiments.Profile.Quick;
+        var units = experiment.TrainingUnits(quick);
+        // Quick: 2 upstream seeds, the windowed posterior and the time fix, then diagonal and grouped OU over 3 seeds.
+        Assert.Equal(["lorenz-upstream.training-seed1", "lorenz-upstream.training-seed2", "lorenz-windowed.training-seed1",
+            "lorenz-normalised-time.training-seed1", "coupled-diagonal-ou.training-seed1", "coupled-grouped-ou.training-seed1",
+            "coupled-diagonal-ou.training-seed2", "coupled-grouped-ou.training-seed2", "coupled-diagonal-ou.training-seed3",
+            "coupled-grouped-ou.training-seed3"], units);
+        Raccoon.Research.Experiments.ExperimentContext At(string dir) => new(quick, 4, 2, Repo.TempDir(dir));
+        var whole = Raccoon.Research.Experiments.ExperimentRunner.Run(experiment, At("v2-units-whole"), reuse: false);
+
+        var context = At("v2-units-alone") with { KeepTraining = true };
+        // Every unit but one trained alone, in reverse order (each unit depends on nothing but the run's seed); the experiment
+        // then resumes those finished and trains the last itself.
+        var written = new Dictionary<string, (DateTime, long)>();
+        foreach (var unit in units.Skip(1).Reverse())
+        {
+            var done = Raccoon.Research.Experiments.ExperimentRunner.TrainUnit(experiment, context, unit);
+            Assert.True(File.Exists(done.File), done.File);
+            Assert.Equal(unit, done.Unit);
+            written[done.File] = (File.GetLastWriteTimeUtc(done.File), new FileInfo(done.File).Length);
+        }
+        var assembled = Raccoon.Research.Experiments.ExperimentRunner.Run(experiment, context, reuse: true);
+        // The run resumed those units at their end and trained none of them again: their files were not written again.
+        foreach (var (file, stamp) in written) Assert.Equal(stamp, (File.GetLastWriteTimeUtc(file), new FileInfo(file).Length));
+        foreach (var (a, b) in whole.Measurements.Zip(assembled.Measurements))
+        {
+            Assert.Equal(a.ClaimId, b.ClaimId);
+            Assert.Equal((a.Figures ?? []).Select(f => (f.Name, f.Value)), (b.Figures ?? []).Select(f => (f.Name, f.Value)));
+            Assert.Equal((a.Traces ?? []).SelectMany(t => t.Values), (b.Traces ?? []).SelectMany(t => t.Values));
+            Assert.Equal((a.Traces ?? []).SelectMany(t => t.Steps), (b.Traces ?? []).SelectMany(t => t.Steps));
+        }
+        // The held-out ELBOs (before, after) of every Lorenz run and the grouped-vs-diagonal table are the same, digit for digit.
+        static IEnumerable<string> Computed(Raccoon.Research.Experiments.StoredResult r, string table, params int[] columns) =>
+            r.Tables.Single(t => t.Key == table).Rows.SelectMany(row => columns.Select(c => row[c]));
+        Assert.Equal(Computed(whole, "lorenz-elbo", 0, 1, 2, 3), Computed(assembled, "lorenz-elbo", 0, 1, 2, 3));
+        Assert.Equal(Computed(whole, "grouped-vs-diagonal", 0, 1, 2, 3), Computed(assembled, "grouped-vs-diagonal", 0, 1, 2, 3));
+
+        // A unit the experiment does not have, and an experiment that runs as one unit, are errors that say so.
+        var unknown = Assert.Throws<ArgumentException>(() => Raccoon.Research.Experiments.ExperimentRunner.TrainUnit(experiment, context, "lorenz-upstream.training-seed9"));
+        Assert.Contains("no training unit 'lorenz-upstream.training-seed9' at quick; its units: lorenz-upstream.training-seed1", unknown.Message);
+        var whole1 = Raccoon.Research.Experiments.ExperimentRegistry.Get("path-flow-scaling");
+        Assert.Contains("runs as one unit", Assert.Throws<ArgumentException>(() => Raccoon.Research.Experiments.ExperimentRunner.TrainUnit(whole1, context, "x")).Message);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

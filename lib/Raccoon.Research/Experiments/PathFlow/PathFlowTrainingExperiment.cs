@@ -37,20 +37,96 @@ public sealed class PathFlowTrainingExperiment : IExperiment
 
     public object? SizesAt(Profile profile) => Profiles.For(profile);
 
+    /// <summary>One training of this experiment, a unit a node may run alone: its resume file's name, the label its curve
+    /// carries, the model, which data it trains on (Lorenz or coupled), its seed, cap and recording interval, and the claim
+    /// whose plateau test may stop it.</summary>
+    public sealed record TrainingUnit(string Name, string Label, PathFlowConfig Config, bool Coupled, int Seed, int Steps, int RecordEvery, string Claim);
+
+    /// <summary>Every training of a run at <paramref name="sizes"/> and <paramref name="seed"/>, in the order <see cref="Run"/>
+    /// trains them: V2-01's upstream model over its seeds, the windowed posterior and the time fix (one seed each), then
+    /// V2-03's diagonal and grouped OU over 3 seeds.</summary>
+    public static IReadOnlyList<TrainingUnit> UnitsAt(Profile profile, int seed) => UnitsOf(Profiles.For(profile), seed);
+
+    static IReadOnlyList<TrainingUnit> UnitsOf(Sizes sizes, int seed)
+    {
+        var baseCfg = new PathFlowConfig(Hidden: sizes.Hidden);
+        var variants = new (string Name, string Unit, PathFlowConfig Cfg, int Seeds)[]
+        {
+            ("upstream (global attention, raw time)", "upstream", baseCfg, sizes.Seeds),
+            ("windowed attention w = 10", "windowed", baseCfg with { Attention = PosteriorAttention.Windowed, Window = 10 }, 1),
+            ("normalised posterior time (fix)", "normalised-time", baseCfg with { NormalisedPosteriorTime = true }, 1),
+        };
+        var units = new List<TrainingUnit>();
+        foreach (var v in variants)
+            for (int s = 0; s < v.Seeds; s++)
+                units.Add(new($"lorenz-{v.Unit}.training-seed{s + 1}", $"{v.Name}, seed {s}", v.Cfg, false, seed + s, sizes.Steps,
+                    Math.Max(1, sizes.Steps / 20), "V2-01"));
+        var cfg3 = new PathFlowConfig(DataDim: 4, LatentDim: 4, Hidden: sizes.Hidden, NormalisedPosteriorTime: true);
+        for (int s = 0; s < 3; s++)
+            foreach (int group in new[] { 0, 2 })
+                units.Add(new($"coupled-{(group == 0 ? "diagonal" : "grouped")}-ou.training-seed{s + 1}",
+                    $"coupled data, {(group == 0 ? "diagonal" : "grouped G = 2")} OU, seed {s}", cfg3 with { OuGroupSize = group }, true,
+                    seed + 10 + s, sizes.CoupledSteps, Math.Max(1, sizes.CoupledSteps / 10), "V2-03"));
+        return units;
+    }
+
+    public IReadOnlyList<string> TrainingUnits(Profile profile) => [.. UnitsOf(Profiles.For(profile), 0).Select(u => u.Name)];
+
+    public void TrainUnit(ExperimentContext context, string unit)
+    {
+        using var scope = NewDisposeScope();
+        var sizes = Profiles.For(context.Profile);
+        var all = UnitsOf(sizes, context.Seed);
+        var one = all.FirstOrDefault(u => u.Name == unit)
+            ?? throw new ArgumentException($"experiment '{Name}' has no training unit '{unit}' at {context.Profile.ToString().ToLowerInvariant()}; its units: {string.Join(", ", all.Select(u => u.Name))}");
+        context.Report(Name, $"training unit {one.Name} ({one.Label})");
+        Train(context, one, new TrainingData(context, sizes));
+    }
+
+    /// <summary>The data the units train on, each made once when first asked for, from the run's seed alone (so a unit run
+    /// alone trains on the data the whole run would give it).</summary>
+    sealed class TrainingData(ExperimentContext context, Sizes sizes)
+    {
+        readonly Lazy<(PathData Train, PathData Held)> lorenz = new(() =>
+        {
+            var g = new Generator((ulong)context.Seed);
+            var train = LorenzPaths.Generate(sizes.TrainPaths, g);
+            return (train, LorenzPaths.Generate(sizes.HeldOutPaths, g));
+        });
+        readonly Lazy<(PathData Train, PathData Held)> coupled = new(() =>
+            (CoupledOuPaths.Generate(sizes.CoupledTrainPaths, new Generator((ulong)context.Seed + 1)),
+             CoupledOuPaths.Generate(sizes.CoupledHeldOutPaths, new Generator((ulong)context.Seed + 2))));
+
+        public (PathData Train, PathData Held) Lorenz => lorenz.Value;
+        public (PathData Train, PathData Held) Coupled => coupled.Value;
+    }
+
+    /// <summary>Trains <paramref name="unit"/> from its resume file (to its end, or at once where the file holds its end) and
+    /// returns its curve and the trained model.</summary>
+    PathFlowCurve Train(ExperimentContext context, TrainingUnit unit, TrainingData data, Action<PathFlowModel>? trained = null)
+    {
+        manual_seed(unit.Seed);
+        var model = new PathFlowModel(unit.Config);
+        var (train, held) = unit.Coupled ? data.Coupled : data.Lorenz;
+        var stop = context.StopFor(unit.Claim);
+        var curve = PathFlowTraining.Train(model, train, held, unit.Steps, unit.Seed, unit.RecordEvery,
+            resume: context.TrainingResume(Name, unit.Name),
+            stopWhen: c => stop.Reached(Trace("in training", c, unit.Steps)));
+        trained?.Invoke(model);
+        return curve;
+    }
+
     public ExperimentResult Run(ExperimentContext context)
     {
         using var scope = NewDisposeScope();
         var sizes = Profiles.For(context.Profile);
-        int trainPaths = sizes.TrainPaths, heldPaths = sizes.HeldOutPaths;
+        int trainPaths = sizes.TrainPaths;
         int hidden = sizes.Hidden, steps = sizes.Steps, seeds = sizes.Seeds;
-        int record = Math.Max(1, steps / 20);
-        var baseCfg = new PathFlowConfig(Hidden: hidden);
 
         // V2-12: the data, as upstream makes it.
         context.Report(Name, "generating stochastic Lorenz paths by Euler-Maruyama");
-        var g = new Generator((ulong)context.Seed);
-        var train = LorenzPaths.Generate(trainPaths, g);
-        var held = LorenzPaths.Generate(heldPaths, g);
+        var data = new TrainingData(context, sizes);
+        var (train, held) = data.Lorenz;
         // From the computation, not the generator's label: the library's Euler-Maruyama solver, fed z0 and the Wiener
         // increments from a generator of the same seed, solved on upstream's grid (120 observations x 100 steps on [0, 3]),
         // reproduces the training paths; the same solve on a grid of half as many steps does not (the check tells them apart).
@@ -64,35 +140,27 @@ public sealed class PathFlowTrainingExperiment : IExperiment
                      $"standardised, + 0.01 N(0, 1): largest difference {sameGrid:G3} (standardised units); the same solve on 6,000 steps of twice the dt differs by up to {halfGrid:G3}. " +
                      "So the model's training data is itself that SDE solve, step for step.";
 
-        // V2-01: upstream model (raw-time quirk), over seeds; the windowed posterior and the time fix beside it.
-        var variants = new (string Name, string Unit, PathFlowConfig Cfg)[]
-        {
-            ("upstream (global attention, raw time)", "upstream", baseCfg),
-            ("windowed attention w = 10", "windowed", baseCfg with { Attention = PosteriorAttention.Windowed, Window = 10 }),
-            ("normalised posterior time (fix)", "normalised-time", baseCfg with { NormalisedPosteriorTime = true }),
-        };
+        // V2-01: upstream model (raw-time quirk), over seeds; the windowed posterior and the time fix beside it. V2-03: grouped
+        // vs diagonal OU on coupled data, 3 seeds. Each a unit (TrainingUnits): one trained alone before resumes here finished.
+        var units = UnitsOf(sizes, context.Seed);
         var curves = new List<(string Name, PathFlowCurve Curve)>();
-        PlateauStop stop01 = context.StopFor("V2-01"), stop03 = context.StopFor("V2-03");
         var elboRows = new List<IReadOnlyList<string>>();
         Tensor? samples = null;
-        for (int v = 0; v < variants.Length; v++)
-        for (int s = 0; s < (v == 0 ? seeds : 1); s++)
+        for (int i = 0; i < units.Count; i++)
         {
-            context.Report(Name, $"training {variants[v].Name}, seed {s}", (double)curves.Count / (seeds + 2));
-            manual_seed(context.Seed + s);
-            var model = new PathFlowModel(variants[v].Cfg);
-            var curve = PathFlowTraining.Train(model, train, held, steps, context.Seed + s, record,
-                resume: context.TrainingResume(Name, $"lorenz-{variants[v].Unit}.training-seed{s + 1}"),
-                stopWhen: c => stop01.Reached(Trace("in training", c, steps)));
-            curves.Add(($"{variants[v].Name}, seed {s}", curve));
-            elboRows.Add([variants[v].Name, $"{s}", $"{curve.HeldOutBefore:0.0}", $"{curve.HeldOutAfter:0.0}", $"{curve.SecondsPerStep * 1e3:0}",
-                curve.ResidentGrowthBytes is long b ? $"{b / 1048576.0:0.0}" : "n/a", $"{curve.LiveTensorGrowth}"]);
-            if (v == 0 && s == 0)
+            var unit = units[i];
+            context.Report(Name, unit.Coupled ? $"coupled data: {unit.Label["coupled data, ".Length..]}" : $"training {unit.Label}", (double)i / units.Count);
+            var curve = Train(context, unit, data, trained: i == 0 ? model =>
             {
                 model.eval();
                 var (_, x) = model.SamplePaths(linspace(0, 3, 121), model.SampleZ0(4, new Generator(9)), new Generator(10));
                 samples = x.MoveToOuterDisposeScope();
-            }
+            } : null);
+            curves.Add((unit.Label, curve));
+            if (!unit.Coupled)
+                elboRows.Add([unit.Label[..unit.Label.LastIndexOf(", seed ", StringComparison.Ordinal)], $"{unit.Seed - context.Seed}",
+                    $"{curve.HeldOutBefore:0.0}", $"{curve.HeldOutAfter:0.0}", $"{curve.SecondsPerStep * 1e3:0}",
+                    curve.ResidentGrowthBytes is long b ? $"{b / 1048576.0:0.0}" : "n/a", $"{curve.LiveTensorGrowth}"]);
         }
         var upstream = curves.Take(seeds).Select(c => c.Curve).ToList();
         var windowed = curves[seeds].Curve; var fixedTime = curves[seeds + 1].Curve;
@@ -104,29 +172,15 @@ public sealed class PathFlowTrainingExperiment : IExperiment
                      $"Quirk: the posterior is queried at raw t in [0, 3] against key times in [0, 1], so {quirk.QueriesOnFinalStep} of {quirk.Queries} queries read the final step; " +
                      $"with the time normalised: {quirk.FixedQueriesOnFinalStep}; trained with the fix: {fixedTime.HeldOutAfter:0.0}.";
 
-        // V2-03: grouped vs diagonal OU on coupled data, 3 seeds.
         int cTrain = sizes.CoupledTrainPaths, cSteps = sizes.CoupledSteps;
-        var coupledTrain = CoupledOuPaths.Generate(cTrain, new Generator((ulong)context.Seed + 1));
-        var coupledHeld = CoupledOuPaths.Generate(sizes.CoupledHeldOutPaths, new Generator((ulong)context.Seed + 2));
         var ouRows = new List<IReadOnlyList<string>>();
         var diffs = new List<double>();
-        var cfg3 = new PathFlowConfig(DataDim: 4, LatentDim: 4, Hidden: hidden, NormalisedPosteriorTime: true);
+        var coupledCurves = curves.Skip(seeds + 2).Select(c => c.Curve).ToList(); // diagonal, grouped; per seed
         for (int s = 0; s < 3; s++)
         {
-            var res = new double[2];
-            foreach (var (k, group) in new[] { (0, 0), (1, 2) })
-            {
-                context.Report(Name, $"coupled data: {(group == 0 ? "diagonal" : "grouped")} OU, seed {s}");
-                manual_seed(context.Seed + 10 + s);
-                var model = new PathFlowModel(cfg3 with { OuGroupSize = group });
-                var curve = PathFlowTraining.Train(model, coupledTrain, coupledHeld, cSteps, context.Seed + 10 + s, Math.Max(1, cSteps / 10),
-                    resume: context.TrainingResume(Name, $"coupled-{(group == 0 ? "diagonal" : "grouped")}-ou.training-seed{s + 1}"),
-                    stopWhen: c => stop03.Reached(Trace("in training", c, cSteps)));
-                res[k] = curve.HeldOutAfter;
-                curves.Add(($"coupled data, {(group == 0 ? "diagonal" : "grouped G = 2")} OU, seed {s}", curve));
-            }
-            diffs.Add(res[1] - res[0]);
-            ouRows.Add([$"{s}", $"{res[0]:0.00}", $"{res[1]:0.00}", $"{res[1] - res[0]:+0.000;-0.000;0.000}"]);
+            double diagonal = coupledCurves[2 * s].HeldOutAfter, grouped = coupledCurves[2 * s + 1].HeldOutAfter;
+            diffs.Add(grouped - diagonal);
+            ouRows.Add([$"{s}", $"{diagonal:0.00}", $"{grouped:0.00}", $"{grouped - diagonal:+0.000;-0.000;0.000}"]);
         }
         string m03 = $"Coupled data ({cTrain} paths of a 4-D OU made of two damped rotations, kappa {CoupledOuPaths.Kappa}, omega {CoupledOuPaths.Omega}, T = 61, standardised + 0.05 noise); " +
                      $"same model (hidden {hidden}, normalised posterior time), Adam, trained {Trained(curves.Skip(seeds + 2).Select(c => c.Curve), cSteps)}. Held-out ELBO per path, grouped (G = 2) minus diagonal: " +

@@ -114,6 +114,9 @@ public static class PathFlowTraining
                 if (state.Recorded[^1] != step) { state.Recorded.Add(step); state.TrainElbo.Add(value); state.LastRss = ProcessMemory.Read().ResidentBytes; }
                 if (!evaluated) { state.EvaluatedAt.Add(step); state.HeldOut.Add(Evaluate()); }
             }
+            // The live tensors gained over the run, taken at its last step and kept in the file: a run resumed at its end
+            // (a unit trained alone before) reports what the run that trained it measured.
+            if (step == steps || state.StoppedAtPlateau) state.LiveGrowth = LiveTensors.Count - liveStart.Value;
             if (Training.PhaseCheckpoint.Due(resume, step, sinceSave) || (resume is not null && (step == steps || state.StoppedAtPlateau)))
             {
                 using (var now = g.get_state()) state.Generator = Convert.ToBase64String(now.bytes.ToArray());
@@ -122,8 +125,7 @@ public static class PathFlowTraining
             }
             onStep?.Invoke(step);
         }
-        long liveGrowth = liveStart is long l ? LiveTensors.Count - l : 0;
-        return SoFar(liveGrowth);
+        return SoFar(state.LiveGrowth ?? 0);
     }
 
     /// <summary>Where a run is, for its resume file: steps taken, the curves so far, the noise generator's state and the
@@ -140,5 +142,6 @@ public static class PathFlowTraining
         public long? LastRss { get; set; }
         public string? Generator { get; set; }
         public bool StoppedAtPlateau { get; set; }
+        public long? LiveGrowth { get; set; }
     }
 }
