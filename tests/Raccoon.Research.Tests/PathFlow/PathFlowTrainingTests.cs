@@ -30,6 +30,24 @@ public class PathFlowTrainingTests : IClassFixture<TorchFixture>
     };
 
     [Fact]
+    public void The_reference_sizes_train_past_the_floor_and_evaluate_often_enough_for_the_plateau_test_after_it()
+    {
+        var profiles = Raccoon.Research.Experiments.PathFlow.PathFlowTrainingExperiment.Profiles;
+        var reference = profiles.For(Raccoon.Research.Experiments.Profile.Reference);
+        foreach (var (id, cap, every) in new[] { ("V2-01", reference.Steps, reference.Steps / 20), ("V2-03", reference.CoupledSteps, reference.CoupledSteps / 10) })
+        {
+            var rule = Raccoon.Research.Ledger.ClaimCatalog.Get(id).Rule.Convergence!;
+            // The floor is upstream's 10,000 steps; the cap leaves room past it for the window and evaluations the test needs.
+            Assert.True(cap - rule.MinStep!.Value >= rule.Window * every, $"{id}: cap {cap}, floor {rule.MinStep}, evaluated every {every}");
+            Assert.True(cap / every >= rule.Needed, $"{id}: {cap / every} evaluations, the test needs {rule.Needed}");
+        }
+        // Quick's data and model (the project's smallest), standard's seeds.
+        var q = profiles.Quick;
+        Assert.Equal((q.TrainPaths, q.HeldOutPaths, q.Hidden, q.CoupledTrainPaths, q.CoupledHeldOutPaths, profiles.Standard.Seeds),
+            (reference.TrainPaths, reference.HeldOutPaths, reference.Hidden, reference.CoupledTrainPaths, reference.CoupledHeldOutPaths, reference.Seeds));
+    }
+
+    [Fact]
     public void Units_trained_alone_then_the_experiment_give_the_figures_of_the_experiment_run_whole()
     {
         var experiment = Raccoon.Research.Experiments.ExperimentRegistry.Get("path-flow-training");

@@ -27,13 +27,14 @@ public sealed class PathFlowTrainingExperiment : IExperiment
         Quick: new(TrainPaths: 16, HeldOutPaths: 16, Hidden: 32, Steps: 20, Seeds: 2, CoupledTrainPaths: 16, CoupledSteps: 20, CoupledHeldOutPaths: 16),
         Standard: new(TrainPaths: 64, HeldOutPaths: 64, Hidden: 64, Steps: 60, Seeds: 3, CoupledTrainPaths: 64, CoupledSteps: 150, CoupledHeldOutPaths: 64),
         Full: new(TrainPaths: 1024, HeldOutPaths: 256, Hidden: 128, Steps: 10_000, Seeds: 3, CoupledTrainPaths: 256, CoupledSteps: 10_000, CoupledHeldOutPaths: 128),
-        // Reference: standard's data, models and seeds, trained until V2-01's and V2-03's plateau tests pass on the training
-        // ELBO (recorded every 1/20 of the cap for V2-01, 1/10 for V2-03), capped at 2,000 steps. Run 2026-12-07 at these sizes
-        // (results/reference/path-flow-training.seed1.json, which these sizes must match to be read): every V2-01 and V2-03
-        // model reached the cap with its training ELBO still rising by tens of nats per path. Since then the plateau tests
-        // apply only from step 10,000 on (claims.json's minStep: upstream's own iters = 10000), so this cap cannot converge:
-        // the next reference run needs a cap above 10,000 (at 0.3-0.45 s a step here, up to 11 models x the cap).
-        Reference: new(TrainPaths: 64, HeldOutPaths: 64, Hidden: 64, Steps: 2000, Seeds: 3, CoupledTrainPaths: 64, CoupledSteps: 2000, CoupledHeldOutPaths: 64));
+        // Reference (decided 2026-12-07, before the run): V2-01's and V2-03's plateau tests apply only from step 10,000 on
+        // (claims.json's minStep, upstream's own iters = 10000), so the cap is twice that, the training ELBO recorded every
+        // 1/20 of it (V2-01) and 1/10 (V2-03); at standard's sizes (0.3-0.45 s a step) the 11 models would take 11 x 10,000
+        // to 20,000 steps, 9 to 25 node-hours, past this machine's reference budget, so the reference runs first at the
+        // project's smallest sizes, quick's data and model (16 paths, hidden 32; 0.03-0.13 s a step), with standard's 3 seeds,
+        // one unit per model (reproduce --unit). The run at standard's sizes capped at 2,000 steps (every model still rising
+        // at the cap) is kept in results/reference/superseded/.
+        Reference: new(TrainPaths: 16, HeldOutPaths: 16, Hidden: 32, Steps: 20_000, Seeds: 3, CoupledTrainPaths: 16, CoupledSteps: 20_000, CoupledHeldOutPaths: 16));
 
     public object? SizesAt(Profile profile) => Profiles.For(profile);
 
