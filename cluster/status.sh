@@ -7,8 +7,9 @@ RUN_DIR="${1:?usage: cluster/status.sh RUN_DIR}"
 [ -f "$RUN_DIR/jobs.env" ] || { echo "status: no $RUN_DIR/jobs.env: was the run submitted with cluster/submit.sh?" >&2; exit 2; }
 # shellcheck disable=SC1091
 . "$RUN_DIR/jobs.env"
-echo "array job $ARRAY_JOB ($SHARDS shards), merge job $MERGE_JOB"
-squeue -j "$ARRAY_JOB,$MERGE_JOB" -o '%.14i %.9T %.10M %R' 2>/dev/null || echo "(no job of this run is in the queue)"
+UNITS_JOB="${UNITS_JOB:-}"
+echo "array job $ARRAY_JOB ($SHARDS shards), merge job $MERGE_JOB${UNITS_JOB:+, units job $UNITS_JOB}"
+squeue -j "$ARRAY_JOB,$MERGE_JOB${UNITS_JOB:+,$UNITS_JOB}" -o '%.14i %.9T %.10M %R' 2>/dev/null || echo "(no job of this run is in the queue)"
 for ((k = 0; k < SHARDS; k++)); do
   dir="$RUN_DIR/shard-$k"
   if [ ! -f "$dir/shard.json" ]; then echo "shard $k/$SHARDS: not started"; continue; fi

@@ -30,6 +30,11 @@ static class ReproduceCommand
         var device = CommonOptions.Device();
         var (shard, merge) = (ShardCommand.ShardOption(), ShardCommand.MergeOption());
         var (unit, units) = (UnitsCommand.UnitOption(), UnitsCommand.UnitsOption());
+        var trainingDir = new Option<string?>("--training-dir")
+        {
+            Description = "Where training phases keep their resume files (DIR2/training/<build>/<experiment>/), instead of --out: one folder " +
+                          "the tasks of a job array share, so the units --units trained resume finished in the shard that runs their experiment",
+        };
         var plan = new Option<bool>("--plan")
         {
             Description = "Print every unit of the run with its estimated cost (a few training steps timed now x the steps the sizes plan), " +
@@ -47,7 +52,7 @@ static class ReproduceCommand
         };
         var cmd = new Command("reproduce", "Measure the claims and write DIR/claims.json, DIR/claims.csv and DIR/report/index.html")
         {
-            only, profile, outDir, threads, seed, fresh, keepTraining, noNotebooks, device, shard, merge, plan, nodes, reference, referenceDir, unit, units,
+            only, profile, outDir, threads, seed, fresh, keepTraining, noNotebooks, device, shard, merge, plan, nodes, reference, referenceDir, unit, units, trainingDir,
         };
         cmd.SetAction(parse => Cli.Guard(() =>
         {
@@ -60,7 +65,8 @@ static class ReproduceCommand
                 Reuse: !parse.GetValue(fresh),
                 Shard: ShardCommand.ParseShard(parse.GetValue(shard)),
                 KeepTraining: parse.GetValue(keepTraining),
-                UseReference: parse.GetValue(reference));
+                UseReference: parse.GetValue(reference),
+                TrainingDir: parse.GetValue(trainingDir));
             if (options.UseReference && options.Profile == Raccoon.Research.Experiments.Profile.Reference)
                 throw new UsageException("--reference judges rows from the committed reference results beside another run: give it with --profile quick, standard or full, not reference");
             if (options.Profile == Raccoon.Research.Experiments.Profile.Reference || options.UseReference)
@@ -84,6 +90,11 @@ static class ReproduceCommand
                 if (parse.GetValue(plan)) throw new UsageException("--plan lists the units and runs none: give it without --unit or --units");
                 if (parse.GetValue(merge) is { Length: > 0 }) throw new UsageException("--merge computes nothing: give it without --unit or --units");
                 if (options.UseReference) throw new UsageException("--reference judges a ledger: units make none, give it to the reproduce that follows them");
+            }
+            if (options.TrainingDir is { } td)
+            {
+                if (parse.GetValue(merge) is { Length: > 0 }) throw new UsageException("--training-dir goes with a run that trains: --merge computes nothing");
+                if (File.Exists(td)) throw new UsageException($"--training-dir '{td}' is a file, not a folder");
             }
             if (parse.GetValue(plan)) return Plan(options, ParseNodes(parse.GetValue(nodes)));
             if (parse.GetValue(nodes) is not null) throw new UsageException("--nodes goes with --plan");

@@ -66,15 +66,16 @@ static class UnitsCommand
     {
         var units = Select(options, named);
         Console.Error.WriteLine($"reproduce: {(units.Count == 0 ? "no training unit to run (the selected experiments run as one unit each, or there are more shards than units)" : $"training {units.Count} unit(s): {string.Join(", ", units.Select(u => $"{u.Experiment.Name}/{u.Unit}"))}")}");
-        var context = new ExperimentContext(options.Profile, options.Seed, options.Threads, options.OutDir, progress, Device: options.Device);
+        var context = new ExperimentContext(options.Profile, options.Seed, options.Threads, options.OutDir, progress, Device: options.Device, TrainingRoot: options.TrainingDir);
         foreach (var (experiment, unit) in units)
         {
             var done = ExperimentRunner.TrainUnit(experiment, context, unit);
             Console.WriteLine($"{done.Experiment}/{done.Unit}: {done.Seconds:F1} s wall, {done.CpuSeconds:F1} CPU s -> {done.File}");
         }
         string only = options.Only.Count == 0 ? "" : $" --only {string.Join(' ', options.Only)}";
-        Console.WriteLine($"units trained into {Path.GetFullPath(options.OutDir)}; once every unit is there, make the ledger with: " +
-            $"reproduce{only} --profile {options.Profile.ToString().ToLowerInvariant()} --seed {options.Seed} --threads {options.Threads} --out {options.OutDir}");
+        Console.WriteLine($"units trained into {Path.GetFullPath(options.TrainingDir ?? options.OutDir)}; once every unit is there, make the ledger with: " +
+            $"reproduce{only} --profile {options.Profile.ToString().ToLowerInvariant()} --seed {options.Seed} --threads {options.Threads} " +
+            (options.TrainingDir is { } t ? $"--training-dir {t} --out DIR" : $"--out {options.OutDir}"));
         return 0;
     }
 }

@@ -36,6 +36,7 @@ public sealed record ExperimentProgress(string Experiment, string Status, double
 /// <summary>Everything an experiment may depend on. Seeds are explicit: the same seed gives the same non-timing figures.</summary>
 /// <param name="KeepTraining">Keep the training phases' checkpoints once the result is stored (by default they are removed),
 /// so the trained models can be exported (<c>raccoon export --model</c>).</param>
+/// <param name="TrainingRoot">Where the training phases keep their resume files, when not in <paramref name="OutDir"/> (see <see cref="TrainingFolder"/>).</param>
 /// <param name="Plateaus">The plateau tests (claims.json's "convergence") of the claims this run serves, by claim ID,
 /// passed down from the reproduction layer: a training loop stops at the first evaluation where its claims' tests all
 /// pass on its trace so far (<see cref="StopFor"/>), else at its profile's cap. Null or empty: every loop runs to its cap.</param>
@@ -43,8 +44,13 @@ public sealed record ExperimentContext(
     Profile Profile, int Seed, int Threads, string OutDir,
     IProgress<ExperimentProgress>? Progress = null, CancellationToken Cancel = default,
     ComputeDevice Device = ComputeDevice.Cpu, bool KeepTraining = false,
-    IReadOnlyDictionary<string, ConvergenceRule>? Plateaus = null)
+    IReadOnlyDictionary<string, ConvergenceRule>? Plateaus = null, string? TrainingRoot = null)
 {
+    /// <summary>The folder whose training/ holds the training phases' resume files: <see cref="TrainingRoot"/> where given (one
+    /// folder the tasks of a job array share, so units trained by some resume in the shard that runs their experiment), else
+    /// <see cref="OutDir"/>.</summary>
+    public string TrainingFolder => TrainingRoot ?? OutDir;
+
     /// <summary>Where a training loop serving <paramref name="claims"/> stops: when every one of their plateau tests
     /// given in <see cref="Plateaus"/> passes (none given: never, the loop runs to its cap).</summary>
     public PlateauStop StopFor(params string[] claims) =>
@@ -57,7 +63,7 @@ public sealed record ExperimentContext(
     /// requeued job) resumes that phase where it stopped: one file per unit (build, seed) under
     /// <see cref="TrainingDirectory"/>, named by profile, seed and threads.</summary>
     public Training.ResumeFile TrainingResume(string experiment, string unit) =>
-        new(Path.Combine(TrainingDirectory(OutDir, experiment), $"{unit}.{Profile.ToString().ToLowerInvariant()}.seed{Seed}.threads{Threads}.ckpt"));
+        new(Path.Combine(TrainingDirectory(TrainingFolder, experiment), $"{unit}.{Profile.ToString().ToLowerInvariant()}.seed{Seed}.threads{Threads}.ckpt"));
 
     /// <summary>An experiment's training checkpoints in <paramref name="outDir"/>: per build of the library, since
     /// another build's code may train differently.</summary>

@@ -18,7 +18,7 @@ public static class ExperimentRunner
             return cached;
         // Before the work, not after it: a folder that cannot take the result says so now.
         AtomicFile.EnsureWritableDirectory(store.Directory);
-        string training = ExperimentContext.TrainingDirectory(context.OutDir, experiment.Name);
+        string training = ExperimentContext.TrainingDirectory(context.TrainingFolder, experiment.Name);
         if (!reuse && Directory.Exists(training)) Directory.Delete(training, recursive: true); // --fresh: no phase resumes either
         TorchDevice.Use(context.Device, context.Threads);
         // Called without the reproduction layer (a notebook, a test): its training still stops at its own claims' plateau
@@ -38,7 +38,7 @@ public static class ExperimentRunner
         // unless they were asked for, to export the trained models.
         if (context.KeepTraining) return stored;
         if (Directory.Exists(training)) Directory.Delete(training, recursive: true);
-        for (var dir = Directory.GetParent(training); dir is not null && dir.FullName != Path.GetFullPath(context.OutDir); dir = dir.Parent)
+        for (var dir = Directory.GetParent(training); dir is not null && dir.FullName != Path.GetFullPath(context.TrainingFolder); dir = dir.Parent)
         {
             if (!dir.Exists || dir.EnumerateFileSystemInfos().Any()) break;
             dir.Delete();
@@ -61,7 +61,7 @@ public static class ExperimentRunner
             throw new ArgumentException(units.Count == 0
                 ? $"experiment '{experiment.Name}' runs as one unit: it has no training unit '{unit}' to run alone"
                 : $"experiment '{experiment.Name}' has no training unit '{unit}' at {context.Profile.ToString().ToLowerInvariant()}; its units: {string.Join(", ", units)}");
-        AtomicFile.EnsureWritableDirectory(ExperimentContext.TrainingDirectory(context.OutDir, experiment.Name));
+        AtomicFile.EnsureWritableDirectory(ExperimentContext.TrainingDirectory(context.TrainingFolder, experiment.Name));
         TorchDevice.Use(context.Device, context.Threads);
         // The plateau tests Run would give it: its experiment's claims'.
         if (context.Plateaus is null) context = context with { Plateaus = PlateauStop.Of(experiment.Claims.Select(ClaimCatalog.Get)) };

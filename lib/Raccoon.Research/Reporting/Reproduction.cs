@@ -94,7 +94,7 @@ public static class Reproduction
         // and its stored result serves all its claims), so its training stops where its rows are judged converged.
         var plateaus = PlateauStop.Of(ClaimCatalog.All.Where(c => experiments.Any(e => e.Claims.Contains(c.Id))));
         var context = new ExperimentContext(options.Profile, options.Seed, options.Threads, options.OutDir, progress, cancel, options.Device,
-            options.KeepTraining, plateaus);
+            options.KeepTraining, plateaus, options.TrainingDir);
         if (options.Shard is { } shard)
         {
             experiments = Sharding.Select(experiments, shard, options.Profile);

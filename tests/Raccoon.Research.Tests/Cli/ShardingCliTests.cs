@@ -66,6 +66,52 @@ public class ShardingCliTests
     }
 
     [Fact]
+    public void Training_units_on_two_tasks_then_a_shard_and_a_merge_give_the_single_runs_ledger()
+    {
+        // path-flow-training's 10 quick units trained by a units array of 2 tasks into RUN_DIR/training, then one shard that
+        // runs the experiment (resuming every unit finished) and the merge: the scripts as Slurm runs them (STAGE as submit.sh sets it).
+        string[] only = ["V2-01", "V2-03", "V2-12"];
+        string root = Repo.TempDir("units");
+        string single = Path.Combine(root, "single");
+        var one = Repo.RunCli(["reproduce", "--only", .. only, "--profile", "quick", "--threads", "2", "--out", single, "--no-notebooks"]);
+        Assert.True(one.ExitCode == 0, one.Stderr);
+
+        string runDir = Path.Combine(root, "run");
+        var env = new Dictionary<string, string>
+        {
+            ["RUN_DIR"] = runDir, ["PROFILE"] = "quick", ["ONLY"] = string.Join(' ', only), ["REPO"] = Repo.Root,
+            ["SLURM_CPUS_PER_TASK"] = "2", ["NOTEBOOKS"] = "0",
+        };
+        string sbatch = Path.Combine(Repo.Root, "cluster", "reproduce.sbatch");
+        for (int k = 0; k < 2; k++)
+        {
+            var task = ChildProcess.Run("bash", [sbatch], root, new Dictionary<string, string>(env)
+                { ["STAGE"] = "units", ["SLURM_ARRAY_TASK_COUNT"] = "2", ["SLURM_ARRAY_TASK_ID"] = k.ToString(CultureInfo.InvariantCulture) });
+            Assert.True(task.ExitCode == 0, task.Stderr);
+            Assert.Contains("training 5 unit(s)", task.Stderr); // units k, k + 2, ... of the 10
+        }
+        var unitFiles = Directory.GetFiles(Path.Combine(runDir, "training"), "*.ckpt", SearchOption.AllDirectories);
+        Assert.Equal(10, unitFiles.Length);
+        var written = unitFiles.ToDictionary(f => f, File.GetLastWriteTimeUtc);
+
+        var shard = ChildProcess.Run("bash", [sbatch], root, new Dictionary<string, string>(env)
+            { ["STAGE"] = "shards", ["SLURM_ARRAY_TASK_COUNT"] = "1", ["SLURM_ARRAY_TASK_ID"] = "0" });
+        Assert.True(shard.ExitCode == 0, shard.Stderr);
+        Assert.DoesNotContain("training unit", shard.Stderr); // nothing trained again
+        // Its result stored, the experiment's units have served: removed, none written again before that.
+        Assert.All(written.Keys, f => Assert.False(File.Exists(f) && File.GetLastWriteTimeUtc(f) != written[f], f));
+        Assert.Empty(Directory.GetFiles(Path.Combine(runDir, "training"), "*.ckpt", SearchOption.AllDirectories));
+
+        var merge = ChildProcess.Run("bash", [Path.Combine(Repo.Root, "cluster", "merge.sbatch")], root, new Dictionary<string, string>(env) { ["SLURM_ARRAY_TASK_COUNT"] = "1" });
+        Assert.True(merge.ExitCode == 0, merge.Stderr);
+        var a = Rows(single).Where(r => r.Verdict != Verdict.NotRun).ToList();
+        var b = Rows(Path.Combine(runDir, "merged")).Where(r => r.Verdict != Verdict.NotRun).ToList();
+        Assert.Equal(["V2-01", "V2-03", "V2-12"], b.Select(r => r.Id));
+        foreach (var (x, y) in a.Zip(b))
+            Assert.Equal(JsonSerializer.Serialize(x with { MeasuredAt = null }, Json.Options), JsonSerializer.Serialize(y with { MeasuredAt = null }, Json.Options));
+    }
+
+    [Fact]
     public void A_merge_with_a_result_missing_exits_1_before_the_ledger_and_the_notebooks()
     {
         string root = Repo.TempDir("shards");
