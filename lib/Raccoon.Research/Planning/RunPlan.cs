@@ -26,9 +26,13 @@ public enum CostBasis
 /// estimate for a GPU (<see cref="GpuEstimate"/>), never a measurement. <see cref="PeakBytes"/>, where set, is the step's
 /// estimated peak memory (<see cref="StepMemory"/>); a unit over a node's memory is marked in the plan.
 /// </summary>
+/// <param name="RunsAlone">Whether a node can run the unit by itself: a whole experiment, or a training unit its experiment
+/// declares (<see cref="IExperiment.TrainingUnits"/>, <c>reproduce --unit</c>). A unit priced apart that its experiment cannot
+/// run apart (a (build, seed) run of an experiment without training units) is placed on one node with the rest of its
+/// experiment.</param>
 public sealed record PlanUnit(string Experiment, string Unit, CostBasis Basis, long Steps = 0, double StepSeconds = 0,
     int Evaluations = 0, double EvaluationSeconds = 0, double OtherSeconds = 0, double? GpuSeconds = null, string? Note = null,
-    long? PeakBytes = null)
+    long? PeakBytes = null, bool RunsAlone = true)
 {
     /// <summary>Wall seconds on one node (0 for a unit not priced: it has no cost to add).</summary>
     public double Seconds => Basis == CostBasis.NotPriced ? 0 : Steps * StepSeconds + Evaluations * EvaluationSeconds + OtherSeconds;
@@ -72,18 +76,30 @@ public sealed record RunPlan(Profile Profile, int Nodes, int CoresPerNode, IRead
     /// <summary>Core-hours: node-seconds times the node's cores.</summary>
     public double CoreHours => NodeSeconds * CoresPerNode / 3600;
 
+    /// <summary>What is placed on a node as one: a unit that runs alone, or all the units of an experiment that runs them
+    /// together (in the order of the units; its name is the experiment's).</summary>
+    public sealed record Placement(string Name, double Seconds, int Units, bool Together);
+
+    /// <summary>The placements of the run: each unit that runs alone, and per experiment the units that do not, together.</summary>
+    public IReadOnlyList<Placement> Placements =>
+        Units.Select((u, i) => (u, i))
+            .GroupBy(x => x.u.RunsAlone ? $"{x.u.Experiment} / {x.u.Unit}#{x.i}" : x.u.Experiment)
+            .Select(g => new Placement(g.First().u.RunsAlone ? $"{g.First().u.Experiment} / {g.First().u.Unit}" : $"{g.Key} ({g.Count()} units run together)",
+                g.Sum(x => x.u.Seconds), g.Count(), !g.First().u.RunsAlone))
+            .ToList();
+
     /// <summary>Each node's seconds under the longest-first placement.</summary>
     public IReadOnlyList<double> NodeLoads
     {
         get
         {
             var loads = new double[Nodes];
-            foreach (var u in Units.Select((u, i) => (u, i)).OrderByDescending(x => x.u.Seconds).ThenBy(x => x.i))
+            foreach (var p in Placements.Select((p, i) => (p, i)).OrderByDescending(x => x.p.Seconds).ThenBy(x => x.i))
             {
                 int target = 0;
                 for (int n = 1; n < Nodes; n++)
                     if (loads[n] < loads[target]) target = n;
-                loads[target] += u.u.Seconds;
+                loads[target] += p.p.Seconds;
             }
             return loads;
         }
@@ -92,8 +108,8 @@ public sealed record RunPlan(Profile Profile, int Nodes, int CoresPerNode, IRead
     /// <summary>Wall seconds on <see cref="Nodes"/> nodes: the most loaded node's.</summary>
     public double WallSeconds => Units.Count == 0 ? 0 : NodeLoads.Max();
 
-    /// <summary>The longest unit, which bounds the wall time however many nodes there are.</summary>
-    public PlanUnit? Longest => Units.Count == 0 ? null : Units.MaxBy(u => u.Seconds);
+    /// <summary>The longest placement, which bounds the wall time however many nodes there are.</summary>
+    public Placement? Longest => Units.Count == 0 ? null : Placements.MaxBy(p => p.Seconds);
 
     /// <summary>The plan as text: one line per unit, then the total and the wall time.</summary>
     public string Format()
@@ -126,7 +142,10 @@ public sealed record RunPlan(Profile Profile, int Nodes, int CoresPerNode, IRead
         double gpu = Units.Sum(u => u.GpuSeconds ?? 0);
         if (Units.Any(u => u.GpuSeconds is not null))
             sb.AppendLine(inv, $"GPU estimate of the units marked: {Hours(gpu / 3600)} h on {GpuDevice.Rtx3090Amp.Name} (an estimate from measured CPU throughput, not a measurement)");
-        sb.AppendLine(inv, $"wall time on {Nodes} node(s): {Hours(WallSeconds / 3600)} h (units placed longest first; the longest unit, {Longest?.Experiment} / {Longest?.Unit}, takes {Hours((Longest?.Seconds ?? 0) / 3600)} h alone)");
+        var together = Placements.Where(p => p.Together).ToList();
+        if (together.Count > 0)
+            sb.AppendLine(inv, $"run together on one node (the experiment declares no training units a node can run alone): {string.Join(", ", together.Select(p => $"{p.Name}, {Hours(p.Seconds / 3600)} h"))}");
+        sb.AppendLine(inv, $"wall time on {Nodes} node(s): {Hours(WallSeconds / 3600)} h (units placed longest first, each experiment's that run together as one; the longest, {Longest?.Name}, takes {Hours((Longest?.Seconds ?? 0) / 3600)} h alone)");
         return sb.ToString();
     }
 

@@ -34,6 +34,9 @@ namespace Raccoon.Research.Planning;
 /// </summary>
 public static partial class UnitCosts
 {
+    /// <summary>The name of a unit that is a whole experiment.</summary>
+    public const string WholeExperiment = "whole experiment";
+
     /// <summary>Timed steps per probe, after one warm-up step.</summary>
     public const int ProbeSteps = 3;
 
@@ -44,7 +47,9 @@ public static partial class UnitCosts
         foreach (var e in experiments)
         {
             progress?.Invoke(e.Name);
-            units.AddRange(e.Name switch
+            // A unit runs alone where it is the whole experiment or one of the training units the experiment declares.
+            var alone = e.TrainingUnits(profile).ToHashSet();
+            units.AddRange((e.Name switch
             {
                 "log-classifiers-training" => LogClassifiersTraining(e.Name, profile, threads),
                 "latent-ode-training" => LatentOdeTraining(e.Name, profile, threads),
@@ -53,7 +58,7 @@ public static partial class UnitCosts
                 "glyph-cnn-training" => GlyphCnnTraining(e.Name, profile, threads),
                 "language-models-training" => LanguageModelsTraining(e.Name, profile, threads),
                 _ => [Recorded(e.Name, profile)],
-            });
+            }).Select(u => u with { RunsAlone = u.Unit == WholeExperiment || alone.Contains(u.Unit) }));
         }
         return units;
     }
@@ -63,14 +68,14 @@ public static partial class UnitCosts
     public static PlanUnit Recorded(string experiment, Profile profile)
     {
         if (Sharding.Recorded(experiment, profile) is double s)
-            return new PlanUnit(experiment, "whole experiment", CostBasis.Recorded, OtherSeconds: s);
+            return new PlanUnit(experiment, WholeExperiment, CostBasis.Recorded, OtherSeconds: s);
         // Reference runs the experiments it has no sizes for at their standard sizes: standard's seconds are theirs.
         if (profile == Profile.Reference && Sharding.Recorded(experiment, Profile.Standard) is double atStandard)
-            return new PlanUnit(experiment, "whole experiment", CostBasis.Recorded, OtherSeconds: atStandard, Note: "reference runs it at its standard sizes");
+            return new PlanUnit(experiment, WholeExperiment, CostBasis.Recorded, OtherSeconds: atStandard, Note: "reference runs it at its standard sizes");
         if (profile == Profile.Full && Sharding.Recorded(experiment, Profile.Standard) is double standard)
-            return new PlanUnit(experiment, "whole experiment", CostBasis.Recorded, OtherSeconds: standard,
+            return new PlanUnit(experiment, WholeExperiment, CostBasis.Recorded, OtherSeconds: standard,
                 Note: "full not recorded: standard's recorded seconds, a lower bound (its timings take more repeats at full)");
-        return new PlanUnit(experiment, "whole experiment", CostBasis.Recorded, OtherSeconds: Sharding.Cost(experiment, profile),
+        return new PlanUnit(experiment, WholeExperiment, CostBasis.Recorded, OtherSeconds: Sharding.Cost(experiment, profile),
             Note: "not recorded: the median of the recorded experiments");
     }
 

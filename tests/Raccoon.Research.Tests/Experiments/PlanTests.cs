@@ -125,11 +125,32 @@ public class PlanTests : IClassFixture<TorchFixture>
         // Longest first to the least loaded node: 7,200 -> node 0, 550 -> 1, 320 -> 1, 90 -> 1.
         Assert.Equal([7200.0, 960.0], plan.NodeLoads);
         Assert.Equal(7200, plan.WallSeconds);
-        Assert.Equal("big", plan.Longest!.Unit);
+        Assert.Equal("c / big", plan.Longest!.Name);
         // More nodes than units: the wall time is the longest unit's.
         Assert.Equal(7200, RunPlan.Of(Profile.Full, 16, 2, Given, "given").WallSeconds);
         Assert.Equal(8160, RunPlan.Of(Profile.Full, 1, 2, Given, "given").WallSeconds);
         Assert.Equal(0, RunPlan.Of(Profile.Quick, 3, 2, [], "given").WallSeconds);
+    }
+
+    [Fact]
+    public void Units_their_experiment_cannot_run_apart_are_placed_on_one_node_together()
+    {
+        // a's two runs are priced apart but a declares no training units: one node runs both, 870 s.
+        PlanUnit[] together = [.. Given.Select(u => u.Experiment == "a" ? u with { RunsAlone = false } : u)];
+        var plan = RunPlan.Of(Profile.Full, 3, 2, together, "given");
+        Assert.Equal(["a (2 units run together)", "b / whole experiment", "c / big"], plan.Placements.Select(p => p.Name).Order());
+        Assert.Equal([7200.0, 870.0, 90.0], plan.NodeLoads);
+        // Apart (as Given), 3 nodes would spread them: 7,200, 550, 410.
+        Assert.Equal([7200.0, 550.0, 410.0], RunPlan.Of(Profile.Full, 3, 2, Given, "given").NodeLoads);
+        // With a long unit in a: the group is the longest placement and bounds the wall time.
+        PlanUnit[] longA = [.. together.Select(u => u.Unit == "two" ? u with { Steps = 8000, StepSeconds = 1 } : u)];
+        var longPlan = RunPlan.Of(Profile.Full, 16, 2, longA, "given");
+        Assert.Equal("a (2 units run together)", longPlan.Longest!.Name);
+        Assert.Equal(550 + 8020, longPlan.WallSeconds);
+        Assert.Contains("run together on one node", longPlan.Format());
+        // The real plan: path-flow-training's units run alone (it declares them), log-classifiers-training's runs do not.
+        Assert.Contains("lorenz-upstream.training-seed1", Raccoon.Research.Experiments.ExperimentRegistry.Get("path-flow-training").TrainingUnits(Profile.Full));
+        Assert.Empty(Raccoon.Research.Experiments.ExperimentRegistry.Get("log-classifiers-training").TrainingUnits(Profile.Full));
     }
 
     [Fact]
@@ -146,7 +167,7 @@ public class PlanTests : IClassFixture<TorchFixture>
         Assert.Equal("c           big               measured step  7,200   1.000            -         2.0         4.0  ~0.010 h (estimate)", lines[6]);
         Assert.Contains("total: 2.3 node-hours = 4.5 core-hours", text);
         Assert.Contains("GPU estimate of the units marked: 0.010 h", text);
-        Assert.Contains("wall time on 2 node(s): 2.0 h (units placed longest first; the longest unit, c / big, takes 2.0 h alone)", text);
+        Assert.Contains("wall time on 2 node(s): 2.0 h (units placed longest first, each experiment's that run together as one; the longest, c / big, takes 2.0 h alone)", text);
     }
 
     [Theory]
