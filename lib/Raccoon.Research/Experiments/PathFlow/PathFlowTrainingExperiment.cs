@@ -103,7 +103,7 @@ public sealed class PathFlowTrainingExperiment : IExperiment
     }
 
     /// <summary>Trains <paramref name="unit"/> from its resume file (to its end, or at once where the file holds its end) and
-    /// returns its curve and the trained model.</summary>
+    /// returns its curve; <paramref name="trained"/>, where given, sees the trained model before it is left to the scope.</summary>
     PathFlowCurve Train(ExperimentContext context, TrainingUnit unit, TrainingData data, Action<PathFlowModel>? trained = null)
     {
         manual_seed(unit.Seed);
