@@ -282,23 +282,49 @@ public static partial class UnitCosts
             double flops = 3 * 2.0 * model.Operations().Macs * sizes.Batch; // forward + backward ~ 3 forward passes
             perVariant[config.Variant] = (step, perGlyph, flops, timed);
         }
-        for (int s = 1; s <= sizes.Seeds; s++)
-            foreach (var (variant, extra) in new[] { ("Full", 0.0), ("Light", 0.0), ("Tiny", 0.0), ("Tiny distilled", fullForward) })
+        // One unit per model and seed, named as the experiment's training units (reproduce --unit); Full's unit also trains the
+        // Tiny distilled from it (the student needs its teacher), whose steps also run the Full teacher forward on each batch.
+        PlanUnit Priced(string unit, int s, string variant, double step, string? more)
+        {
+            var v = perVariant[variant];
+            double? gpu = cpuPeak is double peak && v.Timed.Timed ? GpuEstimate.Seconds(steps * v.FlopsPerStep, v.FlopsPerStep / v.Step, peak, GpuDevice.Rtx3090Amp) : null;
+            var basis = !v.Timed.Timed ? CostBasis.NotPriced : v.Timed.Whole ? CostBasis.MeasuredStep : CostBasis.ScaledShare;
+            string? share = s == 1 ? v.Timed.Label("step") : null;
+            string? sizesNote = s == 1 && variant == "Full"
+                ? string.Create(CultureInfo.InvariantCulture, $"{data.Classes} classes x {trainFonts} faces x {data.TrainPerFont} renderings = {trainCount:N0} training glyphs, batch {sizes.Batch}, {sizes.Epochs} epochs; step timed on random grids of that shape; rendering the data set is not priced")
+                : null;
+            return new PlanUnit(name, unit, basis, steps, step, sizes.Epochs, v.EvalPerGlyph * heldRenderings,
+                OtherSeconds: v.EvalPerGlyph * (heldRenderings + heldFontGlyphs),
+                GpuSeconds: gpu,
+                Note: string.Join("; ", new[] { sizesNote, more, share }.OfType<string>()) is { Length: > 0 } note ? note : null,
+                PeakBytes: v.Timed.PeakBytes);
+        }
+        var units = GlyphCnnTrainingExperiment.Units(profile);
+        foreach (var (unit, s, variant) in units)
+        {
+            if (variant != "Full")
             {
-                var v = perVariant[variant == "Tiny distilled" ? "Tiny" : variant];
-                double step = v.Step + extra; // the distilled student also runs the Full teacher forward on each batch
-                double? gpu = cpuPeak is double peak && v.Timed.Timed ? GpuEstimate.Seconds(steps * v.FlopsPerStep, v.FlopsPerStep / v.Step, peak, GpuDevice.Rtx3090Amp) : null;
-                var basis = !v.Timed.Timed ? CostBasis.NotPriced : v.Timed.Whole ? CostBasis.MeasuredStep : CostBasis.ScaledShare;
-                string? share = s == 1 && variant != "Tiny distilled" ? v.Timed.Label("step") : null;
-                string? sizesNote = s == 1 && variant == "Full"
-                    ? string.Create(CultureInfo.InvariantCulture, $"{data.Classes} classes x {trainFonts} faces x {data.TrainPerFont} renderings = {trainCount:N0} training glyphs, batch {sizes.Batch}, {sizes.Epochs} epochs; step timed on random grids of that shape; rendering the data set is not priced")
-                    : null;
-                yield return new PlanUnit(name, $"{variant} seed {s}", basis, steps, step, sizes.Epochs, v.EvalPerGlyph * heldRenderings,
-                    OtherSeconds: v.EvalPerGlyph * (heldRenderings + heldFontGlyphs),
-                    GpuSeconds: gpu,
-                    Note: sizesNote is null && share is null ? null : string.Join("; ", new[] { sizesNote, share }.OfType<string>()),
-                    PeakBytes: v.Timed.PeakBytes);
+                yield return Priced(unit, s, variant, perVariant[variant].Step, null);
+                continue;
             }
+            var teacher = Priced(unit, s, "Full", perVariant["Full"].Step, null);
+            var student = Priced(unit, s, "Tiny", perVariant["Tiny"].Step + fullForward, null);
+            // Full, then the Tiny distilled from it, in one unit: steps, evaluations and seconds of both (the step shown is their mean).
+            yield return teacher with
+            {
+                Steps = 2 * steps,
+                StepSeconds = (teacher.StepSeconds + student.StepSeconds) / 2,
+                Evaluations = 2 * sizes.Epochs,
+                EvaluationSeconds = (teacher.EvaluationSeconds + student.EvaluationSeconds) / 2,
+                OtherSeconds = teacher.OtherSeconds + student.OtherSeconds,
+                GpuSeconds = teacher.GpuSeconds + student.GpuSeconds,
+                Basis = teacher.Basis == CostBasis.NotPriced || student.Basis == CostBasis.NotPriced ? CostBasis.NotPriced
+                    : teacher.Basis == CostBasis.ScaledShare || student.Basis == CostBasis.ScaledShare ? CostBasis.ScaledShare : CostBasis.MeasuredStep,
+                Note = string.Join("; ", new[] { teacher.Note, string.Create(CultureInfo.InvariantCulture,
+                    $"with the Tiny distilled from it (its teacher): Full {teacher.Seconds / 3600:0.0} h + distilled {student.Seconds / 3600:0.0} h; the distilled step runs the teacher forward too") }.OfType<string>()),
+                PeakBytes = Math.Max(teacher.PeakBytes ?? 0, student.PeakBytes ?? 0) is long p and > 0 ? p : null,
+            };
+        }
     }
 
     static IEnumerable<PlanUnit> LanguageModelsTraining(string name, Profile profile, int threads)

@@ -153,6 +153,31 @@ public class GlyphCnnTrainingTests : IClassFixture<TorchFixture>
         Assert.Contains("the split G3-04 and G3-07 are judged on", data["splits"]);
         Assert.Equal(GlyphCnnTrainingExperiment.DataOptions(Profile.Standard, 1).Describe(), data["sizes at profile standard"]);
         Assert.Equal("DejaVuSansMono-Bold, DejaVuSansCondensed-Oblique, DejaVuSerif-Italic", data["held-out faces"]);
+
+        // The same run from its training units, each trained alone (reproduce --unit), in reverse order: Full's unit trains the
+        // Tiny distilled from it too. The run then resumes every file at its end, writes none again, and gives the same figures.
+        var experiment = new GlyphCnnTrainingExperiment();
+        Assert.Equal(["Full.training-seed1", "Light.training-seed1", "Tiny.training-seed1"], experiment.TrainingUnits(Profile.Quick));
+        // No plateau tests, as the whole run above had (ExperimentRunner.TrainUnit gives a context without any its claims' tests).
+        var context = new ExperimentContext(Profile.Quick, 1, 2, Repo.TempDir("g3-training-units"), Plateaus: new Dictionary<string, ConvergenceRule>());
+        foreach (var unit in experiment.TrainingUnits(Profile.Quick).Reverse())
+            ExperimentRunner.TrainUnit(experiment, context, unit);
+        string folder = ExperimentContext.TrainingDirectory(context.TrainingFolder, experiment.Name);
+        var written = Directory.GetFiles(folder).ToDictionary(f => Path.GetFileName(f), f => (File.GetLastWriteTimeUtc(f), new FileInfo(f).Length));
+        Assert.Equal(["Full.training-seed1", "Light.training-seed1", "Tiny-distilled.training-seed1", "Tiny.training-seed1"],
+            written.Keys.Select(f => f[..f.IndexOf(".quick", StringComparison.Ordinal)]).Order(StringComparer.Ordinal));
+        var assembled = experiment.Run(context);
+        foreach (var f in Directory.GetFiles(folder)) Assert.Equal(written[Path.GetFileName(f)], (File.GetLastWriteTimeUtc(f), new FileInfo(f).Length));
+        foreach (var (a, b) in result.Measurements.Where(m => m.ClaimId != "G3-06").Zip(assembled.Measurements.Where(m => m.ClaimId != "G3-06")))
+        {
+            Assert.Equal(a.ClaimId, b.ClaimId);
+            Assert.Equal((a.Figures ?? []).Select(q => (q.Name, q.Value)), (b.Figures ?? []).Select(q => (q.Name, q.Value)));
+            Assert.Equal((a.Traces ?? []).SelectMany(t => t.Values), (b.Traces ?? []).SelectMany(t => t.Values));
+        }
+        var again = assembled.Table("accuracy").Rows;
+        Assert.Equal(accuracy.Rows.Select(r => r.Take(7)), again.Select(r => r.Take(7))); // all but the throughput and seconds
+        var unknown = Assert.Throws<ArgumentException>(() => ExperimentRunner.TrainUnit(experiment, context, "Tiny-distilled.training-seed1"));
+        Assert.Contains("no training unit 'Tiny-distilled.training-seed1' at quick; its units: Full.training-seed1, Light.training-seed1, Tiny.training-seed1", unknown.Message);
     }
 
     [Fact]

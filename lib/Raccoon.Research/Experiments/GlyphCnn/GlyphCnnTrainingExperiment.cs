@@ -82,22 +82,17 @@ public sealed class GlyphCnnTrainingExperiment : IExperiment
             {
                 foreach (var config in configs)
                 {
-                    manual_seed(seed);
-                    var model = new GlyphCnnClassifier(config);
-                    var run = GlyphCnnTrainer.Train(model, data.Train, data.HeldOutFonts,
-                        GlyphTrainingOptions.ForVariant(config, epochs, batch, seed) with { Resume = context.TrainingResume(Name, $"{config.Variant}.training-seed{seed}"), StopAt = stop, MinEpochs = plateauFrom },
-                        Progress, context.Cancel);
+                    var (model, run) = TrainModel(context, data, config, s, sizes, stop, null, Progress);
                     job++;
                     runs.Add((seed, config.Variant, run, GlyphCnnTrainer.Evaluate(model, data.HeldOutRenderings), GlyphCnnTrainer.Evaluate(model, data.HeldOutFonts)));
                     if (config.Variant == "Full") teacher = model; else model.Dispose();
                 }
-                manual_seed(seed);
-                using var student = new GlyphCnnClassifier(configs[2]);
-                var kd = GlyphCnnTrainer.Train(student, data.Train, data.HeldOutFonts,
-                    GlyphCnnTrainingOptionsWithTeacher(configs[2], epochs, batch, seed, teacher!) with { Resume = context.TrainingResume(Name, $"Tiny-distilled.training-seed{seed}"), StopAt = stop, MinEpochs = plateauFrom },
-                    Progress, context.Cancel);
-                job++;
-                runs.Add((seed, "Tiny distilled", kd, GlyphCnnTrainer.Evaluate(student, data.HeldOutRenderings), GlyphCnnTrainer.Evaluate(student, data.HeldOutFonts)));
+                var (student, kd) = TrainModel(context, data, configs[2], s, sizes, stop, teacher, Progress);
+                using (student)
+                {
+                    job++;
+                    runs.Add((seed, "Tiny distilled", kd, GlyphCnnTrainer.Evaluate(student, data.HeldOutRenderings), GlyphCnnTrainer.Evaluate(student, data.HeldOutFonts)));
+                }
             }
             finally
             {
@@ -225,6 +220,68 @@ public sealed class GlyphCnnTrainingExperiment : IExperiment
             [accTable.Named("accuracy"), dataTable.Named("data"), costTable.Named("training-cost")]);
     }
 
-    static GlyphTrainingOptions GlyphCnnTrainingOptionsWithTeacher(GlyphCnnConfig config, int epochs, int batch, int seed, GlyphCnnClassifier teacher) =>
-        GlyphTrainingOptions.ForVariant(config, epochs, batch, seed) with { Distillation = new DistillationOptions(teacher) };
+    /// <summary>Trains one model of seed number <paramref name="index"/> (0-based; its seed is the run's plus the index) from its
+    /// resume file, to its end or at once where the file holds its end: <paramref name="config"/>'s model, or with
+    /// <paramref name="teacher"/> the Tiny distilled from it. The caller owns the model returned.</summary>
+    (GlyphCnnClassifier Model, GlyphTrainingRun Run) TrainModel(ExperimentContext context, GlyphDataset data, GlyphCnnConfig config, int index,
+        Sizes sizes, PlateauStop stop, GlyphCnnClassifier? teacher, Action<string, double>? progress)
+    {
+        int seed = context.Seed + index;
+        manual_seed(seed);
+        var model = new GlyphCnnClassifier(config);
+        try
+        {
+            var options = GlyphTrainingOptions.ForVariant(config, sizes.Epochs, sizes.Batch, seed) with
+            {
+                Resume = context.TrainingResume(Name, UnitFile(teacher is null ? config.Variant : "Tiny-distilled", index)),
+                StopAt = stop,
+                MinEpochs = sizes.PlateauFrom,
+                Distillation = teacher is null ? null : new DistillationOptions(teacher),
+            };
+            return (model, GlyphCnnTrainer.Train(model, data.Train, data.HeldOutFonts, options, progress, context.Cancel));
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The resume file's name of <paramref name="model"/> (Full, Light, Tiny, Tiny-distilled) of seed number
+    /// <paramref name="index"/> (0-based): its name counts seeds from 1, whatever the run's seed.</summary>
+    static string UnitFile(string model, int index) => $"{model}.training-seed{index + 1}";
+
+    /// <summary>The units a node may train alone, per seed: Full with the Tiny distilled from it (the student needs its
+    /// teacher, so the two are one unit: its file is Full's), Light, and Tiny.</summary>
+    public IReadOnlyList<string> TrainingUnits(Profile profile) => [.. Units(profile).Select(u => u.Unit)];
+
+    /// <summary><see cref="TrainingUnits"/> with each unit's seed number (from 1) and model (Full's unit also trains the
+    /// distilled Tiny).</summary>
+    public static IReadOnlyList<(string Unit, int SeedNumber, string Model)> Units(Profile profile) =>
+        [.. Enumerable.Range(0, Profiles.For(profile).Seeds).SelectMany(i => new[] { "Full", "Light", "Tiny" }.Select(m => (UnitFile(m, i), i + 1, m)))];
+
+    public void TrainUnit(ExperimentContext context, string unit)
+    {
+        var units = TrainingUnits(context.Profile);
+        int at = units.ToList().IndexOf(unit);
+        if (at < 0)
+            throw new ArgumentException($"experiment '{Name}' has no training unit '{unit}' at {context.Profile.ToString().ToLowerInvariant()}; its units: {string.Join(", ", units)}");
+        int index = at / 3;
+        context.Report(Name, $"training unit {unit}: rendering glyphs and learning 1023 primitives", 0.01);
+        // The data a whole run would give every unit: made from the run's seed alone.
+        var data = GlyphDataset.Build(DataOptions(context.Profile, context.Seed));
+        var sizes = Profiles.For(context.Profile);
+        var configs = GlyphCnnConfig.Variants(data.Classes.Count);
+        var config = configs.Single(c => c.Variant == unit[..unit.IndexOf('.', StringComparison.Ordinal)]);
+        var stop = context.StopFor([.. Claims]);
+        void Progress(string s, double f) => context.Report(Name, $"{unit}: {s}", f);
+        var (model, _) = TrainModel(context, data, config, index, sizes, stop, null, Progress);
+        using (model)
+        {
+            if (config.Variant != "Full") return;
+            context.Report(Name, $"training unit {unit}: the Tiny distilled from it", 0.5);
+            var (student, _) = TrainModel(context, data, configs[2], index, sizes, stop, model, Progress);
+            student.Dispose();
+        }
+    }
 }
