@@ -120,7 +120,7 @@ public static partial class UnitCosts
                 double eval = Once(() => Evaluator.Evaluate(model, validation));
                 long steps = (long)sizes.MaxEpochs * BatchPlan.BatchesPerEpoch(sizes.Train, recipe.BatchSize, recipe.DropLast);
                 for (int s = 1; s <= sizes.Seeds; s++)
-                    yield return new PlanUnit(name, $"{build} seed {s}", CostBasis.MeasuredStep, steps, fit / ProbeSteps, sizes.MaxEpochs, eval,
+                    yield return new PlanUnit(name, $"{build}.training-seed{s}", CostBasis.MeasuredStep, steps, fit / ProbeSteps, sizes.MaxEpochs, eval,
                         OtherSeconds: eval * sizes.Test / sizes.Validation,
                         Note: s == 1 ? $"steps: {sizes.MaxEpochs} epochs x {sizes.Train} samples / batch {recipe.BatchSize}, a cap (early stopping, patience {sizes.Patience}); the continual phase ({sizes.Stream} samples) is not priced" : null);
             }

@@ -148,9 +148,9 @@ public class PlanTests : IClassFixture<TorchFixture>
         Assert.Equal("a (2 units run together)", longPlan.Longest!.Name);
         Assert.Equal(550 + 8020, longPlan.WallSeconds);
         Assert.Contains("run together on one node", longPlan.Format());
-        // The real plan: path-flow-training's units run alone (it declares them), log-classifiers-training's runs do not.
+        // The real plan: path-flow-training's units run alone (it declares them), language-models-training's runs do not.
         Assert.Contains("lorenz-upstream.training-seed1", Raccoon.Research.Experiments.ExperimentRegistry.Get("path-flow-training").TrainingUnits(Profile.Full));
-        Assert.Empty(Raccoon.Research.Experiments.ExperimentRegistry.Get("log-classifiers-training").TrainingUnits(Profile.Full));
+        Assert.Empty(Raccoon.Research.Experiments.ExperimentRegistry.Get("language-models-training").TrainingUnits(Profile.Full));
     }
 
     [Fact]
@@ -322,10 +322,13 @@ public class PlanTests : IClassFixture<TorchFixture>
     public void A_training_experiment_is_split_into_its_build_and_seed_units_with_the_records_steps()
     {
         var units = UnitCosts.For([new LogClassifiersTrainingExperiment()], Profile.Quick, 2);
-        // 3 builds x 1 seed; 2 epochs x 128 samples / batch 32 = 8 steps; one validation per epoch.
-        Assert.Equal(["DocumentedOriginal seed 1", "UpstreamOriginal seed 1", "Alternative seed 1"], units.Select(u => u.Unit));
+        // 3 builds x 1 seed, named as the experiment's training units (each runs alone); 2 epochs x 128 samples / batch 32 = 8
+        // steps; one validation per epoch.
+        Assert.Equal(["DocumentedOriginal.training-seed1", "UpstreamOriginal.training-seed1", "Alternative.training-seed1"], units.Select(u => u.Unit));
+        Assert.Equal(new LogClassifiersTrainingExperiment().TrainingUnits(Profile.Quick), units.Select(u => u.Unit));
         Assert.All(units, u =>
         {
+            Assert.True(u.RunsAlone, u.Unit);
             Assert.Equal((CostBasis.MeasuredStep, 8L, 2), (u.Basis, u.Steps, u.Evaluations));
             Assert.True(u.StepSeconds > 0 && u.EvaluationSeconds > 0, $"{u.Unit}: step and evaluation were timed");
         });

@@ -97,7 +97,7 @@ public sealed class LogClassifiersTrainingExperiment : IExperiment
                 var model = Create(build, seed);
                 try
                 {
-                    runs.Add(TrainAndStream(build, model, seed, plan, stop, context));
+                    runs.Add(TrainAndStream(build, model, seed, seed - context.Seed, plan, stop, context));
                     if (latency is null)
                     {
                         model.Module.eval();
@@ -122,11 +122,39 @@ public sealed class LogClassifiersTrainingExperiment : IExperiment
         ? TrainingOptions.UpstreamSimpleRaccoon
         : TrainingOptions.UpstreamRaccoon with { MaxSteps = null, Plateau = null, RestoreBest = false };
 
-    static SeedRun TrainAndStream(RaccoonBuild build, IRaccoonModel model, int seed, Sizes plan, PlateauStop stop, ExperimentContext context)
+    /// <summary>The training units a node may run alone: one per build and seed number (from 1), named as their resume files.</summary>
+    public IReadOnlyList<string> TrainingUnits(Profile profile) =>
+        [.. All.SelectMany(build => Enumerable.Range(0, Profiles.For(profile).Seeds).Select(i => UnitFile(build, i)))];
+
+    static string UnitFile(RaccoonBuild build, int index) => $"{build}.training-seed{index + 1}";
+
+    public void TrainUnit(ExperimentContext context, string unit)
+    {
+        var plan = Profiles.For(context.Profile);
+        var units = TrainingUnits(context.Profile);
+        int at = units.ToList().IndexOf(unit);
+        if (at < 0)
+            throw new ArgumentException($"experiment '{Name}' has no training unit '{unit}' at {context.Profile.ToString().ToLowerInvariant()}; its units: {string.Join(", ", units)}");
+        var build = All[at / plan.Seeds];
+        int index = at % plan.Seeds, seed = context.Seed + index;
+        context.Report(Name, $"training unit {unit} ({Label(build)}, seed {seed})");
+        var model = Create(build, seed);
+        try
+        {
+            Fit(build, model, seed, index, plan, context.StopFor([.. Claims]), context);
+        }
+        finally
+        {
+            model.Module.Dispose();
+        }
+    }
+
+    /// <summary>Trains <paramref name="model"/> (<paramref name="build"/>, seed number <paramref name="index"/> from 0) from its
+    /// resume file, to its end or at once where the file holds its end, on the seed's training and validation data.</summary>
+    static TrainingHistory Fit(RaccoonBuild build, IRaccoonModel model, int seed, int index, Sizes plan, PlateauStop stop, ExperimentContext context)
     {
         var train = LogTask.Dataset(plan.Train, 10_000 + seed);
         var validation = LogTask.Dataset(plan.Validation, 20_000 + seed);
-        var test = LogTask.Dataset(plan.Test, 30_000 + seed);
         // The Alternative keeps upstream's early stopping (patience, min delta 1e-4), which ends no earlier than the plateau
         // test passes; the Original builds, trained upstream for a fixed 1,000 steps, train at least those steps (a plateau
         // passed before them ends nothing: a slow learner is not stopped short of upstream's own recipe), then stop at the
@@ -134,12 +162,18 @@ public sealed class LogClassifiersTrainingExperiment : IExperiment
         var options = (build == RaccoonBuild.Alternative
                 ? Recipe(build) with { Patience = plan.Patience }
                 : Recipe(build) with { Patience = null, StopAt = stop, MinSteps = TrainingOptions.UpstreamRaccoon.MaxSteps })
-            with { Epochs = plan.MaxEpochs, Seed = seed, Resume = context.TrainingResume(ExperimentName, $"{build}.training-seed{seed}") };
+            with { Epochs = plan.MaxEpochs, Seed = seed, Resume = context.TrainingResume(ExperimentName, UnitFile(build, index)) };
         var progress = new Progress<TrainingProgress>(p => // one line per epoch: the epoch-end report carries the validation figures
         {
             if (p.ValidationLoss is not null) context.Report("log-classifiers-training", $"{Short(build)}, seed {seed}: {p.Status}");
         });
-        var history = Trainer.Fit(model, train, validation, options, progress, context.Cancel);
+        return Trainer.Fit(model, train, validation, options, progress, context.Cancel);
+    }
+
+    static SeedRun TrainAndStream(RaccoonBuild build, IRaccoonModel model, int seed, int index, Sizes plan, PlateauStop stop, ExperimentContext context)
+    {
+        var history = Fit(build, model, seed, index, plan, stop, context);
+        var test = LogTask.Dataset(plan.Test, 30_000 + seed);
         var evaluation = Evaluator.Evaluate(model, test, withLoss: false);
 
         int drift = plan.Stream / 2;
