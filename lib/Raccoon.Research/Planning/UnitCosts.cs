@@ -139,7 +139,7 @@ public static partial class UnitCosts
         {
             double step = BlockStack(30, 2, new TransformerBlockConfig(64, 4, 128), pos, sizes.ExtrapolationBody, 32, threads);
             for (int s = 1; s <= sizes.ExtrapolationSeeds; s++)
-                yield return new PlanUnit(name, $"T1-03 {pos} seed {s}", CostBasis.MeasuredStep, sizes.ExtrapolationSteps, step,
+                yield return new PlanUnit(name, LatentOdeTrainingExperiment.ExtrapolationUnit(pos, s - 1), CostBasis.MeasuredStep, sizes.ExtrapolationSteps, step,
                     Note: pos == default(PositionEncoding) && s == 1 ? "each step's loss on a fresh batch is the trace; the few held-out losses after training are not priced" : null);
         }
         // T1-10: pre- and post-norm stacks by depth.
@@ -149,14 +149,14 @@ public static partial class UnitCosts
                 double step = BlockStack(30, depth, new TransformerBlockConfig(32, 4, 64, Norm: norm), PositionEncoding.Sinusoidal, 16, 16, threads);
                 foreach (double lr in sizes.Stability.LearningRates)
                     for (int s = 1; s <= sizes.Stability.Seeds; s++)
-                        yield return new PlanUnit(name, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"T1-10 {norm}-norm depth {depth} lr {lr} seed {s}"), CostBasis.MeasuredStep, sizes.Stability.Steps, step);
+                        yield return new PlanUnit(name, LatentOdeTrainingExperiment.StabilityUnit(norm, depth, lr, s - 1), CostBasis.MeasuredStep, sizes.Stability.Steps, step);
             }
         // T1-11: one stack per feed-forward kind.
         foreach (var kind in Enum.GetValues<FeedForwardKind>())
         {
             double step = BlockStack(30, 2, new TransformerBlockConfig(64, 4, FeedForwards.MatchedHidden(kind, 128), FeedForward: kind), PositionEncoding.Sinusoidal, 32, 32, threads);
             for (int s = 1; s <= sizes.FeedForwardSeeds; s++)
-                yield return new PlanUnit(name, $"T1-11 {kind} seed {s}", CostBasis.MeasuredStep, sizes.FeedForwardSteps, step);
+                yield return new PlanUnit(name, LatentOdeTrainingExperiment.FeedForwardUnit(kind, s - 1), CostBasis.MeasuredStep, sizes.FeedForwardSteps, step);
         }
         // T1-12: the upstream and the modern latent ODE model.
         foreach (var (label, config) in new[] { ("upstream", LatentOdeConfig.Upstream), ("modern", LatentOdeConfig.Modern) })
@@ -166,7 +166,8 @@ public static partial class UnitCosts
             var task = new TargetLetterTask(1, 64);
             using var batch = task.Batch(sizes.ModelBatch);
             double step = StepSeconds(m, () => m.Loss(batch, Models.LatentOde.LatentOdeTraining.EppsPulleyWeight(0)).Total, threads);
-            yield return new PlanUnit(name, $"T1-12 {label} model", CostBasis.MeasuredStep, sizes.ModelSteps, step);
+            for (int s = 1; s <= sizes.ModelSeeds; s++) // one per seed (the plan once priced the first seed's only)
+                yield return new PlanUnit(name, LatentOdeTrainingExperiment.OdeUnit(label, s - 1), CostBasis.MeasuredStep, sizes.ModelSteps, step);
         }
     }
 

@@ -319,6 +319,20 @@ public class PlanTests : IClassFixture<TorchFixture>
     }
 
     [Fact]
+    public void The_plan_prices_each_declared_training_unit_under_its_name_and_places_it_alone()
+    {
+        // Every experiment that declares training units: the plan's units are exactly those, each running alone.
+        var declaring = Raccoon.Research.Experiments.ExperimentRegistry.All.Where(e => e.TrainingUnits(Profile.Quick).Count > 0).ToList();
+        Assert.Equal(["glyph-cnn-training", "latent-ode-training", "log-classifiers-training", "path-flow-training"], declaring.Select(e => e.Name).Order());
+        foreach (var e in declaring)
+        {
+            var units = UnitCosts.For([e], Profile.Quick, 2);
+            Assert.Equal(e.TrainingUnits(Profile.Quick).Order(), units.Select(u => u.Unit).Order());
+            Assert.All(units, u => Assert.True(u.RunsAlone, $"{e.Name} / {u.Unit}"));
+        }
+    }
+
+    [Fact]
     public void A_training_experiment_is_split_into_its_build_and_seed_units_with_the_records_steps()
     {
         var units = UnitCosts.For([new LogClassifiersTrainingExperiment()], Profile.Quick, 2);

@@ -74,6 +74,136 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
         return new ExperimentResult([t103, t110, t111, t112 with { Kind = FigureKind.Timing }], figures, tables);
     }
 
+    // Each training of the experiment, one function per kind, used by Run and by TrainUnit alike (and open to a notebook): it
+    // seeds torch, builds the model, makes its task and trains it from its resume file (to its end, or at once where the file
+    // holds its end). The caller owns the model returned.
+    const int ExtrapolationBatch = 32, StabilityBatch = 16, StabilityBody = 16, FeedForwardBody = 32, FeedForwardBatch = 32;
+    static readonly TransformerBlockConfig ExtrapolationBlock = new(64, 4, 128);
+
+    static string Rate(double lr) => lr.ToString("0.####", CultureInfo.InvariantCulture);
+
+    static (TModel Model, TrainingTrace Trace) Trained<TModel>(TModel model, Func<TModel, TrainingTrace> train) where TModel : nn.Module
+    {
+        try
+        {
+            return (model, train(model));
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    public (BlockStackLanguageModel Model, TrainingTrace Trace) TrainExtrapolation(ExperimentContext context, PositionEncoding pos, int s)
+    {
+        var sizes = Profiles.For(context.Profile);
+        int steps = sizes.ExtrapolationSteps;
+        manual_seed(context.Seed + s);
+        var task = new TargetLetterTask(context.Seed * 1000 + s, sizes.ExtrapolationBody);
+        return Trained(new BlockStackLanguageModel(30, 2, ExtrapolationBlock, pos), m => LatentOdeTraining.Train(m,
+            _ => { using var t = task.Batch(ExtrapolationBatch); return m.Loss(t, from: 2); }, steps, cancel: context.Cancel,
+            resume: context.TrainingResume(Name, ExtrapolationUnit(pos, s)), fastForward: k => task.Skip(k, ExtrapolationBatch),
+            stopAt: context.StopFor("T1-03"), evaluateEvery: sizes.StackEvery(steps)));
+    }
+
+    public (BlockStackLanguageModel Model, TrainingTrace Trace) TrainStability(ExperimentContext context, NormOrder norm, int depth, double lr, int s)
+    {
+        var sizes = Profiles.For(context.Profile).Stability;
+        manual_seed(context.Seed + 100 * s);
+        var task = new TargetLetterTask(context.Seed * 1000 + s, StabilityBody);
+        return Trained(new BlockStackLanguageModel(30, depth, new TransformerBlockConfig(32, 4, 64, Norm: norm), PositionEncoding.Sinusoidal), m => LatentOdeTraining.Train(m,
+            _ => { using var t = task.Batch(StabilityBatch); return m.Loss(t, from: 2); }, sizes.Steps, lr, context.Cancel,
+            resume: context.TrainingResume(Name, StabilityUnit(norm, depth, lr, s)), fastForward: k => task.Skip(k, StabilityBatch), clip: null));
+    }
+
+    public (BlockStackLanguageModel Model, TrainingTrace Trace) TrainFeedForward(ExperimentContext context, FeedForwardKind kind, int s)
+    {
+        var sizes = Profiles.For(context.Profile);
+        int steps = sizes.FeedForwardSteps;
+        manual_seed(context.Seed + s);
+        var task = new TargetLetterTask(context.Seed * 1000 + s, FeedForwardBody);
+        var block = new TransformerBlockConfig(64, 4, FeedForwards.MatchedHidden(kind, 128), FeedForward: kind);
+        return Trained(new BlockStackLanguageModel(30, 2, block, PositionEncoding.Sinusoidal), m => LatentOdeTraining.Train(m,
+            _ => { using var t = task.Batch(FeedForwardBatch); return m.Loss(t, from: 2); }, steps, cancel: context.Cancel,
+            resume: context.TrainingResume(Name, FeedForwardUnit(kind, s)), fastForward: k => task.Skip(k, FeedForwardBatch),
+            stopAt: context.StopFor("T1-11"), evaluateEvery: sizes.StackEvery(steps)));
+    }
+
+    /// <summary>The <paramref name="name"/> ("upstream" or "modern") latent ODE model of seed number <paramref name="s"/>: both
+    /// models of a seed start from the same torch seed and train on the same batches.</summary>
+    public (DeterministicLatentOde Model, TrainingTrace Trace) TrainOdeModel(ExperimentContext context, string name, int s)
+    {
+        var sizes = Profiles.For(context.Profile);
+        int steps = sizes.ModelSteps, batch = sizes.ModelBatch;
+        manual_seed(context.Seed + 100 * s);
+        var task = new TargetLetterTask(context.Seed + 1000 * s, 64);
+        var (model, trace) = Trained(new DeterministicLatentOde(name == "upstream" ? LatentOdeConfig.Upstream : LatentOdeConfig.Modern), m => LatentOdeTraining.Train(m,
+            step => { using var t = task.Batch(batch); return m.Loss(t, LatentOdeTraining.EppsPulleyWeight(step)).Total; }, steps, cancel: context.Cancel,
+            resume: context.TrainingResume(Name, OdeUnit(name, s)), fastForward: k => task.Skip(k, batch),
+            stopAt: context.StopFor("T1-12"), evaluateEvery: sizes.ModelEvery));
+        if (trace.NonFinite)
+        {
+            model.Dispose();
+            throw new InvalidOperationException($"the {name} latent ODE model's loss went non-finite in training (seed {s + 1})");
+        }
+        return (model, trace);
+    }
+
+    // The units' names, their resume files' (seed numbers s from 0; the names count from 1), for the plan too.
+    public static string ExtrapolationUnit(PositionEncoding pos, int s) => $"extrapolation-{pos}.training-seed{s + 1}";
+    public static string StabilityUnit(NormOrder norm, int depth, double lr, int s) => $"stability-{norm}-depth{depth}-lr{Rate(lr)}.training-seed{s + 1}";
+    public static string FeedForwardUnit(FeedForwardKind kind, int s) => $"feed-forward-{kind}.training-seed{s + 1}";
+    /// <summary>The first seed's latent ODE models keep the names of the runs before there were seeds.</summary>
+    public static string OdeUnit(string name, int s) => s == 0 ? $"{name}-model" : $"{name}-model-seed{s + 1}";
+
+    /// <summary>Every training of a run at <paramref name="profile"/>, by its resume file's name, in the order Run trains them,
+    /// with what trains it alone (T1-03's stacks, T1-10's search runs, T1-11's stacks, T1-12's models).</summary>
+    IReadOnlyList<(string Unit, Func<ExperimentContext, IDisposable> Train)> UnitsAt(Profile profile)
+    {
+        var sizes = Profiles.For(profile);
+        var units = new List<(string, Func<ExperimentContext, IDisposable>)>();
+        foreach (var pos in Enum.GetValues<PositionEncoding>())
+            for (int s = 0; s < sizes.ExtrapolationSeeds; s++)
+            {
+                int seed = s;
+                units.Add((ExtrapolationUnit(pos, s), c => TrainExtrapolation(c, pos, seed).Model));
+            }
+        foreach (double lr in sizes.Stability.LearningRates)
+            foreach (int depth in sizes.Stability.Depths)
+                foreach (var norm in Enum.GetValues<NormOrder>())
+                    for (int s = 0; s < sizes.Stability.Seeds; s++)
+                    {
+                        int seed = s;
+                        units.Add((StabilityUnit(norm, depth, lr, s), c => TrainStability(c, norm, depth, lr, seed).Model));
+                    }
+        foreach (var kind in Enum.GetValues<FeedForwardKind>())
+            for (int s = 0; s < sizes.FeedForwardSeeds; s++)
+            {
+                int seed = s;
+                units.Add((FeedForwardUnit(kind, s), c => TrainFeedForward(c, kind, seed).Model));
+            }
+        for (int s = 0; s < sizes.ModelSeeds; s++)
+            foreach (var name in new[] { "upstream", "modern" })
+            {
+                int seed = s;
+                units.Add((OdeUnit(name, s), c => TrainOdeModel(c, name, seed).Model));
+            }
+        return units;
+    }
+
+    public IReadOnlyList<string> TrainingUnits(Profile profile) => [.. UnitsAt(profile).Select(u => u.Unit)];
+
+    public void TrainUnit(ExperimentContext context, string unit)
+    {
+        var units = UnitsAt(context.Profile);
+        var one = units.FirstOrDefault(u => u.Unit == unit);
+        if (one.Train is null)
+            throw new ArgumentException($"experiment '{Name}' has no training unit '{unit}' at {context.Profile.ToString().ToLowerInvariant()}; its units: {string.Join(", ", units.Select(u => u.Unit))}");
+        context.Report(Name, $"training unit {unit}");
+        one.Train(context).Dispose();
+    }
+
     /// <summary>Evaluations per training trace: the run's fresh-batch losses in this many blocks, for the ledger's plateau test.</summary>
     const int Evaluations = 10;
 
@@ -90,9 +220,8 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
     Measurement Extrapolation(ExperimentContext context, List<Table> tables, List<Figure> figures)
     {
         var sizes = Profiles.For(context.Profile);
-        int body = sizes.ExtrapolationBody, steps = sizes.ExtrapolationSteps, seeds = sizes.ExtrapolationSeeds, batch = 32;
+        int body = sizes.ExtrapolationBody, steps = sizes.ExtrapolationSteps, seeds = sizes.ExtrapolationSeeds;
         int[] evalBodies = [body, 2 * body, 4 * body];
-        var block = new TransformerBlockConfig(64, 4, 128);
         var results = new Dictionary<PositionEncoding, double[]>();
         var traces = new List<HeldOutTrace>();
         foreach (var pos in Enum.GetValues<PositionEncoding>())
@@ -101,12 +230,8 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
             for (int s = 0; s < seeds; s++)
             {
                 context.Report(Name, $"extrapolation: {pos}, seed {s + 1}", 0.3 * ((int)pos * seeds + s) / (3.0 * seeds));
-                manual_seed(context.Seed + s);
-                using var m = new BlockStackLanguageModel(30, 2, block, pos);
-                var task = new TargetLetterTask(context.Seed * 1000 + s, body);
-                var trace = LatentOdeTraining.Train(m, _ => { using var t = task.Batch(batch); return m.Loss(t, from: 2); }, steps, cancel: context.Cancel,
-                    resume: context.TrainingResume(Name, $"extrapolation-{pos}.training-seed{s + 1}"), fastForward: k => task.Skip(k, batch),
-                    stopAt: context.StopFor("T1-03"), evaluateEvery: sizes.StackEvery(steps));
+                var (m, trace) = TrainExtrapolation(context, pos, s);
+                using var _ = m;
                 traces.Add(trace.HeldOut($"{pos} seed {s + 1}", sizes.StackEvery(steps), steps));
                 for (int i = 0; i < evalBodies.Length; i++) sums[i] += HeldOut(m, evalBodies[i], 777 + i);
             }
@@ -141,12 +266,11 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
     Measurement Stability(ExperimentContext context, List<Table> tables, List<Figure> figures)
     {
         var sizes = Profiles.For(context.Profile).Stability;
-        int batch = 16, body = 16;
+        const int batch = StabilityBatch, body = StabilityBody;
         var runs = new List<SearchRun>();
         var rows = new List<(double Lr, NormOrder Norm, int Depth, List<TrainingTrace> Traces)>();
         int done = 0, total = sizes.LearningRates.Count * sizes.Depths.Count * 2 * sizes.Seeds;
         string Arm(NormOrder n) => n == NormOrder.Pre ? "preNorm" : "postNorm";
-        string Rate(double lr) => lr.ToString("0.####", CultureInfo.InvariantCulture);
         foreach (double lr in sizes.LearningRates)
             foreach (int depth in sizes.Depths)
                 foreach (var norm in Enum.GetValues<NormOrder>())
@@ -155,11 +279,8 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
                     for (int s = 0; s < sizes.Seeds; s++)
                     {
                         context.Report(Name, $"stability: {norm}-norm depth {depth}, lr {Rate(lr)}, seed {s + 1}", 0.3 + 0.4 * done++ / total);
-                        manual_seed(context.Seed + 100 * s);
-                        using var m = new BlockStackLanguageModel(30, depth, new TransformerBlockConfig(32, 4, 64, Norm: norm), PositionEncoding.Sinusoidal);
-                        var task = new TargetLetterTask(context.Seed * 1000 + s, body);
-                        var trace = LatentOdeTraining.Train(m, _ => { using var t = task.Batch(batch); return m.Loss(t, from: 2); }, sizes.Steps, lr, context.Cancel,
-                            resume: context.TrainingResume(Name, $"stability-{norm}-depth{depth}-lr{Rate(lr)}.training-seed{s + 1}"), fastForward: k => task.Skip(k, batch), clip: null);
+                        var (m, trace) = TrainStability(context, norm, depth, lr, s);
+                        m.Dispose();
                         traces.Add(trace);
                         runs.Add(new SearchRun(Arm(norm), depth, $"depth {depth} lr {Rate(lr)} seed {s + 1}",
                         [
@@ -215,7 +336,7 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
         long ge = Parameters.Total(FeedForwards.Create(FeedForwardKind.GeGlu, 128, 128));
         double more = 100.0 * (swi - relu) / relu;
         var sizes = Profiles.For(context.Profile);
-        int steps = sizes.FeedForwardSteps, seeds = sizes.FeedForwardSeeds, body = 32;
+        int steps = sizes.FeedForwardSteps, seeds = sizes.FeedForwardSeeds, body = FeedForwardBody;
         var losses = new Dictionary<FeedForwardKind, List<double>>();
         var counts = new Dictionary<FeedForwardKind, long>();
         var traces = new List<HeldOutTrace>();
@@ -225,14 +346,9 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
             for (int s = 0; s < seeds; s++)
             {
                 context.Report(Name, $"feed-forward {kind}, seed {s + 1}", 0.7 + 0.1 * ((int)kind * seeds + s) / (3.0 * seeds));
-                manual_seed(context.Seed + s);
-                int hidden = FeedForwards.MatchedHidden(kind, 128);
-                using var m = new BlockStackLanguageModel(30, 2, new TransformerBlockConfig(64, 4, hidden, FeedForward: kind), PositionEncoding.Sinusoidal);
+                var (m, trace) = TrainFeedForward(context, kind, s);
+                using var _ = m;
                 counts[kind] = Parameters.Total(m);
-                var task = new TargetLetterTask(context.Seed * 1000 + s, body);
-                var trace = LatentOdeTraining.Train(m, _ => { using var t = task.Batch(32); return m.Loss(t, from: 2); }, steps, cancel: context.Cancel,
-                    resume: context.TrainingResume(Name, $"feed-forward-{kind}.training-seed{s + 1}"), fastForward: k => task.Skip(k, 32),
-                    stopAt: context.StopFor("T1-11"), evaluateEvery: sizes.StackEvery(steps));
                 traces.Add(trace.HeldOut($"{kind} seed {s + 1}", sizes.StackEvery(steps), steps));
                 losses[kind].Add(HeldOut(m, body, 555));
             }
@@ -268,20 +384,14 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
             for (int s = 0; s < seeds; s++)
             {
                 upstream?.Dispose(); modern?.Dispose();
+                upstream = modern = null;
                 // both models from the same seed, trained on the same batches; seed 1 is the single run of before
-                manual_seed(context.Seed + 100 * s);
-                upstream = new DeterministicLatentOde(LatentOdeConfig.Upstream);
-                manual_seed(context.Seed + 100 * s);
-                modern = new DeterministicLatentOde(LatentOdeConfig.Modern);
                 var recon = new Dictionary<string, double>();
-                foreach (var (name, m) in new[] { ("upstream", upstream), ("modern", modern) })
+                foreach (var name in new[] { "upstream", "modern" })
                 {
                     context.Report(Name, $"training the {name} latent ODE model, seed {s + 1}", 0.8 + 0.15 * (2 * s + (name == "upstream" ? 0 : 1)) / (2.0 * seeds));
-                    var task = new TargetLetterTask(context.Seed + 1000 * s, 64);
-                    var trace = LatentOdeTraining.Train(m, step => { using var t = task.Batch(batch); return m.Loss(t, LatentOdeTraining.EppsPulleyWeight(step)).Total; }, steps, cancel: context.Cancel,
-                        resume: context.TrainingResume(Name, s == 0 ? $"{name}-model" : $"{name}-model-seed{s + 1}"), fastForward: k => task.Skip(k, batch),
-                        stopAt: context.StopFor("T1-12"), evaluateEvery: sizes.ModelEvery);
-                    if (trace.NonFinite) throw new InvalidOperationException($"the {name} latent ODE model's loss went non-finite in training (seed {s + 1})");
+                    var (m, trace) = TrainOdeModel(context, name, s);
+                    if (name == "upstream") upstream = m; else modern = m;
                     traces.Add(trace.HeldOut($"{name} model seed {s + 1}", sizes.ModelEvery, steps));
                     m.eval();
                     using var _ = no_grad();
