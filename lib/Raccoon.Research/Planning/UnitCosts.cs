@@ -349,15 +349,15 @@ public static partial class UnitCosts
             using var model = LanguageModelsTrainingExperiment.Build(kind, config, 1);
             var (step, eval, fin) = Probe(model);
             for (int s = 1; s <= sizes.Seeds; s++)
-                yield return new PlanUnit(name, $"{model.Architecture} seed {s}", CostBasis.MeasuredStep, sizes.Steps, step,
+                yield return new PlanUnit(name, LanguageModelsTrainingExperiment.KindUnit(kind, s - 1), CostBasis.MeasuredStep, sizes.Steps, step,
                     (sizes.EvaluateEvery is int every ? sizes.Steps / every : LanguageModelTrainer.HeldOutEvaluations), eval, OtherSeconds: fin);
         }
-        foreach (var (cut, cutConfig) in LanguageModelsTrainingExperiment.ParameterCuts(config))
+        foreach (var ((_, cutConfig), i) in LanguageModelsTrainingExperiment.ParameterCuts(config).Select((c, i) => (c, i)))
         {
             manual_seed(1);
             using var model = new HyperMixerLanguageModel(cutConfig, HyperMixerVariant.Causal);
             var (step, eval, fin) = Probe(model);
-            yield return new PlanUnit(name, $"cut: {cut}", CostBasis.MeasuredStep, sizes.Steps, step, (sizes.EvaluateEvery is int every ? sizes.Steps / every : LanguageModelTrainer.HeldOutEvaluations), eval, OtherSeconds: fin);
+            yield return new PlanUnit(name, LanguageModelsTrainingExperiment.CutUnits[i], CostBasis.MeasuredStep, sizes.Steps, step, (sizes.EvaluateEvery is int every ? sizes.Steps / every : LanguageModelTrainer.HeldOutEvaluations), eval, OtherSeconds: fin);
         }
     }
 }

@@ -148,9 +148,9 @@ public class PlanTests : IClassFixture<TorchFixture>
         Assert.Equal("a (2 units run together)", longPlan.Longest!.Name);
         Assert.Equal(550 + 8020, longPlan.WallSeconds);
         Assert.Contains("run together on one node", longPlan.Format());
-        // The real plan: path-flow-training's units run alone (it declares them), language-models-training's runs do not.
+        // The real plan: path-flow-training's units run alone (it declares them), path-flow-scaling's sections do not.
         Assert.Contains("lorenz-upstream.training-seed1", Raccoon.Research.Experiments.ExperimentRegistry.Get("path-flow-training").TrainingUnits(Profile.Full));
-        Assert.Empty(Raccoon.Research.Experiments.ExperimentRegistry.Get("language-models-training").TrainingUnits(Profile.Full));
+        Assert.Empty(Raccoon.Research.Experiments.ExperimentRegistry.Get("path-flow-scaling").TrainingUnits(Profile.Full));
     }
 
     [Fact]
@@ -323,7 +323,7 @@ public class PlanTests : IClassFixture<TorchFixture>
     {
         // Every experiment that declares training units: the plan's units are exactly those, each running alone.
         var declaring = Raccoon.Research.Experiments.ExperimentRegistry.All.Where(e => e.TrainingUnits(Profile.Quick).Count > 0).ToList();
-        Assert.Equal(["glyph-cnn-training", "latent-ode-training", "log-classifiers-training", "path-flow-training"], declaring.Select(e => e.Name).Order());
+        Assert.Equal(["glyph-cnn-training", "language-models-training", "latent-ode-training", "log-classifiers-training", "path-flow-training"], declaring.Select(e => e.Name).Order());
         foreach (var e in declaring)
         {
             var units = UnitCosts.For([e], Profile.Quick, 2);

@@ -40,6 +40,39 @@ public class LanguageModelsExperimentTests : IClassFixture<TorchFixture>
         Assert.Throws<ArgumentException>(() => LanguageModelTrainer.Train(new TransformerLanguageModel(config with { VocabularySize = 5 }), corpus, options));
     }
 
+    [Fact]
+    public void A_training_unit_trained_alone_is_what_the_run_trains_in_sequence()
+    {
+        var experiment = new LanguageModelsTrainingExperiment();
+        var units = experiment.TrainingUnits(Profile.Quick);
+        Assert.Equal(["Transformer.training-seed1", "HyperMixer.training-seed1", "CausalHyperMixer.training-seed1",
+            "cut-hypernetwork-hidden8.training", "cut-mixing-width32.training", "cut-shared-hypernetwork.training"], units);
+        // Run trains each unit through TrainModel, as TrainUnit does. An architecture's run and a cut trained alone, by name,
+        // in reverse order; the same two trained as Run trains them, in order, in another folder: the same curves and weights.
+        var plateaus = PlateauStop.Of(experiment.Claims.Select(ClaimCatalog.Get));
+        var alone = new ExperimentContext(Profile.Quick, 1, 2, Repo.TempDir("h4-units-alone"), Plateaus: plateaus);
+        var inRun = alone with { OutDir = Repo.TempDir("h4-units-in-run") };
+        string[] picked = ["Transformer.training-seed1", "cut-mixing-width32.training"];
+        foreach (var unit in picked.Reverse()) ExperimentRunner.TrainUnit(experiment, alone, unit);
+        string folder = ExperimentContext.TrainingDirectory(alone.TrainingFolder, experiment.Name);
+        var written = Directory.GetFiles(folder).ToDictionary(f => f, f => (File.GetLastWriteTimeUtc(f), new FileInfo(f).Length));
+        Assert.Equal(2, written.Count);
+        foreach (var unit in picked)
+        {
+            var (model, run) = experiment.TrainModel(inRun, unit);
+            var (stored, storedRun) = experiment.TrainModel(alone, unit); // its file holds its end: nothing is trained
+            Assert.Equal(run.Curve, storedRun.Curve);
+            Assert.Equal(run.HeldOutCurve, storedRun.HeldOutCurve);
+            Assert.Equal(run.HeldOut, storedRun.HeldOut);
+            Assert.Equal(run.StoppedBecause, storedRun.StoppedBecause);
+            Params.AssertEqual(Params.Of(model), Params.Of(stored));
+            model.Dispose(); stored.Dispose();
+        }
+        foreach (var (file, stamp) in written) Assert.Equal(stamp, (File.GetLastWriteTimeUtc(file), new FileInfo(file).Length));
+        var unknown = Assert.Throws<ArgumentException>(() => ExperimentRunner.TrainUnit(experiment, alone, "Transformer.training-seed2"));
+        Assert.Contains("no training unit 'Transformer.training-seed2' at quick; its units: Transformer.training-seed1", unknown.Message);
+    }
+
     static readonly TextCorpus SmallCorpus = new(TemplateCorpus.Generate(120, seed: 3));
     static readonly LanguageModelConfig SmallConfig = new(SmallCorpus.Vocabulary.Size, MaxLength: 32, ModelDim: 32, HiddenDim: 64, Layers: 1);
 

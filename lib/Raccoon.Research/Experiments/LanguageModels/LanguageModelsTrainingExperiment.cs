@@ -73,9 +73,8 @@ public sealed class LanguageModelsTrainingExperiment : IExperiment
             runs[kind] = [];
             for (int s = 0; s < seeds; s++)
             {
-                int seed = context.Seed + s;
-                using var model = Build(kind, config, seed);
-                var run = Train(context, model, corpus, options with { Seed = seed }, $"{model.Architecture} seed {seed}", job++, jobs);
+                var (model, run) = TrainModel(context, KindUnit(kind, s), job++, jobs);
+                using var _ = model;
                 runs[kind].Add(run);
                 if (s == 0)
                     foreach (var prompt in Prompts)
@@ -91,12 +90,11 @@ public sealed class LanguageModelsTrainingExperiment : IExperiment
         var cuts = ParameterCuts(config);
         var baseline = runs[Kind.CausalHyperMixer][0];
         var cutRows = new List<(string Name, long DocParams, long CorpusParams, TrainingRun Run)>();
-        foreach (var (name, cutConfig) in cuts)
+        foreach (var ((name, cutConfig), i) in cuts.Select((c, i) => (c, i)))
         {
             using var docModel = new HyperMixerLanguageModel(cutConfig with { VocabularySize = 533 }, HyperMixerVariant.Causal);
-            manual_seed(context.Seed);
-            using var model = new HyperMixerLanguageModel(cutConfig, HyperMixerVariant.Causal);
-            var run = Train(context, model, corpus, options with { Seed = context.Seed }, name, job++, jobs);
+            var (model, run) = TrainModel(context, CutUnits[i], job++, jobs);
+            using var _ = model;
             cutRows.Add((name, docModel.ParameterCount, model.ParameterCount, run));
         }
 
@@ -167,8 +165,53 @@ public sealed class LanguageModelsTrainingExperiment : IExperiment
         };
     }
 
-    static TrainingRun Train(ExperimentContext context, LanguageModel model, TextCorpus corpus, TrainingOptions options, string label, int job, int jobs) =>
-        LanguageModelTrainer.Train(model, corpus, options with { Resume = context.TrainingResume("language-models-training", $"run{job + 1}-of-{jobs}") },
+    /// <summary>A parameter cut's model: causal mixing, from the run's seed.</summary>
+    static HyperMixerLanguageModel BuildCut(LanguageModelConfig cutConfig, int seed)
+    {
+        manual_seed(seed);
+        return new HyperMixerLanguageModel(cutConfig, HyperMixerVariant.Causal);
+    }
+
+    /// <summary>The units' names, their resume files': an architecture's run of seed number <paramref name="s"/> (from 0; the
+    /// name counts from 1), and the parameter cuts in <see cref="ParameterCuts"/>'s order (one seed, the run's).</summary>
+    public static string KindUnit(Kind kind, int s) => $"{kind}.training-seed{s + 1}";
+    public static readonly IReadOnlyList<string> CutUnits = ["cut-hypernetwork-hidden8.training", "cut-mixing-width32.training", "cut-shared-hypernetwork.training"];
+
+    public IReadOnlyList<string> TrainingUnits(Profile profile) =>
+        [.. Enum.GetValues<Kind>().SelectMany(k => Enumerable.Range(0, Profiles.For(profile).Seeds).Select(s => KindUnit(k, s))), .. CutUnits];
+
+    public void TrainUnit(ExperimentContext context, string unit) => TrainModel(context, unit).Model.Dispose();
+
+    /// <summary>Trains the unit <paramref name="unit"/> (one of <see cref="TrainingUnits"/>) from its resume file, to its end or at
+    /// once where the file holds its end, as <see cref="Run"/> trains it (job <paramref name="job"/> of <paramref name="jobs"/>
+    /// for the progress line). The caller owns the model returned.</summary>
+    public (LanguageModel Model, TrainingRun Run) TrainModel(ExperimentContext context, string unit, int job = 0, int jobs = 1)
+    {
+        var units = TrainingUnits(context.Profile);
+        if (!units.Contains(unit))
+            throw new ArgumentException($"experiment '{Name}' has no training unit '{unit}' at {context.Profile.ToString().ToLowerInvariant()}; its units: {string.Join(", ", units)}");
+        var corpus = TextCorpus.Meadow();
+        var config = LanguageModelConfig.Document with { VocabularySize = corpus.Vocabulary.Size };
+        var sizes = Profiles.For(context.Profile);
+        var options = OptionsFor(sizes) with { StopAt = context.StopFor([.. Claims]) };
+        int cut = CutUnits.ToList().IndexOf(unit);
+        var (kind, s) = Enum.GetValues<Kind>().SelectMany(k => Enumerable.Range(0, sizes.Seeds).Select(i => (k, i))).FirstOrDefault(x => KindUnit(x.k, x.i) == unit);
+        int seed = cut >= 0 ? context.Seed : context.Seed + s;
+        LanguageModel model = cut >= 0 ? BuildCut(ParameterCuts(config)[cut].Config, seed) : Build(kind, config, seed);
+        try
+        {
+            string label = cut >= 0 ? ParameterCuts(config)[cut].Name : $"{model.Architecture} seed {seed}";
+            return (model, Train(context, model, corpus, options with { Seed = seed }, label, unit, job, jobs));
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    static TrainingRun Train(ExperimentContext context, LanguageModel model, TextCorpus corpus, TrainingOptions options, string label, string unit, int job, int jobs) =>
+        LanguageModelTrainer.Train(model, corpus, options with { Resume = context.TrainingResume("language-models-training", unit) },
             (step, loss) => context.Report("language-models-training", $"{label}: step {step}/{options.Steps}, loss {loss:0.000}", (job + (double)step / options.Steps) / jobs),
             context.Cancel);
 
