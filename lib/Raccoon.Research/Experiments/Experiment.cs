@@ -133,3 +133,19 @@ public interface IExperiment
     void TrainUnit(ExperimentContext context, string unit) =>
         throw new NotSupportedException($"experiment '{Name}' runs as one unit: it has no training unit '{unit}' to run alone");
 }
+
+/// <summary>Where a training unit stands among its experiment's units.</summary>
+public static class TrainingUnitLookup
+{
+    /// <summary>The position of <paramref name="unit"/> in <paramref name="experiment"/>'s <see cref="IExperiment.TrainingUnits"/>
+    /// at <paramref name="profile"/>; a unit it does not have is an error listing the ones it has (or saying it has none).</summary>
+    public static int UnitIndex(this IExperiment experiment, Profile profile, string unit)
+    {
+        var units = experiment.TrainingUnits(profile);
+        for (int i = 0; i < units.Count; i++)
+            if (units[i] == unit) return i;
+        throw new ArgumentException(units.Count == 0
+            ? $"experiment '{experiment.Name}' runs as one unit: it has no training unit '{unit}' to run alone"
+            : $"experiment '{experiment.Name}' has no training unit '{unit}' at {profile.ToString().ToLowerInvariant()}; its units: {string.Join(", ", units)}");
+    }
+}

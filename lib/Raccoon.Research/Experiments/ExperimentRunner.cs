@@ -56,11 +56,7 @@ public static class ExperimentRunner
     public static UnitOutcome TrainUnit(IExperiment experiment, ExperimentContext context, string unit)
     {
         using var culture = InvariantFormatting.Enter();
-        var units = experiment.TrainingUnits(context.Profile);
-        if (!units.Contains(unit))
-            throw new ArgumentException(units.Count == 0
-                ? $"experiment '{experiment.Name}' runs as one unit: it has no training unit '{unit}' to run alone"
-                : $"experiment '{experiment.Name}' has no training unit '{unit}' at {context.Profile.ToString().ToLowerInvariant()}; its units: {string.Join(", ", units)}");
+        experiment.UnitIndex(context.Profile, unit);
         AtomicFile.EnsureWritableDirectory(ExperimentContext.TrainingDirectory(context.TrainingFolder, experiment.Name));
         TorchDevice.Use(context.Device, context.Threads);
         // The plateau tests Run would give it: its experiment's claims'.

@@ -285,7 +285,7 @@ public static partial class UnitCosts
         }
         // One unit per model and seed, named as the experiment's training units (reproduce --unit); Full's unit also trains the
         // Tiny distilled from it (the student needs its teacher), whose steps also run the Full teacher forward on each batch.
-        PlanUnit Priced(string unit, int s, string variant, double step, string? more)
+        PlanUnit Priced(string unit, int s, string variant, double step)
         {
             var v = perVariant[variant];
             double? gpu = cpuPeak is double peak && v.Timed.Timed ? GpuEstimate.Seconds(steps * v.FlopsPerStep, v.FlopsPerStep / v.Step, peak, GpuDevice.Rtx3090Amp) : null;
@@ -297,7 +297,7 @@ public static partial class UnitCosts
             return new PlanUnit(name, unit, basis, steps, step, sizes.Epochs, v.EvalPerGlyph * heldRenderings,
                 OtherSeconds: v.EvalPerGlyph * (heldRenderings + heldFontGlyphs),
                 GpuSeconds: gpu,
-                Note: string.Join("; ", new[] { sizesNote, more, share }.OfType<string>()) is { Length: > 0 } note ? note : null,
+                Note: string.Join("; ", new[] { sizesNote, share }.OfType<string>()) is { Length: > 0 } note ? note : null,
                 PeakBytes: v.Timed.PeakBytes);
         }
         var units = GlyphCnnTrainingExperiment.Units(profile);
@@ -305,11 +305,11 @@ public static partial class UnitCosts
         {
             if (variant != "Full")
             {
-                yield return Priced(unit, s, variant, perVariant[variant].Step, null);
+                yield return Priced(unit, s, variant, perVariant[variant].Step);
                 continue;
             }
-            var teacher = Priced(unit, s, "Full", perVariant["Full"].Step, null);
-            var student = Priced(unit, s, "Tiny", perVariant["Tiny"].Step + fullForward, null);
+            var teacher = Priced(unit, s, "Full", perVariant["Full"].Step);
+            var student = Priced(unit, s, "Tiny", perVariant["Tiny"].Step + fullForward);
             // Full, then the Tiny distilled from it, in one unit: steps, evaluations and seconds of both (the step shown is their mean).
             yield return teacher with
             {

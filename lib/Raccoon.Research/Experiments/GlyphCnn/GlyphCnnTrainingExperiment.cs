@@ -228,23 +228,14 @@ public sealed class GlyphCnnTrainingExperiment : IExperiment
     {
         int seed = context.Seed + index;
         manual_seed(seed);
-        var model = new GlyphCnnClassifier(config);
-        try
+        var options = GlyphTrainingOptions.ForVariant(config, sizes.Epochs, sizes.Batch, seed) with
         {
-            var options = GlyphTrainingOptions.ForVariant(config, sizes.Epochs, sizes.Batch, seed) with
-            {
-                Resume = context.TrainingResume(Name, UnitFile(teacher is null ? config.Variant : "Tiny-distilled", index)),
-                StopAt = stop,
-                MinEpochs = sizes.PlateauFrom,
-                Distillation = teacher is null ? null : new DistillationOptions(teacher),
-            };
-            return (model, GlyphCnnTrainer.Train(model, data.Train, data.HeldOutFonts, options, progress, context.Cancel));
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+            Resume = context.TrainingResume(Name, UnitFile(teacher is null ? config.Variant : "Tiny-distilled", index)),
+            StopAt = stop,
+            MinEpochs = sizes.PlateauFrom,
+            Distillation = teacher is null ? null : new DistillationOptions(teacher),
+        };
+        return Training.OwnedModel.Train(new GlyphCnnClassifier(config), m => GlyphCnnTrainer.Train(m, data.Train, data.HeldOutFonts, options, progress, context.Cancel));
     }
 
     /// <summary>The resume file's name of <paramref name="model"/> (Full, Light, Tiny, Tiny-distilled) of seed number
@@ -262,17 +253,14 @@ public sealed class GlyphCnnTrainingExperiment : IExperiment
 
     public void TrainUnit(ExperimentContext context, string unit)
     {
-        var units = TrainingUnits(context.Profile);
-        int at = units.ToList().IndexOf(unit);
-        if (at < 0)
-            throw new ArgumentException($"experiment '{Name}' has no training unit '{unit}' at {context.Profile.ToString().ToLowerInvariant()}; its units: {string.Join(", ", units)}");
-        int index = at / 3;
+        var (_, number, variant) = Units(context.Profile)[this.UnitIndex(context.Profile, unit)];
+        int index = number - 1;
         context.Report(Name, $"training unit {unit}: rendering glyphs and learning 1023 primitives", 0.01);
         // The data a whole run would give every unit: made from the run's seed alone.
         var data = GlyphDataset.Build(DataOptions(context.Profile, context.Seed));
         var sizes = Profiles.For(context.Profile);
         var configs = GlyphCnnConfig.Variants(data.Classes.Count);
-        var config = configs.Single(c => c.Variant == unit[..unit.IndexOf('.', StringComparison.Ordinal)]);
+        var config = configs.Single(c => c.Variant == variant);
         var stop = context.StopFor([.. Claims]);
         void Progress(string s, double f) => context.Report(Name, $"{unit}: {s}", f);
         var (model, _) = TrainModel(context, data, config, index, sizes, stop, null, Progress);

@@ -187,27 +187,30 @@ public sealed class LanguageModelsTrainingExperiment : IExperiment
     /// for the progress line). The caller owns the model returned.</summary>
     public (LanguageModel Model, TrainingRun Run) TrainModel(ExperimentContext context, string unit, int job = 0, int jobs = 1)
     {
-        var units = TrainingUnits(context.Profile);
-        if (!units.Contains(unit))
-            throw new ArgumentException($"experiment '{Name}' has no training unit '{unit}' at {context.Profile.ToString().ToLowerInvariant()}; its units: {string.Join(", ", units)}");
+        // TrainingUnits' order: each architecture's seeds, then the cuts.
+        int at = this.UnitIndex(context.Profile, unit);
         var corpus = TextCorpus.Meadow();
         var config = LanguageModelConfig.Document with { VocabularySize = corpus.Vocabulary.Size };
         var sizes = Profiles.For(context.Profile);
         var options = OptionsFor(sizes) with { StopAt = context.StopFor([.. Claims]) };
-        int cut = CutUnits.ToList().IndexOf(unit);
-        var (kind, s) = Enum.GetValues<Kind>().SelectMany(k => Enumerable.Range(0, sizes.Seeds).Select(i => (k, i))).FirstOrDefault(x => KindUnit(x.k, x.i) == unit);
-        int seed = cut >= 0 ? context.Seed : context.Seed + s;
-        LanguageModel model = cut >= 0 ? BuildCut(ParameterCuts(config)[cut].Config, seed) : Build(kind, config, seed);
-        try
+        var kinds = Enum.GetValues<Kind>();
+        int runs = kinds.Length * sizes.Seeds, seed;
+        LanguageModel model;
+        string label;
+        if (at >= runs)
         {
-            string label = cut >= 0 ? ParameterCuts(config)[cut].Name : $"{model.Architecture} seed {seed}";
-            return (model, Train(context, model, corpus, options with { Seed = seed }, label, unit, job, jobs));
+            var (name, cutConfig) = ParameterCuts(config)[at - runs];
+            seed = context.Seed;
+            model = BuildCut(cutConfig, seed);
+            label = name;
         }
-        catch
+        else
         {
-            model.Dispose();
-            throw;
+            seed = context.Seed + at % sizes.Seeds;
+            model = Build(kinds[at / sizes.Seeds], config, seed);
+            label = $"{model.Architecture} seed {seed}";
         }
+        return Training.OwnedModel.Train(model, m => Train(context, m, corpus, options with { Seed = seed }, label, unit, job, jobs));
     }
 
     static TrainingRun Train(ExperimentContext context, LanguageModel model, TextCorpus corpus, TrainingOptions options, string label, string unit, int job, int jobs) =>

@@ -82,26 +82,13 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
 
     static string Rate(double lr) => lr.ToString("0.####", CultureInfo.InvariantCulture);
 
-    static (TModel Model, TrainingTrace Trace) Trained<TModel>(TModel model, Func<TModel, TrainingTrace> train) where TModel : nn.Module
-    {
-        try
-        {
-            return (model, train(model));
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
-    }
-
     public (BlockStackLanguageModel Model, TrainingTrace Trace) TrainExtrapolation(ExperimentContext context, PositionEncoding pos, int s)
     {
         var sizes = Profiles.For(context.Profile);
         int steps = sizes.ExtrapolationSteps;
         manual_seed(context.Seed + s);
         var task = new TargetLetterTask(context.Seed * 1000 + s, sizes.ExtrapolationBody);
-        return Trained(new BlockStackLanguageModel(30, 2, ExtrapolationBlock, pos), m => LatentOdeTraining.Train(m,
+        return Training.OwnedModel.Train(new BlockStackLanguageModel(30, 2, ExtrapolationBlock, pos), m => LatentOdeTraining.Train(m,
             _ => { using var t = task.Batch(ExtrapolationBatch); return m.Loss(t, from: 2); }, steps, cancel: context.Cancel,
             resume: context.TrainingResume(Name, ExtrapolationUnit(pos, s)), fastForward: k => task.Skip(k, ExtrapolationBatch),
             stopAt: context.StopFor("T1-03"), evaluateEvery: sizes.StackEvery(steps)));
@@ -112,7 +99,7 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
         var sizes = Profiles.For(context.Profile).Stability;
         manual_seed(context.Seed + 100 * s);
         var task = new TargetLetterTask(context.Seed * 1000 + s, StabilityBody);
-        return Trained(new BlockStackLanguageModel(30, depth, new TransformerBlockConfig(32, 4, 64, Norm: norm), PositionEncoding.Sinusoidal), m => LatentOdeTraining.Train(m,
+        return Training.OwnedModel.Train(new BlockStackLanguageModel(30, depth, new TransformerBlockConfig(32, 4, 64, Norm: norm), PositionEncoding.Sinusoidal), m => LatentOdeTraining.Train(m,
             _ => { using var t = task.Batch(StabilityBatch); return m.Loss(t, from: 2); }, sizes.Steps, lr, context.Cancel,
             resume: context.TrainingResume(Name, StabilityUnit(norm, depth, lr, s)), fastForward: k => task.Skip(k, StabilityBatch), clip: null));
     }
@@ -124,7 +111,7 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
         manual_seed(context.Seed + s);
         var task = new TargetLetterTask(context.Seed * 1000 + s, FeedForwardBody);
         var block = new TransformerBlockConfig(64, 4, FeedForwards.MatchedHidden(kind, 128), FeedForward: kind);
-        return Trained(new BlockStackLanguageModel(30, 2, block, PositionEncoding.Sinusoidal), m => LatentOdeTraining.Train(m,
+        return Training.OwnedModel.Train(new BlockStackLanguageModel(30, 2, block, PositionEncoding.Sinusoidal), m => LatentOdeTraining.Train(m,
             _ => { using var t = task.Batch(FeedForwardBatch); return m.Loss(t, from: 2); }, steps, cancel: context.Cancel,
             resume: context.TrainingResume(Name, FeedForwardUnit(kind, s)), fastForward: k => task.Skip(k, FeedForwardBatch),
             stopAt: context.StopFor("T1-11"), evaluateEvery: sizes.StackEvery(steps)));
@@ -138,7 +125,7 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
         int steps = sizes.ModelSteps, batch = sizes.ModelBatch;
         manual_seed(context.Seed + 100 * s);
         var task = new TargetLetterTask(context.Seed + 1000 * s, 64);
-        var (model, trace) = Trained(new DeterministicLatentOde(name == "upstream" ? LatentOdeConfig.Upstream : LatentOdeConfig.Modern), m => LatentOdeTraining.Train(m,
+        var (model, trace) = Training.OwnedModel.Train(new DeterministicLatentOde(name == "upstream" ? LatentOdeConfig.Upstream : LatentOdeConfig.Modern), m => LatentOdeTraining.Train(m,
             step => { using var t = task.Batch(batch); return m.Loss(t, LatentOdeTraining.EppsPulleyWeight(step)).Total; }, steps, cancel: context.Cancel,
             resume: context.TrainingResume(Name, OdeUnit(name, s)), fastForward: k => task.Skip(k, batch),
             stopAt: context.StopFor("T1-12"), evaluateEvery: sizes.ModelEvery));
@@ -196,12 +183,9 @@ public sealed class LatentOdeTrainingExperiment : IExperiment
 
     public void TrainUnit(ExperimentContext context, string unit)
     {
-        var units = UnitsAt(context.Profile);
-        var one = units.FirstOrDefault(u => u.Unit == unit);
-        if (one.Train is null)
-            throw new ArgumentException($"experiment '{Name}' has no training unit '{unit}' at {context.Profile.ToString().ToLowerInvariant()}; its units: {string.Join(", ", units.Select(u => u.Unit))}");
+        var train = UnitsAt(context.Profile)[this.UnitIndex(context.Profile, unit)].Train;
         context.Report(Name, $"training unit {unit}");
-        one.Train(context).Dispose();
+        train(context).Dispose();
     }
 
     /// <summary>Evaluations per training trace: the run's fresh-batch losses in this many blocks, for the ledger's plateau test.</summary>

@@ -131,10 +131,7 @@ public sealed class LogClassifiersTrainingExperiment : IExperiment
     public void TrainUnit(ExperimentContext context, string unit)
     {
         var plan = Profiles.For(context.Profile);
-        var units = TrainingUnits(context.Profile);
-        int at = units.ToList().IndexOf(unit);
-        if (at < 0)
-            throw new ArgumentException($"experiment '{Name}' has no training unit '{unit}' at {context.Profile.ToString().ToLowerInvariant()}; its units: {string.Join(", ", units)}");
+        int at = this.UnitIndex(context.Profile, unit);
         var build = All[at / plan.Seeds];
         int index = at % plan.Seeds, seed = context.Seed + index;
         context.Report(Name, $"training unit {unit} ({Label(build)}, seed {seed})");

@@ -77,9 +77,7 @@ public sealed class PathFlowTrainingExperiment : IExperiment
     {
         using var scope = NewDisposeScope();
         var sizes = Profiles.For(context.Profile);
-        var all = UnitsOf(sizes, context.Seed);
-        var one = all.FirstOrDefault(u => u.Name == unit)
-            ?? throw new ArgumentException($"experiment '{Name}' has no training unit '{unit}' at {context.Profile.ToString().ToLowerInvariant()}; its units: {string.Join(", ", all.Select(u => u.Name))}");
+        var one = UnitsOf(sizes, context.Seed)[this.UnitIndex(context.Profile, unit)];
         context.Report(Name, $"training unit {one.Name} ({one.Label})");
         Train(context, one, new TrainingData(context, sizes));
     }
