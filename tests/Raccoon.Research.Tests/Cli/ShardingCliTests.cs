@@ -12,20 +12,27 @@ public class ShardingCliTests
     // Two cheap experiments (language-models-parameters, log-classifiers-structure): one to each shard.
     static readonly string[] Cheap = ["H4-01", "H4-02", "R0-01", "R0-10"];
 
+    /// <summary>A single quick run of <paramref name="only"/> (the ledger the job must reproduce) in ROOT/single, and the variables
+    /// the cluster scripts read for a job writing to ROOT/run, without the array's task count and id.</summary>
+    static (string Root, string Single, string RunDir, Dictionary<string, string> Env) SingleRunAndJobEnvironment(string name, string[] only)
+    {
+        string root = Repo.TempDir(name);
+        string single = Path.Combine(root, "single");
+        var one = Repo.RunCli(["reproduce", "--only", .. only, "--profile", "quick", "--threads", "2", "--out", single, "--no-notebooks"]);
+        Assert.True(one.ExitCode == 0, one.Stderr);
+        string runDir = Path.Combine(root, "run");
+        return (root, single, runDir, new Dictionary<string, string>
+        {
+            ["RUN_DIR"] = runDir, ["PROFILE"] = "quick", ["ONLY"] = string.Join(' ', only), ["REPO"] = Repo.Root,
+            ["SLURM_CPUS_PER_TASK"] = "2", ["NOTEBOOKS"] = "0",
+        });
+    }
+
     [Fact]
     public void Two_shards_and_a_merge_give_the_single_runs_ledger()
     {
-        string root = Repo.TempDir("shards");
-        string single = Path.Combine(root, "single");
-        var one = Repo.RunCli(["reproduce", "--only", .. Cheap, "--profile", "quick", "--threads", "2", "--out", single, "--no-notebooks"]);
-        Assert.True(one.ExitCode == 0, one.Stderr);
-
-        string runDir = Path.Combine(root, "run");
-        var env = new Dictionary<string, string>
-        {
-            ["RUN_DIR"] = runDir, ["PROFILE"] = "quick", ["ONLY"] = string.Join(' ', Cheap), ["REPO"] = Repo.Root,
-            ["SLURM_ARRAY_TASK_COUNT"] = "2", ["SLURM_CPUS_PER_TASK"] = "2", ["NOTEBOOKS"] = "0",
-        };
+        var (root, single, runDir, env) = SingleRunAndJobEnvironment("shards", Cheap);
+        env["SLURM_ARRAY_TASK_COUNT"] = "2";
         var shardRuns = new List<string>();
         for (int k = 0; k < 2; k++)
         {
@@ -71,17 +78,7 @@ public class ShardingCliTests
         // path-flow-training's 10 quick units trained by a units array of 2 tasks into RUN_DIR/training, then one shard that
         // runs the experiment (resuming every unit finished) and the merge: the scripts as Slurm runs them (STAGE as submit.sh sets it).
         string[] only = ["V2-01", "V2-03", "V2-12"];
-        string root = Repo.TempDir("units");
-        string single = Path.Combine(root, "single");
-        var one = Repo.RunCli(["reproduce", "--only", .. only, "--profile", "quick", "--threads", "2", "--out", single, "--no-notebooks"]);
-        Assert.True(one.ExitCode == 0, one.Stderr);
-
-        string runDir = Path.Combine(root, "run");
-        var env = new Dictionary<string, string>
-        {
-            ["RUN_DIR"] = runDir, ["PROFILE"] = "quick", ["ONLY"] = string.Join(' ', only), ["REPO"] = Repo.Root,
-            ["SLURM_CPUS_PER_TASK"] = "2", ["NOTEBOOKS"] = "0",
-        };
+        var (root, single, runDir, env) = SingleRunAndJobEnvironment("units", only);
         string sbatch = Path.Combine(Repo.Root, "cluster", "reproduce.sbatch");
         for (int k = 0; k < 2; k++)
         {

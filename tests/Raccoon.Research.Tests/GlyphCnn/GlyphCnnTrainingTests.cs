@@ -163,11 +163,12 @@ public class GlyphCnnTrainingTests : IClassFixture<TorchFixture>
         foreach (var unit in experiment.TrainingUnits(Profile.Quick).Reverse())
             ExperimentRunner.TrainUnit(experiment, context, unit);
         string folder = ExperimentContext.TrainingDirectory(context.TrainingFolder, experiment.Name);
-        var written = Directory.GetFiles(folder).ToDictionary(f => Path.GetFileName(f), f => (File.GetLastWriteTimeUtc(f), new FileInfo(f).Length));
+        var written = FileStamps.In(folder);
         Assert.Equal(["Full.training-seed1", "Light.training-seed1", "Tiny-distilled.training-seed1", "Tiny.training-seed1"],
-            written.Keys.Select(f => f[..f.IndexOf(".quick", StringComparison.Ordinal)]).Order(StringComparer.Ordinal));
+            written.Keys.Select(Path.GetFileName).Select(f => f![..f.IndexOf(".quick", StringComparison.Ordinal)]).Order(StringComparer.Ordinal));
         var assembled = experiment.Run(context);
-        foreach (var f in Directory.GetFiles(folder)) Assert.Equal(written[Path.GetFileName(f)], (File.GetLastWriteTimeUtc(f), new FileInfo(f).Length));
+        Assert.Equal(written.Keys.Order(), Directory.GetFiles(folder).Order());
+        FileStamps.AssertUnchanged(written);
         foreach (var (a, b) in result.Measurements.Where(m => m.ClaimId != "G3-06").Zip(assembled.Measurements.Where(m => m.ClaimId != "G3-06")))
         {
             Assert.Equal(a.ClaimId, b.ClaimId);

@@ -55,7 +55,7 @@ public class LanguageModelsExperimentTests : IClassFixture<TorchFixture>
         string[] picked = ["Transformer.training-seed1", "cut-mixing-width32.training"];
         foreach (var unit in picked.Reverse()) ExperimentRunner.TrainUnit(experiment, alone, unit);
         string folder = ExperimentContext.TrainingDirectory(alone.TrainingFolder, experiment.Name);
-        var written = Directory.GetFiles(folder).ToDictionary(f => f, f => (File.GetLastWriteTimeUtc(f), new FileInfo(f).Length));
+        var written = FileStamps.In(folder);
         Assert.Equal(2, written.Count);
         foreach (var unit in picked)
         {
@@ -68,7 +68,7 @@ public class LanguageModelsExperimentTests : IClassFixture<TorchFixture>
             Params.AssertEqual(Params.Of(model), Params.Of(stored));
             model.Dispose(); stored.Dispose();
         }
-        foreach (var (file, stamp) in written) Assert.Equal(stamp, (File.GetLastWriteTimeUtc(file), new FileInfo(file).Length));
+        FileStamps.AssertUnchanged(written);
         var unknown = Assert.Throws<ArgumentException>(() => ExperimentRunner.TrainUnit(experiment, alone, "Transformer.training-seed2"));
         Assert.Contains("no training unit 'Transformer.training-seed2' at quick; its units: Transformer.training-seed1", unknown.Message);
     }

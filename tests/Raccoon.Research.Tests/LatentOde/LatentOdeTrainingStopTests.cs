@@ -29,7 +29,7 @@ public class LatentOdeTrainingStopTests : IClassFixture<TorchFixture>
         string[] picked = [units[0], units[3], units[15]];
         foreach (var unit in picked.Reverse()) Raccoon.Research.Experiments.ExperimentRunner.TrainUnit(experiment, alone, unit);
         string folder = Raccoon.Research.Experiments.ExperimentContext.TrainingDirectory(alone.TrainingFolder, experiment.Name);
-        var written = Directory.GetFiles(folder).ToDictionary(f => f, f => (File.GetLastWriteTimeUtc(f), new FileInfo(f).Length));
+        var written = FileStamps.In(folder);
         Assert.Equal(3, written.Count);
         experiment.TrainExtrapolation(inRun, PositionEncoding.Rope, 0).Model.Dispose();
         var runs = new Func<Raccoon.Research.Experiments.ExperimentContext, (nn.Module Model, TrainingTrace Trace)>[]
@@ -48,7 +48,7 @@ public class LatentOdeTrainingStopTests : IClassFixture<TorchFixture>
             Raccoon.Research.Tests.Training.Params.AssertEqual(Raccoon.Research.Tests.Training.Params.Of(m), Raccoon.Research.Tests.Training.Params.Of(stored));
             m.Dispose(); stored.Dispose();
         }
-        foreach (var (file, stamp) in written) Assert.Equal(stamp, (File.GetLastWriteTimeUtc(file), new FileInfo(file).Length));
+        FileStamps.AssertUnchanged(written);
         var unknown = Assert.Throws<ArgumentException>(() => Raccoon.Research.Experiments.ExperimentRunner.TrainUnit(experiment, alone, "upstream-model-seed4"));
         Assert.Contains("no training unit 'upstream-model-seed4' at quick; its units: extrapolation-Sinusoidal.training-seed1", unknown.Message);
     }

@@ -70,11 +70,11 @@ public class PathFlowTrainingTests : IClassFixture<TorchFixture>
             var done = Raccoon.Research.Experiments.ExperimentRunner.TrainUnit(experiment, context, unit);
             Assert.True(File.Exists(done.File), done.File);
             Assert.Equal(unit, done.Unit);
-            written[done.File] = (File.GetLastWriteTimeUtc(done.File), new FileInfo(done.File).Length);
+            written[done.File] = FileStamps.Of(done.File);
         }
         var assembled = Raccoon.Research.Experiments.ExperimentRunner.Run(experiment, context, reuse: true);
         // The run resumed those units at their end and trained none of them again: their files were not written again.
-        foreach (var (file, stamp) in written) Assert.Equal(stamp, (File.GetLastWriteTimeUtc(file), new FileInfo(file).Length));
+        FileStamps.AssertUnchanged(written);
         foreach (var (a, b) in whole.Measurements.Zip(assembled.Measurements))
         {
             Assert.Equal(a.ClaimId, b.ClaimId);

@@ -28,10 +28,10 @@ public static class TrainingUnitsCheck
             Assert.True(File.Exists(done.File), done.File);
         }
         string folder = ExperimentContext.TrainingDirectory(context.TrainingFolder, experiment.Name);
-        var written = Directory.GetFiles(folder).ToDictionary(f => f, f => (File.GetLastWriteTimeUtc(f), new FileInfo(f).Length));
+        var written = FileStamps.In(folder);
         var assembled = experiment.Run(context);
         Assert.Equal(written.Keys.Order(), Directory.GetFiles(folder).Order());
-        foreach (var (file, stamp) in written) Assert.Equal(stamp, (File.GetLastWriteTimeUtc(file), new FileInfo(file).Length));
+        FileStamps.AssertUnchanged(written);
 
         IEnumerable<(string, double)> Figures(IReadOnlyList<Quantity>? q) => (q ?? []).Where(f => !timings.Contains(f.Name)).Select(f => (f.Name, f.Value));
         Assert.Equal(whole.Measurements.Select(m => m.ClaimId), assembled.Measurements.Select(m => m.ClaimId));
